@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything else installs itself.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck bench clean venv node
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Azurite (Azure Storage emulator) for the store and queue tests.
+node_modules/.bin/azurite: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch node_modules/.bin/azurite
+
+node: node_modules/.bin/azurite
+
+## make demo: the bot in the sandbox (emulated Azure estate + emulated Slack), interactive.
+demo: $(STAMP)
+	@echo "Try: /vpn status australia   /vpn status europe   /vpn help   (Ctrl-D to quit)"
+	$(BIN)/python -m bot console --estate sandbox/estates/seed.json
+
+## make test: lint, then the whole suite (unit, integration on the emulators and Azurite, e2e).
+test: $(STAMP) node lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/status_fanout.py
+	$(BIN)/python bench/ack_latency.py
+	$(BIN)/python bench/cold_start.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,65 @@
+"""Failures the domain understands, whatever transport produced them.
+
+`bot/arm/` turns SDK / HTTP errors into `AzureFailure`; the domain turns those into
+answers a user can act on (`AzureFailure.advice`). Never a stack trace, never silence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# kind -> what the user can do about it
+_ADVICE = {
+    "forbidden": (
+        "The bot's identity lacks a permission here. Grant it the vpnops role on that scope "
+        "(see docs/deploy.md), or ask the subscription owner."
+    ),
+    "not_found": "It no longer exists, or the name/subscription is wrong. Check the name with `/vpn status <region>`.",
+    "throttled": "Azure is throttling the bot's requests. Try again in a minute.",
+    "unavailable": "Azure kept answering with server errors. Try again shortly; if it persists, check Azure status.",
+    "timeout": "Azure did not answer in time. Try again; long operations (routes) can take up to a minute.",
+    "conflict": "Azure refused the change because of the resource's current state.",
+    "bad_request": "Azure refused the request as invalid.",
+    "unauthenticated": "The bot could not sign in to Azure. Check its managed identity / credentials.",
+    "failed": "The Azure operation failed.",
+}
+
+
+@dataclass(frozen=True)
+class AzureFailure(Exception):
+    """An Azure call that did not succeed.
+
+    kind: forbidden | not_found | throttled | unavailable | timeout | conflict |
+          bad_request | unauthenticated | failed
+    code: ARM's error code when there was one (e.g. "AuthorizationFailed",
+          "RemoteVnetHasNoGateways"); message: ARM's message (no secrets in it);
+    target: what we were reading or writing, in words or as an id.
+    """
+
+    kind: str
+    message: str = ""
+    code: str = ""
+    target: str = ""
+    status: int | None = None
+
+    def __str__(self) -> str:
+        bits = [self.kind]
+        if self.code:
+            bits.append(self.code)
+        if self.target:
+            bits.append(self.target)
+        return ": ".join(bits) + (f" ({self.message})" if self.message else "")
+
+    @property
+    def advice(self) -> str:
+        return _ADVICE.get(self.kind, _ADVICE["failed"])
+
+
+class UsageError(Exception):
+    """Bad input from the user: `message` says what was wrong, `hint` what to type instead."""
+
+    def __init__(self, message: str, hint: str = "", example: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.example = example

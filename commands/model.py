@@ -1,0 +1,384 @@
+"""Plain facts about an Azure estate, as the domain sees them.
+
+`bot/arm/` converts SDK models into these; the sandbox and domain tests build them directly.
+Every field is optional where Azure may leave it out, so a real payload with gaps still
+converts. Frozen so facts gathered concurrently cannot be changed under a reader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class ResourceId:
+    """An ARM resource id split into its parts (case kept as given; compare with `.key`)."""
+
+    raw: str
+    subscription_id: str
+    resource_group: str
+    provider: str  # e.g. "Microsoft.Network"
+    types: tuple[str, ...]  # e.g. ("virtualNetworks", "virtualNetworkPeerings")
+    names: tuple[str, ...]  # e.g. ("vnet-eun", "eun-to-aue")
+
+    @property
+    def name(self) -> str:
+        return self.names[-1] if self.names else ""
+
+    @property
+    def key(self) -> str:
+        """ARM ids are case-insensitive: use this to compare or index them."""
+        return self.raw.lower().rstrip("/")
+
+    @property
+    def parent(self) -> str:
+        """The id of the parent resource (for a child such as a peering), else the id itself."""
+        if len(self.names) < 2:
+            return self.raw
+        return self.raw.rsplit("/", 2)[0]
+
+    @staticmethod
+    def parse(raw: str) -> ResourceId:
+        """Parse `/subscriptions/…/resourceGroups/…/providers/NS/type/name[/type/name…]`.
+
+        Raises ValueError with the offending id when it is not of that form.
+        """
+        parts = [p for p in raw.strip().split("/") if p]
+        lower = [p.lower() for p in parts]
+        try:
+            sub = parts[lower.index("subscriptions") + 1]
+        except (ValueError, IndexError):
+            raise ValueError(f"not an Azure resource id: {raw!r}") from None
+        rg = ""
+        if "resourcegroups" in lower:
+            i = lower.index("resourcegroups")
+            rg = parts[i + 1] if i + 1 < len(parts) else ""
+        provider, types, names = "", (), ()
+        if "providers" in lower:
+            i = lower.index("providers")
+            rest = parts[i + 1 :]
+            if rest:
+                provider = rest[0]
+                pairs = rest[1:]
+                types = tuple(pairs[0::2])
+                names = tuple(pairs[1::2])
+        return ResourceId(raw, sub, rg, provider, types, names)
+
+
+def rid_key(raw: str | None) -> str:
+    """Case-insensitive key of an ARM id (empty string for None)."""
+    return (raw or "").lower().rstrip("/")
+
+
+def name_of(raw: str | None) -> str:
+    """The last segment of an ARM id ("" for None)."""
+    return (raw or "").rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str  # the GUID
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Tunnel:
+    """One tunnel of a connection (`tunnelConnectionStatus[]`), e.g. of an active-active pair."""
+
+    name: str
+    status: str  # Connected | NotConnected | Connecting | Unknown
+    ingress_bytes: int = 0
+    egress_bytes: int = 0
+    last_established: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A `Microsoft.Network/connections` resource (S2S IPsec, VNet-to-VNet, ExpressRoute)."""
+
+    id: str
+    name: str
+    location: str = ""
+    connection_type: str = ""  # IPsec | Vnet2Vnet | ExpressRoute | VPNClient
+    status: str = "Unknown"  # connectionStatus; the list call leaves it empty -> "Unknown"
+    ingress_bytes: int = 0
+    egress_bytes: int = 0
+    gateway1_id: str = ""  # virtualNetworkGateway1 (the owner side)
+    gateway2_id: str = ""  # virtualNetworkGateway2 (Vnet2Vnet remote)
+    local_network_gateway_id: str = ""  # localNetworkGateway2 (IPsec remote)
+    peer_id: str = ""  # peer (ExpressRoute)
+    enable_bgp: bool = False
+    protocol: str = ""  # IKEv1 | IKEv2
+    routing_weight: int = 0
+    tunnels: tuple[Tunnel, ...] = ()
+    last_established: datetime | None = None  # newest lastConnectionEstablishedUtcTime
+    provisioning_state: str = ""
+    etag: str = ""
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """A `Microsoft.Network/virtualNetworkGateways` resource."""
+
+    id: str
+    name: str
+    location: str = ""
+    gateway_type: str = "Vpn"  # Vpn | ExpressRoute | LocalGateway
+    vpn_type: str = ""  # RouteBased | PolicyBased
+    sku: str = ""
+    active_active: bool = False
+    enable_bgp: bool = False
+    bgp_asn: int | None = None
+    bgp_peering_addresses: tuple[str, ...] = ()  # bgpSettings.bgpPeeringAddress(es), split on ","
+    vnet_id: str = ""  # derived from ipConfigurations[].subnet.id
+    public_ip_ids: tuple[str, ...] = ()
+    p2s_address_pool: tuple[str, ...] = ()  # vpnClientConfiguration.vpnClientAddressPool
+    p2s_protocols: tuple[str, ...] = ()
+    p2s_auth_types: tuple[str, ...] = ()
+    p2s_custom_routes: tuple[str, ...] = ()  # customRoutes.addressPrefixes
+    provisioning_state: str = ""
+    etag: str = ""
+
+    @property
+    def serves_p2s(self) -> bool:
+        return bool(self.p2s_address_pool)
+
+
+@dataclass(frozen=True)
+class LocalNetworkGateway:
+    id: str
+    name: str
+    location: str = ""
+    gateway_ip: str = ""
+    fqdn: str = ""
+    address_prefixes: tuple[str, ...] = ()
+    bgp_asn: int | None = None
+    bgp_peering_address: str = ""
+
+
+@dataclass(frozen=True)
+class Subnet:
+    id: str
+    name: str
+    address_prefixes: tuple[str, ...] = ()
+    route_table_id: str = ""
+    nsg_id: str = ""
+
+
+@dataclass(frozen=True)
+class Peering:
+    """A `virtualNetworkPeerings` child of a VNet; `vnet_id` is the VNet it belongs to."""
+
+    id: str
+    name: str
+    vnet_id: str
+    remote_vnet_id: str = ""
+    remote_address_prefixes: tuple[str, ...] = ()
+    state: str = ""  # peeringState: Connected | Initiated | Disconnected
+    sync_level: str = ""  # peeringSyncLevel
+    allow_virtual_network_access: bool = True
+    allow_forwarded_traffic: bool = False
+    allow_gateway_transit: bool = False
+    use_remote_gateways: bool = False
+    provisioning_state: str = ""
+    etag: str = ""
+
+    def flag(self, arm_name: str) -> bool:
+        """Read a flag by its ARM name (allowGatewayTransit, useRemoteGateways, …)."""
+        return bool(getattr(self, PEERING_FLAGS[arm_name]))
+
+
+# ARM property name -> Peering attribute. The only flags `/vpn peering` may change.
+PEERING_FLAGS: dict[str, str] = {
+    "allowVirtualNetworkAccess": "allow_virtual_network_access",
+    "allowForwardedTraffic": "allow_forwarded_traffic",
+    "allowGatewayTransit": "allow_gateway_transit",
+    "useRemoteGateways": "use_remote_gateways",
+}
+
+
+@dataclass(frozen=True)
+class VirtualNetwork:
+    id: str
+    name: str
+    location: str = ""
+    address_prefixes: tuple[str, ...] = ()
+    dns_servers: tuple[str, ...] = ()  # dhcpOptions.dnsServers; empty = Azure-provided DNS
+    subnets: tuple[Subnet, ...] = ()
+    peerings: tuple[Peering, ...] = ()
+
+
+@dataclass(frozen=True)
+class BgpPeer:
+    """One entry of `getBgpPeerStatus`."""
+
+    neighbor: str
+    asn: int | None = None
+    state: str = ""  # Unknown | Stopped | Idle | Connecting | Connected
+    local_address: str = ""
+    connected_duration: str = ""  # e.g. "01:02:03.4567890"
+    routes_received: int = 0
+    messages_sent: int = 0
+    messages_received: int = 0
+
+
+@dataclass(frozen=True)
+class GatewayRoute:
+    """One entry of `getLearnedRoutes` / `getAdvertisedRoutes`."""
+
+    network: str
+    next_hop: str = ""
+    origin: str = ""  # Network | EBgp | IBgp
+    as_path: str = ""
+    source_peer: str = ""
+    local_address: str = ""
+    weight: int | None = None
+
+
+@dataclass(frozen=True)
+class P2SClient:
+    """One entry of `getVpnclientConnectionHealth`."""
+
+    user_name: str = ""
+    private_ip: str = ""
+    public_ip: str = ""
+    ingress_bytes: int = 0
+    egress_bytes: int = 0
+    connected_since: datetime | None = None
+    duration_s: int | None = None
+    connection_id: str = ""
+
+
+@dataclass(frozen=True)
+class EffectiveRoute:
+    """One entry of a NIC's `effectiveRouteTable`."""
+
+    source: str  # Default | User | VirtualNetworkGateway | Unknown
+    state: str  # Active | Invalid
+    address_prefixes: tuple[str, ...]
+    next_hop_type: str  # VnetLocal | VirtualNetworkGateway | VNetPeering | Internet | None | …
+    next_hop_ips: tuple[str, ...] = ()
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class NetworkInterface:
+    id: str
+    name: str
+    location: str = ""
+    vm_id: str = ""  # virtualMachine.id
+    subnet_ids: tuple[str, ...] = ()
+    private_ips: tuple[str, ...] = ()
+
+    @property
+    def vnet_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.rsplit("/subnets/", 1)[0] for s in self.subnet_ids if s))
+
+
+@dataclass(frozen=True)
+class DnsRecordSet:
+    """A record set as a DNS zone group or a private zone reports it (A records only matter)."""
+
+    name: str  # relative name, e.g. "sql-eun"
+    fqdn: str = ""
+    record_type: str = "A"
+    ips: tuple[str, ...] = ()
+    ttl: int | None = None
+
+
+@dataclass(frozen=True)
+class DnsZoneConfig:
+    """One `privateDnsZoneConfigs[]` entry of a private endpoint's DNS zone group."""
+
+    zone_id: str
+    records: tuple[DnsRecordSet, ...] = ()
+
+
+@dataclass(frozen=True)
+class DnsZoneGroup:
+    id: str
+    name: str
+    configs: tuple[DnsZoneConfig, ...] = ()
+
+
+@dataclass(frozen=True)
+class PrivateLinkConnection:
+    name: str
+    target_id: str  # privateLinkServiceId, e.g. a Microsoft.Sql/servers id
+    group_ids: tuple[str, ...] = ()  # e.g. ("sqlServer",)
+    status: str = ""  # privateLinkServiceConnectionState.status: Approved | Pending | Rejected | Disconnected
+    description: str = ""
+    manual: bool = False
+
+
+@dataclass(frozen=True)
+class PrivateEndpoint:
+    id: str
+    name: str
+    location: str = ""
+    subnet_id: str = ""
+    private_ips: tuple[str, ...] = ()  # from ipConfigurations / customDnsConfigs / the NIC
+    custom_dns: tuple[DnsRecordSet, ...] = ()  # customDnsConfigs as fqdn -> ips
+    connections: tuple[PrivateLinkConnection, ...] = ()  # automatic and manual
+    nic_ids: tuple[str, ...] = ()
+    zone_groups: tuple[DnsZoneGroup, ...] = ()
+    provisioning_state: str = ""
+
+    @property
+    def vnet_id(self) -> str:
+        return self.subnet_id.rsplit("/subnets/", 1)[0] if self.subnet_id else ""
+
+
+@dataclass(frozen=True)
+class VnetLink:
+    id: str
+    name: str
+    vnet_id: str
+    registration_enabled: bool = False
+    state: str = ""  # virtualNetworkLinkState: Completed | InProgress
+    resolution_policy: str = ""  # Default | NxDomainRedirect
+
+
+@dataclass(frozen=True)
+class PrivateDnsZone:
+    id: str
+    name: str  # e.g. "privatelink.database.windows.net"
+    records: tuple[DnsRecordSet, ...] = ()
+    links: tuple[VnetLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class DnsResolver:
+    """An Azure DNS Private Resolver with its inbound endpoints' IPs."""
+
+    id: str
+    name: str
+    location: str = ""
+    vnet_id: str = ""
+    inbound_ips: tuple[str, ...] = ()
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class SqlServer:
+    """A `Microsoft.Sql/servers` resource, read generically (no SQL SDK needed)."""
+
+    id: str
+    name: str
+    location: str = ""
+    fqdn: str = ""  # fullyQualifiedDomainName
+    public_network_access: str = ""  # Enabled | Disabled | ""
+    connection_policy: str = ""  # Default | Proxy | Redirect | "" when not readable
+    private_endpoint_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GenericResource:
+    """Any resource as the generic resources API returns it (id, name, type, location, props)."""
+
+    id: str
+    name: str
+    type: str
+    location: str = ""
+    properties: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,164 @@
+"""The ports through which the domain sees the outside world.
+
+`AzurePort` — everything the commands read from or write to Azure. Implemented by
+`bot.arm.client.ArmClient` (real SDK, real Azure or the sandbox emulator over HTTP) and,
+in domain unit tests, by a small in-memory fake. Methods are synchronous and thread-safe;
+the domain fans out with `commands.fanout.gather`. Every method raises
+`commands.errors.AzureFailure` on failure and returns plain dataclasses from
+`commands.model`.
+
+`Messenger` — how a command talks back to Slack without knowing Slack.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from commands.model import (
+    BgpPeer,
+    Connection,
+    DnsResolver,
+    DnsZoneGroup,
+    EffectiveRoute,
+    Gateway,
+    GatewayRoute,
+    GenericResource,
+    LocalNetworkGateway,
+    NetworkInterface,
+    P2SClient,
+    Peering,
+    PrivateDnsZone,
+    PrivateEndpoint,
+    SqlServer,
+    Subscription,
+    VirtualNetwork,
+)
+from commands.reply import Reply
+
+
+class AzurePort(Protocol):
+    # --- scope -------------------------------------------------------------------------
+    def subscriptions(self) -> list[Subscription]:
+        """The subscriptions the bot is configured for (AZURE_SUBSCRIPTION_IDS) or can see."""
+        ...
+
+    # --- gateways and connections --------------------------------------------------------
+    def gateways(self, subscription_id: str) -> list[Gateway]:
+        """Every virtual network gateway in the subscription (all resource groups)."""
+        ...
+
+    def gateway(self, gateway_id: str) -> Gateway: ...
+
+    def gateway_connections(self, gateway_id: str) -> list[Connection]:
+        """The connections of one gateway (the list call: `status` is usually "Unknown")."""
+        ...
+
+    def connections(self, subscription_id: str) -> list[Connection]:
+        """Every connection in the subscription (list shape: status usually "Unknown")."""
+        ...
+
+    def connection(self, connection_id: str) -> Connection:
+        """GET one connection: the only call that fills in connectionStatus and tunnels."""
+        ...
+
+    def shared_key_digest(self, connection_id: str) -> str:
+        """A SHA-256 digest of the connection's shared key, never the key itself.
+
+        Two connections' keys are equal iff their digests are. Raises AzureFailure
+        kind="forbidden" when the identity lacks connections/sharedKey/read.
+        """
+        ...
+
+    def bgp_peer_status(self, gateway_id: str) -> list[BgpPeer]:
+        """Long-running `getBgpPeerStatus`."""
+        ...
+
+    def learned_routes(self, gateway_id: str) -> list[GatewayRoute]:
+        """Long-running `getLearnedRoutes`."""
+        ...
+
+    def advertised_routes(self, gateway_id: str, peer: str) -> list[GatewayRoute]:
+        """Long-running `getAdvertisedRoutes?peer=<peer IP>`."""
+        ...
+
+    def vpn_client_health(self, gateway_id: str) -> list[P2SClient]:
+        """Long-running `getVpnclientConnectionHealth`."""
+        ...
+
+    def local_network_gateways(self, subscription_id: str) -> list[LocalNetworkGateway]: ...
+
+    # --- virtual networks ----------------------------------------------------------------
+    def virtual_networks(self, subscription_id: str) -> list[VirtualNetwork]:
+        """Every VNet in the subscription, with subnets and peerings as the list returns them."""
+        ...
+
+    def virtual_network(self, vnet_id: str) -> VirtualNetwork: ...
+
+    def peering(self, peering_id: str) -> Peering:
+        """GET one peering (fresh etag and state)."""
+        ...
+
+    def update_peering(self, peering_id: str, flags: dict[str, bool]) -> Peering:
+        """PUT the peering with only `flags` (ARM names) changed; waits for the LRO; returns
+        the peering as the PUT's final result. The caller re-reads to verify."""
+        ...
+
+    # --- NICs and routes -----------------------------------------------------------------
+    def network_interfaces(self, subscription_id: str) -> list[NetworkInterface]: ...
+
+    def network_interface(self, nic_id: str) -> NetworkInterface: ...
+
+    def effective_routes(self, nic_id: str) -> list[EffectiveRoute]:
+        """Long-running `effectiveRouteTable` of a NIC (the VM must be running)."""
+        ...
+
+    # --- private endpoints and DNS ---------------------------------------------------------
+    def private_endpoints(self, subscription_id: str) -> list[PrivateEndpoint]:
+        """Every private endpoint, with its DNS zone groups filled in."""
+        ...
+
+    def dns_zone_groups(self, private_endpoint_id: str) -> list[DnsZoneGroup]: ...
+
+    def private_dns_zones(self, subscription_id: str) -> list[PrivateDnsZone]:
+        """Every private DNS zone, with its A record sets and virtual network links."""
+        ...
+
+    def dns_resolvers(self, subscription_id: str) -> list[DnsResolver]:
+        """Every DNS Private Resolver, with its inbound endpoints' IPs."""
+        ...
+
+    def sql_servers(self, subscription_id: str) -> list[SqlServer]:
+        """Every Microsoft.Sql/servers (generic resources API), with connection policy."""
+        ...
+
+    def resources(self, subscription_id: str, resource_type: str) -> list[GenericResource]:
+        """Generic resources of one type (`$filter=resourceType eq '…'`)."""
+        ...
+
+
+class Messenger(Protocol):
+    """How a running command answers. Implemented by bot/slack (Slack Web API and
+    response_url) and by the console. `ref` values are opaque message references
+    (channel + ts in Slack)."""
+
+    def respond(self, reply: Reply) -> None:
+        """Answer the user who asked (response_url: replaces the "working on it" message
+        the first time, then adds messages; falls back to chat.postMessage when spent)."""
+        ...
+
+    def progress(self, text: str) -> None:
+        """Update the "working on it" message with progress ("checked 12 of 40 gateways…").
+        Throttled by the implementation to stay within Slack's budget; never raises."""
+        ...
+
+    def post(self, channel: str, reply: Reply, thread: str | None = None) -> str:
+        """Post a message to a channel (or into a thread given by `thread` ref); returns its ref."""
+        ...
+
+    def update(self, ref: str, reply: Reply) -> None:
+        """Replace a message posted earlier (e.g. swap Approve/Reject buttons for the outcome)."""
+        ...
+
+    def user_groups_members(self, group: str) -> set[str]:
+        """Members (user ids) of a Slack user group id or handle; empty set when unknown."""
+        ...
