@@ -54,7 +54,9 @@ class ResourceId:
         if "resourcegroups" in lower:
             i = lower.index("resourcegroups")
             rg = parts[i + 1] if i + 1 < len(parts) else ""
-        provider, types, names = "", (), ()
+        provider = ""
+        types: tuple[str, ...] = ()
+        names: tuple[str, ...] = ()
         if "providers" in lower:
             i = lower.index("providers")
             rest = parts[i + 1 :]

@@ -1,0 +1,407 @@
+"""`/vpn checklist <server>`: the Azure SQL private endpoint, DNS and certificate checklist.
+
+Reads the estate across every subscription in scope at once (`commands.fanout.gather`),
+finds the server's private endpoints and answers, per endpoint, eight items that are each
+✔, ✘ (with the fix, as az commands filled in with this estate's names) or "could not
+check" (with why). The checks themselves are pure functions in `commands.findings.dns`,
+shared with `/vpn diagnose`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from commands.errors import AzureFailure, UsageError
+from commands.fanout import gather
+from commands.findings import dns
+from commands.findings.dns import Check, DnsFacts, FactFailure
+from commands.model import (
+    PrivateEndpoint,
+    PrivateLinkConnection,
+    ResourceId,
+    SqlServer,
+    Subscription,
+    name_of,
+    rid_key,
+)
+from commands.port import AzurePort
+from commands.registry import Ctx, command
+from commands.reply import Context, Divider, Fields, Header, Part, Reply, Text, code, error_reply, esc
+
+USAGE = "checklist <server>[.database.windows.net]"
+EXAMPLE = "/vpn checklist sql-eun.database.windows.net"
+
+# A logical server name: lower-case letters, digits and hyphens, 1–63 characters, not
+# starting or ending with a hyphen (Azure SQL naming rules).
+_SERVER_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+# Public DNS suffixes of Azure SQL in the public and sovereign clouds.
+_SQL_SUFFIXES = ("database.windows.net", "database.chinacloudapi.cn", "database.usgovcloudapi.net")
+
+
+@dataclass(frozen=True)
+class ServerQuery:
+    """What the user asked about, normalised."""
+
+    name: str = ""  # server name, lower case
+    resource_id: str = ""  # when a full id was given
+    ip: str = ""  # when an IP was given (we find whose endpoint it is)
+    typed: str = ""  # as typed (for messages)
+    privatelink: bool = False  # the user typed the privatelink name
+
+
+def parse_server(text: str) -> ServerQuery:
+    """Normalise `sql-eun`, `sql-eun.database.windows.net`, the privatelink name, a full
+    resource id, `tcp:…,1433`, a Slack-linked name, or a private IP. Raises UsageError."""
+    raw = (text or "").strip()
+    if not raw:
+        raise UsageError(
+            "Which server? Give the Azure SQL server's name.",
+            f"Usage: `/vpn {USAGE}`",
+            EXAMPLE,
+        )
+    words = raw.split()
+    if len(words) > 1:
+        raise UsageError(
+            f"One server at a time: I read {len(words)} words ({esc(raw[:80])}).",
+            f"Usage: `/vpn {USAGE}`",
+            EXAMPLE,
+        )
+    token = words[0]
+    # Slack sends names it auto-linked as <http://x.database.windows.net|x.database.windows.net>.
+    m = re.fullmatch(r"<([^|>]*)(?:\|([^>]*))?>", token)
+    if m:
+        token = m.group(2) or m.group(1)
+    token = re.sub(r"^[a-z][a-z0-9+.-]*://", "", token, flags=re.I)  # http://, https://
+    token = re.sub(r"^tcp:", "", token, flags=re.I)  # connection-string form tcp:host,1433
+    token = re.sub(r",\d+$", "", token).strip().rstrip("/.")
+    typed = token
+    if token.lower().startswith("/subscriptions/"):
+        try:
+            rid = ResourceId.parse(token)
+        except ValueError:
+            rid = None
+        if rid is None or rid.provider.lower() != "microsoft.sql" or rid.types[:1] != ("servers",) or not rid.names:
+            raise UsageError(
+                f"{code(token[:200])} is not an Azure SQL server id.",
+                "A server id looks like `/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Sql/servers/<name>`.",
+                EXAMPLE,
+            )
+        server_id = "/".join(token.split("/")[: token.lower().split("/").index("servers") + 2])
+        return ServerQuery(name=rid.names[0].lower(), resource_id=server_id, typed=typed)
+    try:
+        ip = ipaddress.ip_address(token)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        return ServerQuery(ip=str(ip), typed=typed)
+    name = token.lower()
+    privatelink = False
+    for suffix in _SQL_SUFFIXES:
+        if name.endswith("." + suffix):
+            name = name[: -len(suffix) - 1]
+            if name.endswith(".privatelink"):
+                name, privatelink = name[: -len(".privatelink")], True
+            break
+    if "." in name or not _SERVER_NAME.match(name):
+        raise UsageError(
+            f"{code(typed[:200])} is not an Azure SQL server name.",
+            "Give the server's name (letters, digits and hyphens), with or without `.database.windows.net`.",
+            EXAMPLE,
+        )
+    return ServerQuery(name=name, typed=typed, privatelink=privatelink)
+
+
+# --------------------------------------------------------------------------------------
+# Gathering
+# --------------------------------------------------------------------------------------
+
+_KINDS: tuple[tuple[str, Callable[[AzurePort, str], Sequence[Any]]], ...] = (
+    (dns.SQL_SERVERS, lambda az, s: az.sql_servers(s)),
+    (dns.PRIVATE_ENDPOINTS, lambda az, s: az.private_endpoints(s)),
+    (dns.ZONES, lambda az, s: az.private_dns_zones(s)),
+    (dns.VNETS, lambda az, s: az.virtual_networks(s)),
+    (dns.GATEWAYS, lambda az, s: az.gateways(s)),
+    (dns.RESOLVERS, lambda az, s: az.dns_resolvers(s)),
+    (dns.CONNECTIONS, lambda az, s: az.connections(s)),
+)
+
+
+def gather_facts(ctx: Ctx, subscriptions: Sequence[Subscription]) -> DnsFacts:
+    """Read every list the checks need, for every subscription, concurrently."""
+    jobs: list[tuple[str, str]] = [(kind, s.id) for s in subscriptions for kind, _ in _KINDS]
+    readers = dict(_KINDS)
+
+    def task(kind: str, sub: str) -> Callable[[], Sequence[Any]]:
+        return lambda: readers[kind](ctx.azure, sub)
+
+    def progress(done: int, total: int) -> None:
+        if done < total:
+            ctx.out.progress(f"Reading the estate… {done} of {total} lists")
+
+    outcomes = gather([task(k, s) for k, s in jobs], ctx.settings.concurrency, progress)
+    found: dict[str, list[Any]] = {k: [] for k, _ in _KINDS}
+    failures: list[FactFailure] = []
+    for (kind, sub), out in zip(jobs, outcomes, strict=True):
+        if out.error is not None:
+            failures.append(FactFailure(kind, sub, out.error))
+        else:
+            found[kind].extend(out.value or ())
+    return DnsFacts(
+        subscriptions=tuple(s.id for s in subscriptions),
+        subscription_names={s.id: s.name for s in subscriptions if s.name},
+        sql_servers=tuple(found[dns.SQL_SERVERS]),
+        private_endpoints=tuple(found[dns.PRIVATE_ENDPOINTS]),
+        zones=tuple(found[dns.ZONES]),
+        vnets=tuple(found[dns.VNETS]),
+        gateways=tuple(found[dns.GATEWAYS]),
+        resolvers=tuple(found[dns.RESOLVERS]),
+        connections=tuple(found[dns.CONNECTIONS]),
+        failures=tuple(failures),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Finding the server
+# --------------------------------------------------------------------------------------
+
+
+def known_servers(facts: DnsFacts) -> list[SqlServer]:
+    """The SQL servers in scope: those listed, plus any a private endpoint points at (so a
+    server whose subscription could not be listed is still found through its endpoint)."""
+    servers = {rid_key(s.id): s for s in facts.sql_servers}
+    for pe in facts.private_endpoints:
+        for c in pe.connections:
+            if dns.resource_type(c.target_id) == "microsoft.sql/servers" and rid_key(c.target_id) not in servers:
+                servers[rid_key(c.target_id)] = SqlServer(id=c.target_id, name=name_of(c.target_id))
+    return sorted(servers.values(), key=lambda s: s.name.lower())
+
+
+def find_server(q: ServerQuery, facts: DnsFacts) -> tuple[list[SqlServer], str]:
+    """The servers matching the query, and a note about how they were found (mrkdwn)."""
+    servers = known_servers(facts)
+    if q.resource_id:
+        hit = [s for s in servers if rid_key(s.id) == rid_key(q.resource_id)]
+        return hit or [s for s in servers if s.name.lower() == q.name], ""
+    if q.ip:
+        pe = dns.endpoint_owner(q.ip, facts)
+        if pe is None:
+            return [], f"No private endpoint in scope has the address {code(q.ip)}."
+        targets = [c.target_id for c in pe.connections if dns.resource_type(c.target_id) == "microsoft.sql/servers"]
+        hit = [s for s in servers if rid_key(s.id) in {rid_key(t) for t in targets}]
+        if not hit:
+            return (
+                [],
+                f"{code(q.ip)} belongs to private endpoint {code(pe.name)}, which is not for an Azure SQL server.",
+            )
+        names = ", ".join(code(f"{s.name}.{dns.sql_zone_for(s).public_suffix}") for s in hit)
+        return hit, (
+            f"{code(q.ip)} is private endpoint {code(pe.name)} of {names}. Connect with that name, not the IP: "
+            "the certificate does not cover an IP (see 6)."
+        )
+    hit = [s for s in servers if s.name.lower() == q.name]
+    return hit, ""
+
+
+def nearest(name: str, servers: Sequence[SqlServer], limit: int = 10) -> list[SqlServer]:
+    """Servers ordered by how close their name is to `name` (closest first)."""
+
+    def score(s: SqlServer) -> tuple[float, str]:
+        n = s.name.lower()
+        ratio = difflib.SequenceMatcher(None, name, n).ratio()
+        if name and (name in n or n in name):
+            ratio += 0.5
+        return (-ratio, n)
+
+    return sorted(servers, key=score)[:limit]
+
+
+# --------------------------------------------------------------------------------------
+# The command
+# --------------------------------------------------------------------------------------
+
+
+@command("checklist", usage=USAGE, example=EXAMPLE)
+def checklist(ctx: Ctx, args: str) -> Reply:
+    """The Azure SQL private endpoint, DNS and certificate checklist for VPN clients, filled in from the live estate: what is right is ticked, what is wrong says why and what to run.
+
+    Eight items per private endpoint of the server: the endpoint and its approval, the DNS
+    zone group, zone and A record, the zone's links to the VNets that matter, how VPN clients
+    resolve the name, the route from the client pool, the name and certificate to connect
+    with, the connection policy and ports, and what to run on the laptop.
+    """
+    q = parse_server(args)
+    try:
+        subs = ctx.azure.subscriptions()
+    except AzureFailure as exc:
+        return error_reply(f"Could not list the subscriptions in scope: {esc(exc)}.", exc.advice)
+    if not subs:
+        return error_reply(
+            "The bot sees no subscription.",
+            "Set AZURE_SUBSCRIPTION_IDS or grant the bot's identity Reader on a subscription.",
+        )
+    facts = gather_facts(ctx, subs)
+    servers, note = find_server(q, facts)
+    if not servers:
+        return unknown_server_reply(q, facts, note)
+    reply = Reply(fallback="")
+    notes: list[Part] = []
+    if note:
+        notes.append(Text(f":information_source: {note}"))
+    if q.privatelink:
+        fq = f"{q.name}.{dns.sql_zone_for(servers[0]).public_suffix}"
+        notes.append(
+            Text(
+                f":information_source: You typed the privatelink name {code(q.typed)}. Clients must connect with "
+                f"{code(fq)}: logins through the privatelink name fail by design (see 6)."
+            )
+        )
+    reply.add(*notes)
+    fallbacks: list[str] = []
+    first = True
+    for server in servers:
+        for header, checks, where in server_sections(server, facts):
+            if not first:
+                reply.add(Divider())
+            first = False
+            failed, unknown, total = dns.summary(checks)
+            line = summary_line(server.name, where, failed, unknown, total)
+            fallbacks.append(line)
+            reply.add(Header(header), Text(f"*{esc(line)}*"))
+            reply.add(*render_checks(checks))
+    unread = facts.why(*(k for k, _ in _KINDS))
+    if unread:
+        reply.add(Context(f":warning: Partial view: {unread}"))
+    reply.add(
+        Context(
+            f"Read from {len(subs)} subscription{'s' if len(subs) != 1 else ''}. "
+            "✔ right · ✘ wrong, with the fix · ❔ could not check, with why · ℹ to do on the laptop"
+        )
+    )
+    reply.fallback = "Checklist: " + "; ".join(fallbacks)
+    return reply
+
+
+def summary_line(server: str, where: str, failed: int, unknown: int, total: int) -> str:
+    """ "3 of 8 checks fail for sql-aue (australiaeast)", plus what could not be checked."""
+    head = (
+        f"{failed} of {total} checks fail"
+        if failed
+        else f"All checks pass ({total})"
+        if not unknown
+        else "No check fails"
+    )
+    line = f"{head} for {server} ({where})" if where else f"{head} for {server}"
+    if unknown:
+        line += f", {unknown} could not be checked"
+    return line
+
+
+def server_sections(server: SqlServer, facts: DnsFacts) -> list[tuple[str, list[Check], str]]:
+    """(header, checks, where) per private endpoint of the server; one section when none."""
+    zone = dns.sql_zone_for(server)
+    pairs: list[tuple[PrivateEndpoint, PrivateLinkConnection]] = dns.endpoints_for(server.id, facts)
+    if not pairs:
+        where = server.location
+        return [(f"{server.name} · no private endpoint", dns.sql_checklist_without_endpoint(server, facts), where)]
+    out: list[tuple[str, list[Check], str]] = []
+    several = len(pairs) > 1
+    for pe, conn in pairs:
+        t = dns.endpoint_target(pe, conn, zone)
+        checks = dns.sql_checklist(server, t, facts)
+        where = pe.location + (f", {pe.name}" if several else "")
+        out.append((f"{server.name} · {pe.name} · {pe.location}".strip(" ·"), checks, where))
+    return out
+
+
+def render_checks(checks: Sequence[Check]) -> list[Part]:
+    """One Text (and for item 1, Fields) per check, short enough to read on a phone."""
+    parts: list[Part] = []
+    for c in checks:
+        icon = dns.STATUS_ICON[c.status]
+        word = dns.STATUS_WORD[c.status]
+        head = f"{icon} *{c.number}. {c.title}*" + (f" — _{word}_" if word else "")
+        if c.doc_url:
+            # The rule behind the item, on the title line: one line less per item on a phone.
+            head += f" <{c.doc_url}|ⓘ>"
+        body = "\n".join(c.evidence)
+        text = head + ("\n" + body if body else "")
+        if c.fix_text or c.commands:
+            # Only a ✘ has a fix; on other items the commands are an option (e.g. switch to Proxy).
+            text += ("\n*Fix:* " if c.status == "fail" else "\n*Option:* ") + (c.fix_text or "")
+            if c.commands:
+                text += "\n" + dns.code_block(c.commands)
+        parts.extend(_split_text(text))
+    return parts
+
+
+# Slack caps a section's text at 3000 characters; keep each Text below it so the renderer
+# never has to cut an item.
+_MAX_TEXT = 2900
+
+
+def _split_text(text: str) -> list[Part]:
+    if len(text) <= _MAX_TEXT:
+        return [Text(text)]
+    parts: list[Part] = []
+    chunk = ""
+    in_code = False
+    for line in text.split("\n"):
+        candidate = f"{chunk}\n{line}" if chunk else line
+        if len(candidate) > _MAX_TEXT - 6 and chunk:
+            parts.append(Text(chunk + ("```" if in_code else "")))
+            chunk = ("```" if in_code else "") + line
+        else:
+            chunk = candidate
+        in_code ^= line.count("```") % 2 == 1
+    if chunk:
+        parts.append(Text(chunk))
+    return parts
+
+
+def unknown_server_reply(q: ServerQuery, facts: DnsFacts, note: str = "") -> Reply:
+    """The server is not in scope: say which servers are, nearest names first."""
+    servers = known_servers(facts)
+    asked = q.name or q.ip or q.typed
+    what = note or f"No Azure SQL server named {code(asked)} in the subscriptions the bot can read."
+    r = Reply(fallback=f"No SQL server {asked} in scope", visibility="ephemeral").add(Text(f":warning: {what}"))
+    if servers:
+        near = nearest(q.name, servers) if q.name else servers[:10]
+        rows = [
+            (
+                code(s.name),
+                " · ".join(
+                    x
+                    for x in (
+                        esc(s.location),
+                        esc(facts.sub_label(_sub_of(s.id))) if facts.multi_subscription() else "",
+                    )
+                    if x
+                )
+                or "—",
+            )
+            for s in near
+        ]
+        more = len(servers) - len(near)
+        r.add(Text(f"SQL servers I can see ({len(servers)}), nearest names first:"))
+        r.add(Fields(tuple(rows)))
+        if more > 0:
+            r.add(Context(f"…and {more} more."))
+        r.add(Context(f"Example: `/vpn checklist {esc(near[0].name)}.database.windows.net`"))
+    else:
+        r.add(Text("I can see no Azure SQL server at all in scope."))
+    why = facts.why(dns.SQL_SERVERS, dns.PRIVATE_ENDPOINTS)
+    if why:
+        r.add(Context(f":warning: {why}"))
+    return r
+
+
+def _sub_of(resource_id: str) -> str:
+    try:
+        return ResourceId.parse(resource_id).subscription_id
+    except ValueError:
+        return ""

@@ -1,0 +1,295 @@
+"""`/vpn checklist`: parsing, gathering across subscriptions, sections and rendering."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from commands.checklist import checklist, nearest, parse_server
+from commands.errors import AzureFailure, UsageError
+from commands.findings.dns import DnsFacts
+from commands.model import PrivateEndpoint, SqlServer, Subscription
+from commands.registry import Ctx, DomainSettings, lookup
+from commands.reply import Context, Divider, Fields, Header, Reply, Text
+from tests.fakes import FakeAzure, RecordingMessenger
+from tests.unit.test_findings_dns import (
+    PE_AUE,
+    PE_EUN,
+    RG,
+    SQL_EUN,
+    SUB,
+    VNET_EUN,
+    endpoint,
+    fixed,
+    seed_like,
+)
+
+
+def fake(f: DnsFacts, subs: tuple[Subscription, ...] = (Subscription(SUB, "Contoso"),)) -> FakeAzure:
+    return FakeAzure(
+        subscriptions=subs,
+        gateways=f.gateways,
+        connections=f.connections,
+        vnets=f.vnets,
+        private_endpoints=f.private_endpoints,
+        zones=f.zones,
+        resolvers=f.resolvers,
+        sql_servers=f.sql_servers,
+    )
+
+
+def run(az: FakeAzure, text: str) -> tuple[Reply, RecordingMessenger]:
+    out = RecordingMessenger()
+    reply = checklist(Ctx(azure=az, out=out, settings=DomainSettings(concurrency=4)), text)
+    return reply, out
+
+
+def texts(reply: Reply) -> str:
+    return "\n".join(
+        p.text if isinstance(p, (Text, Context, Header)) else "\n".join(f"{a} {b}" for a, b in p.items)
+        for p in reply.parts
+        if isinstance(p, (Text, Context, Header, Fields))
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "sql-eun",
+        "SQL-EUN",
+        "sql-eun.database.windows.net",
+        "sql-eun.database.windows.net.",
+        "tcp:sql-eun.database.windows.net,1433",
+        "<http://sql-eun.database.windows.net|sql-eun.database.windows.net>",
+        "https://sql-eun.database.windows.net/",
+        "  sql-eun  ",
+    ],
+)
+def test_server_name_is_normalised(typed: str) -> None:
+    q = parse_server(typed)
+    assert q.name == "sql-eun" and not q.privatelink and not q.ip
+
+
+def test_privatelink_name_is_accepted_and_flagged() -> None:
+    q = parse_server("sql-eun.privatelink.database.windows.net")
+    assert q.name == "sql-eun" and q.privatelink
+
+
+def test_full_resource_id_is_accepted() -> None:
+    q = parse_server(SQL_EUN + "/databases/db1")
+    assert q.name == "sql-eun" and q.resource_id == SQL_EUN
+
+
+def test_ip_is_accepted_for_lookup() -> None:
+    assert parse_server("10.0.1.4").ip == "10.0.1.4"
+
+
+@pytest.mark.parametrize(
+    "typed, words",
+    [
+        ("", "Which server"),
+        ("sql-eun sql-aue", "One server at a time"),
+        ("stacct.blob.core.windows.net", "not an Azure SQL server name"),
+        ("bad_name!", "not an Azure SQL server name"),
+        ("-sql", "not an Azure SQL server name"),
+        (f"{RG}/rg/providers/Microsoft.Network/virtualNetworks/vnet-eun", "not an Azure SQL server id"),
+    ],
+)
+def test_invalid_text_is_a_usage_error_with_an_example(typed: str, words: str) -> None:
+    with pytest.raises(UsageError) as exc:
+        parse_server(typed)
+    assert words in exc.value.message
+    assert exc.value.example == "/vpn checklist sql-eun.database.windows.net"
+
+
+def test_command_is_registered_with_usage_and_example() -> None:
+    cmd = lookup("checklist")
+    assert cmd is not None
+    assert cmd.usage == "checklist <server>[.database.windows.net]"
+    assert cmd.example == "/vpn checklist sql-eun.database.windows.net"
+    assert "checklist" in cmd.summary.lower() and "private endpoint" in cmd.summary.lower()
+
+
+# --------------------------------------------------------------------------------------
+# The answer
+# --------------------------------------------------------------------------------------
+
+
+def test_seed_sql_aue_answers_one_section_with_the_summary_line() -> None:
+    reply, out = run(fake(seed_like()), "sql-aue.database.windows.net")
+    headers = [p.text for p in reply.parts if isinstance(p, Header)]
+    assert headers == ["sql-aue · pe-sql-aue · australiaeast"]
+    body = texts(reply)
+    assert "*3 of 8 checks fail for sql-aue (australiaeast)*" in body
+    assert "3 of 8 checks fail for sql-aue (australiaeast)" in reply.fallback
+    for n, icon in ((1, "✔"), (2, "✔"), (3, "✘"), (4, "✘"), (5, "✔"), (6, "✘"), (7, "✔"), (8, "ℹ")):
+        assert f"{icon} *{n}." in body, n
+    assert "*Fix:*" in body and "az network private-dns link vnet create" in body
+    assert out.progress_texts  # progress while reading the estate
+
+
+def test_gathers_every_list_for_every_subscription() -> None:
+    subs = (Subscription(SUB, "Contoso"), Subscription("sub-2", "Other"))
+    az = fake(seed_like(), subs)
+    run(az, "sql-aue")
+    for kind in (
+        "sql_servers",
+        "private_endpoints",
+        "private_dns_zones",
+        "virtual_networks",
+        "gateways",
+        "dns_resolvers",
+        "connections",
+    ):
+        assert (kind, SUB) in az.calls and (kind, "sub-2") in az.calls, kind
+
+
+def test_server_with_endpoints_in_two_regions_gets_a_section_each() -> None:
+    f = seed_like()
+    extra = endpoint(
+        f"{RG}/rg-aue/providers/Microsoft.Network/privateEndpoints/pe-sql-eun-aue",
+        "australiaeast",
+        f.vnets[1].id,
+        "10.1.1.5",
+        SQL_EUN,
+    )
+    f = dataclasses.replace(f, private_endpoints=(*f.private_endpoints, extra))
+    reply, _ = run(fake(f), "sql-eun")
+    headers = [p.text for p in reply.parts if isinstance(p, Header)]
+    assert headers == ["sql-eun · pe-sql-eun-aue · australiaeast", "sql-eun · pe-sql-eun · northeurope"]
+    assert sum(isinstance(p, Divider) for p in reply.parts) == 1
+    body = texts(reply)
+    assert "for sql-eun (australiaeast, pe-sql-eun-aue)" in body
+    assert "for sql-eun (northeurope, pe-sql-eun)" in body
+    # One zone holds one A record for sql-eun: the Australian endpoint's section says it points elsewhere.
+    assert "`pe-sql-eun`'s (northeurope)" in body
+
+
+def test_unknown_server_lists_the_servers_nearest_first() -> None:
+    f = seed_like()
+    more = tuple(SqlServer(f"{RG}/rg/providers/Microsoft.Sql/servers/{n}", n, "westeurope") for n in ("zeta", "alpha"))
+    f = dataclasses.replace(f, sql_servers=(*f.sql_servers, *more))
+    reply, _ = run(fake(f), "sql-au")
+    assert reply.visibility == "ephemeral"
+    body = texts(reply)
+    assert "No Azure SQL server named `sql-au`" in body
+    fields = next(p for p in reply.parts if isinstance(p, Fields))
+    names = [label for label, _ in fields.items]
+    assert names[0] == "`sql-aue`" and names[1] == "`sql-eun`"
+    assert set(names) == {"`sql-aue`", "`sql-eun`", "`zeta`", "`alpha`"}
+    assert "/vpn checklist sql-aue.database.windows.net" in body
+
+
+def test_nearest_prefers_names_containing_the_query() -> None:
+    servers = [SqlServer(f"/s/{n}", n) for n in ("prod-sql-aue", "abc", "sqlx")]
+    assert nearest("sql-aue", servers)[0].name == "prod-sql-aue"
+
+
+def test_private_ip_finds_its_server_and_says_to_use_the_name() -> None:
+    reply, _ = run(fake(seed_like()), "10.1.1.4")
+    body = texts(reply)
+    assert "`10.1.1.4` is private endpoint `pe-sql-aue` of `sql-aue.database.windows.net`" in body
+    assert any(isinstance(p, Header) and p.text.startswith("sql-aue") for p in reply.parts)
+
+
+def test_unknown_ip_answers_with_the_servers() -> None:
+    reply, _ = run(fake(seed_like()), "10.9.9.9")
+    assert "No private endpoint in scope has the address `10.9.9.9`" in texts(reply)
+    assert reply.visibility == "ephemeral"
+
+
+def test_privatelink_name_gets_a_note_to_use_the_public_name() -> None:
+    reply, _ = run(fake(seed_like()), "sql-aue.privatelink.database.windows.net")
+    assert "Clients must connect with `sql-aue.database.windows.net`" in texts(reply)
+
+
+def test_server_without_private_endpoint_gets_the_create_command() -> None:
+    f = seed_like()
+    f = dataclasses.replace(f, private_endpoints=tuple(p for p in f.private_endpoints if p.id != PE_AUE))
+    reply, _ = run(fake(f), "sql-aue")
+    body = texts(reply)
+    assert any(isinstance(p, Header) and p.text == "sql-aue · no private endpoint" for p in reply.parts)
+    assert "✘ *1. Private endpoint for `sql-aue`*" in body
+    assert "az network private-endpoint create -g rg-eun -n pe-sql-aue -l northeurope --vnet-name vnet-eun" in body
+    assert "needs a private endpoint first (see 1)" in body
+
+
+def test_server_found_through_its_endpoint_when_sql_servers_cannot_be_listed() -> None:
+    az = fake(seed_like())
+    az.fail[("sql_servers", SUB)] = AzureFailure("forbidden", "no", "AuthorizationFailed", "servers", 403)
+    reply, _ = run(az, "sql-aue")
+    body = texts(reply)
+    assert "for sql-aue (australiaeast)" in body
+    assert "❔ *7. Connection policy and ports* — _could not check_" in body
+    assert "could not read SQL servers" in body and "lacks a permission" in body
+
+
+def test_permission_denied_on_zones_is_could_not_check_with_advice() -> None:
+    az = fake(seed_like())
+    az.fail[("private_dns_zones", SUB)] = AzureFailure("forbidden", "no", "AuthorizationFailed", "zones", 403)
+    reply, _ = run(az, "sql-aue")
+    body = texts(reply)
+    assert "❔ *2. DNS record in `privatelink.database.windows.net`* — _could not check_" in body
+    assert "❔ *3." in body
+    assert "could not read private DNS zones in subscription Contoso (AuthorizationFailed)" in body
+    assert "lacks a permission" in body  # AzureFailure.advice
+    assert any(isinstance(p, Context) and "Partial view" in p.text for p in reply.parts)
+
+
+def test_subscription_listing_failure_is_an_actionable_error() -> None:
+    az = fake(seed_like())
+    az.fail[("subscriptions", "*")] = AzureFailure("unauthenticated", "no token", "", "subscriptions", 401)
+    reply, _ = run(az, "sql-aue")
+    assert reply.visibility == "ephemeral"
+    assert "could not sign in to Azure" in texts(reply)
+
+
+def test_everything_right_says_all_checks_pass() -> None:
+    reply, _ = run(fake(fixed(seed_like())), "sql-aue")
+    body = texts(reply)
+    assert "*All checks pass (8) for sql-aue (australiaeast)*" in body
+    assert "*Fix:*" not in body
+
+
+def test_estate_names_are_escaped_in_mrkdwn() -> None:
+    f = seed_like()
+    pe = next(p for p in f.private_endpoints if p.id == PE_EUN)
+    evil: PrivateEndpoint = dataclasses.replace(pe, name="pe-<!channel>", location="<@U123>")
+    f = dataclasses.replace(f, private_endpoints=(evil, *[p for p in f.private_endpoints if p.id != PE_EUN]))
+    reply, _ = run(fake(f), "sql-eun")
+    for p in reply.parts:
+        if isinstance(p, (Text, Context)):
+            assert "<!channel>" not in p.text and "<@U123>" not in p.text
+
+
+def test_several_subscriptions_put_subscription_in_commands() -> None:
+    subs = (Subscription(SUB, "Contoso"), Subscription("sub-2", "Other"))
+    reply, _ = run(fake(seed_like(), subs), "sql-aue")
+    assert f"-e false --subscription {SUB}" in texts(reply)
+
+
+def test_every_text_part_fits_a_slack_section() -> None:
+    f = seed_like()
+    # Many gateways make item 4 and 5 long: each part must still fit Slack's 3000 characters.
+    gws = tuple(
+        dataclasses.replace(f.gateways[0], id=f"{f.gateways[0].id}{i}", name=f"vgw-{i}", vnet_id=VNET_EUN)
+        for i in range(40)
+    )
+    f = dataclasses.replace(f, gateways=(*f.gateways, *gws))
+    reply, _ = run(fake(f), "sql-eun")
+    for p in reply.parts:
+        if isinstance(p, Text):
+            assert len(p.text) <= 3000
+            assert p.text.count("```") % 2 == 0
+
+
+def test_reply_for_sql_aue_is_unaffected_by_other_servers_endpoints() -> None:
+    reply, _ = run(fake(seed_like()), "sql-aue")
+    assert "pe-sql-eun" not in "\n".join(p.text for p in reply.parts if isinstance(p, Header))
+    assert reply.fallback.count("checks fail") == 1
