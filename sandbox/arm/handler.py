@@ -1,0 +1,489 @@
+"""HTTP routes of the emulator: the requests azure-mgmt-network / -resource / -privatedns /
+-dnsresolver make, answered in ARM's shapes, status codes and headers.
+
+Order of checks per request, as ARM does it: bearer token (401), api-version (400), injected
+faults, then the route (404 for a missing scope or resource, 403 for a denied action).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from sandbox.arm import ids
+from sandbox.arm.state import CONNECTION, GATEWAY, KNOWN_ACTIONS, ArmError, Operation, not_found
+
+if TYPE_CHECKING:
+    from sandbox.arm_emulator import ArmEmulator
+
+# The list call of connections leaves these out; only a GET of one connection has them
+# (VirtualNetworkGatewayConnections_List vs _Get in the REST spec examples).
+LIST_OMITS = {CONNECTION: ("connectionStatus", "tunnelConnectionStatus")}
+
+# Generic resources (Microsoft.Resources/resources list) carry no "properties" unless $expand
+# asks for the few ARM-level ones; these are the top-level fields ARM returns.
+GENERIC_FIELDS = (
+    "id",
+    "name",
+    "type",
+    "location",
+    "kind",
+    "sku",
+    "tags",
+    "identity",
+    "managedBy",
+    "plan",
+    "extendedLocation",
+)
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ArmHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024  # hundreds of concurrent fan-out requests must not be refused
+
+    def __init__(self, addr: tuple[str, int], emulator: ArmEmulator) -> None:
+        self.emulator = emulator
+        super().__init__(addr, ArmHandler)
+
+
+class ArmHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
+    # Headers and body go out in separate writes; with Nagle on, a keep-alive client's delayed
+    # ACK stalls every answer by ~40 ms. TCP_NODELAY sends each write at once.
+    disable_nagle_algorithm = True
+    server: ArmHTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Silence the stdlib access log: paths are logged in `.requests`, and nothing here
+        # may ever print a header (the bearer token) or a shared key.
+        return
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def _handle(self, method: str) -> None:
+        emu = self.server.emulator
+        split = urlsplit(self.path)
+        path = unquote(split.path)
+        query = {k: v for k, v in parse_qsl(split.query, keep_blank_values=True)}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw_body = self.rfile.read(length) if length else b""
+        if emu.latency_ms:
+            time.sleep(emu.latency_ms / 1000)
+        lat = emu.faults.fire(method, path, ("latency",))
+        if lat is not None:
+            time.sleep(lat.latency_ms / 1000)
+        try:
+            answer = self._answer(method, path, query, raw_body, split.path)
+        except Exception:
+            # A bug here must still answer as ARM would (500), never kill the connection silently.
+            answer = error(ArmError(500, "InternalServerError", "The sandbox emulator failed on this request."))
+            emu.record(method, path, unquote(split.query), 500)
+            self._send(answer)
+            raise
+        # Logged before the answer goes out, so a client that has its answer finds it in the log.
+        emu.record(method, path, unquote(split.query), 0 if answer is None else answer.status)
+        if answer is None:  # a "hang" fault: no answer at all
+            self.close_connection = True
+            return
+        self._send(answer)
+
+    def _answer(self, method: str, path: str, query: dict[str, str], raw_body: bytes, raw_path: str) -> Answer | None:
+        emu = self.server.emulator
+        auth = self.headers.get("Authorization") or ""
+        if not auth.startswith("Bearer ") or not auth[7:].strip():
+            return error(
+                ArmError(
+                    401,
+                    "AuthenticationFailed",
+                    "Authentication failed. The 'Authorization' header is missing or is not a bearer token.",
+                    {
+                        "WWW-Authenticate": 'Bearer authorization_uri="https://login.windows.net/", error="invalid_token"'
+                    },
+                )
+            )
+        if not query.get("api-version"):
+            return error(
+                ArmError(
+                    400,
+                    "MissingApiVersionParameter",
+                    "The api-version query parameter (?api-version=) is required for all requests.",
+                )
+            )
+        fault = emu.faults.fire(method, path, ("hang", "throttle", "error"))
+        if fault is not None:
+            if fault.kind == "hang":
+                emu.stopping.wait(fault.hold_s)
+                return None
+            headers = {"Retry-After": str(fault.retry_after)} if fault.kind == "throttle" else {}
+            return error(ArmError(fault.status, fault.error_code, fault.error_message, headers))
+        body: Any = None
+        if raw_body:
+            try:
+                body = json.loads(raw_body)
+            except ValueError:
+                return error(
+                    ArmError(
+                        400, "InvalidRequestContent", "The request content was invalid and could not be deserialized."
+                    )
+                )
+        try:
+            return Router(emu, method, path, query, body, raw_path).route()
+        except ArmError as e:
+            return error(e)
+
+    def _send(self, a: Answer) -> None:
+        payload = b"" if a.body is None else json.dumps(a.body).encode("utf-8")
+        self.send_response(a.status)
+        rid = str(uuid.uuid4())
+        self.send_header("x-ms-request-id", rid)
+        self.send_header("x-ms-correlation-request-id", rid)
+        if a.body is not None:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        for k, v in a.headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if payload:
+            self.wfile.write(payload)
+
+
+def error(e: ArmError) -> Answer:
+    return Answer(e.status, e.body(), dict(e.headers))
+
+
+class Router:
+    def __init__(
+        self, emu: ArmEmulator, method: str, path: str, query: dict[str, str], body: Any, raw_path: str
+    ) -> None:
+        self.emu = emu
+        self.estate = emu.estate
+        self.method = method
+        self.path = path
+        self.query = query
+        self.body = body
+        self.raw_path = raw_path
+        self.api_version = query["api-version"]
+
+    # --- dispatch ---------------------------------------------------------------------------
+    def route(self) -> Answer:
+        segs = [s for s in self.path.split("/") if s]
+        low = [s.lower() for s in segs]
+        if low == ["subscriptions"]:
+            self._only("GET")
+            self._deny("Microsoft.Resources/subscriptions/read", "/")
+            with self.estate.lock:
+                subs = sorted((dict(s) for s in self.estate.subscriptions.values()), key=lambda s: s["subscriptionId"])
+            return self._page(subs)
+        p = ids.parse(self.path)
+        if p is None:
+            raise ArmError(404, "InvalidRequestUri", f"The request URI '{self.path}' is not an ARM resource path.")
+        if len(segs) == 2:
+            self._only("GET")
+            doc = self.estate.subscriptions.get(ids.key(self.path))
+            if doc is None:
+                raise not_found(p, self.estate)
+            self._deny("Microsoft.Resources/subscriptions/read", self.path)
+            return Answer(200, dict(doc))
+        if not p.namespace:
+            return self._resources_api(p, low)
+        self._scope_exists(p)
+        if len(p.types) == 2 and len(p.names) == 2 and p.types[0].lower() == "locations":
+            kind = p.types[1].lower()
+            if kind in ("operations", "operationresults"):
+                self._only("GET")
+                return self._poll(p.names[1], kind == "operationresults")
+        if len(p.types) == 1 and not p.names:
+            self._only("GET")
+            return self._list_top(p)
+        if p.is_resource:
+            return self._resource(p)
+        if len(p.types) == len(p.names) + 1 and p.names:
+            return self._child_or_action(p)
+        raise ArmError(
+            404,
+            "InvalidResourceType",
+            f"The resource type '{p.resource_type}' could not be found in the namespace '{p.namespace}'.",
+        )
+
+    def _only(self, *methods: str) -> None:
+        if self.method not in methods:
+            raise ArmError(
+                405,
+                "OperationNotSupported",
+                f"{self.method} is not supported on {self.path} by the sandbox emulator; it serves reads, POST actions and virtual network peering writes.",
+            )
+
+    def _deny(self, action: str, scope: str) -> None:
+        if self.estate.is_denied(action, scope):
+            raise ArmError(
+                403,
+                "AuthorizationFailed",
+                f"The client 'sandbox' with object id '00000000-0000-0000-0000-000000000000' does not have authorization to perform action "
+                f"'{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+            )
+
+    def _scope_exists(self, p: ids.Parsed) -> None:
+        if not self.estate.subscription_exists(p.subscription):
+            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{p.subscription}' could not be found.")
+        if p.resource_group and not self.estate.resource_group_exists(p.subscription, p.resource_group):
+            raise ArmError(404, "ResourceGroupNotFound", f"Resource group '{p.resource_group}' could not be found.")
+
+    # --- Microsoft.Resources: resource groups, generic resources ----------------------------
+    def _resources_api(self, p: ids.Parsed, low: list[str]) -> Answer:
+        """/subscriptions/S/resourcegroups[/RG] and …/resources (generic resources)."""
+        self._only("GET")
+        self._scope_exists(p)
+        segs = [s for s in self.path.split("/") if s]
+        if low[2:] == ["resourcegroups"]:
+            self._deny("Microsoft.Resources/subscriptions/resourceGroups/read", self.path)
+            sk = f"/subscriptions/{p.subscription.lower()}/"
+            with self.estate.lock:
+                groups = [dict(g) for k, g in self.estate.resource_groups.items() if k.startswith(sk)]
+            return self._page(groups)
+        if len(low) == 4 and low[2] == "resourcegroups":
+            self._deny("Microsoft.Resources/subscriptions/resourceGroups/read", self.path)
+            return Answer(200, dict(self.estate.resource_groups[ids.key(self.path)]))
+        if low[-1] == "resources" and len(low) in (3, 5):
+            self._deny("Microsoft.Resources/subscriptions/resources/read", "/" + "/".join(segs[:-1]))
+            return self._generic_list(p)
+        raise ArmError(
+            404, "InvalidRequestUri", f"The request URI '{self.path}' is not served by the sandbox emulator."
+        )
+
+    def _generic_list(self, p: ids.Parsed) -> Answer:
+        wanted = parse_filter(self.query.get("$filter", ""))
+        docs = self.estate.top_level(p.subscription, p.resource_group or None, None)
+        out = []
+        for d in docs:
+            rp = ids.parse(d["id"])
+            item = {k: d[k] for k in GENERIC_FIELDS if k in d}
+            item.setdefault("type", rp.resource_type if rp else "")
+            item.setdefault("name", rp.names[-1] if rp and rp.names else "")
+            values = {"resourcetype": item["type"], "name": item["name"], "location": str(item.get("location", ""))}
+            if all(values[f].lower() in allowed for f, allowed in wanted.items()):
+                out.append(item)
+        top = self.query.get("$top")
+        return self._page(out, int(top) if top and top.isdigit() else None)
+
+    # --- Microsoft.Network and friends ------------------------------------------------------
+    def _list_top(self, p: ids.Parsed) -> Answer:
+        self._deny(f"{p.resource_type}/read", self.path)
+        docs = self.estate.top_level(p.subscription, p.resource_group or None, p.type_key)
+        return self._page([list_view(p.type_key, d) for d in docs])
+
+    def _resource(self, p: ids.Parsed) -> Answer:
+        k = ids.key(self.path)
+        if self.method == "GET":
+            # ARM authorizes before the resource provider looks: 403 even for a missing resource.
+            self._deny(f"{p.resource_type}/read", self.path)
+            doc = self.estate.view(k, advance=True)
+            if doc is None:
+                raise not_found(p, self.estate)
+            return Answer(200, doc)
+        if p.type_key == "microsoft.network/virtualnetworks/virtualnetworkpeerings" and self.method in (
+            "PUT",
+            "DELETE",
+        ):
+            return self._peering_write(p)
+        raise ArmError(
+            405,
+            "OperationNotSupported",
+            f"{self.method} is not supported on {p.resource_type} by the sandbox emulator; it serves reads, POST actions and virtual network peering PUT/DELETE.",
+        )
+
+    def _peering_write(self, p: ids.Parsed) -> Answer:
+        action = f"{p.resource_type}/{'write' if self.method == 'PUT' else 'delete'}"
+        self._deny(action, self.path)
+        if self.method == "PUT":
+            status, doc, op = self.estate.put_peering(self.path, self.body, self.api_version)
+            failed = self.emu.faults.fire(self.method, self.path, ("lro_failed",))
+            if failed is not None:
+                op.error = {"code": failed.error_code, "message": failed.error_message}
+            return Answer(status, doc, {"Azure-AsyncOperation": self._op_url(op, False), "Retry-After": "0"})
+        op2 = self.estate.delete_peering(self.path, self.api_version)
+        if op2 is None:
+            return Answer(204)
+        failed = self.emu.faults.fire(self.method, self.path, ("lro_failed",))
+        if failed is not None:
+            op2.error = {"code": failed.error_code, "message": failed.error_message}
+        return Answer(
+            202,
+            None,
+            {"Azure-AsyncOperation": self._op_url(op2, False), "Location": self._op_url(op2, True), "Retry-After": "0"},
+        )
+
+    def _child_or_action(self, p: ids.Parsed) -> Answer:
+        parent_path = self.path.rstrip("/").rsplit("/", 1)[0]
+        pk = ids.key(parent_path)
+        parent_p = ids.parse(parent_path)
+        assert parent_p is not None
+        last = p.types[-1]
+        ptype = parent_p.type_key
+        is_key = ptype == CONNECTION and last.lower() == "sharedkey"
+        if self.method != "POST":
+            self._only("GET")
+            # ARM authorizes before the resource provider looks (403 even when the parent is missing).
+            if is_key:
+                self._deny("Microsoft.Network/connections/sharedKey/read", parent_path)
+            else:
+                self._deny(f"{parent_p.resource_type}/{last}/read", parent_path)
+        parent = self.estate.view(pk)
+        if parent is None:
+            raise not_found(parent_p, self.estate)
+        if self.method == "POST":
+            return self._action(parent_p, pk, parent, last)
+        if is_key:
+            with self.estate.lock:
+                key_value = self.estate.shared_keys.get(pk)
+            if key_value is None:
+                raise ArmError(
+                    404, "ResourceNotFound", f"The shared key of connection '{parent_p.names[-1]}' was not found."
+                )
+            return Answer(200, {"value": key_value})
+        if ptype == GATEWAY and last.lower() == "connections":
+            return self._page([list_view(CONNECTION, d) for d in self.estate.gateway_connections(pk)])
+        if ptype == "microsoft.network/privatednszones" and last.lower() == "all":
+            return self._page(self.estate.children_any(pk, exclude=frozenset({"virtualnetworklinks"})))
+        return self._page([list_view(f"{ptype}/{last.lower()}", d) for d in self.estate.children(pk, last)])
+
+    def _action(self, rp: ids.Parsed, rk: str, resource: dict[str, Any], action: str) -> Answer:
+        known = KNOWN_ACTIONS.get(rp.type_key, set())
+        if action.lower() not in known and not self.estate.has_action(rk, action):
+            raise ArmError(
+                404,
+                "InvalidResourceType",
+                f"The resource type '{rp.types[-1]}/{action}' could not be found in the namespace '{rp.namespace}' for api version '{self.api_version}'.",
+            )
+        if action.lower() == "getadvertisedroutes" and not self.query.get("peer"):
+            raise ArmError(
+                400,
+                "InvalidParameter",
+                "getAdvertisedRoutes needs the 'peer' query parameter: the IP address of the BGP peer, e.g. ?peer=10.1.255.30.",
+            )
+        self._deny(f"{rp.resource_type}/{action}/action", resource.get("id", rk))
+        result = self.estate.action_body(rk, action, self.query)
+        if result is None:
+            # ARM answers an action with nothing to report with an empty list, not an error.
+            result = {"value": []}
+        elif action.lower() == "getbgppeerstatus" and self.query.get("peer") and isinstance(result.get("value"), list):
+            result["value"] = [
+                v for v in result["value"] if str(v.get("neighbor", "")).lower() == self.query["peer"].lower()
+            ]
+        op = self.estate.new_operation(
+            str(resource.get("location") or "global"), rp.namespace, self.api_version, result=result
+        )
+        failed = self.emu.faults.fire("POST", self.path, ("lro_failed",))
+        if failed is not None:
+            op.error = {"code": failed.error_code, "message": failed.error_message}
+        return Answer(
+            202,
+            None,
+            {"Azure-AsyncOperation": self._op_url(op, False), "Location": self._op_url(op, True), "Retry-After": "0"},
+        )
+
+    # --- long-running operations ------------------------------------------------------------
+    def _op_url(self, op: Operation, result: bool) -> str:
+        p = ids.parse(self.path)
+        sub = p.subscription if p else ""
+        kind = "operationResults" if result else "operations"
+        return f"{self.emu.base_url}/subscriptions/{sub}/providers/{op.namespace}/locations/{op.location}/{kind}/{op.id}?api-version={op.api_version}"
+
+    def _poll(self, op_id: str, result: bool) -> Answer:
+        op = self.estate.operations.get(op_id)
+        if op is None:
+            raise ArmError(404, "OperationNotFound", f"The operation '{op_id}' was not found.")
+        status = self.estate.advance(op)
+        if not result:
+            body: dict[str, Any] = {"status": status}
+            if op.error and op.done:
+                body["error"] = dict(op.error)
+            if not op.done:
+                return Answer(200, body, {"Retry-After": "0"})
+            return Answer(200, body)
+        if not op.done:
+            return Answer(202, None, {"Location": self._op_url(op, True), "Retry-After": "0"})
+        if op.error:
+            return Answer(500, {"error": dict(op.error)})
+        if op.target or op.result is None:
+            return Answer(204) if not op.target else Answer(200, self.estate.view(op.target))
+        return Answer(200, op.result)
+
+    # --- paging -----------------------------------------------------------------------------
+    def _page(self, items: list[Any], page_size: int | None = None) -> Answer:
+        size = page_size or self.emu.page_size
+        try:
+            start = int(self.query.get("$skiptoken") or self.query.get("$skipToken") or 0)
+        except ValueError:
+            raise ArmError(400, "InvalidSkipToken", "The $skiptoken is not one this server issued.") from None
+        page = items[start : start + size]
+        body: dict[str, Any] = {"value": page}
+        if start + size < len(items):
+            params = {k: v for k, v in self.query.items() if k.lower() != "$skiptoken"}
+            params["$skiptoken"] = str(start + size)
+            body["nextLink"] = f"{self.emu.base_url}{self.raw_path}?{urlencode(params)}"
+        return Answer(200, body)
+
+
+def list_view(type_key: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """A resource as a list call returns it (see LIST_OMITS)."""
+    omit = LIST_OMITS.get(type_key)
+    if omit and isinstance(doc.get("properties"), dict):
+        doc = {**doc, "properties": {k: v for k, v in doc["properties"].items() if k not in omit}}
+    return doc
+
+
+_FILTER_CLAUSE = re.compile(r"(\w+)\s+eq\s+'((?:[^']|'')*)'", re.IGNORECASE)
+
+
+def parse_filter(flt: str) -> dict[str, set[str]]:
+    """`resourceType eq 'A' or resourceType eq 'B' and location eq 'x'` → {field: {values}}.
+
+    Values of one field are alternatives; different fields must all hold (how ARM's generic
+    resource filter is used in practice). Only resourceType, name and location are known."""
+    out: dict[str, set[str]] = {}
+    if not flt.strip():
+        return out
+    clauses = _FILTER_CLAUSE.findall(flt)
+    if not clauses:
+        raise ArmError(
+            400,
+            "InvalidFilterInQueryString",
+            f"Invalid $filter '{flt}'. Example: $filter=resourceType eq 'Microsoft.Sql/servers'.",
+        )
+    for fld, value in clauses:
+        f = fld.lower()
+        if f not in ("resourcetype", "name", "location"):
+            raise ArmError(
+                400,
+                "InvalidFilterInQueryString",
+                f"The $filter field '{fld}' is not supported; use resourceType, name or location.",
+            )
+        out.setdefault(f, set()).add(value.replace("''", "'").lower())
+    return out
