@@ -1,0 +1,243 @@
+"""Findings about routes: coverage gaps of a NIC or gateway, and a P2S client's routes.
+
+Pure functions over `commands.coverage` results and `commands.model` facts. `/vpn routes`
+shows them; `/vpn diagnose` and the checklist can compose them (stable `key`s).
+
+Azure's rules: route selection
+https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#how-azure-selects-a-route,
+point-to-site routing https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-about-point-to-site-routing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from commands.coverage import (
+    P2S_ROUTING_DOC,
+    ROUTE_SELECTION_DOC,
+    VNET2VNET_BGP_DOC,
+    CoverageItem,
+    RouteCheck,
+)
+from commands.findings import dedup, ranked
+from commands.model import DnsResolver, EffectiveRoute, VirtualNetwork
+from commands.reply import Finding, code, esc
+from commands.vpnlog import VpnClientLog
+
+DOC_P2S_DNS = "https://learn.microsoft.com/azure/vpn-gateway/azure-vpn-client-optional-configurations#dns"
+DOC_PE_DNS = "https://learn.microsoft.com/azure/private-link/private-endpoint-dns"
+DOC_PROPAGATION = (
+    "https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#border-gateway-protocol"
+)
+
+_COMMAND = re.compile(r"(/vpn [^;()]+?)(?=$|[;()]|, or |, then )")
+
+
+def words(text: str) -> str:
+    """Plain text from `commands.coverage` as mrkdwn: escaped, `/vpn …` commands as code."""
+    out: list[str] = []
+    pos = 0
+    for m in _COMMAND.finditer(text):
+        out.append(esc(text[pos : m.start()]))
+        out.append(code(m.group(1).strip()))
+        pos = m.end()
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def _doc_for(items: Sequence[CoverageItem]) -> str:
+    text = " ".join(r for it in items for r in it.reasons).lower()
+    if "bgp" in text and "propagat" not in text:
+        return VNET2VNET_BGP_DOC
+    if "propagat" in text:
+        return DOC_PROPAGATION
+    if "transit" in text or "remote gateways" in text or "useremotegateways" in text:
+        return "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit"
+    return ROUTE_SELECTION_DOC
+
+
+def coverage_findings(target: str, target_key: str, items: Sequence[CoverageItem]) -> list[Finding]:
+    """One finding per group of destinations not (fully) reached for the same reasons.
+
+    A private endpoint unreached for the same reason as its VNet is folded into that finding.
+    """
+    groups: dict[tuple[str, ...], list[CoverageItem]] = {}
+    for it in items:
+        if it.status in ("not_reached", "partial"):
+            groups.setdefault(it.reasons or ("no reason known",), []).append(it)
+    out: list[Finding] = []
+    for reasons, group in groups.items():
+        labels = list(dict.fromkeys(f"{it.label} {it.prefix}" if it.prefix != "—" else it.label for it in group))
+        shown = ", ".join(labels[:4]) + (f" and {len(labels) - 4} more" if len(labels) > 4 else "")
+        partial = all(it.status == "partial" for it in group)
+        endpoint = any(it.kind == "private_endpoint" for it in group)
+        severity = "warning" if partial else ("critical" if endpoint or group[0].kind == "own_vnet" else "warning")
+        verb = "reaches only part of" if partial else "does not reach"
+        evidence = [f"• {words(r)}" for r in reasons]
+        first = group[0]
+        for note in first.notes:
+            evidence.append(f"Note: {words(note)}")
+        fixes = list(dict.fromkeys(f for it in group for f in it.fixes))
+        out.append(
+            Finding(
+                severity=severity,  # type: ignore[arg-type]
+                title=f"{esc(target)} {verb} {esc(shown)}",
+                evidence="\n".join(evidence),
+                next_step="; ".join(words(f) for f in fixes[:3]),
+                doc_url=_doc_for(group),
+                key=f"routing:coverage:{target_key}:{'|'.join(sorted(it.prefix for it in group))}",
+            )
+        )
+    for it in items:
+        if it.status == "reached" and it.notes:
+            out.append(
+                Finding(
+                    severity="info",
+                    title=f"{esc(target)} reaches {esc(it.label)} {esc(it.prefix)}, with a caveat",
+                    evidence="\n".join(f"• {words(n)}" for n in it.notes),
+                    key=f"routing:note:{target_key}:{it.prefix}",
+                )
+            )
+    return ranked(dedup(out))
+
+
+def invalid_route_findings(target: str, target_key: str, routes: Sequence[EffectiveRoute]) -> list[Finding]:
+    """User routes Azure shows as Invalid (ignored): usually their next hop is not reachable."""
+    bad = [r for r in routes if (r.state or "").lower() == "invalid" and (r.source or "").lower() == "user"]
+    if not bad:
+        return []
+    lines = [
+        f"• {esc(', '.join(r.address_prefixes))} → {esc(r.next_hop_type)} {esc(', '.join(r.next_hop_ips))}"
+        + (f" ({esc(r.name)})" if r.name else "")
+        for r in bad[:6]
+    ]
+    return [
+        Finding(
+            severity="warning",
+            title=f"{len(bad)} user route{'s' if len(bad) != 1 else ''} of {esc(target)} {'are' if len(bad) != 1 else 'is'} Invalid: Azure ignores {'them' if len(bad) != 1 else 'it'}",
+            evidence="\n".join(lines),
+            next_step="A user route is Invalid when its next hop cannot be used (a virtual appliance IP outside the VNet and its peers, or a VirtualNetworkGateway hop without a gateway). Fix the next hop or delete the route.",
+            doc_url=ROUTE_SELECTION_DOC,
+            key=f"routing:invalid:{target_key}",
+        )
+    ]
+
+
+def p2s_log_findings(
+    log: VpnClientLog,
+    checks: Sequence[RouteCheck],
+    gateway_name: str,
+    gateway_vnet: VirtualNetwork | None,
+    resolvers: Sequence[DnsResolver] = (),
+) -> list[Finding]:
+    """What the comparison between a client's log and the estate means."""
+    out: list[Finding] = []
+    key = f"routing:p2s:{gateway_name.lower()}"
+    missing = [c for c in checks if c.verdict == "missing"]
+    if missing:
+        out.append(
+            Finding(
+                severity="critical",
+                title=f"The client did not receive {len(missing)} route{'s' if len(missing) != 1 else ''} {esc(gateway_name)} hands out: "
+                + esc(", ".join(c.prefix for c in missing)),
+                evidence="\n".join(f"• {esc(c.prefix)}: {words(c.why)}" for c in missing),
+                next_step="Reconnect the VPN client; after a change of peering or topology, download and import the "
+                "VPN client profile again (the client keeps the routes it was given).",
+                doc_url=P2S_ROUTING_DOC,
+                key=f"{key}:missing",
+            )
+        )
+    for c in checks:
+        if c.verdict == "ok" and c.caveat and c.kind == "vnet2vnet":
+            out.append(
+                Finding(
+                    severity="warning",
+                    title=f"The client has a route to {esc(c.prefix)}, but traffic cannot get through",
+                    evidence=f"{words(c.why)}.\n• {words(c.caveat)}",
+                    next_step="Enable BGP on both gateways and both connections (the P2S pool is then advertised), "
+                    "or join the VNets by peering with gateway transit.",
+                    doc_url=VNET2VNET_BGP_DOC,
+                    key=f"{key}:oneway:{c.prefix}",
+                )
+            )
+        elif c.verdict == "ok" and c.caveat:
+            # Behind a site-to-site tunnel the return path is the remote device's business.
+            out.append(
+                Finding(
+                    severity="info",
+                    title=f"The client has a route to {esc(c.prefix)}; the far side must route replies back",
+                    evidence=f"• {words(c.caveat)}",
+                    key=f"{key}:returnpath:{c.prefix}",
+                )
+            )
+    unexpected = [c for c in checks if c.verdict == "unexpected"]
+    if unexpected:
+        out.append(
+            Finding(
+                severity="info",
+                title=f"{len(unexpected)} route{'s' if len(unexpected) != 1 else ''} the estate does not explain: "
+                + esc(", ".join(c.prefix for c in unexpected)),
+                evidence="\n".join(f"• {esc(c.prefix)}: {words(c.why)}" for c in unexpected),
+                doc_url=P2S_ROUTING_DOC,
+                key=f"{key}:unexpected",
+            )
+        )
+    if not log.dns_servers:
+        vnet_dns = gateway_vnet.dns_servers if gateway_vnet else ()
+        inbound = [ip for r in resolvers for ip in r.inbound_ips]
+        if vnet_dns:
+            step = (
+                f"{esc(gateway_vnet.name if gateway_vnet else '')} sets DNS servers {esc(', '.join(vnet_dns))}: reconnect, "
+                "or download the client profile again so the client gets them."
+            )
+        elif inbound:
+            step = (
+                f"Point the client at the DNS Private Resolver inbound endpoint ({esc(', '.join(inbound))}): add it as "
+                + code("<dnsserver>")
+                + " in the client profile, or as the VNet's custom DNS server, then download the profile again."
+            )
+        else:
+            step = (
+                "Azure's own resolver 168.63.129.16 cannot be reached from a VPN client. Deploy a DNS Private Resolver "
+                "inbound endpoint (or a DNS forwarder VM) in the gateway's VNet, then add its IP as "
+                + code("<dnsserver>")
+                + " in the client profile or as the VNet's custom DNS server."
+            )
+        out.append(
+            Finding(
+                severity="warning",
+                title="No DNS servers were pushed: the client will not resolve private zones",
+                evidence="The log has no "
+                + code("dhcp-option DNS")
+                + " line, so names such as "
+                + code("<server>.database.windows.net")
+                + " resolve to public IPs, and connecting by the private IP fails the certificate name check.",
+                next_step=step,
+                doc_url=DOC_PE_DNS,
+                key=f"{key}:nodns",
+            )
+        )
+    if log.unreadable:
+        shown = "\n".join(f"• line {n}: {code(t[:140])}" for n, t in log.unreadable[:3])
+        out.append(
+            Finding(
+                severity="info",
+                title=f"{len(log.unreadable)} line{'s' if len(log.unreadable) != 1 else ''} of the log could not be read",
+                evidence=shown + (f"\n…and {len(log.unreadable) - 3} more" if len(log.unreadable) > 3 else ""),
+                next_step="Paste the log as a file snippet or inside a code block so Slack leaves it intact.",
+                key=f"{key}:unreadable",
+            )
+        )
+    if log.disconnected or (not log.established and (log.routes or log.assigned_ip)):
+        out.append(
+            Finding(
+                severity="info",
+                title="The session was not up at the end of this log"
+                if log.disconnected
+                else "The log does not show the session established",
+                evidence="The routes above are what the client received; check the latest connection attempt.",
+                key=f"{key}:session",
+            )
+        )
+    return ranked(dedup(out))
