@@ -1,0 +1,461 @@
+"""`python -m bot console`: the whole bot on your terminal, through the real path.
+
+Each `/vpn …` line becomes a slash-command request signed with the app's signing secret
+(fresh timestamp), run through the real Bolt app (signature check, ack, dispatcher), the
+real worker, the real Azure SDK against the ARM emulator, and the real Slack Web API
+client against the Slack emulator. Every message the bot posts, updates or uploads is
+printed as it arrives — readable text, or Block Kit JSON with `--json`.
+
+Console commands (lines starting with "/"):
+
+    /vpn …            run a slash command as the current user
+    /as USER          act as another user (alice, bob, carol, dave or a user id)
+    /approve N        click Approve on request #N (also /reject, /cancel, /revert)
+    /click ACTION [VALUE]  click any button by its action_id
+    /help             this list
+
+Other parts of the bot add their own console commands with `@console_command` in a module
+named `console_<thing>.py` anywhere under `bot/` (found and imported at start-up), e.g.
+`/webhook alerts FILE` or `/watch`. A handler receives the `Console` and the rest of the
+line; it can use `console.settings`, `console.deps`, `console.slack`, `console.arm`,
+`console.app`, `console.post_http(...)`, `console.wait()` and `console.note(...)`.
+
+`#` lines and blank lines are skipped. At end of input the console waits for every job,
+saves `--state`, and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import json
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from bot.jobs import ThreadPoolDispatcher
+from bot.settings import Settings, SettingsError
+from bot.slack.adapter import handle_http
+from bot.slack.text import blocks_to_text
+from bot.worker import Deps, run_job
+from sandbox.slack_emulator import BOT_USER
+
+BOT_DIR = Path(__file__).resolve().parent
+SEED_ESTATE = BOT_DIR.parent / "sandbox" / "estates" / "seed.json"
+DEFAULT_USER = "U_ALICE"
+DEFAULT_CHANNEL = "C_VPNOPS"
+DEFAULT_APPROVERS = frozenset({"U_BOB", "U_CAROL"})
+DEFAULT_ALERT_CHANNEL = "C_ALERTS"
+# Modules that register console commands besides the `console_*.py` files found under bot/.
+CONSOLE_MODULES: list[str] = []
+
+
+@dataclass(frozen=True)
+class ConsoleCommand:
+    name: str  # without the slash, e.g. "watch"
+    usage: str  # e.g. "/watch"
+    help: str
+    fn: Callable[[Console, str], None]
+
+
+CONSOLE_COMMANDS: dict[str, ConsoleCommand] = {}
+
+
+def console_command(name: str, usage: str, help: str) -> Callable[[Callable[[Console, str], None]], Any]:
+    """Register a console command: `fn(console, rest_of_line)`."""
+
+    def deco(fn: Callable[[Console, str], None]) -> Callable[[Console, str], None]:
+        CONSOLE_COMMANDS[name.lstrip("/").lower()] = ConsoleCommand(name.lstrip("/").lower(), usage, help, fn)
+        return fn
+
+    return deco
+
+
+def load_console_extensions() -> None:
+    """Import CONSOLE_MODULES and every `console_*.py` under bot/ (they register commands)."""
+    names = list(CONSOLE_MODULES)
+    for path in sorted(BOT_DIR.rglob("console_*.py")):
+        rel = path.relative_to(BOT_DIR.parent).with_suffix("")
+        names.append(".".join(rel.parts))
+    for name in names:
+        importlib.import_module(name)
+
+
+class Console:
+    """The bot wired to the two emulators, driven line by line."""
+
+    def __init__(
+        self,
+        estate: dict[str, Any],
+        *,
+        user: str = DEFAULT_USER,
+        json_out: bool = False,
+        state_dir: Path | None = None,
+        out: IO[str] | None = None,
+        base_settings: Settings | None = None,
+        channel: str = DEFAULT_CHANNEL,
+        echo: bool = True,
+    ) -> None:
+        from sandbox.arm_emulator import ArmEmulator
+        from sandbox.slack_emulator import SlackEmulator
+
+        self.out = out or sys.stdout
+        self.json_out = json_out
+        self.echo = echo
+        self.channel = channel
+        self.state_dir = state_dir
+        self._tmp: str | None = None
+        self._print_lock = threading.Lock()
+        self._numbers: dict[tuple[str, str], int] = {}
+        self._acks: set[tuple[str, str]] = set()
+
+        base = base_settings or Settings()
+        secret = secrets.token_hex(16)
+        token = "xoxb-console-" + secrets.token_hex(12)
+        self.slack = SlackEmulator(token=token, signing_secret=secret)
+        self.slack.start()
+        self.arm = ArmEmulator(estate)
+        arm_url = self.arm.start()
+        if state_dir is None:
+            self._tmp = tempfile.mkdtemp(prefix="vpnops-console-")
+            store_dir = Path(self._tmp)
+        else:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            store_dir = state_dir
+        self.settings = dataclasses.replace(
+            base,
+            signing_secret=secret,
+            bot_token=token,
+            slack_api_url=self.slack.api_url,
+            arm_url=arm_url,
+            # The sandbox estate decides the subscriptions; a real AZURE_SUBSCRIPTION_IDS
+            # in the shell must not filter them out.
+            subscription_ids=(),
+            approvers=base.approvers or DEFAULT_APPROVERS,
+            alert_channel=base.alert_channel or DEFAULT_ALERT_CHANNEL,
+            store_url=f"sqlite:{store_dir / 'vpnops.sqlite'}",
+            jobs_mode="thread",
+        )
+        self.settings.register_secrets()
+        self.deps = Deps.from_settings(self.settings)
+        self.dispatcher = ThreadPoolDispatcher(lambda job: run_job(job, self.deps), max_workers=8)
+        from bot.slack.app import create_app
+
+        self.app = create_app(self.settings, self.dispatcher)
+        self.user = ""
+        self.switch_user(user, quiet=True)
+        self.slack.on_event(self._on_event)
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        self.dispatcher.wait_idle()
+        self.dispatcher.shutdown()
+        if self.state_dir is not None:
+            (self.state_dir / "estate.json").write_text(json.dumps(self.arm.dump(), indent=2), encoding="utf-8")
+        self.arm.stop()
+        self.slack.stop()
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> Console:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ for handlers
+    def note(self, text: str) -> None:
+        """A line from the console itself (not from the bot)."""
+        with self._print_lock:
+            if self.json_out:
+                print(json.dumps({"note": text}, ensure_ascii=False), file=self.out, flush=True)
+            else:
+                print(f"  · {text}", file=self.out, flush=True)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until every job has finished (and so printed its messages)."""
+        return self.dispatcher.wait_idle(timeout)
+
+    def post_http(self, body: bytes, headers: dict[str, str], query: str = "") -> tuple[int, dict[str, str], bytes]:
+        """Send a request to the Bolt app as Slack would (it must be signed)."""
+        return handle_http(self.app, body, headers, query)
+
+    @property
+    def store(self) -> Any:
+        return self.deps.store_port()
+
+    def user_label(self, user_id: str) -> str:
+        return self.slack.user_name(user_id)
+
+    def switch_user(self, who: str, quiet: bool = False) -> bool:
+        who = who.strip().lstrip("@")
+        if not who:
+            self.note(f"You are {self.user_label(self.user)} ({self.user}). Usage: /as USER, e.g. /as bob")
+            return False
+        uid = next((u for u, (name, _) in self.slack.users.items() if name.lower() == who.lower()), "")
+        if not uid and who.upper() in self.slack.users:
+            uid = who.upper()
+        if not uid:
+            if not (who[:1] in "UW" and who[1:].replace("_", "").isalnum()):
+                known = ", ".join(name for name, _ in self.slack.users.values())
+                self.note(f"Unknown user {who!r}. Known users: {known}; or a Slack user id like U123ABC.")
+                return False
+            uid = who
+            self.slack.add_user(uid, uid.lower())
+        self.user = uid
+        if not quiet:
+            self.note(f"now acting as {self.user_label(uid)} ({uid})")
+        return True
+
+    def slash(self, text: str, command: str = "/vpn") -> None:
+        """Run `/vpn text` as the current user, through the signed HTTP path."""
+        body, headers, response_url = self.slack.command_request(text, self.user, self.channel, command)
+        with self.dispatcher.hold():
+            status, _, out = self.post_http(body, headers)
+            if status != 200:
+                self.note(f"the app answered HTTP {status}; Slack would show the user an error ({out[:200]!r})")
+            else:
+                ack = self.slack.deliver_ack(response_url, out)
+                if ack is not None:
+                    self._acks.add((ack.channel, ack.ts))
+        self.wait()
+
+    def click(self, action_id: str, value: str | None = None) -> bool:
+        """Click the latest button `action_id` (with `value`) visible to the current user."""
+        msg = self.slack.find_button(action_id, value, user=self.user)
+        if msg is None:
+            return False
+        body, headers = self.slack.click_request(msg, action_id, self.user, value)
+        with self.dispatcher.hold():
+            status, _, out = self.post_http(body, headers)
+        if status != 200:
+            self.note(f"the app answered HTTP {status} to the click ({out[:200]!r})")
+        self.wait()
+        return True
+
+    # ------------------------------------------------------------------ input
+    def run(self, lines: Iterable[str], interactive: bool = False) -> int:
+        for raw in lines:
+            self.run_line(raw, interactive=interactive)
+        self.wait()
+        return 0
+
+    def run_line(self, raw: str, interactive: bool = False) -> None:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            return
+        if self.echo and not interactive:
+            with self._print_lock:
+                if self.json_out:
+                    print(json.dumps({"input": line, "user": self.user}), file=self.out, flush=True)
+                else:
+                    print(f"\n{self.user_label(self.user)}> {line}", file=self.out, flush=True)
+        if not line.startswith("/"):
+            self.note("Lines start with a command: /vpn …, /as USER, /approve N … (/help lists them).")
+            return
+        word, _, rest = line[1:].partition(" ")
+        cmd = CONSOLE_COMMANDS.get(word.lower())
+        if cmd is None:
+            names = ", ".join(c.usage for c in CONSOLE_COMMANDS.values())
+            self.note(f"Unknown console command /{word}. Try: {names}")
+            return
+        cmd.fn(self, rest.strip())
+
+    # ------------------------------------------------------------------ output
+    def _number(self, channel: str, ts: str) -> int:
+        key = (channel, ts)
+        if key not in self._numbers:
+            self._numbers[key] = len(self._numbers) + 1
+        return self._numbers[key]
+
+    def _on_event(self, ev: Any) -> None:
+        m = ev.message
+        with self._print_lock:
+            if self.json_out:
+                self._print_json(ev)
+                return
+            n = self._number(m.channel, m.ts)
+            where = f"#{self.slack.channel_name(m.channel)}"
+            who = "vpnops" if m.user == BOT_USER else self.user_label(m.user)
+            if ev.kind == "delete":
+                if (m.channel, m.ts) not in self._acks:
+                    print(f"[{n}] ✕ {who} deleted a message in {where}", file=self.out, flush=True)
+                return
+            if ev.kind == "file":
+                f = ev.file or {}
+                content = str(f.get("content", ""))
+                print(
+                    f"[{n}] 📎 {who} → {where}{self._thread_label(m)}: {f.get('name', 'file')} "
+                    f"({len(content.splitlines())} lines) — {f.get('title', '')}",
+                    file=self.out,
+                )
+                print(_indent(content.rstrip("\n")), file=self.out, flush=True)
+                return
+            if ev.kind == "update":
+                head = f"[{n}] ↻ {who} updated its message in {where}"
+            elif m.ephemeral_to:
+                head = f"[{n}] {who} → only {self.user_label(m.ephemeral_to)} sees this, in {where}"
+            else:
+                head = f"[{n}] {who} → {where}"
+            head += self._thread_label(m)
+            body = blocks_to_text(m.blocks, m.text, button_hint=button_hint, users=self.user_label)
+            print(head, file=self.out)
+            print(_indent(body), file=self.out, flush=True)
+
+    def _thread_label(self, m: Any) -> str:
+        if m.thread_ts and m.thread_ts != m.ts:
+            return f" (thread of [{self._number(m.channel, m.thread_ts)}])"
+        return ""
+
+    def _print_json(self, ev: Any) -> None:
+        m = ev.message
+        doc: dict[str, Any] = {
+            "event": ev.kind,
+            "channel": m.channel,
+            "ts": m.ts,
+            "thread_ts": m.thread_ts,
+            "ephemeral_to": m.ephemeral_to,
+            "text": m.text,
+            "blocks": m.blocks,
+        }
+        if ev.file:
+            doc["file"] = ev.file
+        print(json.dumps(doc, ensure_ascii=False), file=self.out, flush=True)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line if line else "" for line in text.split("\n"))
+
+
+_CLICK_VERBS = {"approval_approve": "approve", "approval_reject": "reject", "approval_cancel": "cancel"}
+_CLICK_VERBS["approval_revert"] = "revert"
+
+
+def button_hint(action_id: str, value: str) -> str | None:
+    """What to type in the console to click a button."""
+    verb = _CLICK_VERBS.get(action_id)
+    if verb:
+        return f"/{verb} {value}"
+    return f"/click {action_id} {value}".rstrip()
+
+
+# ---------------------------------------------------------------------------- built-in commands
+
+
+@console_command("vpn", "/vpn …", "run a /vpn command as the current user")
+def _vpn(console: Console, rest: str) -> None:
+    console.slash(rest)
+
+
+@console_command("as", "/as USER", "act as another user: alice, bob, carol, dave or a user id")
+def _as(console: Console, rest: str) -> None:
+    console.switch_user(rest)
+
+
+def _clicker(verb: str, action_id: str) -> Callable[[Console, str], None]:
+    def run(console: Console, rest: str) -> None:
+        number = rest.strip().lstrip("#")
+        if not number.isdigit():
+            console.note(f"/{verb} needs a request number, e.g. /{verb} 1")
+            return
+        if not console.click(action_id, number):
+            console.note(
+                f"There is no request #{number} with a “{verb.capitalize()}” button that "
+                f"{console.user_label(console.user)} can see. Requests appear after "
+                "`/vpn peering <vnet>/<peering> <flag> on|off`; `/vpn requests` lists the open ones."
+            )
+
+    return run
+
+
+for _verb, _action in (
+    ("approve", "approval_approve"),
+    ("reject", "approval_reject"),
+    ("cancel", "approval_cancel"),
+    ("revert", "approval_revert"),
+):
+    console_command(_verb, f"/{_verb} N", f"click {_verb.capitalize()} on request #N")(_clicker(_verb, _action))
+
+
+@console_command("click", "/click ACTION_ID [VALUE]", "click the latest button with that action_id (and value)")
+def _click(console: Console, rest: str) -> None:
+    action_id, _, value = rest.partition(" ")
+    if not action_id:
+        console.note("Usage: /click ACTION_ID [VALUE], e.g. /click alert_ack 3")
+        return
+    if not console.click(action_id, value.strip() or None):
+        console.note(
+            f"No message shows a button {action_id!r}" + (f" with value {value.strip()!r}" if value else "") + "."
+        )
+
+
+@console_command("help", "/help", "list the console commands")
+def _help(console: Console, rest: str) -> None:
+    for c in CONSOLE_COMMANDS.values():
+        console.note(f"{c.usage:<28} {c.help}")
+
+
+# ---------------------------------------------------------------------------- entry point
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m bot console",
+        description="The bot against the sandbox (emulated Azure estate + emulated Slack), from stdin.",
+    )
+    ap.add_argument("--estate", type=Path, default=None, help=f"estate JSON file (default: {SEED_ESTATE.name})")
+    ap.add_argument("--as", dest="user", default=DEFAULT_USER, help="start as this user (default: alice)")
+    ap.add_argument("--json", action="store_true", help="print Block Kit JSON instead of text")
+    ap.add_argument("--state", type=Path, default=None, help="keep the estate and the store in DIR between runs")
+    ap.add_argument("--verbose", action="store_true", help="the bot's JSON logs on stderr at INFO")
+    args = ap.parse_args(argv)
+
+    from bot.logging import configure
+    from sandbox.estate import load_estate
+
+    # force: importing the bot already configured logging with the defaults (INFO).
+    configure("INFO" if args.verbose else "WARNING", stream=sys.stderr, force=True)
+    try:
+        base = Settings.from_env()
+    except SettingsError as exc:
+        print(f"console: {exc}", file=sys.stderr)
+        return 2
+    estate_path = args.estate or SEED_ESTATE
+    if args.state is not None and (args.state / "estate.json").exists():
+        estate_path = args.state / "estate.json"
+    try:
+        estate = load_estate(estate_path)
+    except (OSError, ValueError) as exc:
+        print(f"console: cannot load estate {estate_path}: {exc}", file=sys.stderr)
+        return 2
+    load_console_extensions()
+    interactive = sys.stdin.isatty()
+    console = Console(estate, json_out=args.json, state_dir=args.state, base_settings=base)
+    if not console.switch_user(args.user, quiet=True):
+        console.close()
+        return 2
+    try:
+        if interactive:
+            console.note(f"estate {estate_path}; you are {console.user_label(console.user)}. /help lists commands.")
+            return console.run(_prompt_lines(console), interactive=True)
+        return console.run(sys.stdin)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        console.close()
+
+
+def _prompt_lines(console: Console) -> Iterable[str]:
+    while True:
+        try:
+            yield input(f"{console.user_label(console.user)}> ")
+        except EOFError:
+            print(file=console.out)
+            return

@@ -1,0 +1,87 @@
+"""`/vpn …`: parse, ack within Slack's 3 s, hand the work to the dispatcher.
+
+Input that needs no Azure is answered in the ack itself: `/vpn`, `/vpn help [command]`,
+and an unknown subcommand ("Unknown command `stauts`. Did you mean `status`?" + help).
+Everything else acks "⏳ Working on …" (ephemeral) and becomes a Job.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.jobs import Dispatcher, Job
+from bot.logging import get_logger
+from bot.slack.render import SlackMessage, render
+from commands.help import help_reply
+from commands.parse import normalise, parse
+from commands.reply import Reply, code
+
+log = get_logger(__name__)
+
+SLASH_COMMAND = "/vpn"
+
+
+def register(app: App, dispatcher: Dispatcher) -> None:
+    @app.command(SLASH_COMMAND)
+    def vpn_command(ack: Ack, body: dict[str, Any]) -> None:
+        handle_command(ack, body, dispatcher)
+
+
+def ack_body(msg: SlackMessage, visibility: str) -> dict[str, Any]:
+    return {"text": msg.text, "blocks": msg.blocks, "response_type": visibility}
+
+
+def _immediate(reply: Reply) -> dict[str, Any] | None:
+    """The ack body answering `reply` at once, or None when it does not fit in one message."""
+    rendered = render(reply)
+    if len(rendered.messages) != 1 or rendered.files:
+        return None
+    return ack_body(rendered.messages[0], reply.visibility)
+
+
+def handle_command(ack: Ack, body: dict[str, Any], dispatcher: Dispatcher) -> None:
+    start = time.perf_counter()
+    text = str(body.get("text") or "")
+    user = str(body.get("user_id") or "")
+    team = str(body.get("team_id") or body.get("enterprise_id") or "")
+    parsed = parse(text)
+    fields = {"user": user, "team": team, "command": parsed.command or "unknown"}
+    if parsed.error is not None:
+        immediate = _immediate(parsed.error)
+        if immediate is not None:
+            ack(**immediate)
+            log.info("slash_command_answered", outcome="unknown_command", typed=parsed.word[:40], **fields)
+            return
+    elif parsed.command == "help":
+        immediate = _immediate(help_reply(parsed.args))
+        if immediate is not None:
+            ack(**immediate)
+            log.info("slash_command_answered", outcome="help", **fields)
+            return
+    job = Job(
+        kind="command",
+        name=parsed.command or "help",
+        text=parsed.args,
+        user=user,
+        user_name=str(body.get("user_name") or ""),
+        team=team,
+        channel=str(body.get("channel_id") or ""),
+        response_url=str(body.get("response_url") or ""),
+    )
+    try:
+        dispatcher.submit(job)
+    except Exception as exc:  # the user must hear that nothing will happen
+        log.exception("dispatch_failed", job_id=job.id, error=type(exc).__name__, **fields)
+        ack(
+            text=":x: vpnops could not start your command: its job queue is unavailable. Nothing was run; "
+            "try again in a minute.",
+            response_type="ephemeral",
+        )
+        return
+    shown = normalise(text)
+    shown = shown if len(shown) <= 120 else shown[:119] + "…"
+    ack(text=f"⏳ Working on {code(f'{SLASH_COMMAND} {shown}')}…", response_type="ephemeral")
+    log.info("slash_command_acked", job_id=job.id, ack_ms=round((time.perf_counter() - start) * 1000, 1), **fields)

@@ -1,0 +1,248 @@
+"""`commands.port.Messenger` on Slack: the response_url first, the Web API when it is spent.
+
+Slack's rules this follows:
+
+* A `response_url` accepts at most 5 messages within 30 minutes of the interaction
+  ("Handling user interaction": message responses). Progress updates and answer messages
+  share that budget, so progress is throttled (`DomainSettings.progress_every_s`) and
+  stops while the answer still needs the remaining uses. When the URL is spent, expired or
+  refused, the rest goes through `chat.postMessage` (or `chat.postEphemeral` for an
+  answer only the asker should see).
+* The "working on it…" ack of a slash command is an ephemeral message, and an ephemeral
+  message cannot become a channel message. So an ephemeral answer replaces it, while an
+  answer for the whole channel is posted as a new message and the ack is then deleted.
+* For a button click the response_url's "original" is the message with the button: an
+  answer must never replace it by accident, so nothing here sets `replace_original` for
+  actions; changing that message is `update(ref, …)`.
+
+Message refs are "CHANNEL:TS".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.logging import get_logger
+from bot.slack.render import Rendered, SlackMessage, render
+from commands.reply import Reply
+
+log = get_logger(__name__)
+
+RESPONSE_URL_MAX_USES = 5
+RESPONSE_URL_TTL_S = 30 * 60
+# Uses of the response_url progress may never take: kept for the answer itself.
+RESERVED_FOR_ANSWER = 3
+
+
+class SlackMessenger:
+    """Answers one job (one slash command, button click or shortcut)."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        response_url: str = "",
+        channel: str = "",
+        user: str = "",
+        replace_ack: bool = True,
+        thread_ts: str = "",
+        progress_every_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+        created_at: float | None = None,
+        timeout_s: int = 10,
+    ) -> None:
+        """replace_ack: True for a slash command (the response_url's original is our own
+        "working on it" ack); False for buttons and shortcuts.
+        created_at: wall-clock time of the interaction (response_url expiry counts from it)."""
+        self.client = client
+        self.channel = channel
+        self.user = user
+        self.thread_ts = thread_ts
+        self.progress_every_s = progress_every_s
+        self._clock = clock
+        self._created = time.time() if created_at is None else created_at
+        self._webhook = WebhookClient(response_url, timeout=timeout_s) if response_url else None
+        self._uses = 0
+        self._ack_pending = replace_ack and bool(response_url)  # the "working on it" message is still showing
+        self._answered = False
+        self._last_progress = float("-inf")
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ response_url
+    def _url_left(self) -> int:
+        if self._webhook is None or time.time() - self._created > RESPONSE_URL_TTL_S:
+            return 0
+        return RESPONSE_URL_MAX_USES - self._uses
+
+    def _send_url(self, body: dict[str, Any]) -> bool:
+        """POST to the response_url; False (and the URL is treated as spent) on refusal."""
+        if self._webhook is None or self._url_left() <= 0:
+            return False
+        self._uses += 1
+        try:
+            resp = self._webhook.send_dict(body)
+        except Exception as exc:  # noqa: BLE001 - network errors: fall back to the Web API
+            log.warning("response_url_failed", error=type(exc).__name__)
+            self._uses = RESPONSE_URL_MAX_USES
+            return False
+        if resp.status_code != 200:
+            # Slack answers 404 used_url / expired_url once the URL is spent.
+            log.warning("response_url_refused", status=resp.status_code, body=str(resp.body)[:80])
+            self._uses = RESPONSE_URL_MAX_USES
+            return False
+        return True
+
+    # ------------------------------------------------------------------ Messenger
+    def respond(self, reply: Reply) -> None:
+        """Answer the asker: through the response_url while it lasts, else the Web API."""
+        rendered = render(reply)
+        ephemeral = reply.visibility == "ephemeral"
+        with self._lock:
+            self._answered = True
+            # The ephemeral "working on it" cannot become the channel answer: remove it
+            # first (one use), so it never outlives the answer however long that is.
+            if self._ack_pending and not ephemeral and self._send_url({"delete_original": True}):
+                self._ack_pending = False
+            for i, msg in enumerate(rendered.messages):
+                self._respond_one(msg, ephemeral, first=i == 0)
+        self._upload(rendered)
+
+    def _respond_one(self, msg: SlackMessage, ephemeral: bool, first: bool) -> None:
+        body: dict[str, Any] = {
+            "text": msg.text,
+            "blocks": msg.blocks,
+            "response_type": "ephemeral" if ephemeral else "in_channel",
+            "replace_original": False,
+        }
+        if first and ephemeral and self._ack_pending:
+            body["replace_original"] = True
+        if self.thread_ts:
+            body["thread_ts"] = self.thread_ts
+        if self._send_url(body):
+            if body["replace_original"]:
+                self._ack_pending = False
+            return
+        self._fallback(msg, ephemeral)
+
+    def _fallback(self, msg: SlackMessage, ephemeral: bool) -> None:
+        if not self.channel:
+            log.error("respond_undeliverable", reason="response_url spent and no channel known")
+            return
+        try:
+            if ephemeral and self.user:
+                self.client.chat_postEphemeral(
+                    channel=self.channel,
+                    user=self.user,
+                    text=msg.text,
+                    blocks=msg.blocks,
+                    thread_ts=self.thread_ts or None,
+                )
+            else:
+                self.client.chat_postMessage(
+                    channel=self.channel, text=msg.text, blocks=msg.blocks, thread_ts=self.thread_ts or None
+                )
+        except SlackApiError as exc:
+            log.error("respond_failed", error=exc.response.get("error", "unknown"))
+
+    def progress(self, text: str) -> None:
+        """Show progress in place of "working on it…" — only for slash commands (the one
+        message a response_url may overwrite), throttled, and never at the answer's cost."""
+        with self._lock:
+            now = self._clock()
+            if self._answered or not self._ack_pending:
+                return
+            if now - self._last_progress < self.progress_every_s:
+                return
+            if self._url_left() <= RESERVED_FOR_ANSWER:
+                return
+            self._last_progress = now
+            self._send_url(
+                {"text": f"⏳ {text}", "response_type": "ephemeral", "replace_original": True},
+            )
+
+    def post(self, channel: str, reply: Reply, thread: str | None = None) -> str:
+        """Post to a channel (or a thread, given as a "CHANNEL:TS" ref); returns the ref of
+        the first message (a thread hangs off it)."""
+        channel, thread_ts = _target(channel, thread)
+        rendered = render(reply)
+        first_ref = ""
+        for msg in rendered.messages:
+            resp = self.client.chat_postMessage(channel=channel, text=msg.text, blocks=msg.blocks, thread_ts=thread_ts)
+            ref = f"{resp['channel']}:{resp['ts']}"
+            first_ref = first_ref or ref
+        self._upload(rendered, channel=channel, thread_ts=thread_ts or first_ref.partition(":")[2])
+        return first_ref
+
+    def update(self, ref: str, reply: Reply) -> None:
+        """Replace a message we posted. A reply that needs several messages replaces the
+        first and continues in the message's thread."""
+        channel, _, ts = ref.partition(":")
+        rendered = render(reply)
+        msgs = rendered.messages
+        if not msgs:
+            return
+        self.client.chat_update(channel=channel, ts=ts, text=msgs[0].text, blocks=msgs[0].blocks)
+        for msg in msgs[1:]:
+            self.client.chat_postMessage(channel=channel, text=msg.text, blocks=msg.blocks, thread_ts=ts)
+        self._upload(rendered, channel=channel, thread_ts=ts)
+
+    def user_groups_members(self, group: str) -> set[str]:
+        """Members of a user group given by id ("S…") or handle ("netops" / "@netops")."""
+        handle = group.strip().lstrip("@")
+        if not handle:
+            return set()
+        try:
+            gid = handle
+            if not (handle.startswith("S") and handle.upper() == handle):
+                groups = self.client.usergroups_list().get("usergroups") or []
+                match = [g for g in groups if str(g.get("handle", "")).lower() == handle.lower()]
+                if not match:
+                    log.warning("usergroup_unknown", group=handle)
+                    return set()
+                gid = str(match[0]["id"])
+            users = self.client.usergroups_users_list(usergroup=gid).get("users") or []
+            return {str(u) for u in users}
+        except SlackApiError as exc:
+            # missing_scope (usergroups:read) or no_such_subteam: nobody from the group.
+            log.warning("usergroup_lookup_failed", group=handle, error=exc.response.get("error", "unknown"))
+            return set()
+
+    # ------------------------------------------------------------------ files
+    def _upload(self, rendered: Rendered, channel: str = "", thread_ts: str | None = None) -> None:
+        if not rendered.files:
+            return
+        channel = channel or self.channel
+        if not channel:
+            log.error("file_undeliverable", reason="no channel")
+            return
+        for f in rendered.files:
+            try:
+                self.client.files_upload_v2(
+                    channel=channel,
+                    content=f.content,
+                    filename=f.filename,
+                    title=f.title,
+                    thread_ts=thread_ts or self.thread_ts or None,
+                )
+            except SlackApiError as exc:
+                log.error("file_upload_failed", filename=f.filename, error=exc.response.get("error", "unknown"))
+
+
+def _target(channel: str, thread: str | None) -> tuple[str, str | None]:
+    if thread:
+        tchan, sep, ts = thread.partition(":")
+        if sep:
+            return tchan or channel, ts
+        return channel, thread
+    if ":" in channel:
+        # A ref passed as the channel: post in that message's thread.
+        chan, _, ts = channel.partition(":")
+        return chan, ts
+    return channel, None

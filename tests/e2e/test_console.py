@@ -1,0 +1,178 @@
+"""`python -m bot console`: piped input through the whole real path, end to end."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot import console as console_mod
+from bot.console import CONSOLE_COMMANDS, Console, console_command
+from commands import registry
+from sandbox.estate import load_estate
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "sandbox" / "estates" / "seed.json"
+
+
+def run_console(stdin: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console", *args],
+        input=stdin,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _needs(*names: str) -> None:
+    registry.load()
+    missing = [n for n in names if registry.lookup(n) is None]
+    if missing:
+        pytest.skip(f"command(s) {', '.join(missing)} not written yet")
+
+
+def test_piped_help_and_a_typo_print_the_help_and_the_suggestion() -> None:
+    proc = run_console("/vpn help\n/vpn stauts\n")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    assert "alice> /vpn help" in out and "alice> /vpn stauts" in out
+    registry.load()
+    for c in registry.COMMANDS.values():
+        if not c.hidden:
+            assert c.example in out, f"help lacks the example of {c.name}"
+    if registry.lookup("status") is not None:
+        assert "Unknown command `stauts`. Did you mean `status`?" in out
+    else:
+        assert "Unknown command `stauts`." in out
+    assert "Traceback" not in proc.stderr
+
+
+def test_comments_blank_lines_and_console_mistakes_are_handled_clearly() -> None:
+    proc = run_console("# a comment\n\n/approve 3\n/approve x\n/as nobody\n/frob\nhello\n/as bob\n/help\n")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    assert "a comment" not in out
+    assert "There is no request #3 with a “Approve” button that alice can see." in out
+    assert "/approve needs a request number, e.g. /approve 1" in out
+    assert "Unknown user 'nobody'. Known users: alice, bob, carol, dave" in out
+    assert "Unknown console command /frob." in out
+    assert "Lines start with a command" in out
+    assert "now acting as bob (U_BOB)" in out
+    assert "/webhook" not in out or "/webhook" in "".join(c.usage for c in CONSOLE_COMMANDS.values())
+    assert "/click ACTION_ID [VALUE]" in out
+
+
+def test_json_mode_prints_block_kit_one_object_per_line() -> None:
+    proc = run_console("/vpn help\n", "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    docs = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    assert docs[0] == {"input": "/vpn help", "user": "U_ALICE"}
+    (post,) = [d for d in docs if d.get("event") == "post"]
+    assert post["ephemeral_to"] == "U_ALICE" and post["blocks"][0]["type"] == "header"
+
+
+def test_status_of_the_seed_estate_shows_gateways_and_an_error_for_atlantis() -> None:
+    _needs("status")
+    proc = run_console("/vpn status australia\n/vpn status atlantis\n")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    assert "vgw-aue" in out and "cn-aue-to-eun" in out
+    assert "atlantis" in out.split("alice> /vpn status atlantis", 1)[1]
+
+
+def test_state_dir_keeps_the_estate_between_runs(tmp_path: Path) -> None:
+    _needs("status", "requests")
+    state = tmp_path / "state"
+    first = run_console("/vpn requests\n", "--state", str(state))
+    assert first.returncode == 0, first.stderr[-2000:]
+    saved = state / "estate.json"
+    assert saved.exists() and (state / "vpnops.sqlite").exists()
+    # What the next run sees comes from the saved estate, not from the seed.
+    saved.write_text(saved.read_text(encoding="utf-8").replace("vgw-aue", "vgw-kept"), encoding="utf-8")
+    second = run_console("/vpn status australia\n", "--state", str(state))
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "vgw-kept" in second.stdout and "vgw-aue" not in second.stdout
+
+
+def test_a_bad_estate_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "estate.json"
+    bad.write_text("{not json", encoding="utf-8")
+    proc = run_console("/vpn help\n", "--estate", str(bad))
+    assert proc.returncode == 2
+    assert "cannot load estate" in proc.stderr and "not valid JSON" in proc.stderr
+
+
+@pytest.fixture
+def console() -> Iterator[Console]:
+    out = io.StringIO()
+    con = Console(load_estate(SEED), out=out)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _out(con: Console) -> str:
+    assert isinstance(con.out, io.StringIO)
+    return con.out.getvalue()
+
+
+def test_other_modules_add_console_commands_through_the_registry(console: Console) -> None:
+    calls: list[tuple[str, str]] = []
+
+    @console_command("e2ewebhook", "/e2ewebhook KIND FILE", "deliver a test webhook")
+    def hook(con: Console, rest: str) -> None:
+        calls.append((con.user, rest))
+        con.note("delivered")
+
+    try:
+        console.run(["/e2ewebhook alerts file.json", "/help"])
+    finally:
+        CONSOLE_COMMANDS.pop("e2ewebhook", None)
+    assert calls == [("U_ALICE", "alerts file.json")]
+    out = _out(console)
+    assert "· delivered" in out and "/e2ewebhook KIND FILE" in out
+
+
+def test_console_extension_modules_are_discovered_under_bot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: list[str] = []
+    monkeypatch.setattr(console_mod, "CONSOLE_MODULES", ["tests.e2e.test_console"])
+    monkeypatch.setattr(console_mod.importlib, "import_module", lambda name: seen.append(name))
+    console_mod.load_console_extensions()
+    assert seen[0] == "tests.e2e.test_console"
+    expected = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "bot").rglob("console_*.py"))
+    assert seen[1:] == expected
+
+
+def test_the_approval_demo_of_the_seed_estate(console: Console) -> None:
+    _needs("peering")
+    console.run(
+        [
+            "/vpn peering vnet-eun/peer-eun-to-aue gateway-transit off reason: console test",
+            "/approve 1",
+            "/as dave",
+            "/approve 1",
+            "/as bob",
+            "/approve 1",
+        ]
+    )
+    out = _out(console)
+    alice, dave, bob = (
+        out.split("alice> /approve 1")[1].split("alice> /as dave")[0],
+        out.split("dave> /approve 1")[1].split("dave> /as bob")[0],
+        out.split("bob> /approve 1")[1],
+    )
+    assert "cannot approve" in alice
+    assert "approvers" in dave.lower() and "Applied" not in dave
+    assert "applied" in bob.lower() and "(thread of [" in bob
+    vnet_id = next(r["id"] for r in console.arm.dump()["resources"] if r["name"] == "vnet-eun")
+    peering = console.arm.resource(f"{vnet_id}/virtualNetworkPeerings/peer-eun-to-aue")
+    assert peering is not None and peering["properties"]["allowGatewayTransit"] is False

@@ -1,0 +1,171 @@
+"""SlackMessenger (the Messenger port on Slack) against the Slack emulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+from slack_sdk.web import WebClient
+
+from bot.slack.messenger import SlackMessenger
+from commands.reply import Actions, Button, Reply, Table, Text
+from sandbox.slack_emulator import SlackEmulator
+
+TOKEN = "xoxb-test-messenger-token"
+
+
+class Tick:
+    """A monotonic clock the test moves by hand (progress throttling)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackEmulator]:
+    with SlackEmulator(token=TOKEN, groups={"netops": ["U_BOB", "U_CAROL"]}) as emu:
+        yield emu
+
+
+@pytest.fixture
+def client(slack: SlackEmulator) -> WebClient:
+    return WebClient(token=TOKEN, base_url=slack.api_url)
+
+
+def _command(slack: SlackEmulator, client: WebClient, clock: Tick | None = None) -> SlackMessenger:
+    """A messenger for a slash command whose "working on it" ack Slack is showing."""
+    url = slack.new_response_url("C_VPNOPS", "U_ALICE")
+    slack.deliver_ack(url, json.dumps({"text": "⏳ working on it", "response_type": "ephemeral"}))
+    return SlackMessenger(
+        client,
+        response_url=url,
+        channel="C_VPNOPS",
+        user="U_ALICE",
+        replace_ack=True,
+        progress_every_s=2.0,
+        clock=clock or Tick(),
+    )
+
+
+def test_an_ephemeral_answer_replaces_the_working_on_it_message(slack: SlackEmulator, client: WebClient) -> None:
+    out = _command(slack, client)
+    out.respond(Reply("bad input", [Text("that region does not exist")], visibility="ephemeral"))
+    (m,) = slack.messages(channel="C_VPNOPS")
+    assert m.via == "ack" and m.ephemeral_to == "U_ALICE"
+    assert "that region does not exist" in json.dumps(m.blocks)
+
+
+def test_a_channel_answer_is_posted_for_everyone_and_the_ack_removed(slack: SlackEmulator, client: WebClient) -> None:
+    out = _command(slack, client)
+    out.respond(Reply("status", [Text("all tunnels up")]))
+    (m,) = slack.messages(channel="C_VPNOPS")
+    assert m.ephemeral_to is None and "all tunnels up" in json.dumps(m.blocks)
+    assert [e.kind for e in slack.events] == ["post", "delete", "post"]
+
+
+def test_progress_is_throttled_and_leaves_uses_for_the_answer(slack: SlackEmulator, client: WebClient) -> None:
+    clock = Tick()
+    out = _command(slack, client, clock)
+    for i in range(10):
+        out.progress(f"checked {i} of 10")
+        clock.now += 0.5
+    # 10 calls over 5 s at one per 2 s → 3 wanted, but only 2 may be spent (3 kept for the answer).
+    updates = [e for e in slack.events if e.kind == "update"]
+    assert [e.message.text for e in updates] == ["⏳ checked 0 of 10", "⏳ checked 4 of 10"]
+    out.respond(Reply("done", [Text("answer")], visibility="ephemeral"))
+    (m,) = slack.messages(channel="C_VPNOPS")
+    assert "answer" in json.dumps(m.blocks)
+
+
+def test_progress_after_the_answer_is_ignored(slack: SlackEmulator, client: WebClient) -> None:
+    clock = Tick()
+    out = _command(slack, client, clock)
+    out.respond(Reply("done", [Text("answer")], visibility="ephemeral"))
+    clock.now += 60
+    out.progress("late")
+    assert all("late" not in e.message.text for e in slack.events)
+
+
+def test_when_the_response_url_is_spent_the_rest_goes_through_chat_post_message(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    out = _command(slack, client)
+    big = Reply("long", [Text(("word " * 590 + "\n\n") * 30)])  # ~90k chars → 8 messages
+    out.respond(big)
+    msgs = slack.messages(channel="C_VPNOPS")
+    vias = [m.via for m in msgs]
+    # 5 uses: one removes the "working on it" ack, four carry messages; the rest via the Web API.
+    assert vias.count("response_url") == 4
+    assert vias.count("chat.postMessage") == len(msgs) - 4 > 0
+    assert all(m.ephemeral_to is None for m in msgs)
+    text = " ".join(json.dumps(m.blocks) for m in msgs)
+    assert "(continued 2/" in text and f"(continued {len(msgs)}/{len(msgs)})" in text
+
+
+def test_an_expired_response_url_falls_back_to_the_web_api(slack: SlackEmulator, client: WebClient) -> None:
+    url = slack.new_response_url("C_VPNOPS", "U_ALICE")
+    out = SlackMessenger(client, response_url=url, channel="C_VPNOPS", user="U_ALICE", created_at=time.time() - 31 * 60)
+    out.respond(Reply("private", [Text("only for alice")], visibility="ephemeral"))
+    (m,) = slack.messages(channel="C_VPNOPS")
+    assert m.via == "chat.postEphemeral" and m.ephemeral_to == "U_ALICE"
+    assert not any(c.method == "response_url" for c in slack.calls)
+
+
+def test_a_button_answer_never_replaces_the_message_with_the_button(slack: SlackEmulator, client: WebClient) -> None:
+    posted = client.chat_postMessage(channel="C_VPNOPS", text="request #1", blocks=[_section("plan")])
+    url = slack.new_response_url("C_VPNOPS", "U_ALICE", original_ts=posted["ts"])
+    out = SlackMessenger(client, response_url=url, channel="C_VPNOPS", user="U_ALICE", replace_ack=False)
+    out.respond(Reply("refused", [Text("you cannot approve your own request")], visibility="ephemeral"))
+    original = slack.message(f"C_VPNOPS:{posted['ts']}")
+    assert original is not None and original.blocks == [_section("plan")]
+    mine = [m for m in slack.messages(channel="C_VPNOPS") if m.ephemeral_to == "U_ALICE"]
+    assert len(mine) == 1 and "cannot approve" in json.dumps(mine[0].blocks)
+
+
+def test_post_returns_a_ref_that_threads_and_updates_use(slack: SlackEmulator, client: WebClient) -> None:
+    out = SlackMessenger(client, channel="C_VPNOPS", user="U_ALICE")
+    ref = out.post(
+        "C_VPNOPS",
+        Reply("request #1", [Text("plan"), Actions((Button("Approve", "approval_approve", "1", "primary"),))]),
+    )
+    channel, _, ts = ref.partition(":")
+    assert channel == "C_VPNOPS" and ts
+    reply_ref = out.post("C_VPNOPS", Reply("applied", [Text("applied")]), thread=ref)
+    out.update(ref, Reply("request #1 approved", [Text("approved by bob")]))
+    assert [m.ref for m in slack.thread(ref)] == [reply_ref]
+    updated = slack.message(ref)
+    assert updated is not None and "approved by bob" in json.dumps(updated.blocks) and updated.edits == 1
+    assert updated.buttons() == []
+
+
+def test_a_table_too_big_for_three_messages_goes_as_a_file_in_the_thread(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    rows = tuple((f"10.{i // 256}.{i % 256}.0/24", "VirtualNetworkGateway", f"10.0.0.{i % 250}") for i in range(900))
+    reply = Reply("routes", [Table(("prefix", "next hop type", "next hop"), rows, filename="routes.txt")])
+    out = SlackMessenger(client, channel="C_VPNOPS", user="U_ALICE")
+    ref = out.post("C_VPNOPS", reply)
+    (f,) = slack.files()
+    assert f["filename"] == "routes.txt"
+    assert all(row[0] in f["content"] for row in rows)
+    (share,) = slack.thread(ref)
+    assert share.files[0]["name"] == "routes.txt"
+
+
+def test_user_groups_members_by_handle_or_id(slack: SlackEmulator, client: WebClient) -> None:
+    out = SlackMessenger(client)
+    gid = next(iter(slack.usergroups))
+    assert out.user_groups_members("netops") == {"U_BOB", "U_CAROL"}
+    assert out.user_groups_members("@netops") == {"U_BOB", "U_CAROL"}
+    assert out.user_groups_members(gid) == {"U_BOB", "U_CAROL"}
+    assert out.user_groups_members("nobody-group") == set()
+    assert out.user_groups_members("") == set()
+
+
+def _section(text: str) -> dict[str, object]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
