@@ -1,0 +1,134 @@
+"""Every SDK / HTTP failure → `commands.errors.AzureFailure`, the only failure the domain knows.
+
+| What happened                                   | kind            |
+|-------------------------------------------------|-----------------|
+| 401, or the credential could not get a token    | unauthenticated |
+| 403 (AuthorizationFailed, LinkedAuthorization…) | forbidden       |
+| 404                                             | not_found       |
+| 409, 412                                        | conflict        |
+| 400, 422 and other 4xx (ARM code kept)          | bad_request     |
+| 429 after the retries                           | throttled       |
+| 5xx after the retries                           | unavailable     |
+| no answer in time, connection refused/reset     | timeout         |
+| a long-running operation that ended Failed      | failed          |
+
+ARM's `code` and `message` are kept (e.g. RemoteVnetHasNoGateways) so the domain can explain
+them. Only the error body's code/message are read, never a success body, so a shared key
+cannot end up in a failure.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    DecodeError,
+    HttpResponseError,
+    IncompleteReadError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+
+from commands.errors import AzureFailure
+
+_MAX_MESSAGE = 600
+
+_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    408: "timeout",
+    409: "conflict",
+    412: "conflict",
+    422: "bad_request",
+    429: "throttled",
+}
+
+
+def to_failure(exc: BaseException, target: str = "") -> AzureFailure:
+    """The AzureFailure that `exc` means, about `target` (an id or words)."""
+    if isinstance(exc, AzureFailure):
+        return exc
+    if isinstance(exc, IncompleteReadError):
+        # The connection broke mid-body: a transport failure, like a reset.
+        return AzureFailure("timeout", "the connection broke while Azure was answering", "", target, None)
+    if isinstance(exc, HttpResponseError):
+        return _from_http(exc, target)
+    if isinstance(exc, ServiceRequestError):
+        text = str(getattr(exc, "message", "") or exc)
+        if "non-TLS" in text:
+            # azure-core's bearer policy refused to send the token over plain HTTP.
+            return AzureFailure(
+                "unauthenticated",
+                "refused to send the bot's token over plain HTTP; use https (or a loopback sandbox URL)",
+                "InsecureTransport",
+                target,
+                None,
+            )
+        return AzureFailure("timeout", _short(f"could not reach Azure: {_reason(exc)}"), "", target, None)
+    if isinstance(exc, ServiceResponseError):
+        return AzureFailure("timeout", _short(f"Azure did not answer in time: {_reason(exc)}"), "", target, None)
+    if isinstance(exc, AzureError):
+        return AzureFailure("failed", _short(_reason(exc)), "", target, None)
+    if isinstance(exc, ValueError):
+        # A body the SDK could not read (e.g. a 200 that is not JSON).
+        return AzureFailure("failed", "Azure's answer could not be read", "UnreadableResponse", target, None)
+    return AzureFailure("failed", _short(type(exc).__name__), "", target, None)
+
+
+def _from_http(exc: HttpResponseError, target: str) -> AzureFailure:
+    status = exc.status_code
+    code, message = _code_and_message(exc)
+    if isinstance(exc, ClientAuthenticationError) and (status is None or status == 401):
+        # Also raised by azure-identity when no credential could produce a token.
+        return AzureFailure("unauthenticated", _short(message or _reason(exc)), code, target, status)
+    if isinstance(exc, DecodeError) and (status is None or status < 400):
+        return AzureFailure("failed", "Azure's answer could not be read", code or "UnreadableResponse", target, status)
+    if status is None or status < 400:
+        # A long-running operation that ended Failed/Canceled: azure-core raises it with the
+        # last status response (200), whose body holds {"status": "Failed", "error": {...}}.
+        return AzureFailure("failed", _short(message or "the operation failed"), code, target, status)
+    if status in _BY_STATUS:
+        kind = _BY_STATUS[status]
+    elif status >= 500:
+        kind = "unavailable"
+    else:
+        kind = "bad_request"
+    return AzureFailure(kind, _short(message or (exc.reason or "")), code, target, status)
+
+
+def _code_and_message(exc: HttpResponseError) -> tuple[str, str]:
+    err = exc.error
+    if err is not None and (err.code or err.message):
+        return str(err.code or ""), str(err.message or "")
+    body = _json_body(exc)
+    node: Any = body.get("error") if isinstance(body.get("error"), dict) else body
+    if isinstance(node, dict):
+        return str(node.get("code") or ""), str(node.get("message") or "")
+    return "", ""
+
+
+def _json_body(exc: HttpResponseError) -> dict[str, Any]:
+    try:
+        text = exc.response.text() if exc.response is not None else ""
+        data = json.loads(text) if text else {}
+    except Exception:  # noqa: BLE001 - an unreadable error body just has no code
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _reason(exc: BaseException) -> str:
+    inner = getattr(exc, "inner_exception", None)
+    text = str(getattr(exc, "message", "") or "") or type(exc).__name__
+    if inner is not None and type(inner).__name__ not in text:
+        text = f"{text} ({type(inner).__name__})"
+    return text
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"

@@ -1,0 +1,56 @@
+"""Build the Azure port from the bot's settings.
+
+`azure_from_settings(settings)` accepts `bot.settings.Settings` or any object with these
+attributes (read with getattr, so a partial stand-in works too):
+
+| attribute          | type             | default | meaning                                             |
+|--------------------|------------------|---------|-----------------------------------------------------|
+| `arm_url`          | str              | ""      | set: the sandbox ARM emulator (VPNOPS_ARM_URL)      |
+| `subscription_ids` | tuple[str, ...]  | ()      | AZURE_SUBSCRIPTION_IDS; empty = all the identity sees|
+| `concurrency`      | int              | 16      | VPNOPS_CONCURRENCY: HTTP requests in flight at most |
+| `arm_timeout_s`    | float            | 60.0    | VPNOPS_ARM_TIMEOUT_S: deadline of one Azure call    |
+
+Nothing from the Azure SDK is imported until the function runs, so importing this module
+is cheap on the Slack ack path.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from commands.port import AzurePort
+
+# The sandbox answers LRO polls with Retry-After 0 and is on this machine: when it says
+# nothing, poll it quickly. Real Azure always sends Retry-After; 1 s is only the fallback.
+SANDBOX_POLLING_INTERVAL_S = 0.05
+AZURE_POLLING_INTERVAL_S = 1.0
+
+
+def azure_from_settings(settings: Any) -> AzurePort:
+    """The `AzurePort` for these settings: the sandbox emulator when `arm_url` is set (a
+    static token; plain HTTP only to loopback — anything else raises InsecureArmUrlError),
+    else real Azure with DefaultAzureCredential."""
+    from bot.arm.client import ArmClient
+    from bot.arm.credentials import StaticTokenCredential, check_arm_url, default_credential
+
+    arm_url = str(getattr(settings, "arm_url", "") or "").strip()
+    subscription_ids = tuple(str(s) for s in (getattr(settings, "subscription_ids", ()) or ()) if str(s).strip())
+    concurrency = int(getattr(settings, "concurrency", 16) or 16)
+    timeout_s = float(getattr(settings, "arm_timeout_s", 60.0) or 60.0)
+    if arm_url:
+        return ArmClient(
+            StaticTokenCredential(),
+            base_url=check_arm_url(arm_url),
+            subscription_ids=subscription_ids,
+            concurrency=concurrency,
+            call_timeout_s=timeout_s,
+            polling_interval_s=SANDBOX_POLLING_INTERVAL_S,
+        )
+    return ArmClient(
+        default_credential(),
+        subscription_ids=subscription_ids,
+        concurrency=concurrency,
+        call_timeout_s=timeout_s,
+        polling_interval_s=AZURE_POLLING_INTERVAL_S,
+    )
