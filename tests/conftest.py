@@ -18,8 +18,6 @@ def arm_emulator():  # type: ignore[no-untyped-def]
 
 
 # --- every log line of the suite is checked for secrets (tests/secret_audit.py) ---------------
-from tests.secret_audit import secret_audit  # noqa: E402, F401
-
-
-# --- Azurite, once per session (tests/azurite.py): the Table store and the queue tests ---------
+# --- Azurite runs once per session (tests/azurite.py): the Table store and the queue tests -----
 from tests.azurite import azurite, azurite_connection_string  # noqa: E402, F401
+from tests.secret_audit import secret_audit  # noqa: E402, F401

@@ -1,0 +1,182 @@
+"""Pre-flight and health findings for peerings: Azure's rules, said plainly."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from commands.findings.peerings import (
+    SHORT_NAMES,
+    PeeringFacts,
+    VnetFacts,
+    blocking,
+    find_reverse,
+    health,
+    preflight,
+)
+from commands.model import PEERING_FLAGS, VirtualNetwork
+from tests.unit.peering_estate import estate, peering, vnet_id
+
+
+def facts(local: str, name: str, az=None, local_gws_known: bool = True) -> PeeringFacts:  # type: ignore[no-untyped-def]
+    az = az or estate()
+    lv: VirtualNetwork = az.virtual_network(vnet_id(local))
+    p = next(x for x in lv.peerings if x.name == name)
+    rv = az.virtual_network(p.remote_vnet_id)
+    gws = list(az.gws.values())
+
+    def vf(v: VirtualNetwork, known: bool = True) -> VnetFacts:
+        return VnetFacts(v, tuple(g for g in gws if g.vnet_id.lower() == v.id.lower()), known)
+
+    return PeeringFacts(vf(lv, local_gws_known), p, vf(rv), find_reverse(p, rv))
+
+
+def keys(findings: list) -> list[str]:  # type: ignore[type-arg]
+    return [f.key.split(":")[0] for f in findings]
+
+
+def test_short_names_cover_exactly_the_changeable_flags() -> None:
+    assert set(SHORT_NAMES) == set(PEERING_FLAGS)
+
+
+def test_use_remote_gateways_with_own_gateway_is_refused_and_says_the_gateway_would_have_to_go() -> None:
+    found = preflight(facts("vn-far", "far-to-hub"), "useRemoteGateways", True)
+    block = blocking(found)
+    assert [f.key.split(":")[0] for f in block] == ["preflight_local_gateway"]
+    text = block[0].title + block[0].evidence + block[0].next_step
+    assert "gw-far" in text and "would have to be deleted" in text
+    assert "172.16.2.0/24" in text  # its VPN clients are named by their pool
+    assert "japaneast" in text  # …and where they would have to go instead: westeurope
+    for alternative in ("VNet-to-VNet", "hub-and-spoke", "Virtual WAN"):
+        assert alternative in block[0].next_step
+
+
+def test_use_remote_gateways_when_remote_has_no_gateway_is_refused_as_remote_vnet_has_no_gateways() -> None:
+    # vn-hub → vn-spoke: the spoke has no gateway, so the hub cannot use "its" gateway.
+    az = estate()
+    del az.gws[next(k for k in az.gws if k.endswith("gw-hub"))]
+    found = preflight(facts("vn-hub", "hub-to-spoke", az), "useRemoteGateways", True)
+    assert "preflight_remote_no_gateway" in keys(blocking(found))
+    assert any("RemoteVnetHasNoGateways" in f.title for f in found)
+
+
+def test_use_remote_gateways_without_transit_on_the_other_side_is_refused_with_the_command_to_fix_it() -> None:
+    found = preflight(facts("vn-spoke", "spoke-to-hub"), "useRemoteGateways", True)
+    block = blocking(found)
+    assert keys(block) == ["preflight_transit_not_offered"]
+    assert "vn-hub/hub-to-spoke allowGatewayTransit on" in block[0].next_step.replace("\u200b", "")
+
+
+def test_use_remote_gateways_when_transit_is_offered_passes_with_what_it_will_do() -> None:
+    az = estate()
+    hub = az.vnets[vnet_id("vn-hub").lower()]
+    az.vnets[hub.id.lower()] = dataclasses.replace(
+        hub, peerings=tuple(dataclasses.replace(p, allow_gateway_transit=True) for p in hub.peerings)
+    )
+    found = preflight(facts("vn-spoke", "spoke-to-hub", az), "useRemoteGateways", True)
+    assert blocking(found) == []
+    assert "preflight_remote_gw_on" in keys(found)
+    # gw-hub serves point-to-site: its clients must fetch the profile again.
+    assert any(f.key.startswith("p2s_profile:") and "gw-hub" in f.title for f in found)
+
+
+def test_a_second_peering_using_remote_gateways_is_refused() -> None:
+    az = estate()
+    spoke = az.vnets[vnet_id("vn-spoke").lower()]
+    other = peering("vn-spoke", "spoke-to-other", "vn-far", use_remote_gateways=True)
+    az.vnets[spoke.id.lower()] = dataclasses.replace(spoke, peerings=(*spoke.peerings, other))
+    found = preflight(facts("vn-spoke", "spoke-to-hub", az), "useRemoteGateways", True)
+    assert "preflight_other_remote_gw" in keys(blocking(found))
+
+
+def test_no_op_change_is_refused_and_nothing_else_is_said() -> None:
+    found = preflight(facts("vn-hub", "hub-to-far"), "allowGatewayTransit", True)
+    assert keys(found) == ["preflight_noop"]
+    assert found[0].severity == "critical"
+
+
+def test_peering_not_connected_is_refused_with_why() -> None:
+    found = preflight(facts("vn-half", "half-to-hub"), "allowForwardedTraffic", True)
+    block = blocking(found)
+    assert keys(block) == ["preflight_not_connected"]
+    assert "Initiated" in block[0].title and "create it first" in block[0].evidence
+
+
+def test_disconnected_peering_is_refused_saying_it_must_be_recreated() -> None:
+    az = estate()
+    hub = az.vnets[vnet_id("vn-hub").lower()]
+    az.vnets[hub.id.lower()] = dataclasses.replace(
+        hub, peerings=tuple(dataclasses.replace(p, state="Disconnected") for p in hub.peerings)
+    )
+    found = preflight(facts("vn-hub", "hub-to-far", az), "allowForwardedTraffic", True)
+    assert "create both sides again" in blocking(found)[0].evidence
+
+
+def test_turning_gateway_transit_off_while_the_other_side_uses_it_is_refused() -> None:
+    az = estate()
+    spoke = az.vnets[vnet_id("vn-spoke").lower()]
+    az.vnets[spoke.id.lower()] = dataclasses.replace(
+        spoke, peerings=tuple(dataclasses.replace(p, use_remote_gateways=True) for p in spoke.peerings)
+    )
+    hub = az.vnets[vnet_id("vn-hub").lower()]
+    az.vnets[hub.id.lower()] = dataclasses.replace(
+        hub, peerings=tuple(dataclasses.replace(p, allow_gateway_transit=True) for p in hub.peerings)
+    )
+    found = preflight(facts("vn-hub", "hub-to-spoke", az), "allowGatewayTransit", False)
+    assert keys(blocking(found)) == ["preflight_transit_in_use"]
+
+
+def test_vnet_access_off_warns_that_traffic_stops_but_is_allowed() -> None:
+    found = preflight(facts("vn-hub", "hub-to-far"), "allowVirtualNetworkAccess", False)
+    assert blocking(found) == []
+    assert found[0].severity == "warning" and "10.20.0.0/16" in found[0].evidence
+
+
+def test_unreadable_remote_side_is_a_warning_not_a_silent_pass() -> None:
+    f = facts("vn-hub", "hub-to-far")
+    f = PeeringFacts(f.local, f.peering, remote_error="forbidden: AuthorizationFailed")
+    found = preflight(f, "allowForwardedTraffic", True)
+    assert blocking(found) == []
+    assert "preflight_remote_unknown" in keys(found)
+
+
+def test_health_reports_a_half_configured_peering() -> None:
+    f = facts("vn-half", "half-to-hub")
+    assert "peering_half_configured" in keys(health(f))
+
+
+def test_health_explains_the_gateway_transit_trade_off_with_alternatives() -> None:
+    az = estate()
+    spoke = az.vnets[vnet_id("vn-far").lower()]
+    # vn-far without its gateway, using the hub's: the seed problem's first setup.
+    del az.gws[next(k for k in az.gws if k.endswith("gw-far"))]
+    az.vnets[spoke.id.lower()] = dataclasses.replace(
+        spoke, peerings=tuple(dataclasses.replace(p, use_remote_gateways=True) for p in spoke.peerings)
+    )
+    found = health(facts("vn-far", "far-to-hub", az))
+    tradeoff = next(f for f in found if f.key.startswith("peering_transit_in_use"))
+    assert "gw-hub" in tradeoff.evidence and "cross regions twice" in tradeoff.evidence
+    assert "Virtual WAN" in tradeoff.next_step
+
+
+def test_health_flags_a_remote_gateways_peering_whose_remote_lost_its_gateway() -> None:
+    az = estate()
+    spoke = az.vnets[vnet_id("vn-spoke").lower()]
+    az.vnets[spoke.id.lower()] = dataclasses.replace(
+        spoke, peerings=tuple(dataclasses.replace(p, use_remote_gateways=True) for p in spoke.peerings)
+    )
+    del az.gws[next(k for k in az.gws if k.endswith("gw-hub"))]
+    found = health(facts("vn-spoke", "spoke-to-hub", az))
+    assert "peering_remote_gw_missing" in keys(found)
+
+
+def test_health_of_a_clean_pair_is_quiet() -> None:
+    assert [f for f in health(facts("vn-hub", "hub-to-far")) if f.severity != "info"] == []
+
+
+def test_names_with_slack_markup_are_inert_in_findings() -> None:
+    az = estate()
+    hub = az.vnets[vnet_id("vn-hub").lower()]
+    evil = dataclasses.replace(hub.peerings[0], name="<!channel>")
+    az.vnets[hub.id.lower()] = dataclasses.replace(hub, peerings=(evil, hub.peerings[1]))
+    found = preflight(facts("vn-hub", "<!channel>", az), "allowGatewayTransit", True)
+    assert all("<!channel>" not in f.title + f.evidence for f in found)
