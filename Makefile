@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean venv node
+.PHONY: demo test lint typecheck bench clean venv node tools checkov
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,13 +24,27 @@ node_modules/.bin/azurite: package.json
 
 node: node_modules/.bin/azurite
 
+# checkov (Bicep policy checks) pins pycep-parser 0.5 and packaging 23, which conflict with
+# requirements-dev.txt (pycep-parser>=0.7), so it gets its own venv; ~25 s to install.
+TOOLS := .venv-tools
+$(TOOLS)/bin/checkov:
+	$(PY) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q --upgrade pip
+	$(TOOLS)/bin/pip install -q "checkov==3.3.30"
+
+tools: $(TOOLS)/bin/checkov
+
+## make checkov: the Bicep in deploy/ against checkov's Azure policies (skips are justified inline).
+checkov: tools
+	$(TOOLS)/bin/checkov --framework bicep --skip-download --quiet --compact -d deploy
+
 ## make demo: the bot in the sandbox (emulated Azure estate + emulated Slack), interactive.
 demo: $(STAMP)
 	@echo "Try: /vpn status australia   /vpn status europe   /vpn help   (Ctrl-D to quit)"
 	$(BIN)/python -m bot console --estate sandbox/estates/seed.json
 
 ## make test: lint, then the whole suite (unit, integration on the emulators and Azurite, e2e).
-test: $(STAMP) node lint
+test: $(STAMP) node tools lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -46,4 +60,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/cold_start.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) node_modules .pytest_cache .mypy_cache .ruff_cache

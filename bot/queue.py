@@ -1,0 +1,402 @@
+"""Jobs through an Azure Storage Queue: the hand-off between the Slack ack and the worker
+on Azure Functions.
+
+* `QueueDispatcher.submit(job)` (on the 3-second ack path) puts the Job's JSON on the
+  queue, base64-encoded, because the Functions queue trigger decodes base64 by default
+  (host.json `extensions.queues.messageEncoding`). A message holds what the worker needs
+  and nothing secret beyond the interaction's `response_url`.
+* The queue-triggered function (`bot/functions.py`) hands the decoded body to
+  `decode_job`, and guards the run with `JobLedger`, so a message delivered again (the
+  Storage Queue promises at-least-once delivery) never answers or applies twice.
+* After `maxDequeueCount` failed runs the host moves the message to `<queue>-poison`;
+  the poison function tells the user their command failed (`notify_failed`).
+
+Where the queue lives is `VPNOPS_STORAGE_CONNECTION` (else `AzureWebJobsStorage`):
+
+* a connection string with a key or SAS (Azurite in tests, `UseDevelopmentStorage=true`
+  with a local Azurite);
+* on Azure (deploy/modules/function.bicep) the account's endpoint URL, e.g.
+  `https://<account>.table.core.windows.net` as the table store also reads it, or an
+  endpoints-only connection string: no key exists (the account has
+  allowSharedKeyAccess=false), so the client signs in with the managed identity that
+  AZURE_CLIENT_ID names, which holds "Storage Queue Data Contributor".
+
+azure.storage.queue is imported on first use, not at import time, so the Functions
+cold start (function_app import) does not pay for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from bot.jobs import Job
+from bot.logging import get_logger
+
+if TYPE_CHECKING:
+    from azure.storage.queue import QueueClient
+
+    from commands.store_port import Store
+
+log = get_logger(__name__)
+
+__all__ = [
+    "DEFAULT_QUEUE",
+    "JobLedger",
+    "QueueDispatcher",
+    "QueueError",
+    "decode_job",
+    "encode_job",
+    "notify_failed",
+    "poison_queue_name",
+    "queue_client",
+]
+
+DEFAULT_QUEUE = "vpnops-jobs"
+# A response_url lives 30 minutes; a job still queued after an hour can only confuse.
+MESSAGE_TTL_S = 60 * 60
+# Slack drops the request at 3 s: the enqueue must succeed or fail well within it (two
+# tries of at most 1 s each plus a 0.2 s pause; a healthy enqueue takes ~20 ms).
+_ENQUEUE_TIMEOUT_S = 1
+# Azure's rule for queue names: 3-63 lowercase letters, digits and single dashes.
+_QUEUE_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$")
+# The development account Azurite and the Functions Core Tools use for
+# "UseDevelopmentStorage=true" (published in Azure's docs; not a secret).
+_DEV_STORAGE = (
+    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+    "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
+    "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;"
+)
+
+
+class QueueError(RuntimeError):
+    """The queue could not be reached or used. The message says what to check and never
+    holds the connection string."""
+
+
+def poison_queue_name(queue_name: str) -> str:
+    """The queue the Functions host moves a message to after maxDequeueCount failures."""
+    return f"{queue_name}-poison"
+
+
+# ---------------------------------------------------------------------------------------
+# Message format
+# ---------------------------------------------------------------------------------------
+
+
+def encode_job(job: Job) -> str:
+    """The queue message text for a job: its JSON, base64-encoded (the Functions host's
+    default `messageEncoding`)."""
+    return base64.b64encode(job.to_json().encode("utf-8")).decode("ascii")
+
+
+def decode_job(body: bytes | str) -> Job:
+    """A Job from a queue message body.
+
+    The Functions host hands the trigger the *decoded* bytes (JSON); a message read with
+    the SDK (tests, tools) is still base64 text. Both are accepted. Raises ValueError
+    saying what was wrong for anything that is not a vpnops job.
+    """
+    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    text = raw.strip()
+    if not text:
+        raise ValueError("empty queue message: expected a vpnops job (JSON)")
+    if not text.startswith(b"{"):
+        try:
+            text = base64.b64decode(text, validate=True).strip()
+        except (binascii.Error, ValueError):
+            raise ValueError("queue message is neither JSON nor base64 JSON: expected a vpnops job") from None
+    try:
+        return Job.from_json(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"queue message is not a vpnops job: {exc}") from None
+
+
+# ---------------------------------------------------------------------------------------
+# Reaching the queue
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    connection_string: str = ""  # with a key or SAS: used as is
+    account_url: str = ""  # identity: the queue endpoint of the account
+
+
+_SERVICE_HOST = re.compile(r"^(https?://[^./]+)\.(?:blob|queue|table|file|dfs)\.(.+?)/?$", re.IGNORECASE)
+
+
+def _target(connection: str) -> _Target:
+    conn = connection.strip()
+    if not conn:
+        raise QueueError(
+            "No storage account for the jobs queue: set VPNOPS_STORAGE_CONNECTION (or AzureWebJobsStorage) to a "
+            "connection string, or to https://<account>.queue.core.windows.net for the managed identity."
+        )
+    if conn.lower().startswith(("http://", "https://")):
+        m = _SERVICE_HOST.match(conn)
+        if not m:
+            # A custom endpoint (Azurite's path-style URL, a private DNS name): as given.
+            return _Target(account_url=conn.rstrip("/"))
+        return _Target(account_url=f"{m.group(1)}.queue.{m.group(2)}")
+    if conn.lower().replace(" ", "") == "usedevelopmentstorage=true":
+        return _Target(connection_string=_DEV_STORAGE)
+    parts = {}
+    for item in conn.split(";"):
+        key, sep, value = item.partition("=")
+        if sep:
+            parts[key.strip().lower()] = value.strip()
+    if "accountkey" in parts or "sharedaccesssignature" in parts:
+        return _Target(connection_string=conn)
+    if parts.get("queueendpoint"):
+        return _Target(account_url=parts["queueendpoint"].rstrip("/"))
+    if parts.get("accountname"):
+        suffix = parts.get("endpointsuffix", "core.windows.net")
+        return _Target(account_url=f"https://{parts['accountname']}.queue.{suffix}")
+    raise QueueError(
+        "The storage setting for the jobs queue is not understood: it needs an AccountKey or SAS, a QueueEndpoint, "
+        "or an AccountName. Example: VPNOPS_STORAGE_CONNECTION=https://<account>.queue.core.windows.net"
+    )
+
+
+def queue_client(connection: str, queue_name: str, *, timeout_s: float = 10) -> QueueClient:
+    """A QueueClient for `queue_name` on the account `connection` names (see the module
+    docstring), with base64 message encoding and bounded retries/timeouts."""
+    from azure.storage.queue import LinearRetry, QueueClient, TextBase64DecodePolicy, TextBase64EncodePolicy
+
+    if not _QUEUE_NAME.match(queue_name):
+        raise QueueError(
+            f"VPNOPS_QUEUE={queue_name!r} is not a valid queue name (3-63 lowercase letters, digits and single "
+            "dashes, starting and ending with a letter or digit). Example: VPNOPS_QUEUE=vpnops-jobs"
+        )
+    target = _target(connection)
+    # One retry layer (the storage SDK's), kept short: its default ExponentialRetry waits
+    # 15 s before the first retry, and on the ack path a slow retry is as bad as a
+    # failure, because Slack shows the user an error after 3 s.
+    common: dict[str, Any] = {
+        "message_encode_policy": TextBase64EncodePolicy(),
+        "message_decode_policy": TextBase64DecodePolicy(),
+        # (typed int, used as float: the pause is random.uniform(backoff ± jitter))
+        "retry_policy": LinearRetry(backoff=0.2, random_jitter_range=0.1, retry_total=1),  # type: ignore[arg-type]
+        "connection_timeout": timeout_s,
+        "read_timeout": timeout_s,
+    }
+    if target.connection_string:
+        return QueueClient.from_connection_string(target.connection_string, queue_name, **common)
+    from azure.identity import DefaultAzureCredential
+
+    # DefaultAzureCredential reads AZURE_CLIENT_ID for the user-assigned identity.
+    credential = DefaultAzureCredential(exclude_interactive_browser_credential=True)
+    return QueueClient(target.account_url, queue_name, credential=credential, **common)
+
+
+# ---------------------------------------------------------------------------------------
+# Producer
+# ---------------------------------------------------------------------------------------
+
+
+class QueueDispatcher:
+    """`bot.jobs.Dispatcher` on an Azure Storage Queue (VPNOPS_JOBS=queue).
+
+    The client is built on the first `submit` (so importing the Functions app stays
+    cheap) and reused: one TCP/TLS connection per instance, not per request. The queue is
+    created when it does not exist yet (Azurite, a fresh account); in Azure the Bicep
+    template creates it and the identity also may.
+    """
+
+    def __init__(
+        self,
+        connection: str,
+        queue_name: str = DEFAULT_QUEUE,
+        *,
+        ttl_s: int = MESSAGE_TTL_S,
+        client_factory: Callable[[], QueueClient] | None = None,
+    ) -> None:
+        self.queue_name = queue_name
+        self.ttl_s = ttl_s
+        self._connection = connection
+        self._factory = client_factory
+        self._client: QueueClient | None = None
+        self._lock = threading.Lock()
+        _target(connection)  # fail at start-up, with the reason, not at the first /vpn
+
+    def _queue(self) -> QueueClient:
+        with self._lock:
+            if self._client is None:
+                self._client = (
+                    self._factory()
+                    if self._factory
+                    else queue_client(self._connection, self.queue_name, timeout_s=_ENQUEUE_TIMEOUT_S)
+                )
+            return self._client
+
+    def warm(self) -> None:
+        """Build the client now (imports the SDK): call off the request path if you can."""
+        self._queue()
+
+    def submit(self, job: Job) -> None:
+        """Enqueue `job`. Raises QueueError (with a reason a user may see) on failure."""
+        from azure.core.exceptions import AzureError, ResourceNotFoundError
+
+        client = self._queue()
+        text = job.to_json()
+        started = time.perf_counter()
+        try:
+            try:
+                client.send_message(text, time_to_live=self.ttl_s)
+            except ResourceNotFoundError:
+                # First use of a fresh account: create the queue, then send once more.
+                client.create_queue()
+                client.send_message(text, time_to_live=self.ttl_s)
+        except AzureError as exc:
+            log.error("job_enqueue_failed", error=type(exc).__name__, queue=self.queue_name, **job.log_fields())
+            raise QueueError(
+                "The job queue is unreachable, so the command was not started. Try again shortly."
+            ) from None
+        log.info(
+            "job_enqueued",
+            queue=self.queue_name,
+            enqueue_ms=round((time.perf_counter() - started) * 1000, 1),
+            **job.log_fields(),
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+
+# ---------------------------------------------------------------------------------------
+# Idempotency
+# ---------------------------------------------------------------------------------------
+
+Verdict = Literal["run", "duplicate", "interrupted"]
+
+
+class JobLedger:
+    """One record per job id in the store (namespace "jobs"), so a redelivered queue
+    message runs at most once in effect.
+
+    Life of a record: `begin` creates it as running (create-only write: of two deliveries
+    racing, one wins) → `mark_answered` when the first message reached the user →
+    `finish` as done. A delivery that finds
+
+    * done → "duplicate": acknowledged, nothing posted, nothing applied;
+    * running, nothing answered yet → "run": the earlier attempt died before the user saw
+      anything (instance recycled, timeout), so running it again cannot post twice; a
+      change it may have started is guarded by the approval state machine's etags;
+    * running, already answered → "interrupted": running again would post a second
+      answer, so the caller tells the user once that the command was cut short.
+    """
+
+    NAMESPACE = "jobs"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def begin(self, job: Job, attempt: int = 1) -> Verdict:
+        from commands.store_port import StoreConflict
+
+        value = {"state": "running", "attempt": attempt, "answered": False, "kind": job.kind, "name": job.name}
+        try:
+            self.store.put_state(self.NAMESPACE, job.id, value, etag=None)
+            return "run"
+        except StoreConflict:
+            pass
+        rec = self.store.get_state(self.NAMESPACE, job.id)
+        if rec is None:
+            return "duplicate"  # finished and cleaned up meanwhile
+        if rec.value.get("state") != "running":
+            return "duplicate"
+        if rec.value.get("answered"):
+            return "interrupted"
+        try:
+            self.store.put_state(self.NAMESPACE, job.id, {**rec.value, "attempt": attempt}, etag=rec.etag)
+        except StoreConflict:
+            return "duplicate"  # another delivery took it over this instant
+        return "run"
+
+    def mark_answered(self, job: Job) -> None:
+        """Record that the user has seen output of this job (a redelivery must not rerun it)."""
+        from commands.store_port import ANY_ETAG
+
+        rec = self.store.get_state(self.NAMESPACE, job.id)
+        if rec is None or rec.value.get("answered"):
+            return
+        self.store.put_state(self.NAMESPACE, job.id, {**rec.value, "answered": True}, etag=ANY_ETAG)
+
+    def finish(self, job: Job, outcome: str = "done") -> None:
+        from commands.store_port import ANY_ETAG
+
+        rec = self.store.get_state(self.NAMESPACE, job.id)
+        value: dict[str, Any] = dict(rec.value) if rec else {"kind": job.kind, "name": job.name}
+        value.update(state="done", outcome=outcome, finished_at=time.time())
+        self.store.put_state(self.NAMESPACE, job.id, value, etag=ANY_ETAG)
+
+    def state(self, job_id: str) -> dict[str, Any] | None:
+        rec = self.store.get_state(self.NAMESPACE, job_id)
+        return dict(rec.value) if rec else None
+
+
+# ---------------------------------------------------------------------------------------
+# Telling the user
+# ---------------------------------------------------------------------------------------
+
+
+def describe(job: Job) -> str:
+    """What the user asked for, in their words (for "…failed" messages)."""
+    if job.kind == "command":
+        return f"/vpn {job.name} {job.text}".strip()
+    if job.kind == "shortcut":
+        from commands.registry import SHORTCUTS
+
+        title = SHORTCUTS[job.name][0] if job.name in SHORTCUTS else job.name
+        return f"the “{title}” shortcut"
+    return "the button you clicked"
+
+
+def notify_failed(job: Job, *, bot_token: str, api_url: str = "", reason: str = "", reference: str = "") -> bool:
+    """Tell the asker their job failed, once: through the response_url, else an ephemeral
+    message in the channel. Returns True when Slack accepted it. Never raises: this runs
+    when everything else has already gone wrong."""
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web import WebClient
+    from slack_sdk.webhook import WebhookClient
+
+    from commands.reply import esc
+
+    what = esc(describe(job))
+    text = f":x: Sorry — {what} failed and was not completed. {reason or 'It failed several times in a row.'}"
+    tail = "Try again in a minute; if it keeps failing, ask the bot's operators"
+    text += f" {tail} (reference `{esc(reference)}`)." if reference else f" {tail}."
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    fallback = f"Sorry — {describe(job)} failed."
+    if job.response_url:
+        try:
+            resp = WebhookClient(job.response_url, timeout=5).send_dict(
+                {"text": fallback, "blocks": blocks, "response_type": "ephemeral", "replace_original": False}
+            )
+            if resp.status_code == 200:
+                return True
+            log.warning("notify_failed_response_url_refused", status=resp.status_code, **job.log_fields())
+        except Exception as exc:  # noqa: BLE001 - fall through to the Web API
+            log.warning("notify_failed_response_url_error", error=type(exc).__name__, **job.log_fields())
+    if job.channel and job.user and bot_token:
+        client = WebClient(token=bot_token, base_url=api_url or WebClient.BASE_URL, timeout=5)
+        try:
+            client.chat_postEphemeral(channel=job.channel, user=job.user, text=fallback, blocks=blocks)
+            return True
+        except SlackApiError as exc:
+            log.error("notify_failed_undeliverable", error=exc.response.get("error", "unknown"), **job.log_fields())
+        except Exception as exc:  # noqa: BLE001 - never raise from the poison handler
+            log.error("notify_failed_undeliverable", error=type(exc).__name__, **job.log_fields())
+    else:
+        log.error("notify_failed_undeliverable", error="no response_url, channel or token", **job.log_fields())
+    return False

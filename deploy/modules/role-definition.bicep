@@ -1,0 +1,55 @@
+// The custom role "vpnops operator": only the ARM actions the bot performs beyond Reader.
+// Reader (assigned beside it) already allows every */read; the reads listed here are the
+// ones the peering change and the gateway diagnostics cannot work without, so the role
+// stays useful if an administrator replaces Reader with something narrower.
+targetScope = 'subscription'
+
+@description('Display name of the custom role (unique in the tenant).')
+param roleName string
+
+@description('Scopes the role may be assigned at: subscription ids as /subscriptions/{id}, resource groups as /subscriptions/{id}/resourceGroups/{name}.')
+param assignableScopes array
+
+var actions = [
+  // /vpn peering … on|off: read the peering, write it back with one flag changed.
+  'Microsoft.Network/virtualNetworks/read'
+  'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read'
+  'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write'
+  // ARM checks peer/action on the remote VNet whenever a peering is written.
+  'Microsoft.Network/virtualNetworks/peer/action'
+  // /vpn status: gateways, connections, per-tunnel and BGP state, P2S health.
+  'Microsoft.Network/virtualNetworkGateways/read'
+  'Microsoft.Network/connections/read'
+  'Microsoft.Network/connections/sharedKey/read'
+  'Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/action'
+  'Microsoft.Network/virtualNetworkGateways/getVpnClientConnectionHealth/action'
+  // /vpn routes: learned/advertised routes of a gateway, effective routes of a NIC.
+  'Microsoft.Network/virtualNetworkGateways/getLearnedRoutes/action'
+  'Microsoft.Network/virtualNetworkGateways/getAdvertisedRoutes/action'
+  'Microsoft.Network/networkInterfaces/read'
+  'Microsoft.Network/networkInterfaces/effectiveRouteTable/action'
+  // The gateway actions above are long-running: polling their result needs these.
+  'Microsoft.Network/locations/operations/read'
+  'Microsoft.Network/locations/operationResults/read'
+]
+
+resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(subscription().id, roleName)
+  properties: {
+    roleName: roleName
+    description: 'vpnops Slack bot: change VNet peering flags after approval, run VPN gateway and NIC route diagnostics.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: actions
+        notActions: []
+        dataActions: []
+        notDataActions: []
+      }
+    ]
+    assignableScopes: assignableScopes
+  }
+}
+
+output id string = role.id
+output roleDefinitionGuid string = role.name
