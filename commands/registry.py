@@ -33,6 +33,7 @@ COMMAND_MODULES: list[str] = [
     "commands.diagnose",
     "commands.alerts",
     "commands.help",
+    "commands.watch",  # no command: registers the watch's counter samples for /vpn status
 ]
 
 
