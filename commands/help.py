@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-from commands.registry import COMMANDS, Command, Ctx, command, load, lookup
+from commands.registry import COMMAND_MODULES, COMMANDS, Command, Ctx, command, load, lookup
 from commands.reply import Context, Divider, Header, Reply, Text, code
 
 INTRO = (
@@ -20,8 +20,12 @@ def help_command(ctx: Ctx, args: str) -> Reply:
 
 
 def visible_commands() -> list[Command]:
+    """Commands in COMMAND_MODULES order, whatever order their modules happened to be imported in
+    (a timer or a console extension may import one module before the rest)."""
     load()
-    return [c for c in COMMANDS.values() if not c.hidden]
+    order = {mod: i for i, mod in enumerate(COMMAND_MODULES)}
+    shown = [c for c in COMMANDS.values() if not c.hidden]
+    return sorted(shown, key=lambda c: order.get(c.fn.__module__, len(order)))
 
 
 def help_reply(topic: str = "") -> Reply:

@@ -66,7 +66,9 @@ def test_comments_blank_lines_and_console_mistakes_are_handled_clearly() -> None
     assert "Unknown console command /frob." in out
     assert "Lines start with a command" in out
     assert "now acting as bob (U_BOB)" in out
-    assert "/webhook" not in out or "/webhook" in "".join(c.usage for c in CONSOLE_COMMANDS.values())
+    console_mod.load_console_extensions()  # the console lists the extensions it found, so must we
+    for c in CONSOLE_COMMANDS.values():
+        assert c.usage in out, f"/help lacks the console command {c.usage}"
     assert "/click ACTION_ID [VALUE]" in out
 
 
