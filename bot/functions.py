@@ -380,6 +380,10 @@ def watch(timer: func.TimerRequest, context: func.Context) -> None:
             log.warning("watch_past_due")
         result = run_watch(runtime.work().deps)
         log.info("watch_done", summary=result.summary, failures=len(result.failures))
+        # Same schedule for the change requests' housekeeping: expiry, interrupted applies.
+        from bot.worker import sweep_requests
+
+        sweep_requests(runtime.work().deps)
 
 
 def register_functions(app: func.FunctionApp) -> None:
