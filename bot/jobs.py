@@ -13,6 +13,7 @@ as the app into that conversation), so it is kept out of `repr()` and `log_field
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import threading
 import time
@@ -74,10 +75,31 @@ class Job:
         }
 
 
+def delivery_job_id(trigger_id: str) -> str:
+    """The Job id of one Slack interaction, derived from its `trigger_id`.
+
+    Slack sends the same payload, trigger_id included, when it retries a request it got
+    no 200 for within 3 s (X-Slack-Retry-Num), and a replayed copy carries it too; every
+    copy thus becomes the same job id, which runs once: `ThreadPoolDispatcher` skips an
+    id it has already taken, the queue worker's `JobLedger` one it has finished. Two real
+    clicks are two interactions (two trigger_ids) and stay two jobs. Hashed, because a
+    trigger_id can open a modal for a few seconds and ids are logged. A random id when the
+    payload has no trigger_id.
+    """
+    if not trigger_id:
+        return uuid.uuid4().hex[:12]
+    return "t" + hashlib.sha256(trigger_id.encode()).hexdigest()[:15]
+
+
 class Dispatcher(Protocol):
     """Runs jobs after the ack. `submit` must return quickly (it is on the 3 s path)."""
 
     def submit(self, job: Job) -> None: ...
+
+
+# Slack retries within seconds and a replay is refused after 5 minutes: the last ten
+# thousand ids cover far more than that window on one process.
+_SEEN_MAX = 10_000
 
 
 class ThreadPoolDispatcher:
@@ -94,9 +116,18 @@ class ThreadPoolDispatcher:
         self._pending = 0
         self._held: list[Job] | None = None
         self.submitted: list[Job] = []
+        # Ids taken so far (bounded): a second delivery of one interaction is skipped.
+        self._seen: dict[str, None] = {}
+        self.duplicates: list[Job] = []
 
     def submit(self, job: Job) -> None:
         with self._cond:
+            if job.id in self._seen:
+                self.duplicates.append(job)
+                return
+            self._seen[job.id] = None
+            if len(self._seen) > _SEEN_MAX:
+                del self._seen[next(iter(self._seen))]
             self._pending += 1
             self.submitted.append(job)
             if self._held is not None:

@@ -96,6 +96,16 @@ def parse_target(text: str) -> Target:
                 "Give a VNet name, `" + esc("<vnet>/<peering>") + "`, or the full id of either.",
                 EXAMPLE,
             )
+        # The names of a pasted id go into ARM paths too: hold them to ARM's alphabet, as
+        # typed names are below (a `%2F` or `..` inside one is never a real resource).
+        rules = ((_VNET_NAME, "virtual network"), (_PEERING_NAME, "peering"))
+        for name, (rule, what) in zip(rid.names[:2], rules[: len(rid.names[:2])], strict=True):
+            if not rule.match(name):
+                raise UsageError(
+                    f"`{esc(name)}` in that id cannot be a {what} name.",
+                    "Names are letters, digits, `_`, `.` or `-`, starting with a letter or digit.",
+                    EXAMPLE,
+                )
         if len(rid.names) >= 2 and types[1:2] == ["virtualnetworkpeerings"]:
             return Target(rid.parent, rid.names[1])
         if len(rid.names) > 1:

@@ -8,8 +8,9 @@ that reaches a listener through here has had its signature and timestamp checked
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -27,14 +28,31 @@ def handle_http(
     headers: the request headers (any case). query: the raw query string, if any.
     Returns (status, headers, body) for the HTTP response.
     """
-    req = BoltRequest(
-        body=body.decode("utf-8", "replace"),
-        query=query or None,
-        headers={k.lower(): v for k, v in headers.items()},
-        mode="http",
-    )
+    lower: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in headers.items()}
+    # Refused here, before Bolt, because Bolt fails on them with an exception instead of
+    # a refusal: slack_sdk's SignatureVerifier calls int() on the timestamp (a 500 and a
+    # stack trace per forged request), and BoltRequest parses a body labelled JSON before
+    # verifying it. Slack always sends whole seconds in ASCII digits and form bodies for
+    # commands and interactions (docs.slack.dev "Verifying requests from Slack").
+    timestamp = str(lower.get("x-slack-request-timestamp") or "")
+    if not (timestamp.isascii() and timestamp.isdigit()):
+        return _refused(401, "invalid request")
+    try:
+        req = BoltRequest(
+            body=body.decode("utf-8", "replace"),
+            query=query or None,
+            headers=lower,
+            mode="http",
+        )
+    except ValueError:  # json.JSONDecodeError included: a body that is not what it claims
+        return _refused(400, "malformed request body")
     resp = app.dispatch(req)
     return resp.status, resp.first_headers_without_set_cookie(), resp.body.encode("utf-8")
+
+
+def _refused(status: int, error: str) -> tuple[int, dict[str, str], bytes]:
+    # The same shape as Bolt's own refusal of a bad signature ({"error": "invalid request"}).
+    return status, {"content-type": "application/json;charset=utf-8"}, json.dumps({"error": error}).encode()
 
 
 class SlackHttpServer:

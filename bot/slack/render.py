@@ -408,5 +408,10 @@ def _pack(blocks: list[dict[str, Any]], fallback: str) -> list[SlackMessage]:
 
 
 def _fallback(text: str) -> str:
-    text = text.strip()
+    # Slack formats a message's top-level `text` too (it is the notification), so a raw
+    # `<!channel>`, `<@U…>` or `<http://x|y>` from an estate name, an alert rule or a reason
+    # would ping or link from there even when the blocks are escaped. No fallback is meant
+    # to carry markup, so `<` and `>` are made inert; `&` is left alone, because text that
+    # already went through commands.reply.esc holds `&lt;` / `&gt;` (shown as < and >).
+    text = text.strip().replace("<", "&lt;").replace(">", "&gt;")
     return text if len(text) <= MAX_FALLBACK else text[: MAX_FALLBACK - 1] + "…"

@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.jobs import Dispatcher, Job
+from bot.jobs import Dispatcher, Job, delivery_job_id
 from bot.logging import get_logger
 from bot.slack.render import SlackMessage, render
 from commands.help import help_reply
@@ -70,6 +70,7 @@ def handle_command(ack: Ack, body: dict[str, Any], dispatcher: Dispatcher) -> No
         team=team,
         channel=str(body.get("channel_id") or ""),
         response_url=str(body.get("response_url") or ""),
+        id=delivery_job_id(str(body.get("trigger_id") or "")),
     )
     try:
         dispatcher.submit(job)

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.jobs import Dispatcher, Job
+from bot.jobs import Dispatcher, Job, delivery_job_id
 from bot.logging import get_logger
 from commands.registry import SHORTCUTS
 
@@ -39,6 +39,7 @@ def job_from_message_action(body: dict[str, Any]) -> Job:
         channel=channel,
         response_url=str(body.get("response_url") or ""),
         message_ref=f"{channel}:{ts}" if channel and ts else "",
+        id=delivery_job_id(str(body.get("trigger_id") or "")),
         thread_ts=str(message.get("thread_ts") or ""),
     )
 
