@@ -240,11 +240,20 @@ _configured = False
 _config_lock = threading.Lock()
 
 
+def _add_logger_name(logger: Any, method_name: str, event_dict: Any) -> Any:
+    """`logger` = the stdlib logger's name (`__name__` of the module that logged)."""
+    name = getattr(logger, "name", "")
+    if name and "logger" not in event_dict:
+        event_dict["logger"] = name
+    return event_dict
+
+
 def processors() -> list[Processor]:
     """The processor chain before rendering (tests use it with `capture_logs`)."""
     return [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
+        _add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
@@ -310,8 +319,11 @@ def get_logger(name: str | None = None, **initial: Any) -> Any:
     """
     if not _configured:
         configure()
-    log = structlog.get_logger(name, **initial)
-    return log.bind(logger=name) if name else log
+    # A lazy proxy, not `.bind()`: binding resolves the configuration once, at import time,
+    # so a later `configure(force=True)` or structlog's `capture_logs()` would never reach
+    # module-level loggers. With cache_logger_on_first_use=False the proxy reads it per call.
+    # The `logger` key comes from structlog.stdlib.add_logger_name in processors().
+    return structlog.get_logger(name, **initial)
 
 
 @contextlib.contextmanager
