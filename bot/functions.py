@@ -252,7 +252,7 @@ def _tracking_messenger_factory(ledger: JobLedger) -> Callable[[Job, Deps], Mess
     return factory
 
 
-def run_message(body: bytes, dequeue_count: int, invocation_id: str = "") -> str:
+def run_message(body: bytes, dequeue_count: int, invocation_id: str = "", message_id: str = "") -> str:
     """Run one queue message; returns what happened ("done", "duplicate", "interrupted",
     "malformed"). Raises only when the job could not be started (store unreachable), so
     the host retries it and, after maxDequeueCount, moves it to the poison queue."""
@@ -268,7 +268,7 @@ def run_message(body: bytes, dequeue_count: int, invocation_id: str = "") -> str
             return "malformed"
         work = runtime.work()
         with bind(**job.log_fields()):
-            verdict = work.ledger.begin(job, attempt=dequeue_count)
+            verdict = work.ledger.begin(job, attempt=dequeue_count, message_id=message_id)
             if verdict == "duplicate":
                 log.info("job_duplicate", dequeue_count=dequeue_count)
                 return "duplicate"
@@ -293,7 +293,7 @@ def run_message(body: bytes, dequeue_count: int, invocation_id: str = "") -> str
 @bp.queue_trigger(arg_name="msg", queue_name=QUEUE_SETTING, connection=STORAGE_CONNECTION)
 def worker(msg: func.QueueMessage, context: func.Context) -> None:
     """Runs one Job (see `run_message`)."""
-    run_message(msg.get_body(), msg.dequeue_count or 1, _invocation(context))
+    run_message(msg.get_body(), msg.dequeue_count or 1, _invocation(context), msg.id or "")
 
 
 def handle_poison(body: bytes, invocation_id: str = "") -> str:

@@ -289,9 +289,14 @@ class JobLedger:
     `finish` as done. A delivery that finds
 
     * done → "duplicate": acknowledged, nothing posted, nothing applied;
-    * running, nothing answered yet → "run": the earlier attempt died before the user saw
-      anything (instance recycled, timeout), so running it again cannot post twice; a
-      change it may have started is guarded by the approval state machine's etags;
+    * running, nothing answered yet, and this is the same queue message delivered again →
+      "run": the host redelivers a message only after the attempt holding it died
+      (instance recycled, timeout) before the user saw anything, so running it again cannot
+      post twice; a change it may have started is guarded by the approval state machine's
+      etags;
+    * running, but from another queue message with the same job id (Slack retried the
+      request, and the ack path enqueued it again) → "duplicate": the first message is
+      still being worked on, or will be redelivered itself if its attempt dies;
     * running, already answered → "interrupted": running again would post a second
       answer, so the caller tells the user once that the command was cut short.
     """
@@ -301,10 +306,17 @@ class JobLedger:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def begin(self, job: Job, attempt: int = 1) -> Verdict:
+    def begin(self, job: Job, attempt: int = 1, message_id: str = "") -> Verdict:
         from commands.store_port import StoreConflict
 
-        value = {"state": "running", "attempt": attempt, "answered": False, "kind": job.kind, "name": job.name}
+        value = {
+            "state": "running",
+            "attempt": attempt,
+            "answered": False,
+            "kind": job.kind,
+            "name": job.name,
+            "message_id": message_id,
+        }
         try:
             self.store.put_state(self.NAMESPACE, job.id, value, etag=None)
             return "run"
@@ -317,6 +329,9 @@ class JobLedger:
             return "duplicate"
         if rec.value.get("answered"):
             return "interrupted"
+        holder = rec.value.get("message_id") or ""
+        if message_id and holder and holder != message_id:
+            return "duplicate"  # a second message for a job another message is running
         try:
             self.store.put_state(self.NAMESPACE, job.id, {**rec.value, "attempt": attempt}, etag=rec.etag)
         except StoreConflict:

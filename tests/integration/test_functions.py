@@ -273,11 +273,27 @@ def test_redelivery_after_a_crash_before_any_answer_runs_the_job(stack: Stack) -
     m = stack.take()
     # The first attempt claimed the job and died before answering (instance recycled).
     ledger = JobLedger(runtime.work().deps.store_port())
-    ledger.begin(decode_job(m.content), attempt=1)
+    ledger.begin(decode_job(m.content), attempt=1, message_id=m.id)
     m.dequeue_count = 2
     stack.run_worker(m)
     assert any("australia" in t.lower() or "vgw-aue" in t for t in stack.answers())
     assert ledger.state(decode_job(m.content).id)["state"] == "done"  # type: ignore[index]
+
+
+def test_a_second_message_for_a_job_still_running_is_dropped_not_run_twice(stack: Stack) -> None:
+    stack.slash("status australia")
+    m = stack.take()
+    # The first message is being worked on (claimed, nothing answered yet) when Slack's
+    # retry of the same request lands as a second message carrying the same job.
+    ledger = JobLedger(runtime.work().deps.store_port())
+    ledger.begin(decode_job(m.content), attempt=1, message_id=m.id)
+    retry = QueueMessage(content=m.content)
+    retry.id, retry.dequeue_count = f"{m.id}-slack-retry", 1
+    arm_calls, posted = len(stack.arm.requests), list(stack.slack.events)
+    stack.run_worker(retry)
+    assert len(stack.arm.requests) == arm_calls, "the retry ran the job a second time"
+    assert stack.slack.events == posted
+    assert ledger.state(decode_job(m.content).id)["state"] == "running"  # type: ignore[index]
 
 
 def test_redelivery_after_a_partial_answer_is_not_rerun_and_the_user_is_told_once(stack: Stack) -> None:
