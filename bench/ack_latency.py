@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import multiprocessing as mp
-import os
-import platform
 import statistics
 import sys
 import threading
@@ -35,6 +33,8 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench._machine import load, machine  # noqa: E402
 
 SECRET = "bench-signing-secret"  # not a secret: the bench signs and verifies its own requests
 TARGETS = ("australia", "europe", "vgw-eun", "us", "all")
@@ -110,19 +110,6 @@ def percentile(sorted_ms: list[float], p: float) -> float:
     return sorted_ms[k]
 
 
-def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = " load={:.2f}/{:.2f}/{:.2f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else ""
-    return f"nproc={os.cpu_count()} cpu={cpu!r} python={platform.python_version()}{load}"
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=40)
@@ -143,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # The bot logs one line per command; at 2000 requests that is the console, not the ack.
     logging.disable(logging.INFO)
-    print(f"ack_latency: {machine()}", flush=True)
+    print(f"ack_latency: {' '.join(filter(None, (machine(unknown=''), load())))}", flush=True)
     dispatcher = RecordingDispatcher()
     child = None
     if args.http:

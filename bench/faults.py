@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import platform
 import sys
 import tempfile
 import threading
@@ -39,6 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench._machine import machine  # noqa: E402
 
 LIMIT_S = 60.0
 READS = [
@@ -177,9 +177,8 @@ def main(argv: list[str] | None = None) -> int:
 
     load()
     reads = list(READS) + (list(DIAGNOSE) if lookup("diagnose") else [])
-    cpu = _cpu_model()
     print(
-        f"machine: nproc={os.cpu_count()} cpu={cpu!r} python={platform.python_version()}; "
+        f"machine: {machine()}; "
         f"faults: {args.fail_rate:.0%} failing (429 Retry-After 1 / 500 / 503), {args.hang_rate:.0%} never "
         f"answering; seed {args.seed}; {args.rounds} rounds × ({len(reads)} reads + 1 approval flow)",
         flush=True,
@@ -216,16 +215,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  over {LIMIT_S:.0f}s: {line}", flush=True)
     print(f"faults commands={commands} answered={answered} within_60s={within} double_applies={double}", flush=True)
     return 0 if answered == within == commands and double == 0 else 1
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 if __name__ == "__main__":

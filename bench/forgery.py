@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -35,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench._machine import machine  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,8 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     # Bolt logs every refused request at WARNING; a thousand of them are the point here.
     logging.getLogger("vpnops.bolt").setLevel(logging.ERROR)
     print(
-        f"machine: nproc={os.cpu_count()} cpu={_cpu_model()!r} python={platform.python_version()}; "
-        f"{args.requests} forged requests per entry point, categories: {', '.join(CATEGORIES)}",
+        f"machine: {machine()}; {args.requests} forged requests per entry point, categories: {', '.join(CATEGORIES)}",
         flush=True,
     )
     total = rejected = executed = 0
@@ -164,16 +164,6 @@ def functions_run(n: int, seed: int, by: Counter[tuple[str, str, int]]) -> tuple
     finally:
         stop_azurite(proc)
     return total, rejected, executed
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 if __name__ == "__main__":

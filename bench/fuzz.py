@@ -21,8 +21,6 @@ Last line: `fuzz cases=N unhandled=N`
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import sys
 import time
@@ -32,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench._machine import machine  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     configure("CRITICAL", stream=sys.stderr, force=True)
     print(
-        f"machine: nproc={os.cpu_count()} cpu={_cpu_model()!r} python={platform.python_version()}; "
-        f"{args.cases} cases, seed {args.seed}",
+        f"machine: {machine()}; {args.cases} cases, seed {args.seed}",
         flush=True,
     )
     rng = random.Random(args.seed)
@@ -84,16 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"unclear error answers: {unclear}; wall {wall:.0f}s", flush=True)
     print(f"fuzz cases={args.cases} unhandled={unhandled}", flush=True)
     return 0 if unhandled == 0 else 1
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 if __name__ == "__main__":

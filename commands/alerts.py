@@ -39,6 +39,7 @@ from commands.model import ResourceId, name_of, rid_key
 from commands.registry import ActionFn, Ctx, action, command
 from commands.reply import Actions, Button, Context, Fields, Header, Reply, Text, code, error_reply, esc
 from commands.store_port import ANY_ETAG, AuditEntry, Store, StoreConflict, StoreError
+from commands.units import human_duration
 
 SCHEMA_ID = "azureMonitorCommonAlertSchema"
 DOC_COMMON_SCHEMA = "https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-common-schema"
@@ -797,7 +798,7 @@ def resolved_reply(alert: Alert) -> Reply:
     card = alert_card(alert)
     lasted = ""
     if alert.resolved_at is not None and alert.resolved_at >= alert.fired_at:
-        lasted = f" after {_duration(alert.resolved_at - alert.fired_at)}"
+        lasted = f" after {human_duration((alert.resolved_at - alert.fired_at).total_seconds())}"
     text = f"✅ *Resolved*{lasted}: {code(alert.rule)} on {resource_words(alert.target) if alert.target else '?'}"
     r = Reply(fallback=f"Resolved: {alert.rule}").add(Text(text))
     if card.summary:
@@ -806,23 +807,9 @@ def resolved_reply(alert: Alert) -> Reply:
     return r
 
 
-def _duration(d: timedelta) -> str:
-    s = int(d.total_seconds())
-    if s < 60:
-        return f"{s} s"
-    m = s // 60
-    if m < 60:
-        return f"{m} min"
-    h, m = divmod(m, 60)
-    if h < 24:
-        return f"{h} h {m} min" if m else f"{h} h"
-    days, h = divmod(h, 24)
-    return f"{days} d {h} h" if h else f"{days} d"
-
-
 def resolved_note(at: datetime, opened: datetime | None = None) -> str:
     """The line added to a fired message once it resolved."""
-    lasted = f" after {_duration(at - opened)}" if opened is not None and at >= opened else ""
+    lasted = f" after {human_duration((at - opened).total_seconds())}" if opened is not None and at >= opened else ""
     return f"Resolved {when(at)}{lasted} (see the thread)"
 
 

@@ -735,15 +735,7 @@ def reject(ctx: Ctx, value: str, ref: str) -> Reply | None:
         return error_reply(f"You asked for request #{cur.number}: use Cancel to withdraw it.")
     if ctx.user not in current_approvers(ctx):
         return error_reply(f"Only approvers can reject request #{cur.number}. Approvers: {approvers_hint(ctx)}.")
-    try:
-        cur = transition(ctx, cur, "rejected", ctx.user, decided_by=ctx.user, decided_at=ctx.now().isoformat())
-    except StoreConflict:
-        return _reread_state(ctx, cur.number)
-    _update_message(ctx, cur)
-    _thread(
-        ctx, cur, Reply(fallback=f"#{cur.number} rejected").add(Text(f"Request #{cur.number}: {outcome_line(cur)}"))
-    )
-    return None
+    return _close(ctx, cur, "rejected")
 
 
 @action("approval_cancel")
@@ -760,15 +752,7 @@ def cancel(ctx: Ctx, value: str, ref: str) -> Reply | None:
             f"Only {mention(cur.req.requester)}, who asked for request #{cur.number}, can cancel it.",
             "Approvers can Reject it instead.",
         )
-    try:
-        cur = transition(ctx, cur, "cancelled", ctx.user, decided_by=ctx.user, decided_at=ctx.now().isoformat())
-    except StoreConflict:
-        return _reread_state(ctx, cur.number)
-    _update_message(ctx, cur)
-    _thread(
-        ctx, cur, Reply(fallback=f"#{cur.number} cancelled").add(Text(f"Request #{cur.number}: {outcome_line(cur)}"))
-    )
-    return None
+    return _close(ctx, cur, "cancelled")
 
 
 @action("approval_revert")
@@ -811,6 +795,18 @@ def revert(ctx: Ctx, value: str, ref: str) -> Reply | None:
             ),
         )
     return answer
+
+
+def _close(ctx: Ctx, cur: Loaded, state: str) -> Reply | None:
+    """The clicker closes the request as `state`: the card loses its buttons and the thread
+    says so. A click that lost the race to another answers with the state that won."""
+    try:
+        cur = transition(ctx, cur, state, ctx.user, decided_by=ctx.user, decided_at=ctx.now().isoformat())
+    except StoreConflict:
+        return _reread_state(ctx, cur.number)
+    _update_message(ctx, cur)
+    _thread(ctx, cur, Reply(fallback=f"#{cur.number} {state}").add(Text(f"Request #{cur.number}: {outcome_line(cur)}")))
+    return None
 
 
 def _reread_state(ctx: Ctx, number: int) -> Reply:

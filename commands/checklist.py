@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from commands.errors import AzureFailure, UsageError
-from commands.fanout import gather
+from commands.estate import read_lists
 from commands.findings import dns
-from commands.findings.dns import Check, DnsFacts, FactFailure
+from commands.findings.dns import Check, DnsFacts
+from commands.lookup import by_name
 from commands.model import (
     PrivateEndpoint,
     PrivateLinkConnection,
@@ -32,6 +33,7 @@ from commands.model import (
 from commands.port import AzurePort
 from commands.registry import Ctx, command
 from commands.reply import Context, Divider, Fields, Header, Part, Reply, Text, code, error_reply, esc
+from commands.units import plural
 
 USAGE = "checklist <server>[.database.windows.net]"
 EXAMPLE = "/vpn checklist sql-eun.database.windows.net"
@@ -133,24 +135,13 @@ _KINDS: tuple[tuple[str, Callable[[AzurePort, str], Sequence[Any]]], ...] = (
 
 def gather_facts(ctx: Ctx, subscriptions: Sequence[Subscription]) -> DnsFacts:
     """Read every list the checks need, for every subscription, concurrently."""
-    jobs: list[tuple[str, str]] = [(kind, s.id) for s in subscriptions for kind, _ in _KINDS]
-    readers = dict(_KINDS)
-
-    def task(kind: str, sub: str) -> Callable[[], Sequence[Any]]:
-        return lambda: readers[kind](ctx.azure, sub)
 
     def progress(done: int, total: int) -> None:
         if done < total:
             ctx.out.progress(f"Reading the estate… {done} of {total} lists")
 
-    outcomes = gather([task(k, s) for k, s in jobs], ctx.settings.concurrency, progress)
-    found: dict[str, list[Any]] = {k: [] for k, _ in _KINDS}
-    failures: list[FactFailure] = []
-    for (kind, sub), out in zip(jobs, outcomes, strict=True):
-        if out.error is not None:
-            failures.append(FactFailure(kind, sub, out.error))
-        else:
-            found[kind].extend(out.value or ())
+    lists = read_lists(ctx, subscriptions, dict(_KINDS), progress)
+    found = lists.found
     return DnsFacts(
         subscriptions=tuple(s.id for s in subscriptions),
         subscription_names={s.id: s.name for s in subscriptions if s.name},
@@ -161,7 +152,7 @@ def gather_facts(ctx: Ctx, subscriptions: Sequence[Subscription]) -> DnsFacts:
         gateways=tuple(found[dns.GATEWAYS]),
         resolvers=tuple(found[dns.RESOLVERS]),
         connections=tuple(found[dns.CONNECTIONS]),
-        failures=tuple(failures),
+        failures=tuple(lists.failures),
     )
 
 
@@ -185,8 +176,7 @@ def find_server(q: ServerQuery, facts: DnsFacts) -> tuple[list[SqlServer], str]:
     """The servers matching the query, and a note about how they were found (mrkdwn)."""
     servers = known_servers(facts)
     if q.resource_id:
-        hit = [s for s in servers if rid_key(s.id) == rid_key(q.resource_id)]
-        return hit or [s for s in servers if s.name.lower() == q.name], ""
+        return by_name(servers, q.resource_id) or by_name(servers, q.name, groups=False), ""
     if q.ip:
         pe = dns.endpoint_owner(q.ip, facts)
         if pe is None:
@@ -203,8 +193,7 @@ def find_server(q: ServerQuery, facts: DnsFacts) -> tuple[list[SqlServer], str]:
             f"{code(q.ip)} is private endpoint {code(pe.name)} of {names}. Connect with that name, not the IP: "
             "the certificate does not cover an IP (see 6)."
         )
-    hit = [s for s in servers if s.name.lower() == q.name]
-    return hit, ""
+    return by_name(servers, q.name, groups=False), ""
 
 
 def nearest(name: str, servers: Sequence[SqlServer], limit: int = 10) -> list[SqlServer]:
@@ -278,7 +267,7 @@ def checklist(ctx: Ctx, args: str) -> Reply:
         reply.add(Context(f":warning: Partial view: {unread}"))
     reply.add(
         Context(
-            f"Read from {len(subs)} subscription{'s' if len(subs) != 1 else ''}. "
+            f"Read from {plural(len(subs), 'subscription')}. "
             "✔ right · ✘ wrong, with the fix · ❔ could not check, with why · ℹ to do on the laptop"
         )
     )

@@ -29,10 +29,12 @@ from typing import Any
 from commands import regions
 from commands.coverage import Facts
 from commands.errors import AzureFailure, UsageError
+from commands.estate import read_lists
 from commands.fanout import gather
 from commands.findings import dedup, ranked, topology
 from commands.findings import dns as dnsf
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
+from commands.lookup import by_name
 from commands.model import (
     Connection,
     DnsResolver,
@@ -50,6 +52,7 @@ from commands.port import AzurePort
 from commands.registry import Ctx, command
 from commands.reply import Context, Divider, Finding, Header, Reply, Table, Text, code, error_reply, esc
 from commands.status import Failure, StatusReport, gather_status
+from commands.units import plural
 
 USAGE = "diagnose [region|vnet]"
 EXAMPLE = "/vpn diagnose europe"
@@ -145,31 +148,26 @@ class _Progress:
 
 def read_estate(ctx: Ctx, subs: Sequence[Subscription], progress: _Progress) -> Estate:
     """Phase 1: every list in every subscription, concurrently; failures kept per list."""
-    jobs = [(kind, s.id) for s in subs for kind, _, _ in _LISTS]
-    calls = {k: fn for k, _, fn in _LISTS}
-    progress.say(f"Reading {len(jobs)} lists in {_plural(len(subs), 'subscription')}…", force=True)
-    outcomes = gather(
-        [partial(calls[k], ctx.azure, s) for k, s in jobs],
-        ctx.settings.concurrency,
+    progress.say(f"Reading {len(subs) * len(_LISTS)} lists in {plural(len(subs), 'subscription')}…", force=True)
+    lists = read_lists(
+        ctx,
+        subs,
+        {k: fn for k, _, fn in _LISTS},
         lambda done, total: progress.say(f"Reading the estate… {done} of {total} lists"),
     )
-    est = Estate(subscriptions=list(subs))
-    target: dict[str, list[Any]] = {
-        dnsf.GATEWAYS: est.gateways,
-        dnsf.VNETS: est.vnets,
-        dnsf.CONNECTIONS: est.connections,
-        LGW: est.local_gateways,
-        dnsf.PRIVATE_ENDPOINTS: est.private_endpoints,
-        dnsf.ZONES: est.zones,
-        dnsf.RESOLVERS: est.resolvers,
-        dnsf.SQL_SERVERS: est.sql_servers,
-    }
-    for (kind, sub), out in zip(jobs, outcomes, strict=True):
-        if out.error is not None:
-            est.failures.append(dnsf.FactFailure(kind, sub, out.error))
-        else:
-            target[kind].extend(out.value or ())
-    return est
+    found = lists.found
+    return Estate(
+        subscriptions=list(subs),
+        gateways=found[dnsf.GATEWAYS],
+        vnets=found[dnsf.VNETS],
+        connections=found[dnsf.CONNECTIONS],
+        local_gateways=found[LGW],
+        private_endpoints=found[dnsf.PRIVATE_ENDPOINTS],
+        zones=found[dnsf.ZONES],
+        resolvers=found[dnsf.RESOLVERS],
+        sql_servers=found[dnsf.SQL_SERVERS],
+        failures=lists.failures,
+    )
 
 
 def read_remote_vnets(ctx: Ctx, est: Estate, scope: Scope, progress: _Progress) -> None:
@@ -183,7 +181,7 @@ def read_remote_vnets(ctx: Ctx, est: Estate, scope: Scope, progress: _Progress) 
                     wanted.setdefault(rid_key(p.remote_vnet_id), p.remote_vnet_id)
     if not wanted:
         return
-    progress.say(f"Reading {_plural(len(wanted), 'peered VNet')} outside the listed subscriptions…", force=True)
+    progress.say(f"Reading {plural(len(wanted), 'peered VNet')} outside the listed subscriptions…", force=True)
     ids = list(wanted.values())
     for vid, out in zip(
         ids, gather([partial(ctx.azure.virtual_network, i) for i in ids], ctx.settings.concurrency), strict=True
@@ -206,7 +204,7 @@ def resolve_scope(text: str, vnets: Sequence[VirtualNetwork]) -> Scope | Reply:
     t = " ".join(text.split())
     if not t:
         return Scope("the whole estate", frozenset(rid_key(v.id) for v in vnets), whole=True)
-    hits = _by_name(vnets, t)
+    hits = by_name(vnets, t)
     if len({rid_key(v.id) for v in hits}) > 1:
         lines = "\n".join(
             f"• {code(v.name)} in {esc(regions.display_name(v.location))}: `/vpn diagnose {esc(v.id)}`" for v in hits
@@ -223,16 +221,6 @@ def resolve_scope(text: str, vnets: Sequence[VirtualNetwork]) -> Scope | Reply:
             whole=area.every,
         )
     raise _unknown_target(t, vnets)
-
-
-def _by_name(vnets: Sequence[VirtualNetwork], target: str) -> list[VirtualNetwork]:
-    t = target.strip().lower().rstrip("/")
-    if t.startswith("/subscriptions/"):
-        return [v for v in vnets if rid_key(v.id) == t]
-    if "/" in t:  # resource-group/name
-        rg, _, nm = t.rpartition("/")
-        return [v for v in vnets if v.name.lower() == nm and f"/resourcegroups/{rg}/" in rid_key(v.id)]
-    return [v for v in vnets if v.name.lower() == t]
 
 
 def _unknown_target(text: str, vnets: Sequence[VirtualNetwork]) -> UsageError:
@@ -417,10 +405,6 @@ def _failure_lines(est: Estate, report: StatusReport | None) -> list[str]:
 # --- words --------------------------------------------------------------------------------------
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def render(d: Diagnosis) -> Reply:
     """Headline, what could not be read, the top findings, the rest, then the design options."""
     problems = [f for f in d.findings if f.severity in ("critical", "warning")]
@@ -432,17 +416,17 @@ def render(d: Diagnosis) -> Reply:
             x
             for x in (
                 f"{critical} critical" if critical else "",
-                _plural(len(problems) - critical, "warning") if len(problems) > critical else "",
+                plural(len(problems) - critical, "warning") if len(problems) > critical else "",
             )
             if x
         ]
-        headline = f"{mark} {_plural(len(problems), 'problem')} in {where} ({', '.join(bits)})"
+        headline = f"{mark} {plural(len(problems), 'problem')} in {where} ({', '.join(bits)})"
     elif d.failures:
         headline = f"⚠️ No problem found in what could be read in {where}; some reads failed"
     else:
         headline = f"🟢 Nothing wrong found in {where}"
     reply = Reply(fallback=headline).add(Text(f"*{headline}*" + (f"\n{areas_line(problems)}" if problems else "")))
-    looked = ", ".join(_plural(n, w) for w, n in d.counts.items() if n)
+    looked = ", ".join(plural(n, w) for w, n in d.counts.items() if n)
     reply.add(Context(f"Looked at {looked or 'nothing'}."))
     if d.failures:
         reply.add(Text(":warning: *Could not read everything* — the rest is answered:\n" + "\n".join(d.failures)))

@@ -30,6 +30,7 @@ from commands.errors import AzureFailure, UsageError
 from commands.fanout import gather
 from commands.findings import dedup, ranked
 from commands.findings.peerings import FLAG_ORDER, SHORT_NAMES, PeeringFacts, health, on_off
+from commands.lookup import by_name
 from commands.model import Peering, ResourceId, VirtualNetwork, rid_key
 from commands.registry import Ctx, command
 from commands.reply import Context, Fields, Header, Reply, Table, Text, code, error_reply, esc
@@ -184,7 +185,7 @@ def find_vnet(ctx: Ctx, name_or_id: str) -> VirtualNetwork:
     outcomes = gather(tasks, ctx.settings.concurrency)
     seen: list[VirtualNetwork] = [v for o in outcomes if o.ok and o.value for v in o.value]
     failed = [o.error for o in outcomes if o.error is not None]
-    matches = [v for v in seen if v.name.lower() == name_or_id.lower()]
+    matches = by_name(seen, name_or_id, groups=False)
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
@@ -206,9 +207,9 @@ def find_vnet(ctx: Ctx, name_or_id: str) -> VirtualNetwork:
 
 
 def find_peering(vnet: VirtualNetwork, name: str) -> Peering:
-    for p in vnet.peerings:
-        if p.name.lower() == name.lower():
-            return p
+    hits = by_name(vnet.peerings, name, groups=False)
+    if hits:
+        return hits[0]
     if not vnet.peerings:
         raise UsageError(f"`{esc(vnet.name)}` has no peerings.")
     names = ", ".join(code(p.name) for p in vnet.peerings)

@@ -45,6 +45,7 @@ from commands.coverage import (
     select_route,
 )
 from commands.errors import AzureFailure, UsageError
+from commands.estate import Reader, read_lists
 from commands.fanout import Outcome, gather
 from commands.findings import ranked
 from commands.findings.routing import (
@@ -53,6 +54,7 @@ from commands.findings.routing import (
     p2s_log_findings,
     words,
 )
+from commands.lookup import by_name, matches
 from commands.model import (
     BgpPeer,
     Connection,
@@ -71,6 +73,7 @@ from commands.model import (
 from commands.parse import normalise
 from commands.registry import Ctx, command, shortcut
 from commands.reply import Context, Fields, Finding, Header, Reply, Table, Text, code, error_reply, esc
+from commands.units import plural
 from commands.vpnlog import looks_like_vpn_log, parse_vpn_client_log
 
 USAGE = "routes <nic|vm|gateway|log …>"
@@ -181,18 +184,26 @@ def load_estate(ctx: Ctx, kinds: Sequence[str]) -> Estate:
     if not subs:
         estate.gaps.append("The bot sees no subscription: check `AZURE_SUBSCRIPTION_IDS` and its role assignments.")
         return estate
-    plan = [(s, k) for s in subs for k in kinds]
-    tasks = [partial(getattr(ctx.azure, _KINDS[k][0]), s.id) for s, k in plan]
     n = len(subs)
-    outcomes = _gather(ctx, tasks, f"Reading the estate in {n} subscription{'s' if n != 1 else ''}")
-    for (sub, kind), out in zip(plan, outcomes, strict=True):
-        if out.ok:
-            getattr(estate, kind).extend(out.value or [])
-        elif out.error is not None:
-            estate.gaps.append(
-                f"Could not list {_KINDS[kind][1]} in {esc(sub.name or sub.id)}: {esc(out.error)}. {out.error.advice}"
-            )
+    lists = read_lists(
+        ctx,
+        subs,
+        {k: _reader(_KINDS[k][0]) for k in kinds},
+        run=lambda tasks: _gather(ctx, tasks, f"Reading the estate in {plural(n, 'subscription')}"),
+    )
+    for kind, items in lists.found.items():
+        getattr(estate, kind).extend(items)
+    names = {s.id: s.name or s.id for s in subs}
+    for f in lists.failures:
+        estate.gaps.append(
+            f"Could not list {_KINDS[f.kind][1]} in {esc(names[f.subscription_id])}: {esc(f.error)}. {f.error.advice}"
+        )
     return estate
+
+
+def _reader(method: str) -> Reader:
+    """The port's list method called `method`, as a reader of one subscription."""
+    return lambda azure, subscription_id: getattr(azure, method)(subscription_id)
 
 
 def _near_connections(estate: Estate, vnet_ids: Sequence[str]) -> list[Connection]:
@@ -233,24 +244,18 @@ class Resolved:
 
 def resolve(query: str, kind: str | None, estate: Estate) -> list[Resolved]:
     """Every NIC, VM (→ its NICs) or gateway named `query` (or with that resource id)."""
-    q = query.strip().lower().rstrip("/")
-    by_id = q.startswith("/subscriptions/")
     out: list[Resolved] = []
     if kind in (None, "nic"):
-        for n in estate.nics:
-            if (rid_key(n.id) == q) if by_id else (n.name.lower() == q):
-                out.append(Resolved("nic", n.name, n.id, (n,)))
+        out += [Resolved("nic", n.name, n.id, (n,)) for n in by_name(estate.nics, query, groups=False)]
     if kind in (None, "vm"):
         vms: dict[str, list[NetworkInterface]] = {}
         for n in estate.nics:
-            if n.vm_id and ((rid_key(n.vm_id) == q) if by_id else (name_of(n.vm_id).lower() == q)):
+            if n.vm_id and matches(name_of(n.vm_id), n.vm_id, query, groups=False):
                 vms.setdefault(rid_key(n.vm_id), []).append(n)
         for nics in vms.values():
             out.append(Resolved("vm", name_of(nics[0].vm_id), nics[0].vm_id, tuple(nics)))
     if kind in (None, "gateway"):
-        for g in estate.gateways:
-            if (rid_key(g.id) == q) if by_id else (g.name.lower() == q):
-                out.append(Resolved("gateway", g.name, g.id, gateway=g))
+        out += [Resolved("gateway", g.name, g.id, gateway=g) for g in by_name(estate.gateways, query, groups=False)]
     # A NIC found both by its own name and as its VM's only NIC is one target.
     if kind is None and len(out) > 1:
         nic_ids = {rid_key(r.id) for r in out if r.kind == "nic"}
@@ -270,7 +275,7 @@ def _unknown_reply(query: str, kind: str | None, estate: Estate) -> Reply:
     close_names = [next(p for p in pool if p.lower() == c) for c in close]
     n = len(estate.subscriptions)
     r = error_reply(
-        f"No {what} named {code(query)} in the {n} subscription{'s' if n != 1 else ''} the bot can see.",
+        f"No {what} named {code(query)} in the {plural(n, 'subscription')} the bot can see.",
         ("Did you mean " + ", ".join(code(c) for c in close_names) + "?") if close_names else "",
         f"/vpn routes {close_names[0]}" if close_names else EXAMPLE,
     )

@@ -41,11 +41,12 @@ from commands.findings.connections import (
     remote_name,
     reverse_index,
 )
+from commands.lookup import by_name
 from commands.model import BgpPeer, Connection, Gateway, P2SClient, Subscription, name_of, rid_key
 from commands.port import AzurePort
 from commands.registry import Ctx, command
 from commands.reply import Context, Finding, Reply, Text, code, error_reply, esc
-from commands.units import ago, human_bytes, human_duration, human_rate, parse_timespan
+from commands.units import ago, human_bytes, human_duration, human_rate, parse_timespan, plural
 
 # A region with more gateways than this shows the healthy ones as one line of names, so
 # the answer stays one message readable on a phone; problems are always shown in full.
@@ -250,7 +251,7 @@ def gather_status(ctx: Ctx, label: str, scope: Callable[[Gateway], bool], gatewa
             tasks.append(_Task(partial(azure.vpn_client_health, g.id), "p2s", (k,), g.id))
     tasks += [_Task(partial(azure.gateway_connections, g.id), "list", (rid_key(g.id),), g.id) for g in selected]
     n = len(selected)
-    progress.say(f"reading {_plural(n, 'gateway')} in {label}…", force=True)
+    progress.say(f"reading {plural(n, 'gateway')} in {label}…", force=True)
     results = _run(
         ctx,
         tasks,
@@ -637,10 +638,6 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def render_status(report: StatusReport, now: datetime) -> Reply:
     """The answer: headline, what could not be read, ranked findings, then each gateway."""
     gfs = report.facts.gateways
@@ -649,14 +646,14 @@ def render_status(report: StatusReport, now: datetime) -> Reply:
     where = esc(report.label)
     if n_problems:
         affected = [
-            x for x in (_plural(n_gw, "gateway") if n_gw else "", _plural(n_conn, "connection") if n_conn else "") if x
+            x for x in (plural(n_gw, "gateway") if n_gw else "", plural(n_conn, "connection") if n_conn else "") if x
         ]
-        headline = f"{'🔴' if critical else '🟠'} {_plural(n_problems, 'problem')} in {where}: {', '.join(affected)}"
+        headline = f"{'🔴' if critical else '🟠'} {plural(n_problems, 'problem')} in {where}: {', '.join(affected)}"
     elif report.failures:
-        headline = f"⚠️ No problems in what could be read in {where} ({_plural(len(gfs), 'gateway')}); some reads failed"
+        headline = f"⚠️ No problems in what could be read in {where} ({plural(len(gfs), 'gateway')}); some reads failed"
     else:
         headline = (
-            f"🟢 All clear in {where}: {_plural(len(gfs), 'gateway')}, {_plural(n_conns, 'connection')}, "
+            f"🟢 All clear in {where}: {plural(len(gfs), 'gateway')}, {plural(n_conns, 'connection')}, "
             "every tunnel up with traffic both ways"
         )
     reply = Reply(fallback=headline).add(Text(f"*{headline}*"))
@@ -723,14 +720,14 @@ def render_status(report: StatusReport, now: datetime) -> Reply:
             more = troubled[COMPACT_GATEWAYS:]
             reply.add(
                 Text(
-                    f"…and {_plural(len(more), 'more gateway')} with problems (named in the findings above): "
+                    f"…and {plural(len(more), 'more gateway')} with problems (named in the findings above): "
                     + _names([gf.gateway.name for gf in more])
                 )
             )
     if healthy:
         reply.add(
             Text(
-                f"✅ {_plural(len(healthy), 'other gateway')} with no problem found: "
+                f"✅ {plural(len(healthy), 'other gateway')} with no problem found: "
                 + _names([gf.gateway.name for gf in healthy])
                 + ". `/vpn status &lt;gateway&gt;` shows one in full."
             )
@@ -738,8 +735,8 @@ def render_status(report: StatusReport, now: datetime) -> Reply:
     subs = len(report.subscriptions)
     reply.add(
         Context(
-            f"{_plural(len(gfs), 'gateway')}, {_plural(n_conns, 'connection')} in {where}"
-            + (f" across {_plural(subs, 'subscription')}" if subs > 1 else "")
+            f"{plural(len(gfs), 'gateway')}, {plural(n_conns, 'connection')} in {where}"
+            + (f" across {plural(subs, 'subscription')}" if subs > 1 else "")
             + ". Byte counters restart when a connection reconnects."
         )
     )
@@ -783,16 +780,6 @@ def _ambiguous(name: str, matches: list[Gateway] | list[Connection], kind: str) 
     return Reply(fallback=text, visibility="ephemeral").add(Text(f"*{text}*\n" + "\n".join(lines)))
 
 
-def _by_name(items: list[Any], target: str) -> list[Any]:
-    t = target.strip().lower().rstrip("/")
-    if t.startswith("/subscriptions/"):
-        return [x for x in items if rid_key(x.id) == t]
-    if "/" in t:  # resource-group/name
-        rg, _, nm = t.rpartition("/")
-        return [x for x in items if x.name.lower() == nm and f"/resourcegroups/{rg}/" in rid_key(x.id)]
-    return [x for x in items if x.name.lower() == t]
-
-
 @command("status", usage="status <region|gateway>", example="/vpn status australia")
 def status(ctx: Ctx, args: str) -> Reply:
     """Is every tunnel up, and does traffic flow both ways? Every VPN gateway of a region with its connections, tunnels, BGP peers and VPN clients — problems first, each with what to do next.
@@ -820,7 +807,7 @@ def _status(ctx: Ctx, target: str) -> Reply:
             "The bot sees no subscription.",
             "Set AZURE_SUBSCRIPTION_IDS, or give its identity Reader on the subscriptions with VPN gateways.",
         )
-    ctx.out.progress(f"listing gateways in {_plural(len(subs), 'subscription')}…")
+    ctx.out.progress(f"listing gateways in {plural(len(subs), 'subscription')}…")
     outcomes = gather([partial(ctx.azure.gateways, s.id) for s in subs], ctx.settings.concurrency)
     failures: list[Failure] = []
     gateways: list[Gateway] = []
@@ -837,7 +824,7 @@ def _status(ctx: Ctx, target: str) -> Reply:
         chosen = _in_regions(scope)
     else:
         vpn = [g for g in gateways if _is_vpn(g)]
-        hits: list[Gateway] = _by_name(vpn, target)
+        hits: list[Gateway] = by_name(vpn, target)
         if not hits:
             by_conn = _gateways_of_connection(ctx, subs, target, gateways, failures)
             if isinstance(by_conn, Reply):
@@ -886,7 +873,7 @@ def _gateways_of_connection(
             conns.extend(o.value or [])
         elif not any(s.id in f.what for f in failures):
             failures.append(Failure("list connections", f"subscription {code(s.name or s.id)} ({esc(s.id)})", o.error))
-    hits = _by_name(conns, target)
+    hits = by_name(conns, target)
     if len({rid_key(h.id) for h in hits}) > 1:
         return _ambiguous(target, hits, "connection")
     if not hits:

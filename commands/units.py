@@ -25,6 +25,11 @@ def _scaled(value: float, units: tuple[str, ...]) -> str:
     return f"{text} {units[i]}"
 
 
+def plural(n: int, word: str) -> str:
+    """`3 gateways`, `1 gateway` (English `s` plurals only)."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def human_bytes(n: int | float | None) -> str:
     """`1234567890` → "1.2 GB"; `0` → "0 B"; None → "?" (Azure did not say)."""
     if n is None:

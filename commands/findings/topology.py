@@ -41,6 +41,7 @@ from commands.findings.peerings import change_command
 from commands.findings.routing import words
 from commands.model import Connection, Gateway, Peering, VirtualNetwork, name_of, rid_key
 from commands.reply import Finding, Severity, code, esc
+from commands.units import plural
 
 DOC_TRANSIT = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit"
 DOC_PEERING = "https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview"
@@ -83,10 +84,6 @@ def _pair(a: str, b: str) -> str:
 
 def _names(items: Iterable[str]) -> str:
     return ", ".join(code(x) for x in items)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 # --- distance between regions ------------------------------------------------------------
@@ -362,7 +359,7 @@ def far_hub(
         gw, d = t.gateway, t.distance
         hub_name = facts.vnet_name(t.hub_vnet_id)
         clients = (p2s_clients or {}).get(rid_key(gw.id))
-        now = f" {_plural(clients, 'VPN client')} {'is' if clients == 1 else 'are'} on it now." if clients else ""
+        now = f" {plural(clients, 'VPN client')} {'is' if clients == 1 else 'are'} on it now." if clients else ""
         # Another continent is the seed's pain; a neighbouring country is worth knowing, no more.
         severity: Severity = "warning" if d.kind == "far" else "info"
         out.append(
@@ -602,7 +599,7 @@ def overlaps(facts: Facts, in_scope: VnetScope | None = None) -> list[Finding]:
         out.append(
             Finding(
                 "info",
-                f"{_plural(len(apart), 'pair')} of unconnected networks overlap",
+                f"{plural(len(apart), 'pair')} of unconnected networks overlap",
                 evidence="\n".join(lines),
                 next_step="Harmless while they stay apart; they cannot be peered or connected later without "
                 "renumbering one of them.",
@@ -867,7 +864,7 @@ def _choose_hub(s: Situation, p2s_clients: Mapping[str, int]) -> tuple[VirtualNe
 
 def _clients(gws: Iterable[Gateway], p2s_clients: Mapping[str, int]) -> str:
     n = sum(p2s_clients.get(rid_key(g.id), 0) for g in gws)
-    return f" ({_plural(n, 'client')} connected now)" if n else ""
+    return f" ({plural(n, 'client')} connected now)" if n else ""
 
 
 def _hub_spoke(s: Situation, facts: Facts, p2s_clients: Mapping[str, int]) -> DesignOption:

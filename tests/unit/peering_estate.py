@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.store.sqlite import SqliteStore
 from commands.model import Gateway, Peering, VirtualNetwork
 from commands.registry import Ctx, DomainSettings
+from commands.reply import Fields, Finding, Reply, Table, Text
 from tests.fakes import FakeAzure, RecordingMessenger
 
 SUB = "/subscriptions/sub1/resourceGroups/rg-net/providers/Microsoft.Network"
@@ -141,3 +142,20 @@ def temp_store() -> Iterator[SqliteStore]:
             yield s
         finally:
             s.close()
+
+
+def text_of(reply: Reply | None, table_sep: str = " | ") -> str:
+    """A reply's words (fallback, texts, findings, table rows, fields) as one string, for
+    `in` assertions; zero-width spaces (mrkdwn escaping) removed."""
+    assert reply is not None
+    bits = [reply.fallback]
+    for p in reply.parts:
+        if isinstance(p, Text):
+            bits.append(p.text)
+        elif isinstance(p, Finding):
+            bits += [p.title, p.evidence, p.next_step]
+        elif isinstance(p, Table):
+            bits += [table_sep.join(r) for r in p.rows]
+        elif isinstance(p, Fields):
+            bits += [f"{k}: {v}" for k, v in p.items]
+    return "\n".join(bits).replace("\u200b", "")

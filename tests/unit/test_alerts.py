@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -323,15 +322,6 @@ def test_words() -> None:
 
 
 # --- the buttons ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "state.sqlite")
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 class Clock:

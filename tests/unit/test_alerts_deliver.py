@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.alerts import deliver
 from bot.slack.text import to_text
@@ -34,15 +30,6 @@ def doc(condition: str = "Fired", resolved: str | None = None, **context: Any) -
     if resolved:
         ess["resolvedDateTime"] = resolved
     return {"schemaId": "azureMonitorCommonAlertSchema", "data": {"essentials": ess, "alertContext": context or None}}
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "s.sqlite")
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def mute(store: SqliteStore) -> None:

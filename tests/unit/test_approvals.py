@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -16,19 +14,13 @@ from commands.model import rid_key
 from commands.peering import peering as peering_cmd
 from commands.peering import requests as requests_cmd
 from commands.registry import ACTIONS, Ctx
-from commands.reply import Actions, Fields, Finding, Reply, Table, Text
+from commands.reply import Actions, Reply, Text
 from tests.fakes import FakeAzure, RecordingMessenger
+from tests.unit import peering_estate
 from tests.unit.peering_estate import Clock, as_user, estate, make_ctx, peering_id
 
 CHANGE = "vn-hub/hub-to-far allowForwardedTraffic on reason: NVA in the hub"
 PID = peering_id("vn-hub", "hub-to-far")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "vpnops.sqlite")
-    yield s
-    s.close()
 
 
 @pytest.fixture
@@ -47,18 +39,7 @@ def ctx(az: FakeAzure, store: SqliteStore, clock: Clock) -> Ctx:
 
 
 def text_of(reply: Reply | None) -> str:
-    assert reply is not None
-    bits = [reply.fallback]
-    for p in reply.parts:
-        if isinstance(p, Text):
-            bits.append(p.text)
-        elif isinstance(p, Finding):
-            bits += [p.title, p.evidence, p.next_step]
-        elif isinstance(p, Table):
-            bits += [" ".join(r) for r in p.rows]
-        elif isinstance(p, Fields):
-            bits += [f"{k}: {v}" for k, v in p.items]
-    return "\n".join(bits).replace("\u200b", "")
+    return peering_estate.text_of(reply, table_sep=" ")
 
 
 def buttons(reply: Reply) -> list[tuple[str, str]]:

@@ -16,29 +16,13 @@ from commands.peering import audit as audit_cmd
 from commands.peering import flag_of, parse_args
 from commands.peering import peering as peering_cmd
 from commands.registry import Ctx, lookup
-from commands.reply import Fields, Finding, Reply, Table, Text
 from tests.fakes import FakeAzure
-from tests.unit.peering_estate import estate, make_ctx, peering, vnet_id
+from tests.unit.peering_estate import estate, make_ctx, peering, text_of, vnet_id
 
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> Ctx:
     return make_ctx(estate(), SqliteStore(tmp_path / "s.sqlite"))
-
-
-def text_of(reply: Reply | None) -> str:
-    assert reply is not None
-    bits = [reply.fallback]
-    for p in reply.parts:
-        if isinstance(p, Text):
-            bits.append(p.text)
-        elif isinstance(p, Finding):
-            bits += [p.title, p.evidence, p.next_step]
-        elif isinstance(p, Table):
-            bits += [" | ".join(r) for r in p.rows]
-        elif isinstance(p, Fields):
-            bits += [f"{k}: {v}" for k, v in p.items]
-    return "\n".join(bits).replace("\u200b", "")
 
 
 # --- parsing -----------------------------------------------------------------------------------

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -212,15 +210,6 @@ class Clock:
 
     def tick(self) -> None:
         self.t += STEP
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "state.sqlite")
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def estate(*conns: Connection, bgp: dict[str, list[BgpPeer]] | None = None) -> FakeAzure:

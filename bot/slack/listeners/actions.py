@@ -11,8 +11,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.jobs import Dispatcher, Job, delivery_job_id
+from bot.jobs import Dispatcher, Job
 from bot.logging import get_logger
+from bot.slack.listeners.interactive import sender, submit_then_ack
 from commands.registry import ACTIONS
 
 log = get_logger(__name__)
@@ -32,38 +33,27 @@ def job_from_block_actions(body: dict[str, Any]) -> Job:
     action = (body.get("actions") or [{}])[0]
     container = body.get("container") or {}
     message = body.get("message") or {}
-    user = body.get("user") or {}
     channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
     ts = str(container.get("message_ts") or message.get("ts") or "")
-    team = (body.get("team") or {}).get("id") or (body.get("enterprise") or {}).get("id") or user.get("team_id") or ""
     return Job(
         kind="action",
         name=str(action.get("action_id") or ""),
         text=str(action.get("value") or ""),
-        user=str(user.get("id") or ""),
-        user_name=str(user.get("username") or user.get("name") or ""),
-        team=str(team),
         channel=channel,
-        response_url=str(body.get("response_url") or ""),
         message_ref=f"{channel}:{ts}" if channel and ts else "",
-        id=delivery_job_id(str(body.get("trigger_id") or "")),
         thread_ts=str(message.get("thread_ts") or container.get("thread_ts") or ""),
+        **sender(body),
     )
 
 
 def handle_action(ack: Ack, body: dict[str, Any], respond: Respond, dispatcher: Dispatcher) -> None:
-    job = job_from_block_actions(body)
-    try:
-        dispatcher.submit(job)
-    except Exception as exc:  # tell the clicker nothing happened
-        log.exception("dispatch_failed", job_id=job.id, action=job.name, error=type(exc).__name__)
-        ack()
-        respond(
-            text=":x: vpnops could not handle that click: its job queue is unavailable. Nothing was done; "
-            "click again in a minute.",
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        return
-    ack()
-    log.info("action_acked", job_id=job.id, action=job.name, user=job.user, team=job.team)
+    submit_then_ack(
+        ack,
+        respond,
+        dispatcher,
+        job_from_block_actions(body),
+        log,
+        ":x: vpnops could not handle that click: its job queue is unavailable. Nothing was done; "
+        "click again in a minute.",
+        replace_original=False,
+    )
