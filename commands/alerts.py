@@ -37,7 +37,7 @@ from urllib.parse import quote
 from commands.errors import AzureFailure
 from commands.model import ResourceId, name_of, rid_key
 from commands.registry import ActionFn, Ctx, action, command
-from commands.reply import Actions, Button, Context, Fields, Header, Reply, Text, code, error_reply, esc
+from commands.reply import Actions, Button, Context, Fields, Header, Reply, Text, code, error_reply, esc, literal
 from commands.store_port import ANY_ETAG, AuditEntry, Store, StoreConflict, StoreError
 from commands.units import human_duration
 
@@ -1029,7 +1029,7 @@ def _mute(ctx: Ctx, value: str, ref: str, length: timedelta, words: str) -> Repl
     return Reply(fallback=f"Muted {label} for {words}", visibility="ephemeral").add(
         Text(
             f"🔕 Muted {code(label)} for {words}, until {esc(when(until))}: the watch and Azure Monitor alerts "
-            f"about it are not posted until then (recoveries still are). `/vpn alerts unmute {esc(label)}` ends it sooner."
+            f"about it are not posted until then (recoveries still are). `/vpn alerts unmute {literal(label)}` ends it sooner."
         )
     )
 

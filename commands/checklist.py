@@ -32,7 +32,7 @@ from commands.model import (
 )
 from commands.port import AzurePort
 from commands.registry import Ctx, command
-from commands.reply import Context, Divider, Fields, Header, Part, Reply, Text, code, error_reply, esc
+from commands.reply import Context, Divider, Fields, Header, Part, Reply, Text, code, error_reply, esc, literal
 from commands.units import plural
 
 USAGE = "checklist <server>[.database.windows.net]"
@@ -380,7 +380,7 @@ def unknown_server_reply(q: ServerQuery, facts: DnsFacts, note: str = "") -> Rep
         r.add(Fields(tuple(rows)))
         if more > 0:
             r.add(Context(f"…and {more} more."))
-        r.add(Context(f"Example: `/vpn checklist {esc(near[0].name)}.database.windows.net`"))
+        r.add(Context(f"Example: `/vpn checklist {literal(near[0].name)}.database.windows.net`"))
     else:
         r.add(Text("I can see no Azure SQL server at all in scope."))
     why = facts.why(dns.SQL_SERVERS, dns.PRIVATE_ENDPOINTS)

@@ -50,7 +50,7 @@ from commands.model import (
 )
 from commands.port import AzurePort
 from commands.registry import Ctx, command
-from commands.reply import Context, Divider, Finding, Header, Reply, Table, Text, code, error_reply, esc
+from commands.reply import Context, Divider, Finding, Header, Reply, Table, Text, code, error_reply, esc, literal
 from commands.status import Failure, StatusReport, gather_status
 from commands.units import plural
 
@@ -207,7 +207,8 @@ def resolve_scope(text: str, vnets: Sequence[VirtualNetwork]) -> Scope | Reply:
     hits = by_name(vnets, t)
     if len({rid_key(v.id) for v in hits}) > 1:
         lines = "\n".join(
-            f"• {code(v.name)} in {esc(regions.display_name(v.location))}: `/vpn diagnose {esc(v.id)}`" for v in hits
+            f"• {code(v.name)} in {esc(regions.display_name(v.location))}: `/vpn diagnose {literal(v.id)}`"
+            for v in hits
         )
         msg = f"Several virtual networks are called {code(t)}. Which one?"
         return Reply(fallback=msg, visibility="ephemeral").add(Text(f"*{msg}*\n{lines}"))
@@ -589,7 +590,7 @@ def _no_vnets(scope: Scope, est: Estate) -> Reply:
         )
         reply.add(Text(f"Virtual networks exist in: {listing}."))
         first = max(where, key=lambda loc: where[loc])
-        reply.add(Context(f"Example: `/vpn diagnose {esc(regions.normalise(first))}`"))
+        reply.add(Context(f"Example: `/vpn diagnose {literal(regions.normalise(first))}`"))
     else:
         reply.add(Text("No virtual network was found in any subscription the bot can read."))
     lines = _failure_lines(est, None)

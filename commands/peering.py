@@ -33,7 +33,7 @@ from commands.findings.peerings import FLAG_ORDER, SHORT_NAMES, PeeringFacts, he
 from commands.lookup import by_name
 from commands.model import Peering, ResourceId, VirtualNetwork, rid_key
 from commands.registry import Ctx, command
-from commands.reply import Context, Fields, Header, Reply, Table, Text, code, error_reply, esc
+from commands.reply import Context, Fields, Header, Reply, Table, Text, code, error_reply, esc, literal
 from commands.store_port import StoreError
 
 USAGE = "peering <vnet> | peering <vnet>/<peering> <flag> on|off [reason: text]"
@@ -71,7 +71,7 @@ def flag_of(text: str) -> str:
         if t in (arm.lower(), short, short.replace("-", "_"), short.replace("-", "")):
             return arm
     names = ", ".join(f"`{a}` / `{SHORT_NAMES[a]}`" for a in FLAG_ORDER)
-    raise UsageError(f"`{esc(text)}` is not a peering flag I can change.", f"Flags: {names}.", EXAMPLE)
+    raise UsageError(f"{code(text)} is not a peering flag I can change.", f"Flags: {names}.", EXAMPLE)
 
 
 def _value_of(text: str) -> bool:
@@ -80,7 +80,7 @@ def _value_of(text: str) -> bool:
         return True
     if t in _OFF:
         return False
-    raise UsageError(f"`{esc(text)}` is neither on nor off.", "Say `on` or `off` after the flag.", EXAMPLE)
+    raise UsageError(f"{code(text)} is neither on nor off.", "Say `on` or `off` after the flag.", EXAMPLE)
 
 
 def parse_target(text: str) -> Target:
@@ -89,11 +89,11 @@ def parse_target(text: str) -> Target:
         try:
             rid = ResourceId.parse(t)
         except ValueError:
-            raise UsageError(f"`{esc(t)}` is not a valid Azure resource id.", example=EXAMPLE) from None
+            raise UsageError(f"{code(t)} is not a valid Azure resource id.", example=EXAMPLE) from None
         types = [x.lower() for x in rid.types]
         if types[:1] != ["virtualnetworks"] or len(rid.names) < 1:
             raise UsageError(
-                f"`{esc(t)}` is not a virtual network or a peering id.",
+                f"{code(t)} is not a virtual network or a peering id.",
                 "Give a VNet name, `" + esc("<vnet>/<peering>") + "`, or the full id of either.",
                 EXAMPLE,
             )
@@ -103,31 +103,31 @@ def parse_target(text: str) -> Target:
         for name, (rule, what) in zip(rid.names[:2], rules[: len(rid.names[:2])], strict=True):
             if not rule.match(name):
                 raise UsageError(
-                    f"`{esc(name)}` in that id cannot be a {what} name.",
+                    f"{code(name)} in that id cannot be a {what} name.",
                     "Names are letters, digits, `_`, `.` or `-`, starting with a letter or digit.",
                     EXAMPLE,
                 )
         if len(rid.names) >= 2 and types[1:2] == ["virtualnetworkpeerings"]:
             return Target(rid.parent, rid.names[1])
         if len(rid.names) > 1:
-            raise UsageError(f"`{esc(t)}` is not a virtual network or a peering id.", example=EXAMPLE)
+            raise UsageError(f"{code(t)} is not a virtual network or a peering id.", example=EXAMPLE)
         return Target(rid.raw.rstrip("/"))
     parts = t.split("/")
     if len(parts) > 2 or not all(parts):
         raise UsageError(
-            f"`{esc(t)}` is not `{esc('<vnet>')}` or `{esc('<vnet>/<peering>')}`.",
+            f"{code(t)} is not {code('<vnet>')} or {code('<vnet>/<peering>')}.",
             "Give the VNet's name, then a slash and the peering's name (or a full resource id).",
             EXAMPLE,
         )
     if not _VNET_NAME.match(parts[0]):
         raise UsageError(
-            f"`{esc(parts[0])}` cannot be a virtual network name.",
+            f"{code(parts[0])} cannot be a virtual network name.",
             "VNet names are 2-64 letters, digits, `_`, `.` or `-`, starting with a letter or digit.",
             EXAMPLE,
         )
     if len(parts) == 2 and not _PEERING_NAME.match(parts[1]):
         raise UsageError(
-            f"`{esc(parts[1])}` cannot be a peering name.",
+            f"{code(parts[1])} cannot be a peering name.",
             "Peering names are 1-80 letters, digits, `_`, `.` or `-`.",
             EXAMPLE,
         )
@@ -145,25 +145,25 @@ def parse_args(text: str) -> ChangeArgs:
             raise UsageError(f"The reason is {len(reason)} characters long; keep it under {_MAX_REASON}.")
     words = text.split()
     if not words:
-        raise UsageError("Which virtual network?", f"Usage: `/vpn {esc(USAGE)}`", EXAMPLE)
+        raise UsageError("Which virtual network?", f"Usage: `/vpn {literal(USAGE)}`", EXAMPLE)
     target = parse_target(words[0])
     rest = words[1:]
     if not rest:
         if reason:
-            raise UsageError("A reason only goes with a change.", f"Usage: `/vpn {esc(USAGE)}`", EXAMPLE)
+            raise UsageError("A reason only goes with a change.", f"Usage: `/vpn {literal(USAGE)}`", EXAMPLE)
         return ChangeArgs(target)
     if not target.peering:
         raise UsageError(
             "Which peering? A change names the peering after the VNet.",
-            f"Write `{esc(target.vnet + '/<peering>')}`; `/vpn peering {esc(target.vnet)}` lists them.",
+            f"Write {code(target.vnet + '/<peering>')}; `/vpn peering {literal(target.vnet)}` lists them.",
             EXAMPLE,
         )
     if len(rest) == 1:
         flag_of(rest[0])
-        raise UsageError(f"Turn `{esc(rest[0])}` on or off?", "Add `on` or `off` after the flag.", EXAMPLE)
+        raise UsageError(f"Turn {code(rest[0])} on or off?", "Add `on` or `off` after the flag.", EXAMPLE)
     if len(rest) > 2:
         raise UsageError(
-            f"I do not understand `{esc(' '.join(rest[2:]))}` after the change.",
+            f"I do not understand {code(' '.join(rest[2:]))} after the change.",
             "Put any explanation after `reason:`.",
             EXAMPLE,
         )
@@ -189,9 +189,9 @@ def find_vnet(ctx: Ctx, name_or_id: str) -> VirtualNetwork:
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        ids = "\n".join(f"• `{esc(v.id)}`" for v in matches)
+        ids = "\n".join(f"• {code(v.id)}" for v in matches)
         raise UsageError(
-            f"{len(matches)} virtual networks are called `{esc(name_or_id)}`.",
+            f"{len(matches)} virtual networks are called {code(name_or_id)}.",
             f"Give the full id of the one you mean:\n{ids}",
             f"/vpn peering {matches[0].id}",
         )
@@ -203,7 +203,7 @@ def find_vnet(ctx: Ctx, name_or_id: str) -> VirtualNetwork:
     if not hint and seen:
         hint = "Virtual networks: " + ", ".join(code(v.name) for v in sorted(seen, key=lambda v: v.name)[:20])
     missing = f" ({len(failed)} subscription(s) could not be read: {esc(failed[0])})" if failed else ""
-    raise UsageError(f"No virtual network called `{esc(name_or_id)}` in {len(subs)} subscription(s){missing}.", hint)
+    raise UsageError(f"No virtual network called {code(name_or_id)} in {len(subs)} subscription(s){missing}.", hint)
 
 
 def find_peering(vnet: VirtualNetwork, name: str) -> Peering:
@@ -211,10 +211,10 @@ def find_peering(vnet: VirtualNetwork, name: str) -> Peering:
     if hits:
         return hits[0]
     if not vnet.peerings:
-        raise UsageError(f"`{esc(vnet.name)}` has no peerings.")
+        raise UsageError(f"{code(vnet.name)} has no peerings.")
     names = ", ".join(code(p.name) for p in vnet.peerings)
     raise UsageError(
-        f"`{esc(vnet.name)}` has no peering called `{esc(name)}`.",
+        f"{code(vnet.name)} has no peering called {code(name)}.",
         f"Its peerings: {names}.",
         f"/vpn peering {vnet.name}/{vnet.peerings[0].name} allowForwardedTraffic on",
     )
@@ -365,7 +365,7 @@ def audit(ctx: Ctx, args: str) -> Reply | None:
     """Show the recent audit trail of peering changes (who asked, approved, rejected, applied, with before and after), optionally for one VNet."""
     name = args.strip()
     if name and not (_VNET_NAME.match(name) or name.lower().startswith("/subscriptions/")):
-        return error_reply(f"`{esc(name)}` cannot be a virtual network name.", example="/vpn audit vnet-eun")
+        return error_reply(f"{code(name)} cannot be a virtual network name.", example="/vpn audit vnet-eun")
     matching = name if name.startswith("/") else (f"/virtualnetworks/{name}" if name else "")
     try:
         return audit_reply(ctx, matching, exact_vnet=name if name and not name.startswith("/") else "")

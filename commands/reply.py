@@ -34,9 +34,19 @@ def esc(text: object) -> str:
     return s
 
 
+def literal(text: object) -> str:
+    """Untrusted text for use INSIDE a code span (a copy-pasteable name or command).
+
+    Inside a code span Slack applies no formatting, so the zero-width breaks `esc()` puts
+    after `*_~` would only corrupt what is pasted; `&<>` stay escaped (Slack's rule for
+    every message) and a backtick, which would close the span, is dropped.
+    """
+    return esc(text).replace("\u200b", "").replace("`", "")
+
+
 def code(text: object) -> str:
-    """`text` as inline code, escaped."""
-    return f"`{esc(text)}`"
+    """`text` as inline code, escaped for a code span."""
+    return f"`{literal(text)}`"
 
 
 @dataclass(frozen=True)

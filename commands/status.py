@@ -45,7 +45,7 @@ from commands.lookup import by_name
 from commands.model import BgpPeer, Connection, Gateway, P2SClient, Subscription, name_of, rid_key
 from commands.port import AzurePort
 from commands.registry import Ctx, command
-from commands.reply import Context, Finding, Reply, Text, code, error_reply, esc
+from commands.reply import Context, Finding, Reply, Text, code, error_reply, esc, literal
 from commands.units import ago, human_bytes, human_duration, human_rate, parse_timespan, plural
 
 # A region with more gateways than this shows the healthy ones as one line of names, so
@@ -766,7 +766,7 @@ def _no_gateways(label: str, gateways: list[Gateway], failures: list[Failure]) -
         )
         reply.add(Text(f"Gateways exist in: {listing}."))
         first = sorted(where, key=lambda loc: -where[loc])[0]
-        reply.add(Context(f"Example: `/vpn status {esc(regions.normalise(first))}`"))
+        reply.add(Context(f"Example: `/vpn status {literal(regions.normalise(first))}`"))
     else:
         reply.add(Text("No VPN gateway was found in any subscription the bot can read."))
     if failures:

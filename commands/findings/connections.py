@@ -15,7 +15,7 @@ from typing import Literal
 
 from commands.findings import dedup, ranked
 from commands.model import BgpPeer, Connection, Gateway, P2SClient, ResourceId, name_of, rid_key
-from commands.reply import SEVERITY_RANK, Finding, code, esc
+from commands.reply import SEVERITY_RANK, Finding, code, esc, literal
 from commands.units import ago, human_bytes, human_duration, parse_timespan
 
 DOC_V2V = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-howto-vnet-vnet-resource-manager-portal"
@@ -99,7 +99,7 @@ def cli(text: str) -> str:
     after `*_~` would only corrupt the pasted command; `&<>` stay escaped (Slack's rule
     for every message) and a backtick, which would close the span, is dropped.
     """
-    return esc(text).replace("\u200b", "").replace("`", "")
+    return literal(text)
 
 
 def _rg(rid: str) -> str:

@@ -45,7 +45,7 @@ from commands.model import (
     name_of,
     rid_key,
 )
-from commands.reply import Finding, Severity, code, esc
+from commands.reply import Finding, Severity, code, esc, literal
 
 AZURE_DNS_IP = "168.63.129.16"
 
@@ -1509,13 +1509,13 @@ def client_commands(t: EndpointTarget, dns_ips: Sequence[str], number: int = 8) 
     ip = t.ips[0] if t.ips else "<private IP>"
     dns = ", ".join(dns_ips) if dns_ips else "your DNS forwarder or resolver inbound IP"
     lines = [
-        f"`nslookup {esc(fq)}` → good: _Name: {esc(pl)}_, _Address: {esc(ip)}_, _Aliases: {esc(fq)}_. "
+        f"`nslookup {literal(fq)}` → good: _Name: {esc(pl)}_, _Address: {esc(ip)}_, _Aliases: {esc(fq)}_. "
         "A public address or “Non-existent domain” means DNS is not private yet.",
-        f"`Resolve-DnsName {esc(fq)}` → good: CNAME {code(pl)}, then A {code(ip)}.",
+        f"`Resolve-DnsName {literal(fq)}` → good: CNAME {code(pl)}, then A {code(ip)}.",
         f"`Get-DnsClientNrptPolicy` → good: a rule for {code('.' + t.zone.public_suffix)} with NameServers "
         f"{esc(dns)} (when the profile sets DNS suffixes); `ipconfig /all` shows the VPN adapter's DNS servers.",
-        f"`Test-NetConnection {esc(fq)} -Port 1433` → good: _RemoteAddress {esc(ip)}_, _TcpTestSucceeded : True_.",
-        f"macOS/Linux: `dig +short {esc(fq)}` → {esc(pl)} then {esc(ip)}; `nc -vz {esc(fq)} 1433`.",
+        f"`Test-NetConnection {literal(fq)} -Port 1433` → good: _RemoteAddress {esc(ip)}_, _TcpTestSucceeded : True_.",
+        f"macOS/Linux: `dig +short {literal(fq)}` → {esc(pl)} then {esc(ip)}; `nc -vz {literal(fq)} 1433`.",
     ]
     return Check(
         number,
@@ -1632,7 +1632,7 @@ def sql_checklist_without_endpoint(server: SqlServer, facts: DnsFacts) -> list[C
         f"sql_client:{rid_key(server.id)}",
         "On the laptop",
         "info",
-        (f"`nslookup {esc(fq)}` shows the public address until a private endpoint and its DNS exist.",),
+        (f"`nslookup {literal(fq)}` shows the public address until a private endpoint and its DNS exist.",),
         doc_url=DOC_SQL_PRIVATE_LINK,
     )
     return [c1, *rest, c6, c7, c8]

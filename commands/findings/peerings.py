@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from commands.findings import dedup, ranked
 from commands.model import PEERING_FLAGS, Gateway, Peering, VirtualNetwork, name_of, rid_key
-from commands.reply import Finding, code, esc
+from commands.reply import Finding, code, esc, literal
 
 DOC_PEERING = "https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering"
 DOC_TRANSIT = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit"
@@ -125,7 +125,7 @@ def _prefixes(prefixes: Iterable[str]) -> str:
 
 def change_command(vnet: str, peering: str, flag: str, value: bool) -> str:
     """The `/vpn` line that asks for a change (shown in next steps)."""
-    return f"`/vpn peering {esc(vnet)}/{esc(peering)} {flag} {on_off(value)}`"
+    return f"`/vpn peering {literal(vnet)}/{literal(peering)} {flag} {on_off(value)}`"
 
 
 def _pair_key(a: Peering, b: Peering | None) -> str:
@@ -157,7 +157,7 @@ def _health_one(f: PeeringFacts) -> list[Finding]:
                 f"{code(p.name)} is only half configured: {code(remote)} has no peering back to {code(vnet.name)}",
                 evidence=f"peeringState is {code(state)}: a peering carries traffic only when both VNets have one.",
                 next_step=f"Create the peering in {code(remote)} towards {code(vnet.name)} "
-                f"(`az network vnet peering create --vnet-name {esc(remote)} --remote-vnet {esc('<id of ' + vnet.name + '>')} …`).",
+                f"(`az network vnet peering create --vnet-name {literal(remote)} --remote-vnet {literal('<id of ' + vnet.name + '>')} …`).",
                 doc_url=DOC_PEERING,
                 key=f"peering_half_configured:{rid_key(p.id)}",
             )
@@ -199,7 +199,7 @@ def _health_one(f: PeeringFacts) -> list[Finding]:
                 "warning",
                 f"{code(p.name)} is out of sync ({esc(p.sync_level)})",
                 evidence="An address space changed since the peering was set up; the other side does not know the new prefixes.",
-                next_step=f"Sync the peering: `az network vnet peering sync --vnet-name {esc(vnet.name)} --name {esc(p.name)} -g {esc('<rg>')}`.",
+                next_step=f"Sync the peering: `az network vnet peering sync --vnet-name {literal(vnet.name)} --name {literal(p.name)} -g {literal('<rg>')}`.",
                 doc_url=DOC_SYNC,
                 key=f"peering_out_of_sync:{rid_key(p.id)}",
             )
