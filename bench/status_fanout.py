@@ -24,22 +24,32 @@ What it does:
 
 The last line is the result:
 status_fanout gateways=G connections=C latency_ms=L concurrency=K wall_s=… bound_s=… ratio_to_bound=… sequential_s=… speedup=…
+
+`--profile DIR` profiles the concurrent run in both processes, every thread (cProfile sees one
+thread at a time, so each thread gets its own, merged at the end), writes DIR/bot.pstats and
+DIR/emulator.pstats and prints the top functions of each (`python -m pstats FILE` reads them).
+Profiling costs CPU, so the figures of a profiled run are not comparable; the emulator's
+profile also holds the warm-up's ~15 requests.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import multiprocessing as mp
 import os
 import platform
+import pstats
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -257,18 +267,78 @@ def make_estate(gateways: int, connections: int, subscriptions: int = 2, groups_
     }
 
 
+# --- profiling (--profile) ---------------------------------------------------------------------------
+
+
+class _Snapshot:
+    """What pstats.Stats reads from a profiler (`create_stats`, `stats`), taken as it stands."""
+
+    def __init__(self, profile: cProfile.Profile) -> None:
+        profile.snapshot_stats()
+        self.stats = profile.stats
+
+    def create_stats(self) -> None:
+        return
+
+
+class ThreadProfiles:
+    """cProfile for this thread and every thread started while it is on, merged on `stop`.
+
+    Timed by each thread's own CPU clock (`time.thread_time`): a thread waiting for an answer
+    or for the interpreter lock costs nothing, so "tottime" is where the CPU went."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._profiles: list[cProfile.Profile] = []
+
+    def _in_new_thread(self, frame: Any, event: str, arg: Any) -> None:
+        # threading.setprofile runs this on a new thread's first event; enabling a profiler
+        # replaces it (for that thread) with cProfile's own hook.
+        p = cProfile.Profile(time.thread_time)
+        with self._lock:
+            self._profiles.append(p)
+        p.enable()
+
+    def start(self) -> None:
+        threading.setprofile(self._in_new_thread)
+        self._in_new_thread(None, "call", None)
+
+    def stop(self, path: Path) -> str:
+        """Merge every thread's profile into `path`; returns the top functions as text."""
+        threading.setprofile(None)
+        with self._lock:
+            profiles, self._profiles = self._profiles, []
+        profiles[0].disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiles[0], stream=out)
+        for p in profiles[1:]:
+            # Read, do not disable: disabling from this thread would close the calls still
+            # open on the other thread (a server thread waiting in recv) by *this* thread's
+            # clock. Those open calls are left out; every finished call is in.
+            stats.add(cast(Any, _Snapshot(p)))
+        stats.dump_stats(path)
+        stats.sort_stats("tottime").print_stats(25)
+        return f"{path} ({len(profiles)} threads, CPU seconds)\n" + out.getvalue()
+
+
 # --- the emulator in a child process ----------------------------------------------------------------
 
 
-def _serve(estate: dict[str, Any], latency_ms: int, pipe: Pipe) -> None:
+def _serve(estate: dict[str, Any], latency_ms: int, pipe: Pipe, profile: str = "") -> None:
     from sandbox.arm_emulator import ArmEmulator
 
     emu = ArmEmulator(estate, latency_ms=latency_ms)
+    profiles = ThreadProfiles() if profile else None
+    if profiles is not None:
+        profiles.start()  # before the server's threads exist, so each is profiled
     pipe.send(emu.start())
     try:
         while True:
             cmd = pipe.recv()
-            if cmd == "count":
+            if cmd == "profile":
+                pipe.send(profiles.stop(Path(profile)) if profiles is not None else "")
+                profiles = None
+            elif cmd == "count":
                 reqs = emu.requests
                 pipe.send((len(reqs), sum(1 for r in reqs if r.status >= 400 or r.status == 0), time.process_time()))
             elif cmd == "clear":
@@ -283,7 +353,7 @@ def _serve(estate: dict[str, Any], latency_ms: int, pipe: Pipe) -> None:
 class Emulator:
     """The ARM emulator, in this process or a child process; same three operations."""
 
-    def __init__(self, estate: dict[str, Any], latency_ms: int, in_process: bool) -> None:
+    def __init__(self, estate: dict[str, Any], latency_ms: int, in_process: bool, profile: str = "") -> None:
         self.in_process = in_process
         if in_process:
             from sandbox.arm_emulator import ArmEmulator
@@ -293,7 +363,7 @@ class Emulator:
         else:
             ctx = mp.get_context("spawn")
             self._pipe, child = ctx.Pipe()
-            self._proc = ctx.Process(target=_serve, args=(estate, latency_ms, child), daemon=True)
+            self._proc = ctx.Process(target=_serve, args=(estate, latency_ms, child, profile), daemon=True)
             self._proc.start()
             self.url = self._pipe.recv()
 
@@ -314,6 +384,13 @@ class Emulator:
             return
         self._pipe.send("clear")
         self._pipe.recv()
+
+    def profile(self) -> str:
+        """Stop the child's profiling and write its file (see --profile); the top functions."""
+        if self.in_process:
+            return ""
+        self._pipe.send("profile")
+        return str(self._pipe.recv())
 
     def stop(self) -> None:
         if self.in_process:
@@ -361,7 +438,9 @@ class Run:
     cpu_s: float  # this process's CPU time during the run (the bot's side; the emulator's is apart)
 
 
-def run_status(url: str, target: str, concurrency: int, emu: Emulator, quiet: bool = False) -> Run:
+def run_status(
+    url: str, target: str, concurrency: int, emu: Emulator, quiet: bool = False, profile: Path | None = None
+) -> Run:
     """One `/vpn status <target>` through the real adapter, timed; requests from the log."""
     from bot.arm.factory import azure_from_settings
     from commands.registry import Ctx, DomainSettings
@@ -376,9 +455,15 @@ def run_status(url: str, target: str, concurrency: int, emu: Emulator, quiet: bo
     emu_cpu0 = emu.cpu_s
     out = PrintMessenger(quiet=quiet)
     ctx = Ctx(azure, out, settings=DomainSettings(concurrency=concurrency, progress_every_s=1.0))
+    profiles = ThreadProfiles() if profile is not None else None
+    if profiles is not None:
+        profiles.start()
     t0, c0 = time.perf_counter(), time.process_time()
     reply = status(ctx, target)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if profiles is not None and profile is not None:
+        print(f"  profile of the bot: {profiles.stop(profile / 'bot.pstats')}", flush=True)
+        print(f"  profile of the emulator: {emu.profile()}", flush=True)
     requests, failed = emu.count()
     if not emu.in_process:
         print(f"  emulator CPU {emu.cpu_s - emu_cpu0:.2f} s", flush=True)
@@ -421,6 +506,12 @@ def main(argv: list[str] | None = None) -> int:
         help="measure the sequential run on the whole estate when it should take less than this; else on one region, scaled",
     )
     ap.add_argument("--in-process", action="store_true", help="run the emulator in this process (shares the GIL)")
+    ap.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="profile the concurrent run (both processes, every thread) into DIR/bot.pstats and DIR/emulator.pstats",
+    )
     args = ap.parse_args(argv)
     if args.gateways < 1 or args.connections < 0 or args.latency_ms < 0 or args.concurrency < 1:
         ap.error("gateways ≥ 1, connections ≥ 0, latency ≥ 0, concurrency ≥ 1")
@@ -433,14 +524,17 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(estate['actions'])} action bodies, {args.subscriptions} subscriptions ({time.perf_counter() - t:.1f} s)",
         flush=True,
     )
-    emu = Emulator(estate, args.latency_ms, args.in_process)
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    emu_profile = str(args.profile.resolve() / "emulator.pstats") if args.profile and not args.in_process else ""
+    emu = Emulator(estate, args.latency_ms, args.in_process, emu_profile)
     print(
         f"ARM emulator at {emu.url} ({'in process' if args.in_process else 'child process'}), +{args.latency_ms} ms per answer",
         flush=True,
     )
     try:
         print(f"/vpn status all — concurrency {args.concurrency}:", flush=True)
-        par = run_status(emu.url, "all", args.concurrency, emu)
+        par = run_status(emu.url, "all", args.concurrency, emu, profile=args.profile)
         print(f"  answer: {par.headline}", flush=True)
         print(
             f"  {par.wall_s:.2f} s, {par.requests} HTTP requests ({par.failed} failed); "

@@ -27,6 +27,17 @@ Reliability, in one place (defaults in brackets):
   in a per-retry policy), on one shared `requests.Session` whose pool is larger than that,
   so urllib3 never warns "Connection pool is full" and never serializes.
 
+Hot reads without SDK models: the reads `/vpn status` makes by the hundred (connection and
+shared-key GETs, the per-group lists of gateways / connections / local network gateways, the
+generic resource list) go through the SDK client's own pipeline (`_read_json`: same policies,
+retries, deadline, in-flight limit, token, loopback rule) but return ARM's JSON as is. The
+SDK's models would first build a typed object tree from that JSON (~0.3 ms per resource),
+which `bot.arm.convert` then turns back into JSON (`as_dict`): a third of a GET's CPU, paid
+under one interpreter lock while 16 calls are in flight (docs/performance.md).
+They keep the SDK's URLs, api-versions (`NETWORK_API_VERSION`, `RESOURCES_API_VERSION`,
+pinned against the SDK by tests/integration/test_arm_client_raw_reads.py), paging (`nextLink`
+as given) and error mapping (`map_error` + `HttpResponseError` in ARM's error format).
+
 Thread-safe: one SDK client per subscription and kind, created lazily under a lock and
 shared by every thread of `commands.fanout.gather`.
 """
@@ -43,16 +54,27 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 import structlog
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import AzureError, ServiceRequestTimeoutError
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ResourceNotModifiedError,
+    ServiceRequestTimeoutError,
+    map_error,
+)
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import HTTPPolicy, RetryPolicy
 from azure.core.pipeline.transport import RequestsTransport
 from azure.core.polling import LROPoller
+from azure.core.rest import HttpRequest
+from azure.mgmt.core.exceptions import ARMErrorFormat
 from azure.mgmt.core.polling.arm_polling import ARMPolling
 from azure.mgmt.dnsresolver import DnsResolverManagementClient
 from azure.mgmt.network import NetworkManagementClient
@@ -98,6 +120,18 @@ PUBLIC_ARM = "https://management.azure.com"
 # Microsoft.Sql has no SDK here (generic resources need an explicit api-version): the GA
 # version every cloud serves.
 SQL_API_VERSION = "2021-11-01"
+# The api-versions the SDK operations send (azure-mgmt-network 33, azure-mgmt-resource 26), used
+# by the raw reads below so they ask ARM exactly what the SDK would.
+NETWORK_API_VERSION = "2026-03-01"
+RESOURCES_API_VERSION = "2025-04-01"
+# What the SDK operations map a non-2xx answer to before HttpResponseError (bot.arm.errors
+# reads the status and ARM's error body either way).
+_ERROR_MAP: dict[int, type[HttpResponseError]] = {
+    401: ClientAuthenticationError,
+    404: ResourceNotFoundError,
+    409: ResourceExistsError,
+    304: ResourceNotModifiedError,
+}
 # GET, PUT, DELETE… are retried by azure-core on a read timeout; POST is not, because a POST
 # may not be idempotent. The gateway/NIC actions we POST (getLearnedRoutes, …) only read,
 # so for those — and only those — POST is added.
@@ -393,6 +427,58 @@ class ArmClient:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def _read_json(self, sdk_client: Any, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """GET `url` through `sdk_client`'s own pipeline (every policy of the SDK's operations:
+        retries, Retry-After, deadline, in-flight limit, token) and return ARM's JSON body, with
+        no SDK model built on the way (see the module docstring). A non-200 answer raises what
+        the SDK's operations raise; a body that is not a JSON object raises ValueError."""
+        # `_client` is the ARMPipelineClient every generated SDK client keeps; its public
+        # `send_request` runs the same pipeline as the client's operations. (The management
+        # client's own `send_request` deep-copies the request first, for nothing here.)
+        pipeline_client = getattr(sdk_client, "_client", None)
+        send = pipeline_client.send_request if pipeline_client is not None else sdk_client.send_request
+        response = send(HttpRequest("GET", url, params=params, headers={"Accept": "application/json"}))
+        if response.status_code != 200:
+            map_error(status_code=response.status_code, response=response, error_map=_ERROR_MAP)
+            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        body = response.json()
+        if not isinstance(body, dict):
+            raise ValueError("ARM answered with JSON that is not an object")
+        return body
+
+    def _get_json(self, sdk_client: Any, path: str, api_version: str) -> dict[str, Any]:
+        """One resource, as ARM's JSON: GET {base}{path}?api-version=…"""
+        return self._read_json(sdk_client, self._base_url + path, {"api-version": api_version})
+
+    def _list_json(
+        self, sdk_client: Any, path: str, api_version: str, params: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every item of an ARM list, following `nextLink` as given (as the SDK's pagers do)."""
+        url: str | None = self._base_url + path
+        query: dict[str, str] | None = {"api-version": api_version, **(params or {})}
+        seen: set[str] = set()
+        items: list[dict[str, Any]] = []
+        while url:
+            page = self._read_json(sdk_client, url, query)
+            items.extend(x for x in page.get("value") or () if isinstance(x, dict))
+            next_link = page.get("nextLink")
+            url, query = (str(next_link), None) if next_link else (None, None)
+            if url is not None:
+                if url in seen:  # a server that pages in a circle would otherwise never end
+                    raise ValueError("ARM's nextLink points back to a page already read")
+                seen.add(url)
+        return items
+
+    @staticmethod
+    def _path(sub: str, rg: str = "", *type_names: str, provider: str = "Microsoft.Network") -> str:
+        """An ARM path with every segment quoted, as the SDK's request builders quote them."""
+        out = f"/subscriptions/{quote(sub, safe='')}"
+        if rg:
+            out += f"/resourceGroups/{quote(rg, safe='')}"
+        if type_names:
+            out += f"/providers/{provider}/" + "/".join(quote(x, safe="") for x in type_names)
+        return out
+
     @staticmethod
     def _parse(rid: str, *types: str) -> tuple[str, str, tuple[str, ...]]:
         """(subscription, resource group, names) of a Microsoft.Network id of the given
@@ -423,13 +509,11 @@ class ArmClient:
     def _groups_holding(self, sub: str, resource_type: str) -> list[str]:
         """Resource groups that hold at least one resource of `resource_type`."""
         found = self._call(
-            "resources.list",
-            f"{resource_type} in subscription {sub}",
-            lambda: list(self._resources(sub).resources.list(filter=f"resourceType eq '{resource_type}'")),
+            "resources.list", f"{resource_type} in subscription {sub}", lambda: self._generic_list(sub, resource_type)
         )
         groups: dict[str, str] = {}
         for res in found:
-            rid = convert.wire(res).get("id") or ""
+            rid = res.get("id") or ""
             try:
                 rg = ResourceId.parse(str(rid)).resource_group
             except ValueError:
@@ -437,6 +521,21 @@ class ArmClient:
             if rg:
                 groups.setdefault(rg.lower(), rg)  # ARM group names are case-insensitive
         return list(groups.values())
+
+    def _generic_list(self, sub: str, resource_type: str) -> list[dict[str, Any]]:
+        """Generic resources of one type in a subscription (`resources` list with $filter)."""
+        return self._list_json(
+            self._resources(sub),
+            self._path(sub) + "/resources",
+            RESOURCES_API_VERSION,
+            # Quoted as the SDK's serializer quotes a query value (the transport leaves ' and /).
+            {"$filter": quote(f"resourceType eq '{resource_type}'", safe="")},
+        )
+
+    def _group_lister(self, sub: str, collection: str) -> Callable[[str], list[dict[str, Any]]]:
+        """List one Microsoft.Network collection (e.g. "connections") of a resource group."""
+        net = self._network(sub)
+        return lambda rg: self._list_json(net, self._path(sub, rg, collection), NETWORK_API_VERSION)
 
     def _list_in_groups(self, sub: str, resource_type: str, list_group: Callable[[str], Iterable[Any]]) -> list[Any]:
         # ARM has no subscription-wide list for virtualNetworkGateways, connections or
@@ -486,11 +585,10 @@ class ArmClient:
 
     # -- gateways and connections ---------------------------------------------------------------
     def gateways(self, subscription_id: str) -> list[Gateway]:
-        net = self._network(subscription_id)
         raw = self._list_in_groups(
             subscription_id,
             "Microsoft.Network/virtualNetworkGateways",
-            lambda rg: net.virtual_network_gateways.list(rg),
+            self._group_lister(subscription_id, "virtualNetworkGateways"),
         )
         return [convert.gateway(g) for g in raw]
 
@@ -503,23 +601,27 @@ class ArmClient:
         sub, rg, (name,) = self._parse(gateway_id, "virtualNetworkGateways")
         net = self._network(sub)
         raw = self._call(
-            "gateway_connections", gateway_id, lambda: list(net.virtual_network_gateways.list_connections(rg, name))
+            "gateway_connections",
+            gateway_id,
+            lambda: self._list_json(
+                net, self._path(sub, rg, "virtualNetworkGateways", name, "connections"), NETWORK_API_VERSION
+            ),
         )
         return [convert.connection(c) for c in raw]
 
     def connections(self, subscription_id: str) -> list[Connection]:
-        net = self._network(subscription_id)
         raw = self._list_in_groups(
-            subscription_id,
-            "Microsoft.Network/connections",
-            lambda rg: net.virtual_network_gateway_connections.list(rg),
+            subscription_id, "Microsoft.Network/connections", self._group_lister(subscription_id, "connections")
         )
         return [convert.connection(c) for c in raw]
 
     def connection(self, connection_id: str) -> Connection:
         sub, rg, (name,) = self._parse(connection_id, "connections")
+        net = self._network(sub)
         raw = self._call(
-            "connection", connection_id, lambda: self._network(sub).virtual_network_gateway_connections.get(rg, name)
+            "connection",
+            connection_id,
+            lambda: self._get_json(net, self._path(sub, rg, "connections", name), NETWORK_API_VERSION),
         )
         return convert.connection(raw)
 
@@ -531,8 +633,8 @@ class ArmClient:
         net = self._network(sub)
 
         def digest() -> str:
-            result = net.virtual_network_gateway_connections.get_shared_key(rg, name)
-            key = convert.wire(result).get("value")
+            result = self._get_json(net, self._path(sub, rg, "connections", name, "sharedkey"), NETWORK_API_VERSION)
+            key = result.get("value")
             del result
             if not isinstance(key, str) or not key:
                 return ""
@@ -585,9 +687,10 @@ class ArmClient:
         return convert.p2s_clients(raw)
 
     def local_network_gateways(self, subscription_id: str) -> list[LocalNetworkGateway]:
-        net = self._network(subscription_id)
         raw = self._list_in_groups(
-            subscription_id, "Microsoft.Network/localNetworkGateways", lambda rg: net.local_network_gateways.list(rg)
+            subscription_id,
+            "Microsoft.Network/localNetworkGateways",
+            self._group_lister(subscription_id, "localNetworkGateways"),
         )
         return [convert.local_network_gateway(x) for x in raw]
 
@@ -771,11 +874,10 @@ class ArmClient:
                 "InvalidResourceType",
                 resource_type,
             )
-        res = self._resources(subscription_id)
         raw = self._call(
             "resources",
             f"{resource_type} in {subscription_id}",
-            lambda: list(res.resources.list(filter=f"resourceType eq '{resource_type}'")),
+            lambda: self._generic_list(subscription_id, resource_type),
         )
         return [convert.generic_resource(r) for r in raw]
 

@@ -7,8 +7,15 @@ same group), so every index here is keyed by the lower-cased id without a traili
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+# Both functions are pure functions of a string, called for every resource of a scan and
+# several times per request: memoised, they cost a dict lookup. Bounded, so a long-running
+# emulator fed ever-new ids (peerings created and deleted) cannot grow without limit.
+_CACHE_SIZE = 1 << 16
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def key(raw: str) -> str:
     """Case-insensitive key of an id or path."""
     return "/" + "/".join(p for p in raw.strip().lower().split("/") if p)
@@ -28,12 +35,12 @@ class Parsed:
     types: tuple[str, ...]
     names: tuple[str, ...]
 
-    @property
+    @cached_property
     def resource_type(self) -> str:
         """e.g. "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"."""
         return "/".join((self.namespace, *self.types))
 
-    @property
+    @cached_property
     def type_key(self) -> str:
         return self.resource_type.lower()
 
@@ -42,8 +49,11 @@ class Parsed:
         return bool(self.namespace) and len(self.types) == len(self.names) and bool(self.types)
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def parse(raw: str) -> Parsed | None:
-    """Parse an ARM id or request path; None when it is not under /subscriptions/{id}."""
+    """Parse an ARM id or request path; None when it is not under /subscriptions/{id}.
+
+    The result is shared between callers (memoised): `Parsed` is frozen and holds tuples."""
     parts = [p for p in raw.strip().split("/") if p]
     if len(parts) < 2 or parts[0].lower() != "subscriptions":
         return None
