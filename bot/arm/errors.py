@@ -69,9 +69,9 @@ def to_failure(exc: BaseException, target: str = "") -> AzureFailure:
                 target,
                 None,
             )
-        return AzureFailure("timeout", _short(f"could not reach Azure: {_reason(exc)}"), "", target, None)
+        return AzureFailure("timeout", f"could not reach Azure ({_transport_reason(exc)})", "", target, None)
     if isinstance(exc, ServiceResponseError):
-        return AzureFailure("timeout", _short(f"Azure did not answer in time: {_reason(exc)}"), "", target, None)
+        return AzureFailure("timeout", f"Azure did not answer in time ({_transport_reason(exc)})", "", target, None)
     if isinstance(exc, AzureError):
         return AzureFailure("failed", _short(_reason(exc)), "", target, None)
     if isinstance(exc, ValueError):
@@ -119,6 +119,28 @@ def _json_body(exc: HttpResponseError) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - an unreadable error body just has no code
         return {}
     return data if isinstance(data, dict) else {}
+
+
+# urllib3's own words ("HTTPConnectionPool(host='…', port=443): Read timed out. (read
+# timeout=15)") mean nothing to a Slack user and name hosts; say which of these it was.
+_TRANSPORT_REASONS = (
+    ("read timed out", "no answer before the read timeout"),
+    ("timed out", "the connection timed out"),
+    ("connection refused", "connection refused"),
+    ("connection reset", "connection reset"),
+    ("name or service not known", "the ARM host name did not resolve"),
+    ("temporary failure in name resolution", "the ARM host name did not resolve"),
+    ("certificate", "TLS certificate problem"),
+    ("ssl", "TLS problem"),
+)
+
+
+def _transport_reason(exc: BaseException) -> str:
+    text = _reason(exc).lower()
+    for needle, words in _TRANSPORT_REASONS:
+        if needle in text:
+            return words
+    return "network error"
 
 
 def _reason(exc: BaseException) -> str:

@@ -268,3 +268,19 @@ def test_failure_of_one_group_list_fails_the_subscription_list(emu: ArmEmulator,
     emu.deny("Microsoft.Network/virtualNetworkGateways/read", f"/subscriptions/{SUB}/resourceGroups/rg-vpn-aue")
     f = failure_of(lambda: client.gateways(SUB))
     assert f.kind == "forbidden" and "rg-vpn-aue" in f.target
+
+
+def test_transport_failures_are_told_in_plain_words_without_urllib3_internals() -> None:
+    from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+
+    from bot.arm.errors import to_failure
+
+    read = to_failure(
+        ServiceResponseError("HTTPConnectionPool(host='127.0.0.1', port=1): Read timed out. (read timeout=5)"),
+        "vgw-eun",
+    )
+    assert read.kind == "timeout"
+    assert read.message == "Azure did not answer in time (no answer before the read timeout)"
+    refused = to_failure(ServiceRequestError("<urllib3.connection.HTTPConnection object>: Connection refused"), "x")
+    assert refused.message == "could not reach Azure (connection refused)"
+    assert "HTTPConnection" not in read.message + refused.message
