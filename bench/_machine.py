@@ -1,7 +1,4 @@
-"""The machine line every bench prints first: figures mean little without the box they ran on.
-
-(bench/status_fanout.py keeps its own copy for now.)
-"""
+"""The machine line every bench prints first: figures mean little without the box they ran on."""
 
 from __future__ import annotations
 

@@ -38,7 +38,6 @@ import argparse
 import cProfile
 import io
 import multiprocessing as mp
-import os
 import platform
 import pstats
 import sys
@@ -54,6 +53,8 @@ from typing import Any, cast
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench._machine import load, machine  # noqa: E402
 
 REGIONS = (
     "northeurope",
@@ -473,23 +474,6 @@ def run_status(
     return Run(wall, requests, failed, reply.fallback if reply else "", cpu)
 
 
-def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"nproc={os.cpu_count()} cpu={cpu!r} python={platform.python_version()} os={platform.system()} {platform.release()} {load()}"
-
-
-def load() -> str:
-    """The load average: other processes on a 2-core box change every figure here."""
-    return "load={:.2f}/{:.2f}/{:.2f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else ""
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -516,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.gateways < 1 or args.connections < 0 or args.latency_ms < 0 or args.concurrency < 1:
         ap.error("gateways ≥ 1, connections ≥ 0, latency ≥ 0, concurrency ≥ 1")
 
-    print(f"status_fanout: {machine()}", flush=True)
+    print(f"status_fanout: {machine()} os={platform.system()} {platform.release()} {load()}", flush=True)
     t = time.perf_counter()
     estate = make_estate(args.gateways, args.connections, args.subscriptions)
     print(
