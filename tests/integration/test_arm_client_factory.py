@@ -17,7 +17,7 @@ from bot.arm.factory import azure_from_settings
 from commands.errors import AzureFailure
 from sandbox.arm_emulator import SEED_ESTATE, ArmEmulator
 from sandbox.estate import load_estate
-from tests.integration.test_arm_client import GW_EUN, SUB
+from tests.integration.arm_client_support import GW_EUN, SUB
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,43 +13,22 @@ from structlog.testing import capture_logs
 
 from bot.arm.client import ArmClient
 from bot.arm.credentials import StaticTokenCredential
-from commands.errors import AzureFailure
 from sandbox.arm_emulator import SEED_ESTATE, ArmEmulator
 from sandbox.estate import load_estate
-from tests.integration.test_arm_client import (
+from tests.integration.arm_client_support import (
     CN_AUE_EUN,
     CN_EUN_AUE,
     GW_EUN,
     NET_EUN,
     PEER_EUN,
     SUB,
+    failure_of,
     log_of,
     make_client,
+    statuses,
 )
 
 GW_PATH = "/virtualNetworkGateways/vgw-eun$"
-
-
-@pytest.fixture
-def emu() -> Iterator[ArmEmulator]:
-    with ArmEmulator(load_estate(SEED_ESTATE)) as e:
-        yield e
-
-
-@pytest.fixture
-def client(emu: ArmEmulator) -> Iterator[ArmClient]:
-    with make_client(emu) as c:
-        yield c
-
-
-def failure_of(fn: Callable[[], Any]) -> AzureFailure:
-    with pytest.raises(AzureFailure) as err:
-        fn()
-    return err.value
-
-
-def statuses(emu: ArmEmulator, path_end: str, method: str = "GET") -> list[int]:
-    return [r.status for r in log_of(emu) if r.method == method and r.path.lower().endswith(path_end.lower())]
 
 
 def finishes_within(seconds: float, fn: Callable[[], Any]) -> Any:

@@ -16,35 +16,21 @@ import pytest
 
 from bot.arm import convert
 from bot.arm.client import NETWORK_API_VERSION, RESOURCES_API_VERSION, ArmClient
-from commands.errors import AzureFailure
 from sandbox.arm_emulator import SEED_ESTATE, ArmEmulator
 from sandbox.estate import load_estate
 from tests.integration import arm_sdk as S
-from tests.integration.test_arm_client import CN_AUE_EUN, CN_EUN_AUE, GW_EUN, SUB, log_of, make_client
+from tests.integration.arm_client_support import (
+    CN_AUE_EUN,
+    CN_EUN_AUE,
+    GW_EUN,
+    SUB,
+    failure_of,
+    log_of,
+    make_client,
+    statuses,
+)
 
 CN_PATH = "/connections/cn-eun-to-aue$"
-
-
-@pytest.fixture
-def emu() -> Iterator[ArmEmulator]:
-    with ArmEmulator(load_estate(SEED_ESTATE)) as e:
-        yield e
-
-
-@pytest.fixture
-def client(emu: ArmEmulator) -> Iterator[ArmClient]:
-    with make_client(emu) as c:
-        yield c
-
-
-def failure_of(fn: Callable[[], Any]) -> AzureFailure:
-    with pytest.raises(AzureFailure) as err:
-        fn()
-    return err.value
-
-
-def statuses(emu: ArmEmulator, path_end: str) -> list[int]:
-    return [r.status for r in log_of(emu) if r.method == "GET" and r.path.lower().endswith(path_end.lower())]
 
 
 # --- what is asked, and what comes back ---------------------------------------------------------------

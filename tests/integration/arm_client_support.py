@@ -1,0 +1,62 @@
+"""What the ArmClient integration tests share: the seed's ids, a fast client on the emulator,
+and readers of the emulator's request log."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bot.arm.client import ArmClient
+from bot.arm.credentials import StaticTokenCredential
+from commands.errors import AzureFailure
+from sandbox.arm_emulator import ArmEmulator
+
+SUB = "3f2c6b1e-8d4a-4c7e-9b21-5a6f0e7d9c13"
+RG_EUN = f"/subscriptions/{SUB}/resourceGroups/rg-vpn-eun"
+RG_AUE = f"/subscriptions/{SUB}/resourceGroups/rg-vpn-aue"
+NET_EUN = f"{RG_EUN}/providers/Microsoft.Network"
+NET_AUE = f"{RG_AUE}/providers/Microsoft.Network"
+GW_EUN = f"{NET_EUN}/virtualNetworkGateways/vgw-eun"
+GW_AUE = f"{NET_AUE}/virtualNetworkGateways/vgw-aue"
+CN_EUN_AUE = f"{NET_EUN}/connections/cn-eun-to-aue"
+CN_AUE_EUN = f"{NET_AUE}/connections/cn-aue-to-eun"
+PEER_EUN = f"{NET_EUN}/virtualNetworks/vnet-eun/virtualNetworkPeerings/peer-eun-to-aue"
+PEER_AUE = f"{NET_AUE}/virtualNetworks/vnet-aue/virtualNetworkPeerings/peer-aue-to-eun"
+
+
+def make_client(emu: ArmEmulator, **kw: Any) -> ArmClient:
+    opts: dict[str, Any] = {
+        "polling_interval_s": 0.01,
+        "call_timeout_s": 20.0,
+        "read_timeout_s": 5.0,
+        "retry_backoff_s": 0.01,
+    }
+    opts.update(kw)
+    return ArmClient(StaticTokenCredential(), base_url=emu.base_url, **opts)
+
+
+def log_of(emu: ArmEmulator) -> list[Any]:
+    """The emulator's request log once it has settled: it records a request just after
+    answering it, so the last answer the client got may not be in `.requests` yet."""
+    seen, still = -1, 0
+    deadline = time.monotonic() + 2.0
+    while still < 3 and time.monotonic() < deadline:
+        now = len(emu.requests)
+        still = still + 1 if now == seen else 0
+        seen = now
+        time.sleep(0.01)
+    return emu.requests
+
+
+def failure_of(fn: Callable[[], Any]) -> AzureFailure:
+    with pytest.raises(AzureFailure) as err:
+        fn()
+    return err.value
+
+
+def statuses(emu: ArmEmulator, path_end: str, method: str = "GET") -> list[int]:
+    """HTTP statuses the emulator answered for `method` requests whose path ends with `path_end`."""
+    return [r.status for r in log_of(emu) if r.method == method and r.path.lower().endswith(path_end.lower())]
