@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from bot.logging import configure
-    from commands.registry import load, lookup
+    from commands.core.registry import load, lookup
 
     log_path = args.log or Path(tempfile.mkstemp(prefix="vpnops-faults-", suffix=".log")[1])
     log_file = log_path.open("w", encoding="utf-8")

@@ -7,7 +7,7 @@ Each case is a `/vpn` text from tests/reliability/fuzzing.py's grammar (command 
 typos, estate names, regions, flags, IPs, resource ids with `..` and `%2e`, Slack's
 escaping and links, typographic quotes, zero-width and right-to-left characters, control
 characters, emoji, pasted VPN client logs, very long words). In-process and fast: the ack
-side's `commands.parse.parse`, then the command's own function against an in-memory
+side's `commands.core.parse.parse`, then the command's own function against an in-memory
 estate and a SQLite store, then Block Kit rendering of every answer; every tenth case
 also goes through the "Check VPN client log" message shortcut as a pasted message.
 

@@ -444,7 +444,7 @@ def run_status(
 ) -> Run:
     """One `/vpn status <target>` through the real adapter, timed; requests from the log."""
     from bot.arm.factory import azure_from_settings
-    from commands.registry import Ctx, DomainSettings
+    from commands.core.registry import Ctx, DomainSettings
     from commands.status import status
 
     azure = azure_from_settings(SimpleNamespace(arm_url=url, concurrency=concurrency, subscription_ids=()))

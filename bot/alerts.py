@@ -41,8 +41,8 @@ from commands.alerts import (
     resolved_note,
     resolved_reply,
 )
-from commands.port import Messenger
-from commands.store_port import ANY_ETAG, Store, StoreConflict, StoreError
+from commands.core.port import Messenger
+from commands.core.store import ANY_ETAG, Store, StoreConflict, StoreError
 
 if TYPE_CHECKING:
     from bot.settings import Settings

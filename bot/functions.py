@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from bot.jobs import Job
     from bot.queue import JobLedger, QueueDispatcher
     from bot.worker import Deps
-    from commands.port import Messenger
-    from commands.reply import Reply
+    from commands.core.port import Messenger
+    from commands.core.reply import Reply
 
 log = get_logger(__name__)
 

@@ -42,7 +42,7 @@ from bot.logging import get_logger
 if TYPE_CHECKING:
     from azure.storage.queue import QueueClient
 
-    from commands.store_port import Store
+    from commands.core.store import Store
 
 log = get_logger(__name__)
 
@@ -307,7 +307,7 @@ class JobLedger:
         self.store = store
 
     def begin(self, job: Job, attempt: int = 1, message_id: str = "") -> Verdict:
-        from commands.store_port import StoreConflict
+        from commands.core.store import StoreConflict
 
         value = {
             "state": "running",
@@ -340,7 +340,7 @@ class JobLedger:
 
     def mark_answered(self, job: Job) -> None:
         """Record that the user has seen output of this job (a redelivery must not rerun it)."""
-        from commands.store_port import ANY_ETAG
+        from commands.core.store import ANY_ETAG
 
         rec = self.store.get_state(self.NAMESPACE, job.id)
         if rec is None or rec.value.get("answered"):
@@ -348,7 +348,7 @@ class JobLedger:
         self.store.put_state(self.NAMESPACE, job.id, {**rec.value, "answered": True}, etag=ANY_ETAG)
 
     def finish(self, job: Job, outcome: str = "done") -> None:
-        from commands.store_port import ANY_ETAG
+        from commands.core.store import ANY_ETAG
 
         rec = self.store.get_state(self.NAMESPACE, job.id)
         value: dict[str, Any] = dict(rec.value) if rec else {"kind": job.kind, "name": job.name}
@@ -370,7 +370,7 @@ def describe(job: Job) -> str:
     if job.kind == "command":
         return f"/vpn {job.name} {job.text}".strip()
     if job.kind == "shortcut":
-        from commands.registry import SHORTCUTS
+        from commands.core.registry import SHORTCUTS
 
         title = SHORTCUTS[job.name][0] if job.name in SHORTCUTS else job.name
         return f"the “{title}” shortcut"
@@ -385,7 +385,7 @@ def notify_failed(job: Job, *, bot_token: str, api_url: str = "", reason: str = 
     from slack_sdk.web import WebClient
     from slack_sdk.webhook import WebhookClient
 
-    from commands.reply import esc
+    from commands.core.reply import esc
 
     what = esc(describe(job))
     text = f":x: Sorry — {what} failed and was not completed. {reason or 'It failed several times in a row.'}"

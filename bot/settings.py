@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from commands.registry import DomainSettings
+from commands.core.registry import DomainSettings
 
 # Names, exactly as the Bicep templates and local.settings.json spell them.
 SLACK_SIGNING_SECRET = "SLACK_SIGNING_SECRET"

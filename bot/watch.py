@@ -38,15 +38,15 @@ from commands.alerts import (
     message_state,
     remember_message,
 )
-from commands.errors import AzureFailure
-from commands.fanout import gather
+from commands.core.errors import AzureFailure
+from commands.core.fanout import gather
+from commands.core.model import Gateway, rid_key
+from commands.core.port import Messenger
+from commands.core.registry import Ctx
+from commands.core.reply import Reply
+from commands.core.store import Store, StoreConflict, StoreError
 from commands.findings.connections import find_reverse
-from commands.model import Gateway, rid_key
-from commands.port import Messenger
-from commands.registry import Ctx
-from commands.reply import Reply
 from commands.status import gather_status
-from commands.store_port import Store, StoreConflict, StoreError
 from commands.watch import (
     DEFAULT_MIN_INTERVAL_S,
     NS_BGP,

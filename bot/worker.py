@@ -21,11 +21,11 @@ from slack_sdk.errors import SlackApiError
 from bot.jobs import Job
 from bot.logging import bind, command_span, get_logger
 from bot.settings import Settings
-from commands.errors import AzureFailure, UsageError
-from commands.port import AzurePort, Messenger
-from commands.registry import ACTIONS, SHORTCUTS, Ctx, load, lookup
-from commands.reply import Context, Reply, Text, code, error_reply, esc
-from commands.store_port import StoreError
+from commands.core.errors import AzureFailure, UsageError
+from commands.core.port import AzurePort, Messenger
+from commands.core.registry import ACTIONS, SHORTCUTS, Ctx, load, lookup
+from commands.core.reply import Context, Reply, Text, code, error_reply, esc
+from commands.core.store import StoreError
 
 log = get_logger(__name__)
 
@@ -67,8 +67,8 @@ class Deps:
 
     settings: Settings
     client: Any = None  # slack_sdk.WebClient
-    azure: Any = None  # commands.port.AzurePort; built from settings when None
-    store: Any = None  # commands.store_port.Store; opened from settings when None
+    azure: Any = None  # commands.core.port.AzurePort; built from settings when None
+    store: Any = None  # commands.core.store.Store; opened from settings when None
     messenger_factory: Callable[[Job, Deps], Messenger] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

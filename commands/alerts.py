@@ -34,17 +34,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from commands.errors import AzureFailure
-from commands.model import ResourceId, name_of, rid_key
-from commands.registry import ActionFn, Ctx, action, command
-from commands.reply import Actions, Button, Context, Fields, Header, Reply, Text, code, error_reply, esc, literal
-from commands.store_port import ANY_ETAG, AuditEntry, Store, StoreConflict, StoreError
-from commands.units import human_duration
+from commands.core.errors import AzureFailure
+from commands.core.model import ResourceId, name_of, rid_key
+from commands.core.registry import ActionFn, Ctx, action, command
+from commands.core.reply import Actions, Button, Context, Fields, Header, Reply, Text, code, error_reply, esc, literal
+from commands.core.store import ANY_ETAG, AuditEntry, Store, StoreConflict, StoreError
+from commands.core.units import human_duration
 
 SCHEMA_ID = "azureMonitorCommonAlertSchema"
 DOC_COMMON_SCHEMA = "https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-common-schema"
 
-# Store namespaces (commands.store_port: letters, digits, `_ . -`).
+# Store namespaces (commands.core.store: letters, digits, `_ . -`).
 NS_MESSAGE = "alert.msg"  # message ref -> {"card": …, "acked_by": …, "muted_until": …, "resolved": …}
 NS_MUTE = "alert.mute"  # rid_key(subject) -> {"until": iso, "by": user, "at": iso, "label": name}
 NS_SEEN = "alert.seen"  # delivery key -> {} : a webhook delivered twice is posted once

@@ -1,6 +1,6 @@
 """Peering change requests under approval: the state machine, its rules, its buttons.
 
-A request lives in the store (`commands.store_port.Store`) and moves through
+A request lives in the store (`commands.core.store.Store`) and moves through
 
     planned → pending → approved → applying → applied | failed
                       ↘ rejected | cancelled | expired
@@ -35,24 +35,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from commands.errors import AzureFailure
-from commands.fanout import gather
-from commands.findings.peerings import (
-    FLAG_ORDER,
-    SHORT_NAMES,
-    PeeringFacts,
-    VnetFacts,
-    blocking,
-    find_reverse,
-    flag_label,
-    gateways_in,
-    on_off,
-    p2s_affected,
-    preflight,
-)
-from commands.model import Gateway, Peering, ResourceId, VirtualNetwork, rid_key
-from commands.registry import ActionFn, Ctx, action
-from commands.reply import (
+from commands.core.errors import AzureFailure
+from commands.core.fanout import gather
+from commands.core.model import Gateway, Peering, ResourceId, VirtualNetwork, rid_key
+from commands.core.registry import ActionFn, Ctx, action
+from commands.core.reply import (
     Actions,
     Button,
     Context,
@@ -66,7 +53,20 @@ from commands.reply import (
     error_reply,
     esc,
 )
-from commands.store_port import AuditEntry, RequestRecord, Store, StoreConflict, StoreError
+from commands.core.store import AuditEntry, RequestRecord, Store, StoreConflict, StoreError
+from commands.findings.peerings import (
+    FLAG_ORDER,
+    SHORT_NAMES,
+    PeeringFacts,
+    VnetFacts,
+    blocking,
+    find_reverse,
+    flag_label,
+    gateways_in,
+    on_off,
+    p2s_affected,
+    preflight,
+)
 
 STATES = ("planned", "pending", "approved", "applying", "applied", "failed", "rejected", "cancelled", "expired")
 OPEN = frozenset({"planned", "pending"})

@@ -1,6 +1,6 @@
 """`/vpn checklist <server>`: the Azure SQL private endpoint, DNS and certificate checklist.
 
-Reads the estate across every subscription in scope at once (`commands.fanout.gather`),
+Reads the estate across every subscription in scope at once (`commands.core.fanout.gather`),
 finds the server's private endpoints and answers, per endpoint, eight items that are each
 ✔, ✘ (with the fix, as az commands filled in with this estate's names) or "could not
 check" (with why). The checks themselves are pure functions in `commands.findings.dns`,
@@ -16,12 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from commands.errors import AzureFailure, UsageError
-from commands.estate import read_lists
-from commands.findings import dns
-from commands.findings.dns import Check, DnsFacts
-from commands.lookup import by_name
-from commands.model import (
+from commands.core.errors import AzureFailure, UsageError
+from commands.core.estate import read_lists
+from commands.core.lookup import by_name
+from commands.core.model import (
     PrivateEndpoint,
     PrivateLinkConnection,
     ResourceId,
@@ -30,10 +28,12 @@ from commands.model import (
     name_of,
     rid_key,
 )
-from commands.port import AzurePort
-from commands.registry import Ctx, command
-from commands.reply import Context, Divider, Fields, Header, Part, Reply, Text, code, error_reply, esc, literal
-from commands.units import plural
+from commands.core.port import AzurePort
+from commands.core.registry import Ctx, command
+from commands.core.reply import Context, Divider, Fields, Header, Part, Reply, Text, code, error_reply, esc, literal
+from commands.core.units import plural
+from commands.findings import dns
+from commands.findings.dns import Check, DnsFacts
 
 USAGE = "checklist <server>[.database.windows.net]"
 EXAMPLE = "/vpn checklist sql-eun.database.windows.net"

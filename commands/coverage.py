@@ -1,6 +1,6 @@
 """What a NIC, a gateway or a point-to-site client should reach, and whether it does.
 
-Pure functions over `commands.model` dataclasses, reusable by `/vpn routes`, `/vpn diagnose`
+Pure functions over `commands.core.model` dataclasses, reusable by `/vpn routes`, `/vpn diagnose`
 and the SQL checklist ("route from the P2S pool to the endpoint").
 
 Azure's rules followed here:
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from commands.model import (
+from commands.core.model import (
     Connection,
     EffectiveRoute,
     Gateway,

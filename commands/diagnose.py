@@ -1,6 +1,6 @@
 """`/vpn diagnose [region|vnet]`: read the whole topology, say what is wrong, why, and what to do instead.
 
-Gathering (every Azure call through `commands.fanout.gather`, at most
+Gathering (every Azure call through `commands.core.fanout.gather`, at most
 `settings.concurrency` at a time, progress through `ctx.out.progress`):
 
 1. every subscription's gateways, VNets (with peerings), connections, local network
@@ -26,16 +26,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from commands import regions
-from commands.coverage import Facts
-from commands.errors import AzureFailure, UsageError
-from commands.estate import read_lists
-from commands.fanout import gather
-from commands.findings import dedup, ranked, topology
-from commands.findings import dns as dnsf
-from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
-from commands.lookup import by_name
-from commands.model import (
+from commands.core import regions
+from commands.core.errors import AzureFailure, UsageError
+from commands.core.estate import read_lists
+from commands.core.fanout import gather
+from commands.core.lookup import by_name
+from commands.core.model import (
     Connection,
     DnsResolver,
     Gateway,
@@ -48,11 +44,15 @@ from commands.model import (
     name_of,
     rid_key,
 )
-from commands.port import AzurePort
-from commands.registry import Ctx, command
-from commands.reply import Context, Divider, Finding, Header, Reply, Table, Text, code, error_reply, esc, literal
+from commands.core.port import AzurePort
+from commands.core.registry import Ctx, command
+from commands.core.reply import Context, Divider, Finding, Header, Reply, Table, Text, code, error_reply, esc, literal
+from commands.core.units import plural
+from commands.coverage import Facts
+from commands.findings import dedup, ranked, topology
+from commands.findings import dns as dnsf
+from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
 from commands.status import Failure, StatusReport, gather_status
-from commands.units import plural
 
 USAGE = "diagnose [region|vnet]"
 EXAMPLE = "/vpn diagnose europe"

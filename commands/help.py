@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import inspect
 
-from commands.registry import COMMAND_MODULES, COMMANDS, Command, Ctx, command, load, lookup
-from commands.reply import Context, Divider, Header, Reply, Text, code
+from commands.core.registry import COMMAND_MODULES, COMMANDS, Command, Ctx, command, load, lookup
+from commands.core.reply import Context, Divider, Header, Reply, Text, code
 
 INTRO = (
     "Ask about your Azure VPNs without leaving Slack: gateways and tunnels, routes, peerings, "
@@ -63,7 +63,7 @@ def command_help(name: str) -> Reply:
     """`/vpn help <command>`: the command's whole docstring, usage, aliases and example."""
     c = lookup(name)
     if c is None or c.hidden:
-        from commands.parse import suggest
+        from commands.core.parse import suggest
 
         guess = suggest(name)
         what = f"There is no command {code(name[:40])}."

@@ -26,15 +26,15 @@ from commands.approvals import (
     store_failure,
     store_of,
 )
-from commands.errors import AzureFailure, UsageError
-from commands.fanout import gather
+from commands.core.errors import AzureFailure, UsageError
+from commands.core.fanout import gather
+from commands.core.lookup import by_name
+from commands.core.model import Peering, ResourceId, VirtualNetwork, rid_key
+from commands.core.registry import Ctx, command
+from commands.core.reply import Context, Fields, Header, Reply, Table, Text, code, error_reply, esc, literal
+from commands.core.store import StoreError
 from commands.findings import dedup, ranked
 from commands.findings.peerings import FLAG_ORDER, SHORT_NAMES, PeeringFacts, health, on_off
-from commands.lookup import by_name
-from commands.model import Peering, ResourceId, VirtualNetwork, rid_key
-from commands.registry import Ctx, command
-from commands.reply import Context, Fields, Header, Reply, Table, Text, code, error_reply, esc, literal
-from commands.store_port import StoreError
 
 USAGE = "peering <vnet> | peering <vnet>/<peering> <flag> on|off [reason: text]"
 EXAMPLE = "/vpn peering vnet-eun/peer-eun-to-aue allowForwardedTraffic on reason: NVA in the hub"

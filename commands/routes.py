@@ -1,6 +1,6 @@
 """`/vpn routes <nic|vm|gateway|log …>`: the routes a machine or gateway really has, and a VPN client's view.
 
-Gathering (every Azure call through `commands.fanout.gather`, at most
+Gathering (every Azure call through `commands.core.fanout.gather`, at most
 `settings.concurrency` at a time, progress shown while the long-running calls run):
 
 1. every subscription's NICs, gateways, VNets, connections, local network gateways and
@@ -26,6 +26,29 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
 
+from commands.core.errors import AzureFailure, UsageError
+from commands.core.estate import Reader, read_lists
+from commands.core.fanout import Outcome, gather
+from commands.core.lookup import by_name, matches
+from commands.core.model import (
+    BgpPeer,
+    Connection,
+    DnsResolver,
+    EffectiveRoute,
+    Gateway,
+    GatewayRoute,
+    LocalNetworkGateway,
+    NetworkInterface,
+    PrivateEndpoint,
+    Subscription,
+    VirtualNetwork,
+    name_of,
+    rid_key,
+)
+from commands.core.parse import normalise
+from commands.core.registry import Ctx, command, shortcut
+from commands.core.reply import Context, Fields, Finding, Header, Reply, Table, Text, code, error_reply, esc
+from commands.core.units import plural
 from commands.coverage import (
     P2S_ROUTING_DOC,
     ROUTE_SELECTION_DOC,
@@ -44,9 +67,6 @@ from commands.coverage import (
     parse_net,
     select_route,
 )
-from commands.errors import AzureFailure, UsageError
-from commands.estate import Reader, read_lists
-from commands.fanout import Outcome, gather
 from commands.findings import ranked
 from commands.findings.routing import (
     coverage_findings,
@@ -54,26 +74,6 @@ from commands.findings.routing import (
     p2s_log_findings,
     words,
 )
-from commands.lookup import by_name, matches
-from commands.model import (
-    BgpPeer,
-    Connection,
-    DnsResolver,
-    EffectiveRoute,
-    Gateway,
-    GatewayRoute,
-    LocalNetworkGateway,
-    NetworkInterface,
-    PrivateEndpoint,
-    Subscription,
-    VirtualNetwork,
-    name_of,
-    rid_key,
-)
-from commands.parse import normalise
-from commands.registry import Ctx, command, shortcut
-from commands.reply import Context, Fields, Finding, Header, Reply, Table, Text, code, error_reply, esc
-from commands.units import plural
 from commands.vpnlog import looks_like_vpn_log, parse_vpn_client_log
 
 USAGE = "routes <nic|vm|gateway|log …>"

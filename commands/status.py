@@ -1,6 +1,6 @@
 """`/vpn status <region|gateway>`: is every tunnel up, and does traffic flow both ways?
 
-Gathering (every call through `commands.fanout.gather`, at most `settings.concurrency` at
+Gathering (every call through `commands.core.fanout.gather`, at most `settings.concurrency` at
 a time, one flat task list per phase so nothing waits gateway by gateway):
 
 1. the subscriptions, then every subscription's gateways (one task per subscription);
@@ -25,9 +25,15 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Protocol, cast
 
-from commands import regions
-from commands.errors import AzureFailure, UsageError
-from commands.fanout import Outcome, gather
+from commands.core import regions
+from commands.core.errors import AzureFailure, UsageError
+from commands.core.fanout import Outcome, gather
+from commands.core.lookup import by_name
+from commands.core.model import BgpPeer, Connection, Gateway, P2SClient, Subscription, name_of, rid_key
+from commands.core.port import AzurePort
+from commands.core.registry import Ctx, command
+from commands.core.reply import Context, Finding, Reply, Text, code, error_reply, esc, literal
+from commands.core.units import ago, human_bytes, human_duration, human_rate, parse_timespan, plural
 from commands.findings.connections import (
     Assessed,
     ConnectionFacts,
@@ -41,12 +47,6 @@ from commands.findings.connections import (
     remote_name,
     reverse_index,
 )
-from commands.lookup import by_name
-from commands.model import BgpPeer, Connection, Gateway, P2SClient, Subscription, name_of, rid_key
-from commands.port import AzurePort
-from commands.registry import Ctx, command
-from commands.reply import Context, Finding, Reply, Text, code, error_reply, esc, literal
-from commands.units import ago, human_bytes, human_duration, human_rate, parse_timespan, plural
 
 # A region with more gateways than this shows the healthy ones as one line of names, so
 # the answer stays one message readable on a phone; problems are always shown in full.

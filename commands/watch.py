@@ -30,8 +30,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from commands import regions
 from commands.alerts import INCIDENT_LISTERS, AlertCard, when
+from commands.core import regions
+from commands.core.model import BgpPeer, Connection, Gateway, name_of, rid_key
+from commands.core.reply import Context, Finding, Reply, Text, code, esc
+from commands.core.store import Store
+from commands.core.units import human_bytes, human_duration
 from commands.findings.connections import (
     bgp_peer_not_connected,
     connection_state,
@@ -40,11 +44,7 @@ from commands.findings.connections import (
     remote_name,
     tunnel_down,
 )
-from commands.model import BgpPeer, Connection, Gateway, name_of, rid_key
-from commands.reply import Context, Finding, Reply, Text, code, esc
 from commands.status import Sample, register_sample_source
-from commands.store_port import Store
-from commands.units import human_bytes, human_duration
 
 NS_CONN = "watch.conn"
 NS_BGP = "watch.bgp"

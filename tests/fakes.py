@@ -12,8 +12,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from commands.errors import AzureFailure
-from commands.model import (
+from commands.core.errors import AzureFailure
+from commands.core.model import (
     BgpPeer,
     Connection,
     DnsResolver,
@@ -33,7 +33,7 @@ from commands.model import (
     VirtualNetwork,
     rid_key,
 )
-from commands.reply import Reply
+from commands.core.reply import Reply
 
 
 def _sub_of(rid: str) -> str:
@@ -176,7 +176,7 @@ class FakeAzure:
         raise AzureFailure("not_found", "peering not found", "NotFound", peering_id, 404)
 
     def update_peering(self, peering_id: str, flags: dict[str, bool]) -> Peering:
-        from commands.model import PEERING_FLAGS
+        from commands.core.model import PEERING_FLAGS
 
         self._call("update_peering", peering_id)
         old = self.peering(peering_id)

@@ -4,7 +4,7 @@ azure-mgmt-network 33 (api-version 2026-03-01), azure-mgmt-resource 26 (generic 
 azure-mgmt-resource-subscriptions 1 (SubscriptionClient moved out of azure-mgmt-resource in
 25.0), azure-mgmt-privatedns 2, azure-mgmt-dnsresolver 1.1 — against real Azure or, over
 loopback HTTP, the sandbox ARM emulator. SDK models are converted in `bot.arm.convert`;
-every failure becomes `commands.errors.AzureFailure` (`bot.arm.errors`).
+every failure becomes `commands.core.errors.AzureFailure` (`bot.arm.errors`).
 
 Reliability, in one place (defaults in brackets):
 
@@ -39,7 +39,7 @@ pinned against the SDK by tests/integration/test_arm_client_raw_reads.py), pagin
 as given) and error mapping (`map_error` + `HttpResponseError` in ARM's error format).
 
 Thread-safe: one SDK client per subscription and kind, created lazily under a lock and
-shared by every thread of `commands.fanout.gather`.
+shared by every thread of `commands.core.fanout.gather`.
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ from urllib3.util.retry import Retry
 from bot.arm import convert
 from bot.arm.credentials import LoopbackHttpPolicy, check_arm_url, is_loopback_http
 from bot.arm.errors import to_failure
-from commands.errors import AzureFailure
-from commands.model import (
+from commands.core.errors import AzureFailure
+from commands.core.model import (
     PEERING_FLAGS,
     BgpPeer,
     Connection,
@@ -236,7 +236,7 @@ class _ArmPolling(ARMPolling):
 
 
 class ArmClient:
-    """`commands.port.AzurePort` over the Azure SDKs. See the module docstring for the
+    """`commands.core.port.AzurePort` over the Azure SDKs. See the module docstring for the
     retry/timeout policy. Construct directly (tests) or with `bot.arm.factory`."""
 
     def __init__(

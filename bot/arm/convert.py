@@ -1,4 +1,4 @@
-"""SDK models → the domain's plain dataclasses (`commands.model`).
+"""SDK models → the domain's plain dataclasses (`commands.core.model`).
 
 Every converter takes whatever the SDK returned — a hybrid model of azure-mgmt-network 33 /
 azure-mgmt-privatedns 2 / azure-mgmt-resource 26 (a `MutableMapping` over the REST JSON), an
@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from commands.model import (
+from commands.core.model import (
     BgpPeer,
     Connection,
     DnsRecordSet,

@@ -1,4 +1,4 @@
-"""Every SDK / HTTP failure → `commands.errors.AzureFailure`, the only failure the domain knows.
+"""Every SDK / HTTP failure → `commands.core.errors.AzureFailure`, the only failure the domain knows.
 
 | What happened                                   | kind            |
 |-------------------------------------------------|-----------------|
@@ -32,7 +32,7 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
-from commands.errors import AzureFailure
+from commands.core.errors import AzureFailure
 
 _MAX_MESSAGE = 600
 

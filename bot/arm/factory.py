@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from commands.port import AzurePort
+    from commands.core.port import AzurePort
 
 # The sandbox answers LRO polls with Retry-After 0 and is on this machine: when it says
 # nothing, poll it quickly. Real Azure always sends Retry-After; 1 s is only the fallback.

@@ -25,7 +25,7 @@ from slack_sdk.web import WebClient
 from bot.jobs import Dispatcher
 from bot.settings import SLACK_SIGNING_SECRET, Settings, SettingsError
 from bot.slack.listeners import register_listeners
-from commands.registry import load
+from commands.core.registry import load
 
 SLASH_COMMAND = "/vpn"
 

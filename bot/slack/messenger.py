@@ -1,4 +1,4 @@
-"""`commands.port.Messenger` on Slack: the response_url first, the Web API when it is spent.
+"""`commands.core.port.Messenger` on Slack: the response_url first, the Web API when it is spent.
 
 Slack's rules this follows:
 
@@ -31,7 +31,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.logging import get_logger
 from bot.slack.render import Rendered, SlackMessage, render
-from commands.reply import Reply
+from commands.core.reply import Reply
 
 log = get_logger(__name__)
 

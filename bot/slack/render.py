@@ -32,7 +32,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from commands.reply import (
+from commands.core.reply import (
     Actions,
     Context,
     Divider,
@@ -412,6 +412,6 @@ def _fallback(text: str) -> str:
     # `<!channel>`, `<@U…>` or `<http://x|y>` from an estate name, an alert rule or a reason
     # would ping or link from there even when the blocks are escaped. No fallback is meant
     # to carry markup, so `<` and `>` are made inert; `&` is left alone, because text that
-    # already went through commands.reply.esc holds `&lt;` / `&gt;` (shown as < and >).
+    # already went through commands.core.reply.esc holds `&lt;` / `&gt;` (shown as < and >).
     text = text.strip().replace("<", "&lt;").replace(">", "&gt;")
     return text if len(text) <= MAX_FALLBACK else text[: MAX_FALLBACK - 1] + "…"

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from commands.reply import Actions, Button, Context, Divider, Fields, Finding, Header, Reply, Table, Text
+from commands.core.reply import Actions, Button, Context, Divider, Fields, Finding, Header, Reply, Table, Text
 
 ButtonHint = Callable[[str, str], "str | None"]  # (action_id, value) -> e.g. "/approve 3"
 UserName = Callable[[str], str]  # user id -> display name, for <@U123> mentions

@@ -1,4 +1,4 @@
-"""Durable state behind `commands.store_port.Store`: SQLite locally, Azure Tables on Azure.
+"""Durable state behind `commands.core.store.Store`: SQLite locally, Azure Tables on Azure.
 
 `store_from_settings(settings)` picks one from `VPNOPS_STORE`:
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from commands.store_port import Store, StoreError
+from commands.core.store import Store, StoreError
 
 if TYPE_CHECKING:
     from bot.settings import Settings

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from commands.store_port import (
+from commands.core.store import (
     ANY_ETAG,
     AuditEntry,
     RequestRecord,
@@ -77,7 +77,7 @@ def _etag() -> str:
 
 
 class SqliteStore:
-    """`commands.store_port.Store` on a SQLite file (":memory:" for a throwaway store)."""
+    """`commands.core.store.Store` on a SQLite file (":memory:" for a throwaway store)."""
 
     def __init__(self, path: str | Path, timeout_s: float = 30.0) -> None:
         self.path = str(path)

@@ -37,7 +37,7 @@ from azure.core.exceptions import (
 )
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
-from commands.store_port import (
+from commands.core.store import (
     ANY_ETAG,
     AuditEntry,
     RequestRecord,
@@ -93,7 +93,7 @@ def _status(exc: HttpResponseError) -> int | None:
 
 
 class TableStore:
-    """`commands.store_port.Store` on an Azure Table (Azure Storage or Azurite)."""
+    """`commands.core.store.Store` on an Azure Table (Azure Storage or Azurite)."""
 
     def __init__(self, table: TableClient) -> None:
         self._t = table

@@ -1,13 +1,13 @@
-"""Findings: pure functions from gathered Azure facts to `commands.reply.Finding`s.
+"""Findings: pure functions from gathered Azure facts to `commands.core.reply.Finding`s.
 
 One module per area (connections, routing, peerings, dns, topology). Each function takes
-dataclasses (from `commands.model` or the area's own facts container) and returns findings
+dataclasses (from `commands.core.model` or the area's own facts container) and returns findings
 with a stable `key`, so `/vpn status`, `/vpn diagnose` and the watch can compose them.
 """
 
 from __future__ import annotations
 
-from commands.reply import SEVERITY_RANK, Finding
+from commands.core.reply import SEVERITY_RANK, Finding
 
 
 def ranked(findings: list[Finding]) -> list[Finding]:

@@ -1,6 +1,6 @@
 """Findings about VPN gateways and their connections, in plain words.
 
-Pure functions over `commands.model` dataclasses and the small facts containers below:
+Pure functions over `commands.core.model` dataclasses and the small facts containers below:
 no I/O, no clock (the caller passes `now`). `/vpn status` calls `assess()`; `/vpn diagnose`
 and the watch may call the single checks. Every finding says what is wrong, the evidence,
 and what to look at next; every name from the estate goes through `esc()`.
@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from commands.core.model import BgpPeer, Connection, Gateway, P2SClient, ResourceId, name_of, rid_key
+from commands.core.reply import SEVERITY_RANK, Finding, code, esc, literal
+from commands.core.units import ago, human_bytes, human_duration, parse_timespan
 from commands.findings import dedup, ranked
-from commands.model import BgpPeer, Connection, Gateway, P2SClient, ResourceId, name_of, rid_key
-from commands.reply import SEVERITY_RANK, Finding, code, esc, literal
-from commands.units import ago, human_bytes, human_duration, parse_timespan
 
 DOC_V2V = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-howto-vnet-vnet-resource-manager-portal"
 DOC_S2S_TROUBLESHOOT = (

@@ -1,7 +1,7 @@
 """Private endpoint DNS, routing and naming checks, as pure functions over gathered facts.
 
 Used by `/vpn checklist` (one Azure SQL server, item by item) and by `/vpn diagnose` (every
-private endpoint in scope, as ranked findings). Inputs are `commands.model` dataclasses
+private endpoint in scope, as ranked findings). Inputs are `commands.core.model` dataclasses
 bundled in `DnsFacts`, together with what could not be read (`FactFailure`), so every check
 answers ✔ (`pass`), ✘ (`fail`, with the fix) or "could not check" (`unknown`, with why).
 
@@ -28,9 +28,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from commands import coverage
-from commands.errors import AzureFailure
-from commands.findings import dedup, ranked
-from commands.model import (
+from commands.core.errors import AzureFailure
+from commands.core.model import (
     Connection,
     DnsRecordSet,
     DnsResolver,
@@ -45,7 +44,8 @@ from commands.model import (
     name_of,
     rid_key,
 )
-from commands.reply import Finding, Severity, code, esc, literal
+from commands.core.reply import Finding, Severity, code, esc, literal
+from commands.findings import dedup, ranked
 
 AZURE_DNS_IP = "168.63.129.16"
 

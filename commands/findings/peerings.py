@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from commands.core.model import PEERING_FLAGS, Gateway, Peering, VirtualNetwork, name_of, rid_key
+from commands.core.reply import Finding, code, esc, literal
 from commands.findings import dedup, ranked
-from commands.model import PEERING_FLAGS, Gateway, Peering, VirtualNetwork, name_of, rid_key
-from commands.reply import Finding, code, esc, literal
 
 DOC_PEERING = "https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering"
 DOC_TRANSIT = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit"

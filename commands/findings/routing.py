@@ -1,6 +1,6 @@
 """Findings about routes: coverage gaps of a NIC or gateway, and a P2S client's routes.
 
-Pure functions over `commands.coverage` results and `commands.model` facts. `/vpn routes`
+Pure functions over `commands.coverage` results and `commands.core.model` facts. `/vpn routes`
 shows them; `/vpn diagnose` and the checklist can compose them (stable `key`s).
 
 Azure's rules: route selection
@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from commands.core.model import DnsResolver, EffectiveRoute, VirtualNetwork
+from commands.core.reply import Finding, code, esc
 from commands.coverage import (
     P2S_ROUTING_DOC,
     ROUTE_SELECTION_DOC,
@@ -21,8 +23,6 @@ from commands.coverage import (
     RouteCheck,
 )
 from commands.findings import dedup, ranked
-from commands.model import DnsResolver, EffectiveRoute, VirtualNetwork
-from commands.reply import Finding, code, esc
 from commands.vpnlog import VpnClientLog
 
 DOC_P2S_DNS = "https://learn.microsoft.com/azure/vpn-gateway/azure-vpn-client-optional-configurations#dns"

@@ -8,7 +8,7 @@ command can compose them. They cover what the other finding modules do not:
   VNet using remote gateways, and other flags that differ across a pair
   (`commands.findings.peerings` covers one-sided peerings and `useRemoteGateways` misuse);
 * a spoke whose users must detour through a hub gateway in a far region (the distance comes
-  from `commands.regions` geographies and areas, never from invented numbers);
+  from `commands.core.regions` geographies and areas, never from invented numbers);
 * two VNets joined twice (peering and VNet-to-VNet), and VPN clients that never get a
   peered VNet's routes;
 * overlapping address spaces between VNets, local network gateways and P2S client pools;
@@ -34,14 +34,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from commands import regions
+from commands.core import regions
+from commands.core.model import Connection, Gateway, Peering, VirtualNetwork, name_of, rid_key
+from commands.core.reply import Finding, Severity, code, esc
+from commands.core.units import plural
 from commands.coverage import P2S_ROUTING_DOC, Facts, p2s_plan, parse_net
 from commands.findings import dedup, ranked
 from commands.findings.peerings import change_command
 from commands.findings.routing import words
-from commands.model import Connection, Gateway, Peering, VirtualNetwork, name_of, rid_key
-from commands.reply import Finding, Severity, code, esc
-from commands.units import plural
 
 DOC_TRANSIT = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit"
 DOC_PEERING = "https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview"
@@ -108,7 +108,7 @@ class Distance:
 def region_distance(a: str, b: str) -> Distance:
     """Same region, same country/market, same area (continent), or far apart.
 
-    From `commands.regions`' geography and area of each region; an unknown location is
+    From `commands.core.regions`' geography and area of each region; an unknown location is
     only said to be another region.
     """
     ra, rb = regions.BY_NAME.get(regions.normalise(a)), regions.BY_NAME.get(regions.normalise(b))

@@ -13,7 +13,7 @@ import pytest
 
 from bot import console as console_mod
 from bot.console import CONSOLE_COMMANDS, Console, console_command
-from commands import registry
+from commands.core import registry
 from sandbox.estate import load_estate
 
 ROOT = Path(__file__).resolve().parents[2]

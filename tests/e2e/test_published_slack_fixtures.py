@@ -15,8 +15,8 @@ from bot.jobs import Job, ThreadPoolDispatcher
 from bot.settings import Settings
 from bot.slack.adapter import handle_http
 from bot.slack.app import create_app
-from commands import registry
-from commands.reply import Reply
+from commands.core import registry
+from commands.core.reply import Reply
 from sandbox.slack_emulator import SlackEmulator
 from tests.shared_fixtures import real_json
 

@@ -20,9 +20,9 @@ from bot.settings import Settings
 from bot.slack.adapter import SlackHttpServer
 from bot.slack.app import create_app
 from bot.worker import Deps, run_job
-from commands import registry
-from commands.errors import AzureFailure, UsageError
-from commands.reply import Actions, Button, Reply, Table, Text
+from commands.core import registry
+from commands.core.errors import AzureFailure, UsageError
+from commands.core.reply import Actions, Button, Reply, Table, Text
 from sandbox.arm_emulator import ArmEmulator
 from sandbox.slack_emulator import SlackEmulator
 

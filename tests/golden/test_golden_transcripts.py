@@ -153,8 +153,8 @@ def test_block_kit_transcript_is_unchanged(estate: Path) -> None:
 def test_every_help_example_is_in_the_common_script() -> None:
     """The scripts cover every example `/vpn help` shows, so a new command or example
     cannot slip past the transcripts."""
+    from commands.core.registry import load
     from commands.help import help_reply
-    from commands.registry import load
 
     commands = load()
     shown = {c.example for c in commands.values() if not c.hidden and c.example}

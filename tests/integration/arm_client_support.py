@@ -11,7 +11,7 @@ import pytest
 
 from bot.arm.client import ArmClient
 from bot.arm.credentials import StaticTokenCredential
-from commands.errors import AzureFailure
+from commands.core.errors import AzureFailure
 from sandbox.arm_emulator import ArmEmulator
 
 SUB = "3f2c6b1e-8d4a-4c7e-9b21-5a6f0e7d9c13"

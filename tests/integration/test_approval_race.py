@@ -15,9 +15,9 @@ import pytest
 from bot.store.sqlite import SqliteStore
 from bot.store.tables import TableStore
 from commands import approvals
+from commands.core.registry import ACTIONS, Ctx
+from commands.core.store import Store
 from commands.peering import peering as peering_cmd
-from commands.registry import ACTIONS, Ctx
-from commands.store_port import Store
 from tests.azurite import Azurite, unique_name
 from tests.fakes import RecordingMessenger
 from tests.unit.peering_estate import Clock, as_user, estate, make_ctx, peering_id

@@ -24,8 +24,8 @@ from bot.arm.factory import azure_from_settings
 from bot.settings import Settings
 from bot.store.sqlite import SqliteStore
 from commands import approvals
+from commands.core.registry import Ctx
 from commands.peering import peering as peering_cmd
-from commands.registry import Ctx
 from sandbox.arm_emulator import ArmEmulator
 from tests.fakes import RecordingMessenger
 from tests.unit.peering_estate import Clock, make_ctx
@@ -37,7 +37,7 @@ import sys
 from bot.arm.factory import azure_from_settings
 from bot.settings import Settings
 from bot.store.sqlite import SqliteStore
-from commands.registry import ACTIONS, load
+from commands.core.registry import ACTIONS, load
 from tests.unit.peering_estate import make_ctx
 
 load()

@@ -3,7 +3,7 @@
 Every AzurePort method on the seed estate (the seed problem: two regions, VNet-to-VNet
 connections with one-way counters, SQL private endpoints, a private DNS zone linked to one
 VNet), paging, the call pattern of the subscription-wide gateway list, the peering update
-round trip and concurrent use from commands.fanout.gather.
+round trip and concurrent use from commands.core.fanout.gather.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from bot.arm.client import ArmClient
-from commands.errors import AzureFailure
-from commands.fanout import gather
-from commands.model import rid_key
+from commands.core.errors import AzureFailure
+from commands.core.fanout import gather
+from commands.core.model import rid_key
 from sandbox.arm_emulator import SEED_ESTATE, ArmEmulator
 from sandbox.estate import load_estate
 from tests.integration.arm_client_support import (

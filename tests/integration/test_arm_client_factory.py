@@ -14,7 +14,7 @@ from azure.core.rest import HttpRequest
 from bot.arm.client import PUBLIC_ARM, ArmClient
 from bot.arm.credentials import InsecureArmUrlError, LoopbackHttpPolicy, check_arm_url, is_loopback_host
 from bot.arm.factory import azure_from_settings
-from commands.errors import AzureFailure
+from commands.core.errors import AzureFailure
 from sandbox.arm_emulator import SEED_ESTATE, ArmEmulator
 from sandbox.estate import load_estate
 from tests.integration.arm_client_support import GW_EUN, SUB

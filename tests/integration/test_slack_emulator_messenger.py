@@ -10,7 +10,7 @@ import pytest
 from slack_sdk.web import WebClient
 
 from bot.slack.messenger import SlackMessenger
-from commands.reply import Actions, Button, Reply, Table, Text
+from commands.core.reply import Actions, Button, Reply, Table, Text
 from sandbox.slack_emulator import SlackEmulator
 
 TOKEN = "xoxb-test-messenger-token"

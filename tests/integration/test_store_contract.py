@@ -18,7 +18,7 @@ import pytest
 from bot.store import open_store
 from bot.store.sqlite import SqliteStore
 from bot.store.tables import TableStore
-from commands.store_port import ANY_ETAG, AuditEntry, Store, StoreConflict, StoreError, claim
+from commands.core.store import ANY_ETAG, AuditEntry, Store, StoreConflict, StoreError, claim
 from tests.azurite import Azurite, unique_name
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)

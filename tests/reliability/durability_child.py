@@ -26,7 +26,7 @@ from bot.logging import configure
 from bot.settings import Settings
 from bot.worker import Deps, build_ctx, run_job
 from commands import approvals
-from commands.registry import load
+from commands.core.registry import load
 
 
 def main(argv: list[str] | None = None) -> int:

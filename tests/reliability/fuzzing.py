@@ -2,7 +2,7 @@
 (hypothesis) and bench/fuzz.py (a long seeded campaign).
 
 A case is the text after `/vpn`. `check(text, world)` runs it the way the worker does,
-in-process and fast: `commands.parse.parse` (what the ack side does), then the command's
+in-process and fast: `commands.core.parse.parse` (what the ack side does), then the command's
 own function with its arguments against an in-memory estate (tests/fakes.py FakeAzure, a
 real SQLite store), then renders whatever it answered to Block Kit
 (`bot.slack.render.render`, which validates Slack's limits). It returns the problems:
@@ -31,10 +31,10 @@ from typing import Any
 
 from bot.slack.render import render
 from bot.store.sqlite import SqliteStore
-from commands.errors import AzureFailure, UsageError
-from commands.parse import parse
-from commands.registry import COMMANDS, SHORTCUTS, Ctx, load
-from commands.reply import Reply, Text
+from commands.core.errors import AzureFailure, UsageError
+from commands.core.parse import parse
+from commands.core.registry import COMMANDS, SHORTCUTS, Ctx, load
+from commands.core.reply import Reply, Text
 from tests.fakes import RecordingMessenger
 from tests.unit.peering_estate import estate, make_ctx
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.settings import Settings
-from commands.registry import load, lookup
+from commands.core.registry import load, lookup
 from tests.reliability.harness import ALICE, BOB, PEERING_EUN, Answer, Rig
 
 READS = [

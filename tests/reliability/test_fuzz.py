@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.parse import parse
+from commands.core.parse import parse
 from commands.vpnlog import looks_like_vpn_log, parse_vpn_client_log
 from tests.reliability.fuzzing import LOG, NAMES, SLACKISMS, World, check, check_shortcut, random_text
 from tests.reliability.harness import ALICE, Rig

@@ -4,7 +4,7 @@ what a user types never steers an ARM request outside the resource it names.
 Slack's rule: in mrkdwn, `<!channel>` notifies the channel, `<@U…>` mentions, `<url|text>`
 is a link — unless `<`, `>` and `&` are escaped. Names come from the estate (anyone with
 write access to a resource group can name a VNet) and reasons from the requester; both
-must go through `commands.reply.esc`. The estate here is the seed estate with its names
+must go through `commands.core.reply.esc`. The estate here is the seed estate with its names
 rewritten to carry markup, served by the ARM emulator, read by the real SDK.
 """
 

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.store.sqlite import SqliteStore
-from commands.model import Gateway, Peering, VirtualNetwork
-from commands.registry import Ctx, DomainSettings
-from commands.reply import Fields, Finding, Reply, Table, Text
+from commands.core.model import Gateway, Peering, VirtualNetwork
+from commands.core.registry import Ctx, DomainSettings
+from commands.core.reply import Fields, Finding, Reply, Table, Text
 from tests.fakes import FakeAzure, RecordingMessenger
 
 SUB = "/subscriptions/sub1/resourceGroups/rg-net/providers/Microsoft.Network"

@@ -31,8 +31,8 @@ from commands.alerts import (
     remember_message,
     resolved_reply,
 )
-from commands.registry import ACTIONS, COMMANDS, Ctx, DomainSettings, load
-from commands.reply import Actions, Reply
+from commands.core.registry import ACTIONS, COMMANDS, Ctx, DomainSettings, load
+from commands.core.reply import Actions, Reply
 from tests.fakes import FakeAzure, RecordingMessenger
 from tests.shared_fixtures import needs_shared, real_files, real_json
 
@@ -418,7 +418,7 @@ def test_an_expired_mute_is_not_listed(store: SqliteStore) -> None:
 
 
 def test_status_button_answers_in_the_alert_thread(store: SqliteStore) -> None:
-    from commands.model import Connection, Gateway, Subscription
+    from commands.core.model import Connection, Gateway, Subscription
 
     sub = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network"
     gw = Gateway(f"{sub}/virtualNetworkGateways/vgw-a", "vgw-a", "westeurope", sku="VpnGw1")

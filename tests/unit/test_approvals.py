@@ -9,12 +9,12 @@ import pytest
 from bot.store.sqlite import SqliteStore
 from commands import approvals
 from commands.approvals import approval_refusal, approvers_for, is_expired, parse_number
-from commands.errors import AzureFailure
-from commands.model import rid_key
+from commands.core.errors import AzureFailure
+from commands.core.model import rid_key
+from commands.core.registry import ACTIONS, Ctx
+from commands.core.reply import Actions, Reply, Text
 from commands.peering import peering as peering_cmd
 from commands.peering import requests as requests_cmd
-from commands.registry import ACTIONS, Ctx
-from commands.reply import Actions, Reply, Text
 from tests.fakes import FakeAzure, RecordingMessenger
 from tests.unit import peering_estate
 from tests.unit.peering_estate import Clock, as_user, estate, make_ctx, peering_id

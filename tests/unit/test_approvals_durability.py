@@ -15,9 +15,9 @@ import pytest
 
 from bot.store.sqlite import SqliteStore
 from commands import approvals
-from commands.model import Peering
+from commands.core.model import Peering
+from commands.core.registry import ACTIONS, Ctx
 from commands.peering import peering as peering_cmd
-from commands.registry import ACTIONS, Ctx
 from tests.fakes import RecordingMessenger
 from tests.unit.peering_estate import Clock, as_user, estate, make_ctx, peering_id
 

@@ -282,7 +282,7 @@ def test_peering_put_responses_convert(fixture: str, status: str) -> None:
 def test_peering_flags_set_on_the_sdk_model_reach_the_put_body() -> None:
     # update_peering sets flags by attribute on the GET result, then PUTs it: the
     # attribute names of PEERING_FLAGS must be the SDK's flattened property names.
-    from commands.model import PEERING_FLAGS
+    from commands.core.model import PEERING_FLAGS
 
     model = net.VirtualNetworkPeering(body("arm/VirtualNetworkPeeringGet.json"))
     for attr in PEERING_FLAGS.values():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import Settings, SettingsError
-from commands.registry import DomainSettings
+from commands.core.registry import DomainSettings
 
 SECRET = "s3cr3t-signing-value-0123456789"
 TOKEN = "xoxb-123-456-abcdefghijklmnop"

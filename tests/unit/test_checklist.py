@@ -7,11 +7,11 @@ import dataclasses
 import pytest
 
 from commands.checklist import checklist, nearest, parse_server
-from commands.errors import AzureFailure, UsageError
+from commands.core.errors import AzureFailure, UsageError
+from commands.core.model import PrivateEndpoint, SqlServer, Subscription
+from commands.core.registry import Ctx, DomainSettings, lookup
+from commands.core.reply import Context, Divider, Fields, Header, Reply, Text
 from commands.findings.dns import DnsFacts
-from commands.model import PrivateEndpoint, SqlServer, Subscription
-from commands.registry import Ctx, DomainSettings, lookup
-from commands.reply import Context, Divider, Fields, Header, Reply, Text
 from tests.fakes import FakeAzure, RecordingMessenger
 from tests.unit.test_findings_dns import (
     PE_AUE,

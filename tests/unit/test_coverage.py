@@ -8,6 +8,7 @@ import ipaddress
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from commands.core.model import EffectiveRoute, rid_key
 from commands.coverage import (
     CoverageItem,
     CoverageTarget,
@@ -21,7 +22,6 @@ from commands.coverage import (
     p2s_route_to,
     select_route,
 )
-from commands.model import EffectiveRoute, rid_key
 from tests.fakes import FakeAzure
 from tests.unit.test_routes_fixtures import (
     RG,

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from bot.slack.app import SLASH_COMMAND
-from commands.registry import COMMANDS, SHORTCUTS, load
+from commands.core.registry import COMMANDS, SHORTCUTS, load
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "deploy" / "slack" / "manifest.yaml"

@@ -9,10 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from commands import diagnose as diag
-from commands.errors import AzureFailure
-from commands.findings import dns as dnsf
-from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
-from commands.model import (
+from commands.core.errors import AzureFailure
+from commands.core.model import (
     Connection,
     DnsRecordSet,
     DnsZoneConfig,
@@ -29,8 +27,10 @@ from commands.model import (
     VnetLink,
     rid_key,
 )
-from commands.registry import Ctx, DomainSettings, lookup
-from commands.reply import Context, Divider, Finding, Header, Reply, Table, Text
+from commands.core.registry import Ctx, DomainSettings, lookup
+from commands.core.reply import Context, Divider, Finding, Header, Reply, Table, Text
+from commands.findings import dns as dnsf
+from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
 from commands.status import status
 from tests.fakes import FakeAzure, RecordingMessenger
 from tests.unit.test_findings_topology import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+from commands.core.model import BgpPeer, Connection, Gateway, P2SClient, Tunnel, rid_key
 from commands.findings.connections import (
     SHARED_KEY_PERMISSION,
     ConnectionFacts,
@@ -25,7 +26,6 @@ from commands.findings.connections import (
     shared_keys_unreadable,
     tunnel_down,
 )
-from commands.model import BgpPeer, Connection, Gateway, P2SClient, Tunnel, rid_key
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 NET = "/subscriptions/sub1/resourceGroups/rg-net/providers/Microsoft.Network"

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from commands.errors import AzureFailure
-from commands.findings import dns
-from commands.findings.dns import DnsFacts, FactFailure
-from commands.model import (
+from commands.core.errors import AzureFailure
+from commands.core.model import (
     Connection,
     DnsRecordSet,
     DnsResolver,
@@ -28,6 +26,8 @@ from commands.model import (
     VirtualNetwork,
     VnetLink,
 )
+from commands.findings import dns
+from commands.findings.dns import DnsFacts, FactFailure
 
 SUB = "00000000-0000-0000-0000-000000000001"
 RG = f"/subscriptions/{SUB}/resourceGroups"

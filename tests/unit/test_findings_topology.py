@@ -10,11 +10,11 @@ from collections.abc import Iterable
 
 import pytest
 
+from commands.core.model import Connection, Gateway, LocalNetworkGateway, Peering, VirtualNetwork, rid_key
+from commands.core.reply import Finding
 from commands.coverage import Facts
 from commands.findings import topology
 from commands.findings.topology import region_distance
-from commands.model import Connection, Gateway, LocalNetworkGateway, Peering, VirtualNetwork, rid_key
-from commands.reply import Finding
 
 SUB = "sub-a"
 

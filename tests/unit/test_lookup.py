@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from commands.lookup import by_name, matches
-from commands.model import VirtualNetwork
+from commands.core.lookup import by_name, matches
+from commands.core.model import VirtualNetwork
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands import registry
+from commands.core import registry
+from commands.core.parse import normalise, parse, split_args, suggest
+from commands.core.reply import Reply, Text
 from commands.help import help_reply
-from commands.parse import normalise, parse, split_args, suggest
-from commands.reply import Reply, Text
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.store.sqlite import SqliteStore
-from commands.errors import AzureFailure, UsageError
-from commands.model import Subscription, VirtualNetwork, rid_key
+from commands.core.errors import AzureFailure, UsageError
+from commands.core.model import Subscription, VirtualNetwork, rid_key
+from commands.core.registry import Ctx, lookup
 from commands.peering import audit as audit_cmd
 from commands.peering import flag_of, parse_args
 from commands.peering import peering as peering_cmd
-from commands.registry import Ctx, lookup
 from tests.fakes import FakeAzure
 from tests.unit.peering_estate import estate, make_ctx, peering, text_of, vnet_id
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from commands.core.model import PEERING_FLAGS, VirtualNetwork
 from commands.findings.peerings import (
     SHORT_NAMES,
     PeeringFacts,
@@ -13,7 +14,6 @@ from commands.findings.peerings import (
     health,
     preflight,
 )
-from commands.model import PEERING_FLAGS, VirtualNetwork
 from tests.unit.peering_estate import estate, peering, vnet_id
 
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.errors import UsageError
-from commands.regions import (
+from commands.core.errors import UsageError
+from commands.core.regions import (
     AREA_WORDS,
     BY_NAME,
     REGIONS,

@@ -13,7 +13,7 @@ from bot.slack.render import (
     split_mrkdwn,
     to_blocks,
 )
-from commands.reply import (
+from commands.core.reply import (
     Actions,
     Button,
     Context,

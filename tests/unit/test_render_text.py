@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.slack.render import to_blocks
 from bot.slack.text import blocks_to_text, mrkdwn_to_plain, to_text
-from commands.reply import Actions, Button, Context, Fields, Finding, Header, Reply, Table, Text, esc
+from commands.core.reply import Actions, Button, Context, Fields, Finding, Header, Reply, Table, Text, esc
 
 
 def test_mrkdwn_formatting_links_and_entities_become_plain_text() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands.reply import code, esc, literal
+from commands.core.reply import code, esc, literal
 
 
 def test_esc_makes_mentions_links_and_formatting_inert() -> None:

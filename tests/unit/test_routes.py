@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from commands import registry
-from commands.errors import AzureFailure, UsageError
-from commands.model import EffectiveRoute, NetworkInterface, Subscription, rid_key
-from commands.registry import Ctx, DomainSettings
-from commands.reply import Context, Fields, Finding, Header, Reply, Table, Text
+from commands.core import registry
+from commands.core.errors import AzureFailure, UsageError
+from commands.core.model import EffectiveRoute, NetworkInterface, Subscription, rid_key
+from commands.core.registry import Ctx, DomainSettings
+from commands.core.reply import Context, Fields, Finding, Header, Reply, Table, Text
 from commands.routes import check_vpn_client_log, routes
 from tests.fakes import FakeAzure, RecordingMessenger
 from tests.unit.test_routes_fixtures import (
@@ -227,7 +227,7 @@ def test_bad_input_says_what_to_type() -> None:
 
 
 def test_gateway_shows_learned_routes_peers_and_what_each_peer_is_sent() -> None:
-    from commands.model import GatewayRoute
+    from commands.core.model import GatewayRoute
 
     az = seed_v2v(bgp=True)
     az.bgp = {rid_key(k): v for k, v in hub_bgp_peers().items()}

@@ -7,7 +7,7 @@ build unseen ones (hub-spoke, site-to-site, route tables).
 
 from __future__ import annotations
 
-from commands.model import (
+from commands.core.model import (
     BgpPeer,
     Connection,
     EffectiveRoute,

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands import status as status_mod
-from commands.errors import AzureFailure
-from commands.model import BgpPeer, Connection, Gateway, P2SClient, Subscription, Tunnel, rid_key
-from commands.registry import Ctx, DomainSettings
-from commands.reply import Context, Finding, Reply, Text
+from commands.core.errors import AzureFailure
+from commands.core.model import BgpPeer, Connection, Gateway, P2SClient, Subscription, Tunnel, rid_key
+from commands.core.registry import Ctx, DomainSettings
+from commands.core.reply import Context, Finding, Reply, Text
 from commands.status import Sample, counter_delta, register_sample_source, status
 from tests.fakes import FakeAzure, RecordingMessenger
 
@@ -469,7 +469,7 @@ def test_a_failing_sample_source_costs_only_the_deltas() -> None:
 
 @pytest.mark.parametrize("target", ["europe", "australia", "all", "vgw-eun"])
 def test_the_command_is_registered_with_usage_and_example(target: str) -> None:
-    from commands.registry import COMMANDS
+    from commands.core.registry import COMMANDS
 
     cmd = COMMANDS["status"]
     assert cmd.usage == "status <region|gateway>" and cmd.example == "/vpn status australia"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from commands.units import ago, human_bytes, human_duration, human_rate, parse_timespan
+from commands.core.units import ago, human_bytes, human_duration, human_rate, parse_timespan
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

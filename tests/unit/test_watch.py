@@ -16,8 +16,8 @@ from bot.store.sqlite import SqliteStore
 from bot.watch import WatchResult, run_watch
 from bot.worker import Deps
 from commands.alerts import NS_MESSAGE, NS_MUTE
-from commands.model import BgpPeer, Connection, Gateway, Subscription, Tunnel, rid_key
-from commands.registry import Ctx, DomainSettings
+from commands.core.model import BgpPeer, Connection, Gateway, Subscription, Tunnel, rid_key
+from commands.core.registry import Ctx, DomainSettings
 from commands.status import status
 from commands.watch import NS_CONN, Verdict, judge_bgp, judge_connection, judge_gone
 from tests.fakes import FakeAzure, RecordingMessenger
@@ -312,7 +312,7 @@ def test_without_an_alert_channel_incidents_are_kept_for_later(store: SqliteStor
 
 
 def test_a_failed_read_keeps_the_record_and_raises_nothing(store: SqliteStore) -> None:
-    from commands.errors import AzureFailure
+    from commands.core.errors import AzureFailure
 
     az, out, clock = estate(conn("c", 10, 10)), RecordingMessenger(), Clock()
     cycle(az, store, out, clock)

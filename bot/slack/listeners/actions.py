@@ -1,6 +1,6 @@
 """Buttons (block_actions): ack at once, then the registered action runs as a Job.
 
-One listener per `commands.registry.ACTIONS` id, and a last catch-all so a button from an
+One listener per `commands.core.registry.ACTIONS` id, and a last catch-all so a button from an
 older message still gets an answer ("no longer handled") instead of Slack's error icon.
 """
 
@@ -14,7 +14,7 @@ from slack_bolt import Ack, App, Respond
 from bot.jobs import Dispatcher, Job
 from bot.logging import get_logger
 from bot.slack.listeners.interactive import sender, submit_then_ack
-from commands.registry import ACTIONS
+from commands.core.registry import ACTIONS
 
 log = get_logger(__name__)
 

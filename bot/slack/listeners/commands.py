@@ -15,9 +15,9 @@ from slack_bolt import Ack, App
 from bot.jobs import Dispatcher, Job, delivery_job_id
 from bot.logging import get_logger
 from bot.slack.render import SlackMessage, render
+from commands.core.parse import normalise, parse
+from commands.core.reply import Reply, code
 from commands.help import help_reply
-from commands.parse import normalise, parse
-from commands.reply import Reply, code
 
 log = get_logger(__name__)
 

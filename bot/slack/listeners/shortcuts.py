@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from bot.jobs import Dispatcher, Job
 from bot.logging import get_logger
 from bot.slack.listeners.interactive import sender, submit_then_ack
-from commands.registry import SHORTCUTS
+from commands.core.registry import SHORTCUTS
 
 log = get_logger(__name__)
 

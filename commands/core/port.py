@@ -3,9 +3,9 @@
 `AzurePort` — everything the commands read from or write to Azure. Implemented by
 `bot.arm.client.ArmClient` (real SDK, real Azure or the sandbox emulator over HTTP) and,
 in domain unit tests, by a small in-memory fake. Methods are synchronous and thread-safe;
-the domain fans out with `commands.fanout.gather`. Every method raises
-`commands.errors.AzureFailure` on failure and returns plain dataclasses from
-`commands.model`.
+the domain fans out with `commands.core.fanout.gather`. Every method raises
+`commands.core.errors.AzureFailure` on failure and returns plain dataclasses from
+`commands.core.model`.
 
 `Messenger` — how a command talks back to Slack without knowing Slack.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from commands.model import (
+from commands.core.model import (
     BgpPeer,
     Connection,
     DnsResolver,
@@ -33,7 +33,7 @@ from commands.model import (
     Subscription,
     VirtualNetwork,
 )
-from commands.reply import Reply
+from commands.core.reply import Reply
 
 
 class AzurePort(Protocol):

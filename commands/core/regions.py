@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from commands.errors import UsageError
-from commands.reply import code
+from commands.core.errors import UsageError
+from commands.core.reply import code
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
-from commands.model import rid_key
+from commands.core.model import rid_key
 
 
 class Named(Protocol):

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from commands.port import AzurePort, Messenger
-from commands.reply import Reply
+from commands.core.port import AzurePort, Messenger
+from commands.core.reply import Reply
 
 # Modules whose import registers commands/actions. Order = order in `/vpn help`.
 COMMAND_MODULES: list[str] = [
@@ -60,7 +60,7 @@ class Ctx:
     team: str = ""
     channel: str = ""
     settings: DomainSettings = field(default_factory=DomainSettings)
-    store: Any = None  # commands.store_port.Store when the command needs state
+    store: Any = None  # commands.core.store.Store when the command needs state
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 

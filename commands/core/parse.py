@@ -1,7 +1,7 @@
 """Parsing `/vpn` text into a subcommand and its arguments.
 
 Only the first word is decided here (which command); each command parses its own
-arguments (e.g. `commands.regions.parse_regions`). Slack delivers the text with its own
+arguments (e.g. `commands.core.regions.parse_regions`). Slack delivers the text with its own
 transformations, which are undone first:
 
 * `&`, `<`, `>` arrive escaped as `&amp;`, `&lt;`, `&gt;` (Slack's mrkdwn escaping);
@@ -23,8 +23,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from commands.registry import COMMANDS, load, lookup
-from commands.reply import Reply, Text, code
+from commands.core.registry import COMMANDS, load, lookup
+from commands.core.reply import Reply, Text, code
 
 _LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "«": '"', "»": '"'})

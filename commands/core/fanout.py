@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from commands.errors import AzureFailure
+from commands.core.errors import AzureFailure
 
 T = TypeVar("T")
 

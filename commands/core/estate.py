@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from commands.fanout import Outcome, gather
+from commands.core.fanout import Outcome, gather
+from commands.core.model import Subscription
+from commands.core.port import AzurePort
+from commands.core.registry import Ctx
 from commands.findings.dns import FactFailure
-from commands.model import Subscription
-from commands.port import AzurePort
-from commands.registry import Ctx
 
 # How one kind is listed in one subscription (a port call).
 Reader = Callable[[AzurePort, str], Sequence[Any]]
