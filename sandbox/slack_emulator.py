@@ -182,8 +182,9 @@ class SlackEmulator:
         self._listeners: list[Callable[[Event], None]] = []
         self._responses: dict[str, _ResponseUrl] = {}
         self._files: dict[str, _File] = {}
-        self._ts = itertools.count(1)
+        self._last_micros = 0
         self._seq = itertools.count(1)
+        self._triggers = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.root = ""
@@ -346,7 +347,7 @@ class SlackEmulator:
             "api_app_id": APP_ID,
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": f"{next(self._ts)}.{secrets.randbelow(10**9)}.{secrets.token_hex(8)}",
+            "trigger_id": f"{next(self._triggers)}.{secrets.randbelow(10**9)}.{secrets.token_hex(8)}",
         }
         body = urllib.parse.urlencode(form).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", **self.sign(body)}
@@ -381,7 +382,7 @@ class SlackEmulator:
                 "is_ephemeral": bool(message.ephemeral_to),
                 **({"thread_ts": message.thread_ts} if message.thread_ts else {}),
             },
-            "trigger_id": f"{next(self._ts)}.{secrets.randbelow(10**9)}.{secrets.token_hex(8)}",
+            "trigger_id": f"{next(self._triggers)}.{secrets.randbelow(10**9)}.{secrets.token_hex(8)}",
             "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
             "enterprise": None,
             "is_enterprise_install": False,
@@ -423,7 +424,7 @@ class SlackEmulator:
             "channel": {"id": message.channel, "name": self.channel_name(message.channel)},
             "is_enterprise_install": False,
             "callback_id": callback_id,
-            "trigger_id": f"{next(self._ts)}.{secrets.token_hex(8)}",
+            "trigger_id": f"{next(self._triggers)}.{secrets.token_hex(8)}",
             "response_url": response_url,
             "message_ts": message.ts,
             "message": {"type": "message", "user": message.user, "ts": message.ts, "text": message.text},
@@ -474,8 +475,14 @@ class SlackEmulator:
 
     # ------------------------------------------------------------------ internals
     def _next_ts(self) -> str:
-        # Slack ts: seconds.microseconds, unique per channel and increasing.
-        return f"{int(self.clock())}.{next(self._ts):06d}"
+        # Slack ts: seconds.microseconds, unique per channel and increasing. Taken from the
+        # clock's microseconds, not a counter from 1: a console run with --state threads
+        # replies under messages of an earlier run, whose ts a restarted counter would
+        # repeat when both runs start within the same second.
+        with self._lock:
+            micros = max(int(self.clock() * 1_000_000), self._last_micros + 1)
+            self._last_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _find(self, channel: str, ts: str) -> Message | None:
         for m in self._messages:
