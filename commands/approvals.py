@@ -875,7 +875,7 @@ def _apply(ctx: Ctx, cur: Loaded, recovering: bool) -> Reply | None:
         return None
     blockers = blocking(preflight(facts, req.flag, req.value))
     if blockers:
-        reasons = "; ".join(_plain(b.title) for b in blockers)
+        reasons = "; ".join(_plain(str(b.title)) for b in blockers)
         _fail(
             ctx,
             cur,

@@ -494,7 +494,7 @@ def _overflow(findings: Sequence[Finding]) -> str:
         by.setdefault(area_of(f), []).append(f)
     lines = [f"*{len(findings)} more:*"]
     for area, fs in by.items():
-        shown = "; ".join(f.title for f in fs[:OVERFLOW_TITLES])
+        shown = "; ".join(str(f.title) for f in fs[:OVERFLOW_TITLES])
         more = f"; and {len(fs) - OVERFLOW_TITLES} more" if len(fs) > OVERFLOW_TITLES else ""
         lines.append(f"• {esc(area)} ({len(fs)}): {shown}{more}")
     return "\n".join(lines)

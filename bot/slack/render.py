@@ -32,6 +32,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.slack.mrkdwn import esc, inert, link_target, mrkdwn
 from commands.core.reply import (
     Actions,
     Context,
@@ -39,10 +40,10 @@ from commands.core.reply import (
     Fields,
     Finding,
     Header,
+    Inline,
     Reply,
     Table,
     Text,
-    esc,
 )
 
 # Slack's limits (Block Kit reference: "Blocks" and each block's fields).
@@ -102,7 +103,7 @@ def render(reply: Reply) -> Rendered:
         if isinstance(part, Header):
             blocks.extend(_header(part.text))
         elif isinstance(part, Text):
-            blocks.extend(_sections(part.text))
+            blocks.extend(_sections(mrkdwn(part.text)))
         elif isinstance(part, Fields):
             blocks.extend(_fields(part))
         elif isinstance(part, Finding):
@@ -112,15 +113,15 @@ def render(reply: Reply) -> Rendered:
             blocks.extend(tb)
             files.extend(tf)
         elif isinstance(part, Context):
-            blocks.extend(_context(part.text))
+            blocks.extend(_context(mrkdwn(part.text)))
         elif isinstance(part, Divider):
             blocks.append(DividerBlock())
         elif isinstance(part, Actions):
             blocks.extend(_actions(part))
     if not blocks and reply.fallback:
-        blocks.extend(_sections(reply.fallback))
+        blocks.extend(_sections(mrkdwn(reply.fallback)))
     dicts = [b.to_dict() for b in blocks]  # validates every block against Slack's limits
-    return Rendered(_pack(dicts, reply.fallback), files)
+    return Rendered(_pack(dicts, fallback_text(reply.fallback)), files)
 
 
 # ------------------------------------------------------------------------------- parts
@@ -128,19 +129,14 @@ def render(reply: Reply) -> Rendered:
 
 def finding_mrkdwn(f: Finding) -> str:
     """A finding as mrkdwn: severity marker and title, the evidence, the next step, the doc."""
-    lines = [f"{SEVERITY_EMOJI.get(f.severity, '•')} *{f.title}*"]
+    lines = [f"{SEVERITY_EMOJI.get(f.severity, '•')} *{mrkdwn(f.title)}*"]
     if f.evidence:
-        lines.append(f.evidence)
+        lines.append(mrkdwn(f.evidence))
     if f.next_step:
-        lines.append(f"*Next:* {f.next_step}")
+        lines.append(f"*Next:* {mrkdwn(f.next_step)}")
     if f.doc_url:
-        lines.append(f"📖 <{_link_target(f.doc_url)}|{_doc_label(f.doc_url)}>")
+        lines.append(f"📖 <{link_target(f.doc_url)}|{_doc_label(f.doc_url)}>")
     return "\n".join(lines)
-
-
-def _link_target(url: str) -> str:
-    # `|` and `>` would end Slack's <url|label> syntax early.
-    return url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
 
 
 def _doc_label(url: str) -> str:
@@ -181,7 +177,8 @@ def _fields(part: Fields) -> list[Block]:
             out.append(SectionBlock(fields=list(batch)))
             batch.clear()
 
-    for label, value in part.items:
+    for label, inline in part.items:
+        value = mrkdwn(inline)
         text = f"*{label}*\n{value}" if label else value
         if len(text) > MAX_FIELD_TEXT:
             # Too long for a field: it gets a full-width section of its own.
@@ -252,8 +249,9 @@ def table_lines(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...], esc
 
 def _table(part: Table) -> tuple[list[Block], list[FileSnippet]]:
     out: list[Block] = []
-    if part.caption:
-        out.extend(_sections(part.caption))
+    caption = mrkdwn(part.caption)
+    if caption:
+        out.extend(_sections(caption))
     lines = table_lines(part.columns, part.rows)
     has_head = any(part.columns)
     head, body = (lines[:2], lines[2:]) if has_head else ([], lines)
@@ -275,7 +273,7 @@ def _table(part: Table) -> tuple[list[Block], list[FileSnippet]]:
             )
         )
         plain = "\n".join(table_lines(part.columns, part.rows, escape=False)) + "\n"
-        title = (part.caption and _plain(part.caption)) or part.filename
+        title = (caption and _plain(caption)) or part.filename
         return out, [FileSnippet(part.filename, title[:250], plain)]
     room = MAX_SECTION_TEXT - len("```\n\n```")
     i = 0
@@ -407,11 +405,18 @@ def _pack(blocks: list[dict[str, Any]], fallback: str) -> list[SlackMessage]:
     return out
 
 
+def fallback_text(value: Inline) -> str:
+    """A reply's notification text. Slack formats a message's top-level `text` too, so a
+    raw `<!channel>`, `<@U…>` or `<http://x|y>` from an estate name, an alert rule or a
+    reason would ping or link from there even when the blocks are escaped. No fallback is
+    meant to ping or link: links and people are shown as words."""
+    if isinstance(value, str):
+        # Legacy mrkdwn: `<` and `>` made inert; `&` is left alone, because text that
+        # already went through esc() holds `&lt;` / `&gt;` (shown as < and >).
+        return _fallback(value.replace("<", "&lt;").replace(">", "&gt;"))
+    return _fallback(inert(value))
+
+
 def _fallback(text: str) -> str:
-    # Slack formats a message's top-level `text` too (it is the notification), so a raw
-    # `<!channel>`, `<@U…>` or `<http://x|y>` from an estate name, an alert rule or a reason
-    # would ping or link from there even when the blocks are escaped. No fallback is meant
-    # to carry markup, so `<` and `>` are made inert; `&` is left alone, because text that
-    # already went through commands.core.reply.esc holds `&lt;` / `&gt;` (shown as < and >).
-    text = text.strip().replace("<", "&lt;").replace(">", "&gt;")
+    text = text.strip()
     return text if len(text) <= MAX_FALLBACK else text[: MAX_FALLBACK - 1] + "…"

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from bot.slack.mrkdwn import mrkdwn
 from commands.core.reply import Actions, Button, Context, Divider, Fields, Finding, Header, Reply, Table, Text
 
 ButtonHint = Callable[[str, str], "str | None"]  # (action_id, value) -> e.g. "/approve 3"
@@ -125,21 +126,21 @@ def to_text(reply: Reply, button_hint: ButtonHint | None = None) -> str:
         if isinstance(part, Header):
             lines.append(f"■ {part.text}")
         elif isinstance(part, Text):
-            lines.append(mrkdwn_to_plain(part.text))
+            lines.append(mrkdwn_to_plain(mrkdwn(part.text)))
         elif isinstance(part, Fields):
-            lines.extend(f"  {_inline(label)}: {mrkdwn_to_plain(value)}" for label, value in part.items)
+            lines.extend(f"  {_inline(label)}: {mrkdwn_to_plain(mrkdwn(value))}" for label, value in part.items)
         elif isinstance(part, Finding):
             lines.append(finding_text(part))
         elif isinstance(part, Table):
             lines.append(table_text(part))
         elif isinstance(part, Context):
-            lines.append(_indent(mrkdwn_to_plain(part.text), "  "))
+            lines.append(_indent(mrkdwn_to_plain(mrkdwn(part.text)), "  "))
         elif isinstance(part, Divider):
             lines.append("─" * 40)
         elif isinstance(part, Actions):
             lines.append(_buttons_line([_button(b) for b in part.buttons], button_hint))
     if not lines:
-        lines.append(mrkdwn_to_plain(reply.fallback))
+        lines.append(mrkdwn_to_plain(mrkdwn(reply.fallback)))
     return "\n".join(x for x in lines if x is not None)
 
 
@@ -150,11 +151,11 @@ def _button(b: Button) -> tuple[str, str, str]:
 def finding_text(f: Finding) -> str:
     from bot.slack.render import SEVERITY_EMOJI
 
-    out = [f"{SEVERITY_EMOJI.get(f.severity, '•')} {_inline(f.title)}"]
+    out = [f"{SEVERITY_EMOJI.get(f.severity, '•')} {_inline(mrkdwn(f.title))}"]
     if f.evidence:
-        out.append(_indent(mrkdwn_to_plain(f.evidence)))
+        out.append(_indent(mrkdwn_to_plain(mrkdwn(f.evidence))))
     if f.next_step:
-        out.append(_indent("Next: " + mrkdwn_to_plain(f.next_step)))
+        out.append(_indent("Next: " + mrkdwn_to_plain(mrkdwn(f.next_step))))
     if f.doc_url:
         out.append(_indent("Docs: " + f.doc_url))
     return "\n".join(out)
@@ -165,7 +166,7 @@ def table_text(t: Table) -> str:
 
     out = []
     if t.caption:
-        out.append(mrkdwn_to_plain(t.caption))
+        out.append(mrkdwn_to_plain(mrkdwn(t.caption)))
     out.extend("  " + line for line in table_lines(t.columns, t.rows, escape=False))
     if not t.rows:
         out.append("  (no rows)")

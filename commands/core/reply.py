@@ -4,15 +4,22 @@ A `Reply` is a list of parts. `bot/slack/render.py` turns it into Block Kit (val
 slack_sdk's block models, split over several messages when Slack's limits are reached,
 never cut silently) and `bot/slack/text.py` into readable text for the console.
 
-Text in parts is Slack mrkdwn authored by us. Anything that came from a user or from
-the estate (names, reasons, prefixes) must go through `esc()` before it is put into
-such text, so `<!channel>`, `<@U…>`, links and backticks in names stay inert.
+Text in parts is inline text (`commands.core.text.Rich`: words and spans such as code,
+links and user references); the renderer escapes it for Slack.
+
+Transition: a plain `str` in a part is still read as mrkdwn authored by us (with `esc()`
+around anything untrusted) until every capability writes `Rich`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeAlias
+
+from commands.core.text import Rich, Span
+
+# Inline text in a part: a Rich or a single span (a plain str: see the module docstring).
+Inline: TypeAlias = Rich | Span
 
 Severity = Literal["critical", "warning", "info", "ok"]
 
@@ -51,19 +58,19 @@ def code(text: object) -> str:
 
 @dataclass(frozen=True)
 class Header:
-    text: str  # plain text (no mrkdwn), <= 150 chars; longer is wrapped by the renderer
+    text: str  # plain words, <= 150 chars; longer is wrapped by the renderer
 
 
 @dataclass(frozen=True)
 class Text:
-    text: str  # mrkdwn
+    text: Inline
 
 
 @dataclass(frozen=True)
 class Fields:
     """Label/value pairs shown side by side (two columns on a phone)."""
 
-    items: tuple[tuple[str, str], ...]  # (label, mrkdwn value)
+    items: tuple[tuple[str, Inline], ...]  # (label in plain words, value)
 
 
 @dataclass(frozen=True)
@@ -71,9 +78,9 @@ class Finding:
     """Something worth knowing, ranked by severity: what, the evidence, what to do next."""
 
     severity: Severity
-    title: str  # mrkdwn, one line: "vgw-aue→vgw-eun sends but receives nothing"
-    evidence: str = ""  # mrkdwn: the facts behind it
-    next_step: str = ""  # mrkdwn: what to look at / run
+    title: Inline  # one line: "vgw-aue→vgw-eun sends but receives nothing"
+    evidence: Inline = ""  # the facts behind it
+    next_step: Inline = ""  # what to look at / run
     doc_url: str = ""  # Azure's rule behind it, when there is one
     key: str = ""  # stable identity (for dedup / tests), e.g. "one_way:<connection id>"
 
@@ -84,14 +91,14 @@ class Table:
     summarised in the message and the whole table is sent as a file snippet / split."""
 
     columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]  # plain text cells (not mrkdwn; the renderer escapes)
-    caption: str = ""  # mrkdwn
+    rows: tuple[tuple[str, ...], ...]  # plain words per cell (the renderer escapes)
+    caption: Inline = ""
     filename: str = "table.txt"
 
 
 @dataclass(frozen=True)
 class Context:
-    text: str  # mrkdwn, small grey print
+    text: Inline  # small grey print
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,7 @@ class Reply:
                 "in_channel" = everyone in the channel sees it.
     """
 
-    fallback: str
+    fallback: Inline
     parts: list[Part] = field(default_factory=list)
     visibility: Literal["ephemeral", "in_channel"] = "in_channel"
 

@@ -1,0 +1,252 @@
+"""Inline text as the domain writes it: words and spans, no markup language.
+
+A `Rich` is a sequence of spans. A plain `str` span is words, exactly as a person should
+read them, whatever characters they hold (`<!channel>`, `*`, a backtick from an estate
+name): the renderer (`bot/slack/`) escapes it for the medium. The other spans say what a
+piece of text *is*, not how it looks in Slack:
+
+    Code("vgw-eun")          a name or a command to copy and paste
+    Strong(...), Em(...)     emphasis
+    Link(url, "label")       a link
+    UserRef("U123")          a person, by Slack user id (or a name when there is no id)
+    Icon.WARNING             a marker the renderer draws (an emoji in Slack and the console)
+    Pre("az network …")      preformatted lines (commands to run), copied verbatim
+
+Build with `rich(...)` and `+`:
+
+    rich(code(conn.name), " sends but receives nothing: check ", code(f"/vpn routes {gw}"))
+    "Asked by " + user(req.requester)
+
+`str(x)` gives the readable plain form (code keeps its backticks, as the console shows it),
+so tests and logs can read a Rich like a string, and `"sends" in title` works. Formatting a
+span into an f-string would silently drop what it is, so `format()` refuses: use `rich()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeAlias
+
+
+class Icon(StrEnum):
+    """Markers with a meaning; the renderer picks the glyph."""
+
+    WARNING = "warning"  # bad input, something to look at
+    DONE = "done"  # a change went through, a check passed
+    FAILED = "failed"  # an operation failed
+    REFUSED = "refused"  # refused by a rule (requester ≠ approver, a blocking pre-flight)
+    INFO = "info"
+    NEUTRAL = "neutral"  # neither good nor bad (a closed request)
+    NOTE = "note"  # a request was filed
+    WAITING = "waiting"  # expired, waiting on time
+    REVERT = "revert"  # a revert / redo
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("an Icon is not text: put it in rich(...) instead of an f-string")
+
+
+@dataclass(frozen=True)
+class Code:
+    """A name, address or command shown as code and copied verbatim."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return f"`{self.text}`"
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("a Code span is not text: put it in rich(...) instead of an f-string")
+
+
+@dataclass(frozen=True)
+class Pre:
+    """Preformatted lines (a block of commands), copied verbatim."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return f"\n{self.text}\n"
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("a Pre span is not text: put it in rich(...) instead of an f-string")
+
+
+@dataclass(frozen=True)
+class Strong:
+    content: Rich
+
+    def __str__(self) -> str:
+        return str(self.content)
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("a Strong span is not text: put it in rich(...) instead of an f-string")
+
+
+@dataclass(frozen=True)
+class Em:
+    content: Rich
+
+    def __str__(self) -> str:
+        return str(self.content)
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("an Em span is not text: put it in rich(...) instead of an f-string")
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    label: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.url})" if self.label and self.label != self.url else self.url
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("a Link is not text: put it in rich(...) instead of an f-string")
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """A person: a Slack user id is shown as a mention; anything else (a name from the
+    audit of another system, "vpnops") is shown as words. `empty` when there is neither."""
+
+    id: str
+    empty: str = "?"
+
+    def __str__(self) -> str:
+        return f"@{self.id}" if self.id else self.empty
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("a UserRef is not text: put it in rich(...) instead of an f-string")
+
+
+Span: TypeAlias = str | Code | Pre | Strong | Em | Link | UserRef | Icon
+
+_ICON_TEXT = {
+    Icon.WARNING: "⚠️",
+    Icon.DONE: "✅",
+    Icon.FAILED: "❌",
+    Icon.REFUSED: "⛔",
+    Icon.INFO: "ℹ️",
+    Icon.NEUTRAL: "⚪",
+    Icon.NOTE: "📝",
+    Icon.WAITING: "⌛",
+    Icon.REVERT: "🔄",
+}
+
+
+def icon_text(i: Icon) -> str:
+    """The glyph of an icon in plain text."""
+    return _ICON_TEXT[i]
+
+
+@dataclass(frozen=True)
+class Rich:
+    """Inline text: a tuple of spans. Immutable; `+` and `rich()` build new ones."""
+
+    spans: tuple[Span, ...] = ()
+
+    def __add__(self, other: RichLike) -> Rich:
+        return rich(self, other)
+
+    def __radd__(self, other: RichLike) -> Rich:
+        return rich(other, self)
+
+    def __str__(self) -> str:
+        return "".join(_plain(s) for s in self.spans)
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("a Rich is not text: put it in rich(...) instead of an f-string")
+
+    def __bool__(self) -> bool:
+        return any(_plain(s) for s in self.spans)
+
+    def __contains__(self, text: str) -> bool:
+        return text in str(self)
+
+    def __len__(self) -> int:
+        """The length of the readable text (for budgets such as a phone screen)."""
+        return len(str(self))
+
+    def __iter__(self) -> Iterator[Span]:
+        return iter(self.spans)
+
+    def join(self, items: Iterable[RichLike]) -> Rich:
+        """`items` with this text between them (like `str.join`)."""
+        out: list[RichLike] = []
+        for i, item in enumerate(items):
+            if i:
+                out.append(self)
+            out.append(item)
+        return rich(*out)
+
+    def startswith(self, prefix: str) -> bool:
+        return str(self).startswith(prefix)
+
+
+RichLike: TypeAlias = Rich | Span
+
+
+def _plain(span: Span) -> str:
+    if isinstance(span, Icon):
+        return icon_text(span)
+    return str(span)
+
+
+def rich(*pieces: RichLike | None) -> Rich:
+    """One Rich from words, spans and Rich pieces (flattened; empty words and None dropped)."""
+    spans: list[Span] = []
+    for p in pieces:
+        if p is None:
+            continue
+        if isinstance(p, Rich):
+            spans.extend(p.spans)
+        elif isinstance(p, str) and not isinstance(p, Icon):
+            if not p:
+                continue
+            if spans and type(spans[-1]) is str:
+                spans[-1] = spans[-1] + p
+            else:
+                spans.append(p)
+        else:
+            spans.append(p)
+    return Rich(tuple(spans))
+
+
+def as_rich(value: RichLike | None) -> Rich:
+    """Any inline value as a Rich."""
+    return value if isinstance(value, Rich) else rich(value)
+
+
+def join(sep: RichLike, items: Iterable[RichLike]) -> Rich:
+    """`items` with `sep` between them."""
+    return as_rich(sep).join(items)
+
+
+def code(text: object) -> Code:
+    """`text` as code (a name, address or command to copy)."""
+    return Code(str(text))
+
+
+def strong(*pieces: RichLike) -> Strong:
+    return Strong(rich(*pieces))
+
+
+def em(*pieces: RichLike) -> Em:
+    return Em(rich(*pieces))
+
+
+def link(url: str, label: str = "") -> Link:
+    return Link(url, label)
+
+
+def user(user_id: str, empty: str = "?") -> UserRef:
+    """A person by Slack user id (shown as a mention), or by name when that is all there is."""
+    return UserRef(user_id or "", empty)
+
+
+def pre(lines: Iterable[str] | str) -> Pre:
+    """Preformatted lines (commands to run)."""
+    return Pre(lines if isinstance(lines, str) else "\n".join(lines))
