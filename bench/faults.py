@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from commands.catalog import REGISTRY
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -168,15 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from bot.logging import configure
-    from commands.core.registry import load, lookup
 
     log_path = args.log or Path(tempfile.mkstemp(prefix="vpnops-faults-", suffix=".log")[1])
     log_file = log_path.open("w", encoding="utf-8")
     configure("INFO", stream=log_file, force=True)
     logging.getLogger("vpnops.bolt").setLevel(logging.ERROR)
 
-    load()
-    reads = list(READS) + (list(DIAGNOSE) if lookup("diagnose") else [])
+    reads = list(READS) + (list(DIAGNOSE) if REGISTRY.command("diagnose") else [])
     print(
         f"machine: {machine()}; "
         f"faults: {args.fail_rate:.0%} failing (429 Retry-After 1 / 500 / 503), {args.hang_rate:.0%} never "

@@ -370,9 +370,10 @@ def describe(job: Job) -> str:
     if job.kind == "command":
         return f"/vpn {job.name} {job.text}".strip()
     if job.kind == "shortcut":
-        from commands.core.registry import SHORTCUTS
+        from commands.catalog import REGISTRY
 
-        title = SHORTCUTS[job.name][0] if job.name in SHORTCUTS else job.name
+        sc = REGISTRY.shortcut(job.name)
+        title = sc.title if sc else job.name
         return f"the “{title}” shortcut"
     return "the button you clicked"
 

@@ -47,10 +47,8 @@ from commands.core.reply import Reply
 from commands.core.store import Store, StoreConflict, StoreError
 from commands.findings.connections import find_reverse
 from commands.status import gather_status
-from commands.watch import (
+from commands.watch.judge import (
     DEFAULT_MIN_INTERVAL_S,
-    NS_BGP,
-    NS_CONN,
     Fire,
     Recover,
     Verdict,
@@ -59,6 +57,7 @@ from commands.watch import (
     judge_gone,
     summary_line,
 )
+from commands.watch.state import NS_BGP, NS_CONN
 
 if TYPE_CHECKING:
     from bot.worker import Deps

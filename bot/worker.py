@@ -21,9 +21,10 @@ from slack_sdk.errors import SlackApiError
 from bot.jobs import Job
 from bot.logging import bind, command_span, get_logger
 from bot.settings import Settings
+from commands.catalog import REGISTRY
 from commands.core.errors import AzureFailure, UsageError
 from commands.core.port import AzurePort, Messenger
-from commands.core.registry import ACTIONS, SHORTCUTS, Ctx, load, lookup
+from commands.core.registry import Ctx, Registry
 from commands.core.reply import Context, Reply, Text, code, error_reply, esc
 from commands.core.store import StoreError
 
@@ -70,6 +71,7 @@ class Deps:
     azure: Any = None  # commands.core.port.AzurePort; built from settings when None
     store: Any = None  # commands.core.store.Store; opened from settings when None
     messenger_factory: Callable[[Job, Deps], Messenger] | None = None
+    registry: Registry = REGISTRY  # the commands, buttons and shortcuts jobs may name
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -141,12 +143,12 @@ def build_ctx(job: Job, deps: Deps, out: Messenger) -> Ctx:
         channel=job.channel,
         settings=deps.settings.domain(),
         store=deps.store_port(),
+        registry=deps.registry,
     )
 
 
 def run_job(job: Job, deps: Deps) -> None:
     """Run `job` and answer the user. Never raises: every failure becomes an answer."""
-    load()
     with bind(job_id=job.id, kind=job.kind, user=job.user, team=job.team, channel=job.channel):
         out = deps.messenger_for(job)
         try:
@@ -166,13 +168,13 @@ def _run(job: Job, deps: Deps, out: Messenger, span: dict[str, Any]) -> Reply | 
     try:
         ctx = build_ctx(job, deps, out)
         if job.kind == "command":
-            cmd = lookup(job.name)
+            cmd = deps.registry.command(job.name)
             if cmd is None:
                 span["outcome"] = "usage_error"
                 return error_reply(f"Unknown command {code(job.name)}.", "Type `/vpn help` for the list.", "/vpn help")
-            return cmd.fn(ctx, job.text)
+            return cmd(ctx, job.text)
         if job.kind == "action":
-            act = ACTIONS.get(job.name)
+            act = deps.registry.action(job.name)
             if act is None:
                 span["outcome"] = "usage_error"
                 return error_reply(
@@ -180,12 +182,12 @@ def _run(job: Job, deps: Deps, out: Messenger, span: dict[str, Any]) -> Reply | 
                     "Run the command again to get a fresh message.",
                     "/vpn help",
                 )
-            return act.fn(ctx, job.text, job.message_ref)
-        sc = SHORTCUTS.get(job.name)
+            return act(ctx, job.text, job.message_ref)
+        sc = deps.registry.shortcut(job.name)
         if sc is None:
             span["outcome"] = "usage_error"
             return error_reply("This shortcut is no longer handled by vpnops.", "Type `/vpn help` for what it can do.")
-        return sc[1](ctx, job.text)
+        return sc(ctx, job.text)
     except UsageError as exc:
         span["outcome"] = "usage_error"
         return error_reply(exc.message, exc.hint, exc.example)

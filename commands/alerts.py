@@ -39,7 +39,8 @@ from commands.core.model import ResourceId, name_of, rid_key
 from commands.core.registry import ActionFn, Ctx, action, command
 from commands.core.reply import Actions, Button, Context, Fields, Header, Reply, Text, code, error_reply, esc, literal
 from commands.core.store import ANY_ETAG, AuditEntry, Store, StoreConflict, StoreError
-from commands.core.units import human_duration
+from commands.core.units import human_duration, when
+from commands.watch.state import open_incidents
 
 SCHEMA_ID = "azureMonitorCommonAlertSchema"
 DOC_COMMON_SCHEMA = "https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-common-schema"
@@ -509,13 +510,6 @@ def iso_duration(text: str) -> str:
     if s:
         bits.append(f"{float(s):g} s")
     return " ".join(b for b in bits if b)
-
-
-def when(t: datetime | None) -> str:
-    """ "2025-04-15 18:17 UTC" (Slack readers are in every time zone: say which one)."""
-    if t is None:
-        return "?"
-    return f"{t.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _num(v: float) -> str:
@@ -1050,10 +1044,6 @@ def alert_mute_24h(ctx: Ctx, value: str, ref: str) -> Reply | None:
 
 # --- /vpn alerts ----------------------------------------------------------------------------------
 
-# Incident sources register here (the watch does): (store, now) -> one mrkdwn line per open incident.
-IncidentLister = Callable[[Store, datetime], list[str]]
-INCIDENT_LISTERS: list[IncidentLister] = []
-
 
 @command("alerts", usage="alerts [unmute <name>]", example="/vpn alerts")
 def alerts(ctx: Ctx, args: str) -> Reply:
@@ -1075,9 +1065,7 @@ def alerts(ctx: Ctx, args: str) -> Reply:
                 "/vpn alerts unmute cn-eun-to-aue",
             )
         now = ctx.now()
-        lines: list[str] = []
-        for lister in INCIDENT_LISTERS:
-            lines.extend(lister(store, now))
+        lines = open_incidents(store, now)
         mutes = active_mutes(store, now)
     except StoreError as exc:
         return error_reply(f"The alert state store failed: {esc(exc)}", "Check VPNOPS_STORE and try again.")

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from commands.core import regions
 from commands.core.errors import AzureFailure, UsageError
@@ -47,6 +47,7 @@ from commands.findings.connections import (
     remote_name,
     reverse_index,
 )
+from commands.watch.state import CounterSample, last_samples
 
 # A region with more gateways than this shows the healthy ones as one line of names, so
 # the answer stays one message readable on a phone; problems are always shown in full.
@@ -72,55 +73,17 @@ TYPE_WORDS = {
 # --- earlier samples (the watch's counters), for "+1.2 GB out in the last 5 min" ------------
 
 
-class CounterSample(Protocol):
-    """An earlier reading of one connection's counters (the watch keeps one per connection)."""
-
-    @property
-    def at(self) -> datetime: ...
-
-    @property
-    def ingress_bytes(self) -> int: ...
-
-    @property
-    def egress_bytes(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class Sample:
-    """A plain `CounterSample`."""
-
-    at: datetime
-    ingress_bytes: int
-    egress_bytes: int
-
-
-# (store) -> {rid_key(connection id): sample}. The watch registers one at import time
-# (`register_sample_source`); status shows deltas where a source knows an earlier sample.
-SampleSource = Callable[[Any], Mapping[str, CounterSample]]
-_SAMPLE_SOURCES: list[SampleSource] = []
-
-
-def register_sample_source(source: SampleSource) -> SampleSource:
-    """Let `/vpn status` read earlier counter samples from `ctx.store` (usable as a decorator)."""
-    if source not in _SAMPLE_SOURCES:
-        _SAMPLE_SOURCES.append(source)
-    return source
-
-
 def earlier_samples(ctx: Ctx) -> dict[str, CounterSample]:
-    """Every registered source's samples from `ctx.store`; {} without a store.
+    """The watch's last samples from `ctx.store`; {} without a store.
 
-    A source that fails costs only the deltas: status must answer without them.
+    A store that fails costs only the deltas: status must answer without them.
     """
     if ctx.store is None:
         return {}
-    out: dict[str, CounterSample] = {}
-    for source in _SAMPLE_SOURCES:
-        try:
-            out.update({rid_key(k): v for k, v in source(ctx.store).items()})
-        except Exception:  # noqa: BLE001 - deltas are extra; a broken store must not hide the status
-            continue
-    return out
+    try:
+        return {rid_key(k): v for k, v in last_samples(ctx.store).items()}
+    except Exception:  # noqa: BLE001 - deltas are extra; a broken store must not hide the status
+        return {}
 
 
 def counter_delta(conn: Connection, sample: CounterSample | None, now: datetime) -> str:

@@ -25,13 +25,17 @@ from slack_sdk.web import WebClient
 from bot.jobs import Dispatcher
 from bot.settings import SLACK_SIGNING_SECRET, Settings, SettingsError
 from bot.slack.listeners import register_listeners
-from commands.core.registry import load
+from commands.catalog import REGISTRY
+from commands.core.registry import Registry
 
 SLASH_COMMAND = "/vpn"
 
 
-def create_app(settings: Settings, dispatcher: Dispatcher, client: WebClient | None = None) -> App:
-    """The Bolt app for `settings`, handing work to `dispatcher`.
+def create_app(
+    settings: Settings, dispatcher: Dispatcher, client: WebClient | None = None, registry: Registry = REGISTRY
+) -> App:
+    """The Bolt app for `settings`, handing work to `dispatcher`; `registry` says which
+    commands `/vpn` knows (the catalog, or a test's extension of it).
 
     With a bot token the app uses it (and `SLACK_API_URL` as the Web API base when set, so
     the sandbox's Slack emulator answers `auth.test`). Without one it still verifies and
@@ -42,7 +46,6 @@ def create_app(settings: Settings, dispatcher: Dispatcher, client: WebClient | N
             f"{SLACK_SIGNING_SECRET} is not set. Every request from Slack is verified with it: copy it from "
             "your Slack app's Basic Information → App Credentials → Signing Secret."
         )
-    load()  # the command registry: listeners are registered for what it holds
     kwargs: dict[str, Any] = {
         "signing_secret": settings.signing_secret,
         "process_before_response": True,
@@ -61,7 +64,7 @@ def create_app(settings: Settings, dispatcher: Dispatcher, client: WebClient | N
     else:
         kwargs["authorize"] = _ack_only_authorize
     app = App(**kwargs)
-    register_listeners(app, dispatcher)
+    register_listeners(app, dispatcher, registry)
     return app
 
 

@@ -1,40 +1,30 @@
-"""The command registry: every `/vpn` subcommand and every button, in one place.
+"""What a command, a button and a message shortcut are, and the registry that holds them.
 
-A command is a function `(ctx, args) -> Reply | None` registered with `@command`. Its
+A command is a function `(ctx, args) -> Reply | None` declared with `@command`. Its
 docstring's first paragraph is its `/vpn help` text; `usage` and `example` are shown
 beside it. A command may answer by returning a Reply (sent with `ctx.out.respond`) or by
 calling `ctx.out` itself (progress, several messages, posts to a channel).
 
-A button is a function `(ctx, value, ref) -> Reply | None` registered with `@action`
-under its Slack `action_id`; `ref` is the message the button was on.
+A button is a function `(ctx, value, ref) -> Reply | None` declared with `@action` under
+its Slack `action_id`; `ref` is the message the button was on. A message shortcut is a
+function `(ctx, message_text) -> Reply | None` declared with `@shortcut`.
 
-Modules that define commands are listed in `COMMAND_MODULES` and imported by `load()`;
-Slack's listener registration, the help text and the manifest test all read from here.
+Declaring registers nothing: the decorators turn the function into a `Command` / `Action`
+/ `Shortcut` value (still callable like the function). `commands/catalog.py` lists them
+all in one `Registry`, which Slack's listener registration, the help, the worker and the
+manifest test read. A registry refuses two entries answering to the same name.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from commands.core.port import AzurePort, Messenger
 from commands.core.reply import Reply
-
-# Modules whose import registers commands/actions. Order = order in `/vpn help`.
-COMMAND_MODULES: list[str] = [
-    "commands.status",
-    "commands.routes",
-    "commands.peering",
-    "commands.checklist",
-    "commands.diagnose",
-    "commands.alerts",
-    "commands.help",
-    "commands.watch",  # no command: registers the watch's counter samples for /vpn status
-]
 
 
 @dataclass(frozen=True)
@@ -62,10 +52,12 @@ class Ctx:
     settings: DomainSettings = field(default_factory=DomainSettings)
     store: Any = None  # commands.core.store.Store when the command needs state
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    registry: Registry | None = None  # what `/vpn help` lists; the worker passes the catalog
 
 
 CommandFn = Callable[[Ctx, str], "Reply | None"]
 ActionFn = Callable[[Ctx, str, str], "Reply | None"]
+ShortcutFn = Callable[[Ctx, str], "Reply | None"]
 
 
 @dataclass(frozen=True)
@@ -78,71 +70,117 @@ class Command:
     aliases: tuple[str, ...] = ()
     hidden: bool = False
 
+    def __call__(self, ctx: Ctx, args: str) -> Reply | None:
+        return self.fn(ctx, args)
+
+    @property
+    def doc(self) -> str:
+        """The whole docstring: `/vpn help <command>`."""
+        return inspect.getdoc(self.fn) or self.summary
+
 
 @dataclass(frozen=True)
 class Action:
     action_id: str
     fn: ActionFn
 
+    def __call__(self, ctx: Ctx, value: str, ref: str) -> Reply | None:
+        return self.fn(ctx, value, ref)
 
-COMMANDS: dict[str, Command] = {}
-ACTIONS: dict[str, Action] = {}
-# Message shortcuts: callback_id -> fn(ctx, message_text) (e.g. "Check VPN client log").
-SHORTCUTS: dict[str, tuple[str, Callable[[Ctx, str], Reply | None]]] = {}
+
+@dataclass(frozen=True)
+class Shortcut:
+    callback_id: str
+    title: str  # what Slack shows in the message's "More actions" menu
+    fn: ShortcutFn
+
+    def __call__(self, ctx: Ctx, text: str) -> Reply | None:
+        return self.fn(ctx, text)
 
 
 def command(
     name: str, usage: str, example: str, aliases: tuple[str, ...] = (), hidden: bool = False
-) -> Callable[[CommandFn], CommandFn]:
-    def deco(fn: CommandFn) -> CommandFn:
+) -> Callable[[CommandFn], Command]:
+    """Declare a `/vpn <name>` command (see the module docstring)."""
+
+    def deco(fn: CommandFn) -> Command:
         doc = inspect.getdoc(fn) or ""
         summary = doc.split("\n\n", 1)[0].replace("\n", " ").strip()
-        COMMANDS[name] = Command(name, fn, usage, example, summary, aliases, hidden)
-        return fn
+        return Command(name, fn, usage, example, summary, aliases, hidden)
 
     return deco
 
 
-def action(action_id: str) -> Callable[[ActionFn], ActionFn]:
-    def deco(fn: ActionFn) -> ActionFn:
-        ACTIONS[action_id] = Action(action_id, fn)
-        return fn
+def action(action_id: str) -> Callable[[ActionFn], Action]:
+    """Declare the handler of a button's `action_id`."""
+
+    def deco(fn: ActionFn) -> Action:
+        return Action(action_id, fn)
 
     return deco
 
 
-def shortcut(callback_id: str, title: str) -> Callable[[Callable[[Ctx, str], Reply | None]], Any]:
-    def deco(fn: Callable[[Ctx, str], Reply | None]) -> Callable[[Ctx, str], Reply | None]:
-        SHORTCUTS[callback_id] = (title, fn)
-        return fn
+def shortcut(callback_id: str, title: str) -> Callable[[ShortcutFn], Shortcut]:
+    """Declare a message shortcut (Slack's "More actions" menu on a message)."""
+
+    def deco(fn: ShortcutFn) -> Shortcut:
+        return Shortcut(callback_id, title, fn)
 
     return deco
 
 
-_loaded = False
+@dataclass(frozen=True)
+class Registry:
+    """Every command (in `/vpn help` order), button and shortcut the bot answers."""
+
+    commands: tuple[Command, ...] = ()
+    actions: tuple[Action, ...] = ()
+    shortcuts: tuple[Shortcut, ...] = ()
+    _by_word: dict[str, Command] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_word: dict[str, Command] = {}
+        for c in self.commands:
+            for word in (c.name, *c.aliases):
+                key = word.lower()
+                if key in by_word:
+                    raise ValueError(f"/vpn {word} is declared twice ({by_word[key].name} and {c.name})")
+                by_word[key] = c
+        _unique("action_id", [a.action_id for a in self.actions])
+        _unique("shortcut callback_id", [s.callback_id for s in self.shortcuts])
+        object.__setattr__(self, "_by_word", by_word)
+
+    def command(self, word: str) -> Command | None:
+        """The command a user means by `word` (its name or an alias, any case)."""
+        return self._by_word.get(word.lower())
+
+    def action(self, action_id: str) -> Action | None:
+        return next((a for a in self.actions if a.action_id == action_id), None)
+
+    def shortcut(self, callback_id: str) -> Shortcut | None:
+        return next((s for s in self.shortcuts if s.callback_id == callback_id), None)
+
+    def visible(self) -> list[Command]:
+        """The commands `/vpn help` lists, in order."""
+        return [c for c in self.commands if not c.hidden]
+
+    def words(self) -> list[str]:
+        """Every name and alias a user may type as the first word (hidden commands excluded)."""
+        return [w for c in self.visible() for w in (c.name, *c.aliases)]
+
+    def with_(
+        self, commands: Iterable[Command] = (), actions: Iterable[Action] = (), shortcuts: Iterable[Shortcut] = ()
+    ) -> Registry:
+        """This registry plus more entries (an extension, or a test's own commands)."""
+        return replace(
+            self,
+            commands=(*self.commands, *commands),
+            actions=(*self.actions, *actions),
+            shortcuts=(*self.shortcuts, *shortcuts),
+        )
 
 
-def load() -> dict[str, Command]:
-    """Import every command module once (registers them) and return the registry."""
-    global _loaded
-    if not _loaded:
-        for mod in COMMAND_MODULES:
-            try:
-                importlib.import_module(mod)
-            except ModuleNotFoundError as exc:
-                # A module not written yet must not break the others; a typo inside one must.
-                if exc.name != mod:
-                    raise
-        _loaded = True
-    return COMMANDS
-
-
-def lookup(name: str) -> Command | None:
-    load()
-    key = name.lower()
-    if key in COMMANDS:
-        return COMMANDS[key]
-    for c in COMMANDS.values():
-        if key in c.aliases:
-            return c
-    return None
+def _unique(what: str, keys: list[str]) -> None:
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    if dup:
+        raise ValueError(f"{what} declared twice: {', '.join(dup)}")

@@ -7,7 +7,7 @@ Bytes use decimal (SI) prefixes, as Azure Monitor's VPN metrics and network tool
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 _BYTE_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
 _BIT_UNITS = ("bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s")
@@ -109,3 +109,10 @@ def parse_timespan(text: str | None) -> timedelta | None:
         seconds=int(seconds) + (float(f"0.{frac}") if frac else 0.0),
     )
     return -td if sign else td
+
+
+def when(t: datetime | None) -> str:
+    """ "2025-04-15 18:17 UTC" (Slack readers are in every time zone: say which one)."""
+    if t is None:
+        return "?"
+    return f"{t.astimezone(UTC):%Y-%m-%d %H:%M} UTC"

@@ -13,7 +13,7 @@ import pytest
 
 from bot import console as console_mod
 from bot.console import CONSOLE_COMMANDS, Console, console_command
-from commands.core import registry
+from commands.catalog import REGISTRY
 from sandbox.estate import load_estate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,8 +33,7 @@ def run_console(stdin: str, *args: str, timeout: float = 120) -> subprocess.Comp
 
 
 def _needs(*names: str) -> None:
-    registry.load()
-    missing = [n for n in names if registry.lookup(n) is None]
+    missing = [n for n in names if REGISTRY.command(n) is None]
     if missing:
         pytest.skip(f"command(s) {', '.join(missing)} not written yet")
 
@@ -44,11 +43,10 @@ def test_piped_help_and_a_typo_print_the_help_and_the_suggestion() -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     assert "alice> /vpn help" in out and "alice> /vpn stauts" in out
-    registry.load()
-    for c in registry.COMMANDS.values():
+    for c in REGISTRY.commands:
         if not c.hidden:
             assert c.example in out, f"help lacks the example of {c.name}"
-    if registry.lookup("status") is not None:
+    if REGISTRY.command("status") is not None:
         assert "Unknown command `stauts`. Did you mean `status`?" in out
     else:
         assert "Unknown command `stauts`." in out

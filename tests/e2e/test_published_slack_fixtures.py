@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,8 +14,7 @@ from bot.jobs import Job, ThreadPoolDispatcher
 from bot.settings import Settings
 from bot.slack.adapter import handle_http
 from bot.slack.app import create_app
-from commands.core import registry
-from commands.core.reply import Reply
+from commands.catalog import REGISTRY
 from sandbox.slack_emulator import SlackEmulator
 from tests.shared_fixtures import real_json
 
@@ -37,19 +35,6 @@ def _app_with_clock(secret: str, now: float | None, jobs: list[Job]) -> Any:
         (mw,) = [m for m in app._middleware_list if isinstance(m, RequestVerification)]
         mw._verifier = SignatureVerifier(secret, clock=FixedClock(now))
     return app
-
-
-@pytest.fixture
-def fixture_action() -> Iterator[None]:
-    """The published block_actions samples click a button with action_id "a"."""
-    registry.load()
-
-    @registry.action("a")
-    def a(ctx: registry.Ctx, value: str, ref: str) -> Reply:
-        return Reply("clicked")
-
-    yield
-    registry.ACTIONS.pop("a", None)
 
 
 def test_the_published_signed_slash_command_passes_verification_at_its_own_time() -> None:
@@ -86,8 +71,7 @@ def test_the_published_slash_command_shape_reaches_the_vpn_listener() -> None:
 
 def test_a_published_slash_command_for_a_real_subcommand_becomes_a_job() -> None:
     sample = real_json("slack/bolt-python.test_slash_command.slash_command.json")
-    registry.load()
-    name = next(c.name for c in registry.COMMANDS.values() if c.name != "help")
+    name = next(c.name for c in REGISTRY.commands if c.name != "help")
     raw = sample["raw_body"].replace("command=%2Fhello-world", "command=%2Fvpn").replace("text=Hi", f"text={name}+x")
     slack = SlackEmulator(signing_secret="published-shape-secret-0123456789")
     jobs: list[Job] = []
@@ -108,9 +92,7 @@ def test_a_published_slash_command_for_a_real_subcommand_becomes_a_job() -> None
         ("slack/bolt-python.test_request.block_actions_org_wide.json", "E111", "1643113871.000700"),
     ],
 )
-def test_published_block_actions_click_the_registered_action(
-    fixture_action: None, fixture: str, team: str, ts: str
-) -> None:
+def test_published_block_actions_click_the_registered_action(fixture: str, team: str, ts: str) -> None:
     payload = real_json(fixture)
     slack = SlackEmulator(signing_secret="published-shape-secret-0123456789")
     jobs: list[Job] = []
@@ -125,7 +107,7 @@ def test_published_block_actions_click_the_registered_action(
     assert job.response_url == payload["response_url"]
 
 
-def test_a_published_block_actions_body_with_a_bad_signature_is_refused(fixture_action: None) -> None:
+def test_a_published_block_actions_body_with_a_bad_signature_is_refused() -> None:
     payload = real_json("slack/bolt-python.test_block_actions.block_actions_button.json")
     slack = SlackEmulator(signing_secret="published-shape-secret-0123456789")
     jobs: list[Job] = []

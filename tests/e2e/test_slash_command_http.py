@@ -20,8 +20,10 @@ from bot.settings import Settings
 from bot.slack.adapter import SlackHttpServer
 from bot.slack.app import create_app
 from bot.worker import Deps, run_job
+from commands.catalog import REGISTRY
 from commands.core import registry
 from commands.core.errors import AzureFailure, UsageError
+from commands.core.registry import Registry
 from commands.core.reply import Actions, Button, Reply, Table, Text
 from sandbox.arm_emulator import ArmEmulator
 from sandbox.slack_emulator import SlackEmulator
@@ -63,7 +65,7 @@ class Stack:
         return status
 
 
-def _make_stack(tmp_path: Path, arm_url: str = "") -> Iterator[Stack]:
+def _make_stack(tmp_path: Path, arm_url: str = "", registry: Registry = REGISTRY) -> Iterator[Stack]:
     with SlackEmulator(token=TOKEN, signing_secret=secrets.token_hex(16)) as slack:
         settings = Settings(
             signing_secret=slack.signing_secret,
@@ -73,65 +75,73 @@ def _make_stack(tmp_path: Path, arm_url: str = "") -> Iterator[Stack]:
             store_url=f"sqlite:{tmp_path / 'vpnops.sqlite'}",
             approvers=frozenset({"U_BOB"}),
         )
-        deps = Deps.from_settings(settings)
+        deps = Deps.from_settings(settings, registry=registry)
         dispatcher = ThreadPoolDispatcher(lambda job: run_job(job, deps))
-        app = create_app(settings, dispatcher)
+        app = create_app(settings, dispatcher, registry=registry)
         with SlackHttpServer(app) as server:
             yield Stack(slack, dispatcher, server.url, settings)
         dispatcher.shutdown()
 
 
-@pytest.fixture
-def stack(tmp_path: Path, test_commands: None) -> Iterator[Stack]:
-    yield from _make_stack(tmp_path)
+@registry.command("e2eping", usage="e2eping", example="/vpn e2eping", hidden=True)
+def ping(ctx: registry.Ctx, args: str) -> Reply:
+    """Answer with a table for everyone."""
+    ctx.out.progress("halfway")
+    rows = tuple((f"row{i}", ctx.user) for i in range(3))
+    return Reply("pong", [Text(f"pong {args}"), Table(("row", "asked by"), rows)])
+
+
+@registry.command("e2ebad", usage="e2ebad", example="/vpn e2ebad", hidden=True)
+def bad(ctx: registry.Ctx, args: str) -> Reply:
+    """Refuse the input."""
+    raise UsageError("That gateway name is not valid.", "Use a name from `/vpn status`.", "/vpn e2ebad vgw-eun")
+
+
+@registry.command("e2eazure", usage="e2eazure", example="/vpn e2eazure", hidden=True)
+def azure_down(ctx: registry.Ctx, args: str) -> Reply:
+    """Fail like Azure does."""
+    raise AzureFailure("forbidden", "no access", "AuthorizationFailed", "vgw-eun", 403)
+
+
+@registry.command("e2ecrash", usage="e2ecrash", example="/vpn e2ecrash", hidden=True)
+def crash(ctx: registry.Ctx, args: str) -> Reply:
+    """Hit a bug."""
+    raise KeyError("secret internals")
+
+
+@registry.command("e2erequest", usage="e2erequest", example="/vpn e2erequest", hidden=True)
+def request(ctx: registry.Ctx, args: str) -> None:
+    """Post a message with buttons in the channel."""
+    ctx.out.post(
+        ctx.channel,
+        Reply("request #7", [Text("plan"), Actions((Button("Approve", "e2e_approve", "7", "primary"),))]),
+    )
+    ctx.out.respond(Reply("filed", [Text("request #7 filed")], visibility="ephemeral"))
+
+
+@registry.action("e2e_approve")
+def approve(ctx: registry.Ctx, value: str, ref: str) -> Reply:
+    ctx.out.update(ref, Reply(f"request #{value} approved", [Text(f"approved by <@{ctx.user}>")]))
+    ctx.out.post(ctx.channel, Reply("applied", [Text(f"request #{value} applied")]), thread=ref)
+    return Reply("ok", [Text(f"you approved #{value}")], visibility="ephemeral")
+
+
+SEEN_LOGS: list[tuple[str, str]] = []
+
+
+@registry.shortcut("e2e_check_log", "Check VPN client log")
+def check(ctx: registry.Ctx, text: str) -> Reply:
+    SEEN_LOGS.append((ctx.user, text))
+    return Reply("checked", [Text("log checked")], visibility="ephemeral")
+
+
+# The catalog plus commands, a button and a shortcut of these tests' own (hidden from the help).
+TEST_REGISTRY = REGISTRY.with_(commands=(ping, bad, azure_down, crash, request), actions=(approve,), shortcuts=(check,))
 
 
 @pytest.fixture
-def test_commands() -> Iterator[None]:
-    """Commands and a button registered for these tests only (hidden from the help)."""
-    registry.load()
-
-    @registry.command("e2eping", usage="e2eping", example="/vpn e2eping", hidden=True)
-    def ping(ctx: registry.Ctx, args: str) -> Reply:
-        """Answer with a table for everyone."""
-        ctx.out.progress("halfway")
-        rows = tuple((f"row{i}", ctx.user) for i in range(3))
-        return Reply("pong", [Text(f"pong {args}"), Table(("row", "asked by"), rows)])
-
-    @registry.command("e2ebad", usage="e2ebad", example="/vpn e2ebad", hidden=True)
-    def bad(ctx: registry.Ctx, args: str) -> Reply:
-        """Refuse the input."""
-        raise UsageError("That gateway name is not valid.", "Use a name from `/vpn status`.", "/vpn e2ebad vgw-eun")
-
-    @registry.command("e2eazure", usage="e2eazure", example="/vpn e2eazure", hidden=True)
-    def azure_down(ctx: registry.Ctx, args: str) -> Reply:
-        """Fail like Azure does."""
-        raise AzureFailure("forbidden", "no access", "AuthorizationFailed", "vgw-eun", 403)
-
-    @registry.command("e2ecrash", usage="e2ecrash", example="/vpn e2ecrash", hidden=True)
-    def crash(ctx: registry.Ctx, args: str) -> Reply:
-        """Hit a bug."""
-        raise KeyError("secret internals")
-
-    @registry.command("e2erequest", usage="e2erequest", example="/vpn e2erequest", hidden=True)
-    def request(ctx: registry.Ctx, args: str) -> None:
-        """Post a message with buttons in the channel."""
-        ctx.out.post(
-            ctx.channel,
-            Reply("request #7", [Text("plan"), Actions((Button("Approve", "e2e_approve", "7", "primary"),))]),
-        )
-        ctx.out.respond(Reply("filed", [Text("request #7 filed")], visibility="ephemeral"))
-
-    @registry.action("e2e_approve")
-    def approve(ctx: registry.Ctx, value: str, ref: str) -> Reply:
-        ctx.out.update(ref, Reply(f"request #{value} approved", [Text(f"approved by <@{ctx.user}>")]))
-        ctx.out.post(ctx.channel, Reply("applied", [Text(f"request #{value} applied")]), thread=ref)
-        return Reply("ok", [Text(f"you approved #{value}")], visibility="ephemeral")
-
-    yield
-    for name in ("e2eping", "e2ebad", "e2eazure", "e2ecrash", "e2erequest"):
-        registry.COMMANDS.pop(name, None)
-    registry.ACTIONS.pop("e2e_approve", None)
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    yield from _make_stack(tmp_path, registry=TEST_REGISTRY)
 
 
 def _visible_text(slack: SlackEmulator) -> str:
@@ -251,28 +261,17 @@ def test_a_click_on_a_button_no_longer_handled_gets_an_answer(stack: Stack) -> N
 
 
 def test_a_message_shortcut_runs_as_a_job(stack: Stack) -> None:
-    seen: list[tuple[str, str]] = []
-
-    @registry.shortcut("e2e_check_log", "Check VPN client log")
-    def check(ctx: registry.Ctx, text: str) -> Reply:
-        seen.append((ctx.user, text))
-        return Reply("checked", [Text("log checked")], visibility="ephemeral")
-
-    try:
-        # Listeners are registered when the app is built; the catch-all takes shortcuts added later.
-        pasted = stack.slack.post_user_message("C_VPNOPS", "U_CAROL", "Assigned Route: 10.1.0.0 / 255.255.0.0")
-        body, headers = stack.slack.shortcut_request(pasted, "e2e_check_log", "U_CAROL")
-        status, _ = stack.post(body, headers)
-        assert status == 200 and stack.dispatcher.wait_idle(30)
-    finally:
-        registry.SHORTCUTS.pop("e2e_check_log", None)
-    assert seen == [("U_CAROL", "Assigned Route: 10.1.0.0 / 255.255.0.0")]
+    SEEN_LOGS.clear()
+    pasted = stack.slack.post_user_message("C_VPNOPS", "U_CAROL", "Assigned Route: 10.1.0.0 / 255.255.0.0")
+    body, headers = stack.slack.shortcut_request(pasted, "e2e_check_log", "U_CAROL")
+    status, _ = stack.post(body, headers)
+    assert status == 200 and stack.dispatcher.wait_idle(30)
+    assert SEEN_LOGS == [("U_CAROL", "Assigned Route: 10.1.0.0 / 255.255.0.0")]
     assert "log checked" in _visible_text(stack.slack)
 
 
 def test_status_runs_against_the_arm_emulator_end_to_end(tmp_path: Path, arm_emulator: ArmEmulator) -> None:
-    registry.load()
-    if registry.lookup("status") is None:
+    if REGISTRY.command("status") is None:
         pytest.skip("commands.status is not written yet")
     for stack in _make_stack(tmp_path, arm_url=arm_emulator.base_url):
         status, _ = stack.command("status australia")

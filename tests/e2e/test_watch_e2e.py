@@ -387,7 +387,7 @@ def test_overlapping_runs_on_table_storage_alert_once_and_status_reads_the_sampl
         ]
         assert len([m for m in slack.messages("C_ALERTS") if not m.thread_ts]) == 2
 
-        from commands.watch import last_samples
+        from commands.watch.state import last_samples
 
         samples = last_samples(store)
         assert {k.rsplit("/", 1)[1] for k in samples} == {"cn-eun-to-aue", "cn-aue-to-eun"}

@@ -153,14 +153,13 @@ def test_block_kit_transcript_is_unchanged(estate: Path) -> None:
 def test_every_help_example_is_in_the_common_script() -> None:
     """The scripts cover every example `/vpn help` shows, so a new command or example
     cannot slip past the transcripts."""
-    from commands.core.registry import load
+    from commands.catalog import REGISTRY
     from commands.help import help_reply
 
-    commands = load()
-    shown = {c.example for c in commands.values() if not c.hidden and c.example}
+    shown = {c.example for c in REGISTRY.visible() if c.example}
     script = {line.strip() for line in (SCRIPTS / "common.txt").read_text(encoding="utf-8").splitlines()}
     missing = sorted(x for x in shown if x not in script)
     assert not missing, f"add to tests/golden/scripts/common.txt: {missing}"
-    helps = {f"/vpn help {c.name}" for c in commands.values() if not c.hidden}
+    helps = {f"/vpn help {c.name}" for c in REGISTRY.visible()}
     assert helps <= script, f"add to tests/golden/scripts/common.txt: {sorted(helps - script)}"
-    assert help_reply().parts  # the help itself renders
+    assert help_reply(REGISTRY).parts  # the help itself renders

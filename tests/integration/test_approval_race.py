@@ -15,7 +15,8 @@ import pytest
 from bot.store.sqlite import SqliteStore
 from bot.store.tables import TableStore
 from commands import approvals
-from commands.core.registry import ACTIONS, Ctx
+from commands.catalog import REGISTRY
+from commands.core.registry import Ctx
 from commands.core.store import Store
 from commands.peering import peering as peering_cmd
 from tests.azurite import Azurite, unique_name
@@ -45,7 +46,7 @@ def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callab
 
 
 def click(ctx: Ctx, verb: str, number: int = 1) -> object:
-    return ACTIONS[f"approval_{verb}"].fn(ctx, str(number), "C_OPS:1")
+    return REGISTRY.action(f"approval_{verb}")(ctx, str(number), "C_OPS:1")
 
 
 def test_fifty_concurrent_approve_clicks_apply_exactly_once(new_store: Callable[[], Store]) -> None:

@@ -37,12 +37,12 @@ import sys
 from bot.arm.factory import azure_from_settings
 from bot.settings import Settings
 from bot.store.sqlite import SqliteStore
-from commands.core.registry import ACTIONS, load
+from commands.catalog import REGISTRY
+
 from tests.unit.peering_estate import make_ctx
 
-load()
 ctx = make_ctx(azure_from_settings(Settings(arm_url=sys.argv[1])), SqliteStore(sys.argv[2]), user="U_BOB")
-ACTIONS["approval_approve"].fn(ctx, "1", "C_OPS:1")
+REGISTRY.action("approval_approve")(ctx, "1", "C_OPS:1")
 """
 
 

@@ -26,7 +26,6 @@ from bot.logging import configure
 from bot.settings import Settings
 from bot.worker import Deps, build_ctx, run_job
 from commands import approvals
-from commands.core.registry import load
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +50,6 @@ def main(argv: list[str] | None = None) -> int:
         subscription_ids=(),
     )
     settings.register_secrets()
-    load()
     deps = Deps.from_settings(settings)
     if args.what == "run":
         job = Job.from_json(args.job)

@@ -21,6 +21,7 @@ right-to-left marks, emoji, control characters, pasted VPN client logs, very lon
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 import tempfile
@@ -29,12 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.slack.inbound import from_slack
 from bot.slack.render import render
 from bot.store.sqlite import SqliteStore
+from commands.catalog import REGISTRY
 from commands.core.errors import AzureFailure, UsageError
 from commands.core.parse import parse
-from commands.core.registry import COMMANDS, SHORTCUTS, Ctx, load
+from commands.core.registry import Ctx
 from commands.core.reply import Reply, Text
+from commands.help import unknown_command
 from tests.fakes import RecordingMessenger
 from tests.unit.peering_estate import estate, make_ctx
 
@@ -132,13 +136,12 @@ class World:
 
     @classmethod
     def create(cls) -> World:
-        load()
         d = tempfile.TemporaryDirectory(prefix="vpnops-fuzz-")
         return cls(SqliteStore(Path(d.name) / "fuzz.sqlite"), _dir=d)
 
     def ctx(self, user: str = "U_ALICE") -> Ctx:
         self.messenger = RecordingMessenger()
-        return make_ctx(estate(), self.store, user=user, out=self.messenger)
+        return dataclasses.replace(make_ctx(estate(), self.store, user=user, out=self.messenger), registry=REGISTRY)
 
     def close(self) -> None:
         self.store.close()
@@ -180,21 +183,22 @@ def check(text: str, world: World, run_command: bool = True) -> list[str]:
     """The problems of one case ([] = handled well)."""
     problems: list[str] = []
     try:
-        parsed = parse(text)
+        parsed = parse(REGISTRY, from_slack(text))
     except Exception:
         return ["unhandled in parse: " + traceback.format_exc(limit=-3)]
-    if parsed.error is not None:
+    if not parsed.command:
+        error = unknown_command(REGISTRY, parsed.word, parsed.suggestion)
         shown = parsed.word if len(parsed.word) <= 40 else parsed.word[:39]
-        if shown.strip() and shown not in parsed.error.fallback:
-            problems.append(f"unknown-command answer does not show what was typed: {parsed.error.fallback!r}")
+        if shown.strip() and shown not in str(error.fallback):
+            problems.append(f"unknown-command answer does not show what was typed: {error.fallback!r}")
         try:
-            render(parsed.error)
+            render(error)
         except Exception:
             problems.append("unhandled rendering the unknown-command answer: " + traceback.format_exc(limit=-3))
         return problems
     if not run_command:
         return problems
-    cmd = COMMANDS.get(parsed.command)
+    cmd = REGISTRY.command(parsed.command) if parsed.command else None
     if cmd is None:
         return problems
     ctx = world.ctx()
@@ -219,7 +223,8 @@ def check(text: str, world: World, run_command: bool = True) -> list[str]:
 def check_shortcut(text: str, world: World) -> list[str]:
     """A message pasted into the "Check VPN client log" shortcut."""
     problems: list[str] = []
-    for callback, (_title, fn) in SHORTCUTS.items():
+    for sc in REGISTRY.shortcuts:
+        callback, fn = sc.callback_id, sc.fn
         try:
             p = _render(fn(world.ctx(), text))
             if p:

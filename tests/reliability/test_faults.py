@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.settings import Settings
-from commands.core.registry import load, lookup
+from commands.catalog import REGISTRY
 from tests.reliability.harness import ALICE, BOB, PEERING_EUN, Answer, Rig
 
 READS = [
@@ -66,8 +66,7 @@ def in_parallel_rigs(texts: list[str], setup: Callable[[Rig, int], None], rigs: 
 
 
 def test_every_read_command_answers_while_a_fifth_of_arm_calls_fail() -> None:
-    load()
-    texts = READS + (["diagnose australia"] if lookup("diagnose") else [])
+    texts = READS + (["diagnose australia"] if REGISTRY.command("diagnose") else [])
     answers = in_parallel_rigs(texts, lambda rig, i: fifth_failing(rig, 100 + i))
     assert set(answers) == set(texts)
     for text, a in answers.items():

@@ -21,7 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.slack.inbound import from_slack
+from commands.catalog import REGISTRY
 from commands.core.parse import parse
+from commands.help import unknown_command
 from commands.vpnlog import looks_like_vpn_log, parse_vpn_client_log
 from tests.reliability.fuzzing import LOG, NAMES, SLACKISMS, World, check, check_shortcut, random_text
 from tests.reliability.harness import ALICE, Rig
@@ -65,11 +68,12 @@ def assert_handled(problems: list[str], text: str) -> None:
 @FAST
 @given(awkward)
 def test_parse_never_raises_and_an_unknown_word_is_shown_back(text: str) -> None:
-    parsed = parse(text)
-    if parsed.error is not None:
+    parsed = parse(REGISTRY, from_slack(text))
+    if not parsed.command:
+        error = unknown_command(REGISTRY, parsed.word, parsed.suggestion)
         shown = parsed.word if len(parsed.word) <= 40 else parsed.word[:39]
-        assert shown in parsed.error.fallback
-        assert "Unknown command" in parsed.error.fallback
+        assert shown in str(error.fallback)
+        assert "Unknown command" in str(error.fallback)
 
 
 @FAST
@@ -217,6 +221,6 @@ def test_estate_names_with_odd_characters_are_shown_not_crashed_on(rig: Rig, vne
 def test_the_grammar_reaches_every_command(world: World) -> None:
     """The generators are not idle: a seeded sample runs each command at least once."""
     rnd = random.Random(0)
-    seen = {parse(random_text(rnd)).command for _ in range(2000)}
+    seen = {parse(REGISTRY, from_slack(random_text(rnd))).command for _ in range(2000)}
     assert {"status", "routes", "peering", "checklist", "requests", "audit", "help"} <= seen
     assert any("/" in n for n in NAMES)

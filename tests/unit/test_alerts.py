@@ -31,7 +31,8 @@ from commands.alerts import (
     remember_message,
     resolved_reply,
 )
-from commands.core.registry import ACTIONS, COMMANDS, Ctx, DomainSettings, load
+from commands.catalog import REGISTRY
+from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Actions, Reply
 from tests.fakes import FakeAzure, RecordingMessenger
 from tests.shared_fixtures import needs_shared, real_files, real_json
@@ -353,9 +354,8 @@ def posted(store: SqliteStore, ref: str = "C_ALERTS:1") -> str:
 
 
 def test_the_alert_buttons_are_registered() -> None:
-    load()
-    assert {"alert_status", "alert_ack", "alert_mute_1h", "alert_mute_24h"} <= set(ACTIONS)
-    assert COMMANDS["alerts"].example == "/vpn alerts"
+    assert {"alert_status", "alert_ack", "alert_mute_1h", "alert_mute_24h"} <= {a.action_id for a in REGISTRY.actions}
+    assert REGISTRY.command("alerts").example == "/vpn alerts"
 
 
 def test_acknowledge_updates_the_message_once_and_writes_the_audit_trail(store: SqliteStore) -> None:

@@ -9,9 +9,10 @@ import pytest
 from bot.store.sqlite import SqliteStore
 from commands import approvals
 from commands.approvals import approval_refusal, approvers_for, is_expired, parse_number
+from commands.catalog import REGISTRY
 from commands.core.errors import AzureFailure
 from commands.core.model import rid_key
-from commands.core.registry import ACTIONS, Ctx
+from commands.core.registry import Ctx
 from commands.core.reply import Actions, Reply, Text
 from commands.peering import peering as peering_cmd
 from commands.peering import requests as requests_cmd
@@ -48,7 +49,7 @@ def buttons(reply: Reply) -> list[tuple[str, str]]:
 
 def click(ctx: Ctx, user: str, verb: str, number: int) -> Reply | None:
     c = as_user(ctx, user)
-    return ACTIONS[f"approval_{verb}"].fn(c, str(number), "C_OPS:1")
+    return REGISTRY.action(f"approval_{verb}")(c, str(number), "C_OPS:1")
 
 
 def file(ctx: Ctx, text: str = CHANGE) -> Reply | None:

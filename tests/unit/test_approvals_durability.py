@@ -15,8 +15,9 @@ import pytest
 
 from bot.store.sqlite import SqliteStore
 from commands import approvals
+from commands.catalog import REGISTRY
 from commands.core.model import Peering
-from commands.core.registry import ACTIONS, Ctx
+from commands.core.registry import Ctx
 from commands.peering import peering as peering_cmd
 from tests.fakes import RecordingMessenger
 from tests.unit.peering_estate import Clock, as_user, estate, make_ctx, peering_id
@@ -78,7 +79,7 @@ def restart(ctx: Ctx, path: Path) -> Ctx:
 
 
 def approve(ctx: Ctx, user: str = "U_BOB", number: int = 1) -> object:
-    return ACTIONS["approval_approve"].fn(as_user(ctx, user), str(number), "C_OPS:1")
+    return REGISTRY.action("approval_approve")(as_user(ctx, user), str(number), "C_OPS:1")
 
 
 def writes(ctx: Ctx) -> int:

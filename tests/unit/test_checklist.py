@@ -6,10 +6,11 @@ import dataclasses
 
 import pytest
 
+from commands.catalog import REGISTRY
 from commands.checklist import checklist, nearest, parse_server
 from commands.core.errors import AzureFailure, UsageError
 from commands.core.model import PrivateEndpoint, SqlServer, Subscription
-from commands.core.registry import Ctx, DomainSettings, lookup
+from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Context, Divider, Fields, Header, Reply, Text
 from commands.findings.dns import DnsFacts
 from tests.fakes import FakeAzure, RecordingMessenger
@@ -109,7 +110,7 @@ def test_invalid_text_is_a_usage_error_with_an_example(typed: str, words: str) -
 
 
 def test_command_is_registered_with_usage_and_example() -> None:
-    cmd = lookup("checklist")
+    cmd = REGISTRY.command("checklist")
     assert cmd is not None
     assert cmd.usage == "checklist <server>[.database.windows.net]"
     assert cmd.example == "/vpn checklist sql-eun.database.windows.net"

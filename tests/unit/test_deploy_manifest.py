@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from bot.slack.app import SLASH_COMMAND
-from commands.core.registry import COMMANDS, SHORTCUTS, load
+from commands.catalog import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "deploy" / "slack" / "manifest.yaml"
@@ -49,17 +49,15 @@ def test_the_manifest_declares_the_slash_command_the_app_listens_to() -> None:
 
 
 def test_the_usage_hint_names_every_visible_command() -> None:
-    load()
     hint = manifest()["features"]["slash_commands"][0]["usage_hint"]
     named = {segment.split()[0] for segment in hint.split("·") if segment.strip()}
-    visible = {c.name for c in COMMANDS.values() if not c.hidden}
+    visible = {c.name for c in REGISTRY.visible()}
     assert named == visible, f"usage_hint names {sorted(named)}, the registry has {sorted(visible)}"
 
 
 def test_the_manifest_shortcuts_are_exactly_the_registered_ones() -> None:
-    load()
     shortcuts = manifest()["features"].get("shortcuts", [])
-    assert {s["callback_id"]: s["name"] for s in shortcuts} == {cid: title for cid, (title, _fn) in SHORTCUTS.items()}
+    assert {s["callback_id"]: s["name"] for s in shortcuts} == {s.callback_id: s.title for s in REGISTRY.shortcuts}
     for s in shortcuts:
         assert s["type"] == "message"
         assert len(s["description"]) <= 150  # Slack's limit

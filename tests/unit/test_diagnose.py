@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from commands import diagnose as diag
+from commands.catalog import REGISTRY
 from commands.core.errors import AzureFailure
 from commands.core.model import (
     Connection,
@@ -27,7 +28,7 @@ from commands.core.model import (
     VnetLink,
     rid_key,
 )
-from commands.core.registry import Ctx, DomainSettings, lookup
+from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Context, Divider, Finding, Header, Reply, Table, Text
 from commands.findings import dns as dnsf
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
@@ -331,7 +332,7 @@ def test_same_vnet_name_in_two_resource_groups_asks_which() -> None:
 
 
 def test_diagnose_is_registered_with_usage_and_example() -> None:
-    c = lookup("diagnose")
+    c = REGISTRY.command("diagnose")
     assert c is not None and c.usage == "diagnose [region|vnet]" and c.example == "/vpn diagnose europe"
     assert c.summary.startswith("What is wrong with the whole topology")
 

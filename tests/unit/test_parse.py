@@ -8,32 +8,46 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.slack.inbound import from_slack
+from commands.catalog import REGISTRY
 from commands.core import registry
-from commands.core.parse import normalise, parse, split_args, suggest
+from commands.core.parse import Parsed, normalise, split_args, suggest
+from commands.core.parse import parse as parse_with
+from commands.core.registry import Registry
 from commands.core.reply import Reply, Text
-from commands.help import help_reply
+from commands.help import help_reply, unknown_command
+
+
+@registry.command("frobnicate", usage="frobnicate <thing>", example="/vpn frobnicate vgw-eun", aliases=("frob",))
+def frobnicate(ctx: registry.Ctx, args: str) -> Reply:
+    """Frobnicate a thing, for the parser's tests.
+
+    Longer explanation that only `/vpn help frobnicate` shows.
+    """
+    return Reply("ok", [Text(args)])
+
+
+@registry.command("secretcmd", usage="secretcmd", example="/vpn secretcmd", hidden=True)
+def secret(ctx: registry.Ctx, args: str) -> None:
+    """Hidden."""
+
+
+# The catalog plus two commands of these tests' own.
+TEST_REGISTRY: Registry = REGISTRY.with_(commands=(frobnicate, secret))
 
 
 @pytest.fixture
-def fake_commands() -> Iterator[None]:
-    """Two commands registered for the test (removed afterwards, so the help of other tests is unchanged)."""
-    registry.load()
+def fake_commands() -> Iterator[Registry]:
+    yield TEST_REGISTRY
 
-    @registry.command("frobnicate", usage="frobnicate <thing>", example="/vpn frobnicate vgw-eun", aliases=("frob",))
-    def frobnicate(ctx: registry.Ctx, args: str) -> Reply:
-        """Frobnicate a thing, for the parser's tests.
 
-        Longer explanation that only `/vpn help frobnicate` shows.
-        """
-        return Reply("ok", [Text(args)])
+def parse(text: str) -> Parsed:
+    return parse_with(TEST_REGISTRY, text)
 
-    @registry.command("secretcmd", usage="secretcmd", example="/vpn secretcmd", hidden=True)
-    def secret(ctx: registry.Ctx, args: str) -> None:
-        """Hidden."""
 
-    yield
-    registry.COMMANDS.pop("frobnicate", None)
-    registry.COMMANDS.pop("secretcmd", None)
+def error_of(p: Parsed) -> Reply | None:
+    """The answer the Slack listener gives for an unknown command."""
+    return None if p.command else unknown_command(TEST_REGISTRY, p.word, p.suggestion)
 
 
 def test_empty_text_means_help() -> None:
@@ -49,7 +63,7 @@ def test_help_words_mean_help(word: str) -> None:
 
 def test_the_first_word_is_the_command_and_the_rest_its_arguments(fake_commands: None) -> None:
     p = parse("  Frobnicate   vgw-eun   now ")
-    assert (p.command, p.args, p.argv, p.error) == ("frobnicate", "vgw-eun now", ("vgw-eun", "now"), None)
+    assert (p.command, p.args, p.argv, error_of(p)) == ("frobnicate", "vgw-eun now", ("vgw-eun", "now"), None)
 
 
 def test_an_alias_gives_the_canonical_name(fake_commands: None) -> None:
@@ -63,47 +77,53 @@ def test_the_command_typed_twice_is_tolerated(fake_commands: None) -> None:
 def test_an_unknown_command_suggests_the_closest_one_and_shows_the_help(fake_commands: None) -> None:
     p = parse("frobnicat vgw")
     assert p.command == "" and p.suggestion == "frobnicate"
-    assert p.error is not None and p.error.visibility == "ephemeral"
-    first = p.error.parts[0]
+    error = error_of(p)
+    assert error is not None and error.visibility == "ephemeral"
+    first = error.parts[0]
     assert isinstance(first, Text)
     assert first.text == ":warning: Unknown command `frobnicat`. Did you mean `frobnicate`?"
-    assert p.error.fallback == "Unknown command `frobnicat`. Did you mean `frobnicate`?"
-    help_texts = " ".join(getattr(x, "text", "") for x in p.error.parts)
+    assert error.fallback == "Unknown command `frobnicat`. Did you mean `frobnicate`?"
+    help_texts = " ".join(getattr(x, "text", "") for x in error.parts)
     assert "/vpn frobnicate &lt;thing&gt;" in help_texts
 
 
 def test_stauts_suggests_status_when_status_is_registered() -> None:
-    if registry.lookup("status") is None:
+    if REGISTRY.command("status") is None:
         pytest.skip("commands.status is not written yet")
-    p = parse("stauts australia")
-    assert p.error is not None and p.error.fallback == "Unknown command `stauts`. Did you mean `status`?"
+    error = error_of(parse("stauts australia"))
+    assert error is not None and error.fallback == "Unknown command `stauts`. Did you mean `status`?"
 
 
 def test_nothing_close_gives_no_suggestion(fake_commands: None) -> None:
     p = parse("zzzzzzzzzz")
-    assert p.suggestion == "" and p.error is not None
-    assert p.error.fallback == "Unknown command `zzzzzzzzzz`."
+    error = error_of(p)
+    assert p.suggestion == "" and error is not None
+    assert error.fallback == "Unknown command `zzzzzzzzzz`."
 
 
 def test_hidden_commands_are_not_suggested(fake_commands: None) -> None:
-    assert suggest("secretcm") != "secretcmd"
+    assert suggest(TEST_REGISTRY, "secretcm") != "secretcmd"
 
 
 def test_a_user_typed_name_with_mentions_and_backticks_stays_inert_in_the_error() -> None:
-    p = parse("<!channel>`x`")
-    assert p.error is not None
-    first = p.error.parts[0]
+    error = error_of(parse(from_slack("<!channel>`x`")))
+    assert error is not None
+    first = error.parts[0]
     assert isinstance(first, Text) and "<!channel>" not in first.text and "&lt;" not in first.text
     assert "@channel" in first.text
 
 
+def slack(text: str) -> str:
+    return normalise(from_slack(text))
+
+
 def test_slack_links_entities_and_smart_quotes_are_undone() -> None:
-    assert normalise("checklist <http://sql-eun.database.windows.net|sql-eun.database.windows.net>") == (
+    assert slack("checklist <http://sql-eun.database.windows.net|sql-eun.database.windows.net>") == (
         "checklist sql-eun.database.windows.net"
     )
-    assert normalise("checklist <http://sql-eun.database.windows.net>") == "checklist sql-eun.database.windows.net"
-    assert normalise("peering a/b x on reason: “NVA &amp; firewall”") == 'peering a/b x on reason: "NVA & firewall"'
-    assert normalise("<@U123|bob> <#C1|ops>") == "@bob #ops"
+    assert slack("checklist <http://sql-eun.database.windows.net>") == "checklist sql-eun.database.windows.net"
+    assert slack("peering a/b x on reason: “NVA &amp; firewall”") == 'peering a/b x on reason: "NVA & firewall"'
+    assert slack("<@U123|bob> <#C1|ops>") == "@bob #ops"
 
 
 def test_quoted_arguments_stay_one_word_and_unbalanced_quotes_are_literal() -> None:
@@ -116,7 +136,7 @@ def test_quoted_arguments_stay_one_word_and_unbalanced_quotes_are_literal() -> N
 @given(st.text())
 def test_parse_never_raises_on_arbitrary_text(text: str) -> None:
     p = parse(text)
-    assert p.command or p.error is not None
+    assert p.command or error_of(p) is not None
 
 
 @settings(max_examples=200, deadline=None)
@@ -124,14 +144,14 @@ def test_parse_never_raises_on_arbitrary_text(text: str) -> None:
     st.lists(st.sampled_from(["<", ">", "|", "&amp;", "“", "'", '"', "`", "@", "#", "http://", " ", "x"]), max_size=30)
 )
 def test_parse_never_raises_on_slack_markup_soup(pieces: list[str]) -> None:
-    p = parse("".join(pieces))
-    assert p.command or p.error is not None
+    p = parse(from_slack("".join(pieces)))
+    assert p.command or error_of(p) is not None
 
 
 def test_help_lists_every_visible_command_with_usage_summary_and_example(fake_commands: None) -> None:
-    reply = help_reply()
+    reply = help_reply(TEST_REGISTRY)
     text = "\n".join(getattr(p, "text", "") for p in reply.parts)
-    for c in registry.COMMANDS.values():
+    for c in TEST_REGISTRY.commands:
         if c.hidden:
             assert f"/vpn {c.usage}" not in text
             continue
@@ -142,7 +162,7 @@ def test_help_lists_every_visible_command_with_usage_summary_and_example(fake_co
 
 
 def test_help_for_one_command_shows_its_whole_docstring(fake_commands: None) -> None:
-    reply = help_reply("frobnicate")
+    reply = help_reply(TEST_REGISTRY, "frobnicate")
     text = "\n".join(getattr(p, "text", "") for p in reply.parts)
     assert "Longer explanation that only `/vpn help frobnicate` shows." in text
     assert "*Usage:* `/vpn frobnicate &lt;thing&gt;`" in text
@@ -150,7 +170,7 @@ def test_help_for_one_command_shows_its_whole_docstring(fake_commands: None) -> 
 
 
 def test_help_for_an_unknown_command_suggests_and_lists(fake_commands: None) -> None:
-    reply = help_reply("frobnicat")
+    reply = help_reply(TEST_REGISTRY, "frobnicat")
     text = "\n".join(getattr(p, "text", "") for p in reply.parts)
     assert "There is no command `frobnicat`. Did you mean `frobnicate`?" in text
     assert "`frobnicate`" in text.split("Commands:")[1]

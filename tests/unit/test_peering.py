@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.store.sqlite import SqliteStore
+from commands.catalog import REGISTRY
 from commands.core.errors import AzureFailure, UsageError
 from commands.core.model import Subscription, VirtualNetwork, rid_key
-from commands.core.registry import Ctx, lookup
+from commands.core.registry import Ctx
 from commands.peering import audit as audit_cmd
 from commands.peering import flag_of, parse_args
 from commands.peering import peering as peering_cmd
@@ -173,7 +174,7 @@ def test_plan_uses_a_fresh_read_of_the_peering(ctx: Ctx) -> None:
 
 def test_commands_are_registered_with_help_text() -> None:
     for name in ("peering", "requests", "audit"):
-        cmd = lookup(name)
+        cmd = REGISTRY.command(name)
         assert cmd is not None and cmd.summary and cmd.example.startswith("/vpn ")
 
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from commands.core import registry
+from commands.catalog import REGISTRY
 from commands.core.errors import AzureFailure, UsageError
 from commands.core.model import EffectiveRoute, NetworkInterface, Subscription, rid_key
 from commands.core.registry import Ctx, DomainSettings
@@ -326,7 +326,7 @@ def test_log_of_an_unknown_gateway_still_shows_what_was_read() -> None:
 
 
 def test_shortcut_is_registered_and_reads_a_message_with_a_log() -> None:
-    assert registry.SHORTCUTS["check_vpn_client_log"][0] == "Check VPN client log"
+    assert REGISTRY.shortcut("check_vpn_client_log").title == "Check VPN client log"
     out = RecordingMessenger()
     ctx = Ctx(azure=seed_v2v(), out=out)
     reply = check_vpn_client_log(ctx, "my VPN log:\n```" + SEED_LOG + "```")
@@ -337,7 +337,7 @@ def test_shortcut_is_registered_and_reads_a_message_with_a_log() -> None:
 
 
 def test_routes_command_is_registered_with_help() -> None:
-    cmd = registry.COMMANDS["routes"]
+    cmd = REGISTRY.command("routes")
     assert cmd.example == "/vpn routes vm-aue"
     assert "NIC, VM or gateway" in cmd.summary
 

@@ -9,12 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands import status as status_mod
+from bot.store.sqlite import SqliteStore
+from commands.catalog import REGISTRY
 from commands.core.errors import AzureFailure
 from commands.core.model import BgpPeer, Connection, Gateway, P2SClient, Subscription, Tunnel, rid_key
 from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Context, Finding, Reply, Text
-from commands.status import Sample, counter_delta, register_sample_source, status
+from commands.status import counter_delta, status
+from commands.watch.state import NS_CONN, Sample
 from tests.fakes import FakeAzure, RecordingMessenger
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -435,43 +437,34 @@ def test_counter_delta_words() -> None:
     assert counter_delta(c, None, NOW) == ""
 
 
-def test_status_shows_deltas_from_a_registered_sample_source() -> None:
-    class Store:
-        pass
-
-    def samples(store: object) -> dict[str, Sample]:
-        assert isinstance(store, Store)
-        return {EUN_AUE.id.upper(): Sample(NOW - timedelta(minutes=5), 0, 5_000_000_000)}
-
-    register_sample_source(samples)
-    try:
-        out = RecordingMessenger()
-        ctx = Ctx(seed_like(), out, settings=DomainSettings(progress_every_s=0), now=lambda: NOW, store=Store())
-        reply = status(ctx, "europe")
-        assert reply is not None
-        assert "+300 MB out, +0 B in in the last 5 min" in text_of(reply)
-    finally:
-        status_mod._SAMPLE_SOURCES.remove(samples)
+def test_status_shows_deltas_from_the_watchs_last_sample(store: SqliteStore) -> None:
+    store.put_state(
+        NS_CONN,
+        rid_key(EUN_AUE.id),
+        {"sample": {"at": (NOW - timedelta(minutes=5)).isoformat(), "ingress": 0, "egress": 5_000_000_000}},
+        None,
+    )
+    out = RecordingMessenger()
+    ctx = Ctx(seed_like(), out, settings=DomainSettings(progress_every_s=0), now=lambda: NOW, store=store)
+    reply = status(ctx, "europe")
+    assert reply is not None
+    assert "+300 MB out, +0 B in in the last 5 min" in text_of(reply)
 
 
-def test_a_failing_sample_source_costs_only_the_deltas() -> None:
-    def broken(store: object) -> dict[str, Sample]:
-        raise RuntimeError("store down")
+def test_a_failing_store_costs_only_the_deltas() -> None:
+    class BrokenStore:
+        def list_state(self, namespace: str) -> list[object]:
+            raise RuntimeError("store down")
 
-    register_sample_source(broken)
-    try:
-        ctx = Ctx(seed_like(), RecordingMessenger(), settings=DomainSettings(), now=lambda: NOW, store=object())
-        reply = status(ctx, "europe")
-        assert reply is not None and reply.fallback.startswith("🔴 1 problem in Europe")
-    finally:
-        status_mod._SAMPLE_SOURCES.remove(broken)
+    ctx = Ctx(seed_like(), RecordingMessenger(), settings=DomainSettings(), now=lambda: NOW, store=BrokenStore())
+    reply = status(ctx, "europe")
+    assert reply is not None and reply.fallback.startswith("🔴 1 problem in Europe")
 
 
 @pytest.mark.parametrize("target", ["europe", "australia", "all", "vgw-eun"])
 def test_the_command_is_registered_with_usage_and_example(target: str) -> None:
-    from commands.core.registry import COMMANDS
 
-    cmd = COMMANDS["status"]
+    cmd = REGISTRY.command("status")
     assert cmd.usage == "status <region|gateway>" and cmd.example == "/vpn status australia"
     assert cmd.summary.startswith("Is every tunnel up")
     reply, _ = run(seed_like(), target)

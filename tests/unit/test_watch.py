@@ -19,7 +19,8 @@ from commands.alerts import NS_MESSAGE, NS_MUTE
 from commands.core.model import BgpPeer, Connection, Gateway, Subscription, Tunnel, rid_key
 from commands.core.registry import Ctx, DomainSettings
 from commands.status import status
-from commands.watch import NS_CONN, Verdict, judge_bgp, judge_connection, judge_gone
+from commands.watch.judge import Verdict, judge_bgp, judge_connection, judge_gone
+from commands.watch.state import NS_CONN
 from tests.fakes import FakeAzure, RecordingMessenger
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.jobs import Dispatcher
+from commands.core.registry import Registry
 
 
-def register_listeners(app: App, dispatcher: Dispatcher) -> None:
+def register_listeners(app: App, dispatcher: Dispatcher, registry: Registry) -> None:
     from bot.slack.listeners import actions, commands, shortcuts
 
-    commands.register(app, dispatcher)
+    commands.register(app, dispatcher, registry)
     actions.register(app, dispatcher)
     shortcuts.register(app, dispatcher)

@@ -1,7 +1,8 @@
-"""Buttons (block_actions): ack at once, then the registered action runs as a Job.
+"""Buttons (block_actions): ack at once, then the action runs as a Job.
 
-One listener per `commands.core.registry.ACTIONS` id, and a last catch-all so a button from an
-older message still gets an answer ("no longer handled") instead of Slack's error icon.
+One listener for every action_id: the worker looks the action up in the registry, so a
+button from an older message still gets an answer ("no longer handled") instead of
+Slack's error icon.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from slack_bolt import Ack, App, Respond
 from bot.jobs import Dispatcher, Job
 from bot.logging import get_logger
 from bot.slack.listeners.interactive import sender, submit_then_ack
-from commands.core.registry import ACTIONS
 
 log = get_logger(__name__)
 
@@ -23,8 +23,6 @@ def register(app: App, dispatcher: Dispatcher) -> None:
     def on_action(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         handle_action(ack, body, respond, dispatcher)
 
-    for action_id in ACTIONS:
-        app.action(action_id)(on_action)
     app.action(re.compile(r".+"))(on_action)
 
 

@@ -14,20 +14,22 @@ from slack_bolt import Ack, App
 
 from bot.jobs import Dispatcher, Job, delivery_job_id
 from bot.logging import get_logger
+from bot.slack.inbound import from_slack
 from bot.slack.render import SlackMessage, render
 from commands.core.parse import normalise, parse
+from commands.core.registry import Registry
 from commands.core.reply import Reply, code
-from commands.help import help_reply
+from commands.help import help_reply, unknown_command
 
 log = get_logger(__name__)
 
 SLASH_COMMAND = "/vpn"
 
 
-def register(app: App, dispatcher: Dispatcher) -> None:
+def register(app: App, dispatcher: Dispatcher, registry: Registry) -> None:
     @app.command(SLASH_COMMAND)
     def vpn_command(ack: Ack, body: dict[str, Any]) -> None:
-        handle_command(ack, body, dispatcher)
+        handle_command(ack, body, dispatcher, registry)
 
 
 def ack_body(msg: SlackMessage, visibility: str) -> dict[str, Any]:
@@ -42,21 +44,21 @@ def _immediate(reply: Reply) -> dict[str, Any] | None:
     return ack_body(rendered.messages[0], reply.visibility)
 
 
-def handle_command(ack: Ack, body: dict[str, Any], dispatcher: Dispatcher) -> None:
+def handle_command(ack: Ack, body: dict[str, Any], dispatcher: Dispatcher, registry: Registry) -> None:
     start = time.perf_counter()
-    text = str(body.get("text") or "")
+    text = from_slack(str(body.get("text") or ""))
     user = str(body.get("user_id") or "")
     team = str(body.get("team_id") or body.get("enterprise_id") or "")
-    parsed = parse(text)
+    parsed = parse(registry, text)
     fields = {"user": user, "team": team, "command": parsed.command or "unknown"}
-    if parsed.error is not None:
-        immediate = _immediate(parsed.error)
+    if not parsed.command:
+        immediate = _immediate(unknown_command(registry, parsed.word, parsed.suggestion))
         if immediate is not None:
             ack(**immediate)
             log.info("slash_command_answered", outcome="unknown_command", typed=parsed.word[:40], **fields)
             return
     elif parsed.command == "help":
-        immediate = _immediate(help_reply(parsed.args))
+        immediate = _immediate(help_reply(registry, parsed.args))
         if immediate is not None:
             ack(**immediate)
             log.info("slash_command_answered", outcome="help", **fields)

@@ -1,4 +1,7 @@
-"""Message shortcuts (e.g. "Check VPN client log" on a pasted log): ack, then a Job."""
+"""Message shortcuts (e.g. "Check VPN client log" on a pasted log): ack, then a Job.
+
+One listener for every callback_id: the worker looks the shortcut up in the registry.
+The message's text is handed on as the user wrote it (`from_slack`)."""
 
 from __future__ import annotations
 
@@ -9,8 +12,8 @@ from slack_bolt import Ack, App, Respond
 
 from bot.jobs import Dispatcher, Job
 from bot.logging import get_logger
+from bot.slack.inbound import from_slack
 from bot.slack.listeners.interactive import sender, submit_then_ack
-from commands.core.registry import SHORTCUTS
 
 log = get_logger(__name__)
 
@@ -19,8 +22,6 @@ def register(app: App, dispatcher: Dispatcher) -> None:
     def on_shortcut(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         handle_shortcut(ack, body, respond, dispatcher)
 
-    for callback_id in SHORTCUTS:
-        app.message_shortcut(callback_id)(on_shortcut)
     app.message_shortcut(re.compile(r".+"))(on_shortcut)
 
 
@@ -31,7 +32,7 @@ def job_from_message_action(body: dict[str, Any]) -> Job:
     return Job(
         kind="shortcut",
         name=str(body.get("callback_id") or ""),
-        text=str(message.get("text") or ""),
+        text=from_slack(str(message.get("text") or "")),
         channel=channel,
         message_ref=f"{channel}:{ts}" if channel and ts else "",
         thread_ts=str(message.get("thread_ts") or ""),

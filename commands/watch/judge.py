@@ -27,15 +27,14 @@ import copy
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from commands.alerts import INCIDENT_LISTERS, AlertCard, when
+from commands.alerts import AlertCard
 from commands.core import regions
 from commands.core.model import BgpPeer, Connection, Gateway, name_of, rid_key
 from commands.core.reply import Context, Finding, Reply, Text, code, esc
-from commands.core.store import Store
-from commands.core.units import human_bytes, human_duration
+from commands.core.units import human_bytes, human_duration, when
 from commands.findings.connections import (
     bgp_peer_not_connected,
     connection_state,
@@ -44,10 +43,7 @@ from commands.findings.connections import (
     remote_name,
     tunnel_down,
 )
-from commands.status import Sample, register_sample_source
-
-NS_CONN = "watch.conn"
-NS_BGP = "watch.bgp"
+from commands.watch.state import NS_BGP, NS_CONN, is_named, iso, parse_time, sample_of, utc
 
 # A sample younger than this is not replaced by the next run, so that one-way traffic is
 # always judged over a real interval: two runs a second apart (an overlap, a retry) would
@@ -93,42 +89,7 @@ class Verdict:
     recovers: list[Recover] = field(default_factory=list)
 
 
-# --- time in records -------------------------------------------------------------------------
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(UTC).isoformat() if t.tzinfo else t.replace(tzinfo=UTC).isoformat()
-
-
-def _time(raw: Any) -> datetime | None:
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        t = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
-def _utc(t: datetime) -> datetime:
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
-def _is(value: str, name: str) -> bool:
-    return (value or "").lower() == name.lower()
-
-
 # --- connections -----------------------------------------------------------------------------
-
-
-def sample_of(conn: Connection, at: datetime) -> dict[str, Any]:
-    return {
-        "at": _iso(at),
-        "ingress": conn.ingress_bytes,
-        "egress": conn.egress_bytes,
-        "status": conn.status,
-        "tunnels": {t.name: t.status for t in conn.tunnels},
-    }
 
 
 def judge_connection(
@@ -145,19 +106,19 @@ def judge_connection(
 
     `muted`: the connection (or its gateway) is muted, or there is no channel to post to.
     """
-    now = _utc(now)
+    now = utc(now)
     old: dict[str, Any] = copy.deepcopy(dict(prev)) if prev else {}
     incidents: dict[str, dict[str, Any]] = old.get("incidents") or {}
     last = old.get("sample") if isinstance(old.get("sample"), dict) else None
-    down = _is(conn.status, "NotConnected")
-    connected = _is(conn.status, "Connected")
+    down = is_named(conn.status, "NotConnected")
+    connected = is_named(conn.status, "Connected")
 
     # The interval's traffic, when there is an interval to judge.
     d_out = d_in = None
     sample = sample_of(conn, now)
     reconnected = False
     if last is not None:
-        last_at = _time(last.get("at"))
+        last_at = parse_time(last.get("at"))
         l_in, l_out = int(last.get("ingress") or 0), int(last.get("egress") or 0)
         reconnected = conn.ingress_bytes < l_in or conn.egress_bytes < l_out
         elapsed = (now - last_at).total_seconds() if last_at is not None else None
@@ -170,7 +131,7 @@ def judge_connection(
             d_out, d_in = conn.egress_bytes - l_out, conn.ingress_bytes - l_in
     elapsed_words = ""
     if d_out is not None and last is not None:
-        last_at = _time(last.get("at"))
+        last_at = parse_time(last.get("at"))
         secs = (now - last_at).total_seconds() if last_at else 0.0
         elapsed_words = f"over the last {human_duration(secs)}" if secs >= 1 else "since the last check"
 
@@ -187,7 +148,7 @@ def judge_connection(
         closed["down"] = (f"✅ {code(conn.name)} is Connected again{lasted}.", "Connected again")
 
     # tunnels (judged only while the connection itself is not down)
-    bad = [t for t in conn.tunnels if not _is(t.status, "Connected")]
+    bad = [t for t in conn.tunnels if not is_named(t.status, "Connected")]
     if not down and conn.tunnels:
         if bad and "tunnel" not in incidents:
             f = tunnel_down(conn)
@@ -234,7 +195,7 @@ def judge_connection(
         "incidents": incidents,
     }
     if reconnected:
-        value["reconnected_at"] = _iso(now)
+        value["reconnected_at"] = iso(now)
     elif old.get("reconnected_at"):
         value["reconnected_at"] = old["reconnected_at"]
     return _settle(NS_CONN, rid_key(conn.id), value, incidents, opened, closed, now, muted)
@@ -242,7 +203,7 @@ def judge_connection(
 
 def judge_gone(prev: Mapping[str, Any], now: datetime) -> Verdict:
     """A connection (or gateway) with a record that no longer exists: its incidents end."""
-    now = _utc(now)
+    now = utc(now)
     old: dict[str, Any] = copy.deepcopy(dict(prev))
     incidents: dict[str, dict[str, Any]] = old.get("incidents") or {}
     name = str(old.get("name") or name_of(str(old.get("id") or "")))
@@ -256,7 +217,7 @@ def judge_gone(prev: Mapping[str, Any], now: datetime) -> Verdict:
 
 
 def _lasted(incident: Mapping[str, Any], now: datetime) -> str:
-    opened = _time(incident.get("opened"))
+    opened = parse_time(incident.get("opened"))
     if opened is None or opened > now:
         return ""
     return f" after {human_duration((now - opened).total_seconds())}"
@@ -269,7 +230,7 @@ def _conn_card(
     region = regions.display_name(conn.location or (gw.location if gw else "")) or "?"
     emoji = "🔴" if f.severity == "critical" else "🟠"
     what = TITLES[kind]
-    if kind == "tunnel" and conn.tunnels and not any(_is(t.status, "Connected") for t in conn.tunnels):
+    if kind == "tunnel" and conn.tunnels and not any(is_named(t.status, "Connected") for t in conn.tunnels):
         what = "every tunnel is down"
     fields: list[tuple[str, str]] = [
         ("Connection", f"{code(conn.name)} · {esc(conn.connection_type or '?')}"),
@@ -311,7 +272,7 @@ def _settle(
         # The card is kept only until it is posted (a muted incident may be announced
         # later); then its message's state holds it, and the record stays small (Table
         # Storage allows 64 KiB per property, and a BGP hub may have many peers down).
-        incidents[k] = {"opened": _iso(now), "announced": False, "ref": "", "title": card.title, "card": card.to_json()}
+        incidents[k] = {"opened": iso(now), "announced": False, "ref": "", "title": card.title, "card": card.to_json()}
     for k, (text, note) in closed.items():
         inc = incidents.pop(k, None)
         if inc is None or not inc.get("announced"):
@@ -319,7 +280,7 @@ def _settle(
         ref = str(inc.get("ref") or "")
         reply = Reply(fallback=_plain_first(text)).add(Text(text))
         if inc.get("title"):
-            reply.add(Context(f"Raised {esc(when(_time(inc.get('opened'))))}: {esc(inc['title'])}"))
+            reply.add(Context(f"Raised {esc(when(parse_time(inc.get('opened'))))}: {esc(inc['title'])}"))
         line = f"Recovered {when(now)}{_lasted(inc, now)}: {note} (see the thread)"
         verdict.recovers.append(Recover(namespace, key, k, ref, reply, line))
     if not muted:
@@ -327,8 +288,8 @@ def _settle(
             if inc.get("announced"):
                 continue
             inc["announced"] = True
-            inc["announced_at"] = _iso(now)
-            opened_at = _time(inc.get("opened"))
+            inc["announced_at"] = iso(now)
+            opened_at = parse_time(inc.get("opened"))
             card = AlertCard.from_json(inc.pop("card", None) or {})
             verdict.fires.append(Fire(namespace, key, k, card, late=opened_at is not None and opened_at < now))
     return verdict
@@ -351,7 +312,7 @@ def judge_bgp(
 ) -> Verdict:
     """A gateway's BGP peers now, against the states in its record: a peer leaving
     Connected opens `bgp:<peer>`; it recovers when the peer is Connected again."""
-    now = _utc(now)
+    now = utc(now)
     old: dict[str, Any] = copy.deepcopy(dict(prev)) if prev else {}
     incidents: dict[str, dict[str, Any]] = old.get("incidents") or {}
     before: dict[str, str] = dict(old.get("peers") or {})
@@ -362,11 +323,11 @@ def judge_bgp(
         seen[p.neighbor] = p.state
         k = f"bgp:{p.neighbor}"
         was = before.get(p.neighbor, "")
-        if _is(was, "Connected") and not _is(p.state, "Connected") and k not in incidents:
+        if is_named(was, "Connected") and not is_named(p.state, "Connected") and k not in incidents:
             f = bgp_peer_not_connected(gateway, p)
             if f is not None:
                 opened[k] = _bgp_card(gateway, p, f, now)
-        elif _is(p.state, "Connected") and k in incidents:
+        elif is_named(p.state, "Connected") and k in incidents:
             closed[k] = (
                 f"✅ BGP peer {code(p.neighbor)} of {code(gateway.name)} is Connected again"
                 f"{_lasted(incidents[k], now)} ({p.routes_received} routes received).",
@@ -379,7 +340,7 @@ def judge_bgp(
                 f"✅ {code(gateway.name)} no longer reports the BGP peer {code(neighbor)}: this alert is closed.",
                 "peer no longer configured",
             )
-    value = {"id": gateway.id, "name": gateway.name, "peers": seen, "incidents": incidents, "at": _iso(now)}
+    value = {"id": gateway.id, "name": gateway.name, "peers": seen, "incidents": incidents, "at": iso(now)}
     return _settle(NS_BGP, rid_key(gateway.id), value, incidents, opened, closed, now, muted)
 
 
@@ -404,41 +365,6 @@ def _bgp_card(gateway: Gateway, peer: BgpPeer, f: Finding, now: datetime) -> Ale
         fallback=f"BGP peer {peer.neighbor} of {gateway.name} left Connected",
         source="watch",
     )
-
-
-# --- what /vpn status and /vpn alerts read -----------------------------------------------------
-
-
-@register_sample_source
-def last_samples(store: Store) -> dict[str, Sample]:
-    """The watch's last counters per connection, for "+1.2 GB out … in the last 5 min"."""
-    out: dict[str, Sample] = {}
-    for rec in store.list_state(NS_CONN):
-        s = rec.value.get("sample")
-        if not isinstance(s, dict):
-            continue
-        at = _time(s.get("at"))
-        if at is None:
-            continue
-        out[rec.key] = Sample(at=at, ingress_bytes=int(s.get("ingress") or 0), egress_bytes=int(s.get("egress") or 0))
-    return out
-
-
-def open_incidents(store: Store, now: datetime) -> list[str]:
-    """One line per open incident of the watch, for `/vpn alerts`."""
-    lines: list[str] = []
-    for ns in (NS_CONN, NS_BGP):
-        for rec in store.list_state(ns):
-            for k, inc in sorted((rec.value.get("incidents") or {}).items()):
-                opened = _time(inc.get("opened"))
-                since = f" since {esc(when(opened))}" if opened else ""
-                quiet = "" if inc.get("announced") else " (not posted yet: muted, or no alert channel)"
-                lines.append(f"• {esc(inc.get('title') or k)}{since}{quiet}")
-    return lines
-
-
-if open_incidents not in INCIDENT_LISTERS:
-    INCIDENT_LISTERS.append(open_incidents)
 
 
 def summary_line(fired: int, recovered: int, connections: int, gateways: int) -> str:

@@ -1,0 +1,25 @@
+"""Every command, button and message shortcut of vpnops, in `/vpn help` order.
+
+The one list: Slack's listener registration, `/vpn help`, the worker and the manifest test
+read `REGISTRY`. A capability's module declares its commands (`@command`, `@action`,
+`@shortcut`); adding one to the bot means adding it here. A missing module fails the
+import of this file, loudly, and two entries answering to one name fail `Registry`.
+"""
+
+from __future__ import annotations
+
+from commands.alerts import alert_ack, alert_mute_1h, alert_mute_24h, alert_status, alerts
+from commands.approvals import approve, cancel, reject, revert
+from commands.checklist import checklist
+from commands.core.registry import Registry
+from commands.diagnose import diagnose
+from commands.help import help_command
+from commands.peering import audit, peering, requests
+from commands.routes import check_vpn_client_log, routes
+from commands.status import status
+
+REGISTRY = Registry(
+    commands=(status, routes, peering, requests, audit, checklist, diagnose, alerts, help_command),
+    actions=(approve, reject, cancel, revert, alert_status, alert_ack, alert_mute_1h, alert_mute_24h),
+    shortcuts=(check_vpn_client_log,),
+)
