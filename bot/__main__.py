@@ -18,12 +18,12 @@ USAGE = """usage: python -m bot {console,serve,emulator} [options]
 def serve(argv: list[str]) -> int:
     import argparse
 
-    from bot.jobs import ThreadPoolDispatcher
     from bot.logging import configure, get_logger
+    from bot.runtime.jobs import ThreadPoolDispatcher
+    from bot.runtime.worker import Deps, run_job
     from bot.settings import Settings, SettingsError
     from bot.slack.adapter import SLACK_EVENTS_PATH
     from bot.slack.app import create_app
-    from bot.worker import Deps, run_job
 
     ap = argparse.ArgumentParser(prog="python -m bot serve", description="Serve the Slack app over HTTP.")
     ap.add_argument("--port", type=int, default=None, help="TCP port (default: $PORT or 3000)")

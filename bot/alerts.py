@@ -45,8 +45,8 @@ from commands.core.port import Messenger
 from commands.core.store import ANY_ETAG, Store, StoreConflict, StoreError
 
 if TYPE_CHECKING:
+    from bot.runtime.worker import Deps
     from bot.settings import Settings
-    from bot.worker import Deps
 
 log = get_logger(__name__)
 

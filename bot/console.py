@@ -40,11 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from bot.jobs import ThreadPoolDispatcher
+from bot.runtime.jobs import ThreadPoolDispatcher
+from bot.runtime.worker import Deps, run_job
 from bot.settings import Settings, SettingsError
 from bot.slack.adapter import handle_http
 from bot.slack.text import blocks_to_text
-from bot.worker import Deps, run_job
 from sandbox.slack_emulator import BOT_USER
 
 BOT_DIR = Path(__file__).resolve().parent

@@ -43,7 +43,7 @@ from commands.core.fanout import gather
 from commands.core.model import Gateway, rid_key
 from commands.core.port import Messenger
 from commands.core.registry import Ctx
-from commands.core.reply import Reply
+from commands.core.reply import Inline, Reply
 from commands.core.store import Store, StoreConflict, StoreError
 from commands.findings.connections import find_reverse
 from commands.status import gather_status
@@ -60,7 +60,7 @@ from commands.watch.judge import (
 from commands.watch.state import NS_BGP, NS_CONN
 
 if TYPE_CHECKING:
-    from bot.worker import Deps
+    from bot.runtime.worker import Deps
 
 log = get_logger(__name__)
 
@@ -94,7 +94,7 @@ class _NoProgress:
     def respond(self, reply: Reply) -> None:
         self._inner.respond(reply)
 
-    def progress(self, text: str) -> None:
+    def progress(self, text: Inline) -> None:
         return None
 
     def post(self, channel: str, reply: Reply, thread: str | None = None) -> str:

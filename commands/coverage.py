@@ -75,7 +75,7 @@ def _covers(outer: IPNetwork, inner: IPNetwork) -> bool:
 
 
 def _overlaps(a: IPNetwork, b: IPNetwork) -> bool:
-    return a.version == b.version and a.overlaps(b)  # type: ignore[arg-type]
+    return a.version == b.version and a.overlaps(b)
 
 
 def describe_route(prefix: str, route: EffectiveRoute) -> str:

@@ -796,7 +796,7 @@ def _status(ctx: Ctx, target: str) -> Reply:
         if not hits:
             names = tuple(g.name for g in vpn)
             err = regions.unknown_target(target, names)
-            if failures:
+            if failures and isinstance(err.hint, str):
                 err.hint += (
                     " (Some subscriptions could not be read, so the gateway may be there: "
                     + "; ".join(f.what for f in failures)

@@ -326,7 +326,7 @@ class ArmClient:
             if client is None:
                 client = factory()
                 self._clients[key] = client
-            return client  # type: ignore[no-any-return]
+            return client
 
     def _network(self, sub: str) -> NetworkManagementClient:
         return self._client(

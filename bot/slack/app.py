@@ -1,7 +1,7 @@
 """The Bolt app: `/vpn`, every registered button and message shortcut.
 
 Slack drops an interaction it has no HTTP 200 for within 3 seconds, so listeners only
-parse, ack and hand a `bot.jobs.Job` to the dispatcher; the work runs in `bot.worker`.
+parse, ack and hand a `bot.runtime.jobs.Job` to the dispatcher; the work runs in `bot.runtime.worker`.
 `process_before_response=True` makes Bolt send the ack only when the listener returns —
 required on Azure Functions (nothing may run after the response) and harmless here since
 listeners return in milliseconds.
@@ -22,7 +22,7 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web import WebClient
 
-from bot.jobs import Dispatcher
+from bot.runtime.jobs import Dispatcher
 from bot.settings import SLACK_SIGNING_SECRET, Settings, SettingsError
 from bot.slack.listeners import register_listeners
 from commands.catalog import REGISTRY

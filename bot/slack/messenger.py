@@ -20,9 +20,10 @@ Message refs are "CHANNEL:TS".
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -30,8 +31,10 @@ from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.logging import get_logger
+from bot.slack.mrkdwn import mrkdwn
 from bot.slack.render import Rendered, SlackMessage, render
-from commands.core.reply import Reply
+from commands.core.port import MessengerError
+from commands.core.reply import Inline, Reply
 
 log = get_logger(__name__)
 
@@ -151,7 +154,7 @@ class SlackMessenger:
         except SlackApiError as exc:
             log.error("respond_failed", error=exc.response.get("error", "unknown"))
 
-    def progress(self, text: str) -> None:
+    def progress(self, text: Inline) -> None:
         """Show progress in place of "working on it…" — only for slash commands (the one
         message a response_url may overwrite), throttled, and never at the answer's cost."""
         with self._lock:
@@ -164,7 +167,7 @@ class SlackMessenger:
                 return
             self._last_progress = now
             self._send_url(
-                {"text": f"⏳ {text}", "response_type": "ephemeral", "replace_original": True},
+                {"text": f"⏳ {mrkdwn(text)}", "response_type": "ephemeral", "replace_original": True},
             )
 
     def post(self, channel: str, reply: Reply, thread: str | None = None) -> str:
@@ -174,7 +177,10 @@ class SlackMessenger:
         rendered = render(reply)
         first_ref = ""
         for msg in rendered.messages:
-            resp = self.client.chat_postMessage(channel=channel, text=msg.text, blocks=msg.blocks, thread_ts=thread_ts)
+            with refused():
+                resp = self.client.chat_postMessage(
+                    channel=channel, text=msg.text, blocks=msg.blocks, thread_ts=thread_ts
+                )
             ref = f"{resp['channel']}:{resp['ts']}"
             first_ref = first_ref or ref
         self._upload(rendered, channel=channel, thread_ts=thread_ts or first_ref.partition(":")[2])
@@ -188,9 +194,10 @@ class SlackMessenger:
         msgs = rendered.messages
         if not msgs:
             return
-        self.client.chat_update(channel=channel, ts=ts, text=msgs[0].text, blocks=msgs[0].blocks)
-        for msg in msgs[1:]:
-            self.client.chat_postMessage(channel=channel, text=msg.text, blocks=msg.blocks, thread_ts=ts)
+        with refused():
+            self.client.chat_update(channel=channel, ts=ts, text=msgs[0].text, blocks=msgs[0].blocks)
+            for msg in msgs[1:]:
+                self.client.chat_postMessage(channel=channel, text=msg.text, blocks=msg.blocks, thread_ts=ts)
         self._upload(rendered, channel=channel, thread_ts=ts)
 
     def user_groups_members(self, group: str) -> set[str]:
@@ -233,6 +240,15 @@ class SlackMessenger:
                 )
             except SlackApiError as exc:
                 log.error("file_upload_failed", filename=f.filename, error=exc.response.get("error", "unknown"))
+
+
+@contextlib.contextmanager
+def refused() -> Iterator[None]:
+    """Slack's refusal of a message as the domain's `MessengerError` (with Slack's reason)."""
+    try:
+        yield
+    except SlackApiError as exc:
+        raise MessengerError(str(exc.response.get("error", "unknown"))) from exc
 
 
 def _target(channel: str, thread: str | None) -> tuple[str, str | None]:

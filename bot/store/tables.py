@@ -164,7 +164,7 @@ class TableStore:
 
     def _transact(self, what: str, ops: list[tuple[Any, ...]]) -> list[Mapping[str, Any]]:
         try:
-            return self._t.submit_transaction(ops)  # type: ignore[arg-type]
+            return self._t.submit_transaction(ops)
         except TableTransactionError as exc:
             code = str(getattr(exc, "error_code", "") or "")
             if _status(exc) in (409, 412) or code in ("EntityAlreadyExists", "UpdateConditionNotSatisfied"):

@@ -7,6 +7,10 @@ answers a user can act on (`AzureFailure.advice`). Never a stack trace, never si
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from commands.core.reply import Inline
 
 # kind -> what the user can do about it
 _ADVICE = {
@@ -58,8 +62,8 @@ class AzureFailure(Exception):
 class UsageError(Exception):
     """Bad input from the user: `message` says what was wrong, `hint` what to type instead."""
 
-    def __init__(self, message: str, hint: str = "", example: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: Inline, hint: Inline = "", example: str = "") -> None:
+        super().__init__(str(message))
         self.message = message
         self.hint = hint
         self.example = example

@@ -7,7 +7,8 @@ the domain fans out with `commands.core.fanout.gather`. Every method raises
 `commands.core.errors.AzureFailure` on failure and returns plain dataclasses from
 `commands.core.model`.
 
-`Messenger` — how a command talks back to Slack without knowing Slack.
+`Messenger` — how a command talks back to Slack without knowing Slack; it raises
+`MessengerError` when Slack refuses a message.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from commands.core.model import (
     Subscription,
     VirtualNetwork,
 )
-from commands.core.reply import Reply
+from commands.core.reply import Inline, Reply
 
 
 class AzurePort(Protocol):
@@ -136,6 +137,15 @@ class AzurePort(Protocol):
         ...
 
 
+class MessengerError(Exception):
+    """The chat service refused a message. `code` is its reason (Slack's `error`:
+    "not_in_channel", "channel_not_found", "ratelimited" …)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 class Messenger(Protocol):
     """How a running command answers. Implemented by bot/slack (Slack Web API and
     response_url) and by the console. `ref` values are opaque message references
@@ -146,7 +156,7 @@ class Messenger(Protocol):
         the first time, then adds messages; falls back to chat.postMessage when spent)."""
         ...
 
-    def progress(self, text: str) -> None:
+    def progress(self, text: Inline) -> None:
         """Update the "working on it" message with progress ("checked 12 of 40 gateways…").
         Throttled by the implementation to stay within Slack's budget; never raises."""
         ...

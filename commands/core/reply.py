@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
-from commands.core.text import Rich, Span
+from commands.core.text import Icon, Rich, Span, rich
 
 # Inline text in a part: a Rich or a single span (a plain str: see the module docstring).
 Inline: TypeAlias = Rich | Span
@@ -145,9 +145,12 @@ class Reply:
         return [p for p in self.parts if isinstance(p, Finding)]
 
 
-def error_reply(what: str, hint: str = "", example: str = "") -> Reply:
+def error_reply(what: Inline, hint: Inline = "", example: str = "") -> Reply:
     """A clear, specific error: what was wrong, what would be right, an example."""
-    r = Reply(fallback=what, visibility="ephemeral").add(Text(f":warning: {what}"))
+    if isinstance(what, str):  # mrkdwn (see the module docstring)
+        r = Reply(fallback=what, visibility="ephemeral").add(Text(f":warning: {what}"))
+    else:
+        r = Reply(fallback=what, visibility="ephemeral").add(Text(rich(Icon.WARNING, " ", what)))
     if hint:
         r.add(Text(hint))
     if example:

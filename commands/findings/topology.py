@@ -573,7 +573,7 @@ def overlaps(facts: Facts, in_scope: VnetScope | None = None) -> list[Finding]:
     seen: set[tuple[str, str, str, str]] = set()
     for i, x in enumerate(nets):
         for y in nets[i + 1 :]:
-            if x.node == y.node or x.net.version != y.net.version or not x.net.overlaps(y.net):  # type: ignore[arg-type]
+            if x.node == y.node or x.net.version != y.net.version or not x.net.overlaps(y.net):
                 continue
             if not _touches(in_scope, x.vnet_id, y.vnet_id):
                 continue

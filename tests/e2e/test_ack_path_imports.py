@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = r"""
 import json, sys
-from bot.jobs import ThreadPoolDispatcher
+from bot.runtime.jobs import ThreadPoolDispatcher
 from bot.settings import Settings
 from bot.slack.adapter import handle_http
 from bot.slack.app import create_app

@@ -10,7 +10,7 @@ import pytest
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_sdk.signature import SignatureVerifier
 
-from bot.jobs import Job, ThreadPoolDispatcher
+from bot.runtime.jobs import Job, ThreadPoolDispatcher
 from bot.settings import Settings
 from bot.slack.adapter import handle_http
 from bot.slack.app import create_app

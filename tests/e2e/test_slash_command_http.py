@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from bot.jobs import ThreadPoolDispatcher
+from bot.runtime.jobs import ThreadPoolDispatcher
+from bot.runtime.worker import Deps, run_job
 from bot.settings import Settings
 from bot.slack.adapter import SlackHttpServer
 from bot.slack.app import create_app
-from bot.worker import Deps, run_job
 from commands.catalog import REGISTRY
 from commands.core import registry
 from commands.core.errors import AzureFailure, UsageError

@@ -356,9 +356,9 @@ def test_state_dir_keeps_the_sample_so_a_second_run_compares_with_the_first(tmp_
 
 @pytest.mark.azurite
 def test_overlapping_runs_on_table_storage_alert_once_and_status_reads_the_samples(azurite: Any) -> None:
+    from bot.runtime.worker import Deps
     from bot.settings import Settings
     from bot.store.tables import TableStore
-    from bot.worker import Deps
     from sandbox.arm_emulator import ArmEmulator
     from sandbox.slack_emulator import SlackEmulator
     from tests.azurite import unique_name

@@ -13,7 +13,7 @@ from typing import Any
 import azure.functions as func
 import pytest
 
-from bot.functions import runtime
+from bot.runtime.host import runtime
 from commands.alerts import NS_MUTE
 from sandbox.slack_emulator import SlackEmulator, validate_blocks
 from tests.integration.test_functions import Invocation, registered

@@ -28,9 +28,10 @@ from azure.functions.queue import QueueMessage as HostQueueMessage  # what the w
 from azure.functions.timer import TimerRequest
 from azure.storage.queue import QueueClient, QueueMessage
 
-from bot.functions import runtime
-from bot.jobs import Job
-from bot.queue import JobLedger, decode_job, encode_job
+from bot.runtime.host import runtime
+from bot.runtime.jobs import Job
+from bot.runtime.ledger import JobLedger
+from bot.runtime.queue import decode_job, encode_job
 from sandbox.arm_emulator import ArmEmulator
 from sandbox.slack_emulator import SlackEmulator
 from tests.azurite import Azurite, unique_name

@@ -1,7 +1,7 @@
 """The timer's housekeeping for change requests, through the real adapter and Slack client.
 
 A request nobody touches again must still expire, and say so in its thread: the timer runs
-`bot.worker.sweep_requests` on the watch schedule.
+`bot.runtime.worker.sweep_requests` on the watch schedule.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from slack_sdk.web import WebClient
 
+from bot.runtime.timer import sweep_requests
+from bot.runtime.worker import Deps
 from bot.settings import Settings
 from bot.slack.messenger import SlackMessenger
 from bot.store.sqlite import SqliteStore
-from bot.worker import Deps, sweep_requests
 from commands.peering import peering as peering_cmd
 from sandbox.arm_emulator import ArmEmulator
 from sandbox.slack_emulator import SlackEmulator

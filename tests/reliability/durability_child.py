@@ -3,7 +3,7 @@
     python -m tests.reliability.durability_child --state DIR run JOB_JSON     < settings.json
     python -m tests.reliability.durability_child --state DIR sweep [--later-min N] < settings.json
 
-`run` runs one Job exactly as a worker does (`bot.worker.run_job` with `Deps` built from
+`run` runs one Job exactly as a worker does (`bot.runtime.worker.run_job` with `Deps` built from
 settings: the real Azure adapter against the parent's ARM emulator, the real Slack client
 against its Slack emulator, the SQLite store in DIR). `sweep` is what a restarted process
 runs to finish interrupted requests (`commands.approvals.sweep`, the timer's entry point),
@@ -21,10 +21,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot.jobs import Job
 from bot.logging import configure
+from bot.runtime.jobs import Job
+from bot.runtime.worker import Deps, build_ctx, run_job
 from bot.settings import Settings
-from bot.worker import Deps, build_ctx, run_job
 from commands import approvals
 
 

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.console import Console
-from bot.jobs import Job, ThreadPoolDispatcher
+from bot.runtime.jobs import Job, ThreadPoolDispatcher
+from bot.runtime.worker import run_job
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.worker import run_job
 from sandbox.arm_emulator import SEED_ESTATE
 from sandbox.estate import load_estate
 from sandbox.slack_emulator import BOT_USER, Event

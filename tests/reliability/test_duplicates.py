@@ -3,7 +3,7 @@ a queue message delivered again.
 
 * Slack resends a request it got no 200 for within 3 s (same payload, `X-Slack-Retry-Num`);
   a copy replayed within the 5-minute window is indistinguishable from it. Both carry the
-  interaction's `trigger_id`, from which the job id is derived (`bot.jobs.delivery_job_id`),
+  interaction's `trigger_id`, from which the job id is derived (`bot.runtime.jobs.delivery_job_id`),
   so the dispatcher (thread pool) and the queue worker's ledger run it once.
 * Two clicks are two interactions: the approval state machine's conditional writes make
   the second one a no-op that is told the state.
@@ -18,8 +18,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.functions import run_message, runtime
-from bot.jobs import Job
+from bot.runtime.host import run_message, runtime
+from bot.runtime.jobs import Job
 from bot.slack.listeners.actions import job_from_block_actions
 from tests.reliability.harness import ALICE, BOB, CAROL, PEERING_EUN, Rig
 

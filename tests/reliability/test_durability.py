@@ -1,7 +1,7 @@
 """Kill -9 the worker process mid-approval; on restart the request is completed or
 reported — never lost, never applied twice.
 
-The worker is a real process (tests/reliability/durability_child.py: `bot.worker.run_job`
+The worker is a real process (tests/reliability/durability_child.py: `bot.runtime.worker.run_job`
 with the real Azure adapter, Slack client and the SQLite store in a state directory). The
 emulators and the console that filed the request live in this process, so they survive
 the kill. The ARM emulator holds one request of the apply unanswered, so the worker is

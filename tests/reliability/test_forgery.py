@@ -19,7 +19,7 @@ import azure.functions as func
 import pytest
 from azure.storage.queue import QueueClient
 
-from bot.functions import runtime
+from bot.runtime.host import runtime
 from sandbox.slack_emulator import SlackEmulator
 from tests.azurite import Azurite, unique_name
 from tests.reliability.forge import CATEGORIES, forgeries

@@ -14,8 +14,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.jobs import Job
-from bot.worker import build_ctx
+from bot.runtime.jobs import Job
+from bot.runtime.worker import build_ctx
 from commands import approvals
 from tests.reliability.harness import ALICE, BOB, CAROL, PEERING_EUN, Rig
 

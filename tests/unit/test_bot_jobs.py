@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot.jobs import Job, ThreadPoolDispatcher
+from bot.runtime.jobs import Job, ThreadPoolDispatcher
 
 URL = "https://hooks.slack.com/commands/T1/2/secretpart"
 

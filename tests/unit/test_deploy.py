@@ -19,7 +19,7 @@ import yaml
 from pycep import BicepParser
 
 import bot.settings as settings_module
-from bot.queue import DEFAULT_QUEUE
+from bot.runtime.queue import DEFAULT_QUEUE
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -244,7 +244,7 @@ def test_host_json_bounds_retries_timeouts_and_pins_the_extension_bundle() -> No
     queues = host["extensions"]["queues"]
     assert 1 < queues["maxDequeueCount"] <= 5  # then the poison queue tells the user
     assert 1 <= queues["batchSize"] <= 32
-    assert queues["messageEncoding"] == "base64"  # what bot.queue writes
+    assert queues["messageEncoding"] == "base64"  # what bot.runtime.queue writes
     h, m, s = (int(x) for x in host["functionTimeout"].split(":"))
     assert 60 <= h * 3600 + m * 60 + s <= 30 * 60
 

@@ -1,4 +1,4 @@
-"""bot.queue without a server: where the queue is, how a job is encoded, and what a bad
+"""bot.runtime.queue without a server: where the queue is, how a job is encoded, and what a bad
 setting or a bad message says."""
 
 from __future__ import annotations
@@ -9,8 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.jobs import Job
-from bot.queue import QueueDispatcher, QueueError, decode_job, describe, encode_job, poison_queue_name, queue_client
+from bot.runtime.failures import describe
+from bot.runtime.jobs import Job
+from bot.runtime.queue import (
+    QueueDispatcher,
+    QueueError,
+    decode_job,
+    encode_job,
+    poison_queue_name,
+    queue_client,
+)
 
 KEYED = "DefaultEndpointsProtocol=https;AccountName=stvpnops;AccountKey=a2V5a2V5a2V5;EndpointSuffix=core.windows.net"
 

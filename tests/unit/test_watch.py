@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from bot.runtime.worker import Deps
 from bot.settings import Settings
 from bot.slack.text import to_text
 from bot.store.sqlite import SqliteStore
 from bot.watch import WatchResult, run_watch
-from bot.worker import Deps
 from commands.alerts import NS_MESSAGE, NS_MUTE
 from commands.core.model import BgpPeer, Connection, Gateway, Subscription, Tunnel, rid_key
 from commands.core.registry import Ctx, DomainSettings

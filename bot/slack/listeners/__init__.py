@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.jobs import Dispatcher
+from bot.runtime.jobs import Dispatcher
 from commands.core.registry import Registry
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.jobs import Dispatcher, Job, delivery_job_id
 from bot.logging import get_logger
+from bot.runtime.jobs import Dispatcher, Job, delivery_job_id
 from bot.slack.inbound import from_slack
 from bot.slack.render import SlackMessage, render
 from commands.core.parse import normalise, parse

@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 
 from slack_bolt import Ack, Respond
 
-from bot.jobs import Dispatcher, Job, delivery_job_id
+from bot.runtime.jobs import Dispatcher, Job, delivery_job_id
 
 
 class Sender(TypedDict):

@@ -10,8 +10,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.jobs import Dispatcher, Job
 from bot.logging import get_logger
+from bot.runtime.jobs import Dispatcher, Job
 from bot.slack.inbound import from_slack
 from bot.slack.listeners.interactive import sender, submit_then_ack
 

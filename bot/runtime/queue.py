@@ -5,11 +5,12 @@ on Azure Functions.
   queue, base64-encoded, because the Functions queue trigger decodes base64 by default
   (host.json `extensions.queues.messageEncoding`). A message holds what the worker needs
   and nothing secret beyond the interaction's `response_url`.
-* The queue-triggered function (`bot/functions.py`) hands the decoded body to
-  `decode_job`, and guards the run with `JobLedger`, so a message delivered again (the
-  Storage Queue promises at-least-once delivery) never answers or applies twice.
+* The queue-triggered function (`bot/functions.py` → `bot.runtime.host.run_message`)
+  hands the decoded body to `decode_job`, and guards the run with
+  `bot.runtime.ledger.JobLedger`, so a message delivered again (the Storage Queue promises
+  at-least-once delivery) never answers or applies twice.
 * After `maxDequeueCount` failed runs the host moves the message to `<queue>-poison`;
-  the poison function tells the user their command failed (`notify_failed`).
+  the poison function tells the user their command failed.
 
 Where the queue lives is `VPNOPS_STORAGE_CONNECTION` (else `AzureWebJobsStorage`):
 
@@ -34,26 +35,22 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from bot.jobs import Job
 from bot.logging import get_logger
+from bot.runtime.jobs import Job
 
 if TYPE_CHECKING:
     from azure.storage.queue import QueueClient
-
-    from commands.core.store import Store
 
 log = get_logger(__name__)
 
 __all__ = [
     "DEFAULT_QUEUE",
-    "JobLedger",
     "QueueDispatcher",
     "QueueError",
     "decode_job",
     "encode_job",
-    "notify_failed",
     "poison_queue_name",
     "queue_client",
 ]
@@ -202,7 +199,7 @@ def queue_client(connection: str, queue_name: str, *, timeout_s: float = 10) -> 
 
 
 class QueueDispatcher:
-    """`bot.jobs.Dispatcher` on an Azure Storage Queue (VPNOPS_JOBS=queue).
+    """`bot.runtime.jobs.Dispatcher` on an Azure Storage Queue (VPNOPS_JOBS=queue).
 
     The client is built on the first `submit` (so importing the Functions app stays
     cheap) and reused: one TCP/TLS connection per instance, not per request. The queue is
@@ -271,148 +268,3 @@ class QueueDispatcher:
             if self._client is not None:
                 self._client.close()
                 self._client = None
-
-
-# ---------------------------------------------------------------------------------------
-# Idempotency
-# ---------------------------------------------------------------------------------------
-
-Verdict = Literal["run", "duplicate", "interrupted"]
-
-
-class JobLedger:
-    """One record per job id in the store (namespace "jobs"), so a redelivered queue
-    message runs at most once in effect.
-
-    Life of a record: `begin` creates it as running (create-only write: of two deliveries
-    racing, one wins) → `mark_answered` when the first message reached the user →
-    `finish` as done. A delivery that finds
-
-    * done → "duplicate": acknowledged, nothing posted, nothing applied;
-    * running, nothing answered yet, and this is the same queue message delivered again →
-      "run": the host redelivers a message only after the attempt holding it died
-      (instance recycled, timeout) before the user saw anything, so running it again cannot
-      post twice; a change it may have started is guarded by the approval state machine's
-      etags;
-    * running, but from another queue message with the same job id (Slack retried the
-      request, and the ack path enqueued it again) → "duplicate": the first message is
-      still being worked on, or will be redelivered itself if its attempt dies;
-    * running, already answered → "interrupted": running again would post a second
-      answer, so the caller tells the user once that the command was cut short.
-    """
-
-    NAMESPACE = "jobs"
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def begin(self, job: Job, attempt: int = 1, message_id: str = "") -> Verdict:
-        from commands.core.store import StoreConflict
-
-        value = {
-            "state": "running",
-            "attempt": attempt,
-            "answered": False,
-            "kind": job.kind,
-            "name": job.name,
-            "message_id": message_id,
-        }
-        try:
-            self.store.put_state(self.NAMESPACE, job.id, value, etag=None)
-            return "run"
-        except StoreConflict:
-            pass
-        rec = self.store.get_state(self.NAMESPACE, job.id)
-        if rec is None:
-            return "duplicate"  # finished and cleaned up meanwhile
-        if rec.value.get("state") != "running":
-            return "duplicate"
-        if rec.value.get("answered"):
-            return "interrupted"
-        holder = rec.value.get("message_id") or ""
-        if message_id and holder and holder != message_id:
-            return "duplicate"  # a second message for a job another message is running
-        try:
-            self.store.put_state(self.NAMESPACE, job.id, {**rec.value, "attempt": attempt}, etag=rec.etag)
-        except StoreConflict:
-            return "duplicate"  # another delivery took it over this instant
-        return "run"
-
-    def mark_answered(self, job: Job) -> None:
-        """Record that the user has seen output of this job (a redelivery must not rerun it)."""
-        from commands.core.store import ANY_ETAG
-
-        rec = self.store.get_state(self.NAMESPACE, job.id)
-        if rec is None or rec.value.get("answered"):
-            return
-        self.store.put_state(self.NAMESPACE, job.id, {**rec.value, "answered": True}, etag=ANY_ETAG)
-
-    def finish(self, job: Job, outcome: str = "done") -> None:
-        from commands.core.store import ANY_ETAG
-
-        rec = self.store.get_state(self.NAMESPACE, job.id)
-        value: dict[str, Any] = dict(rec.value) if rec else {"kind": job.kind, "name": job.name}
-        value.update(state="done", outcome=outcome, finished_at=time.time())
-        self.store.put_state(self.NAMESPACE, job.id, value, etag=ANY_ETAG)
-
-    def state(self, job_id: str) -> dict[str, Any] | None:
-        rec = self.store.get_state(self.NAMESPACE, job_id)
-        return dict(rec.value) if rec else None
-
-
-# ---------------------------------------------------------------------------------------
-# Telling the user
-# ---------------------------------------------------------------------------------------
-
-
-def describe(job: Job) -> str:
-    """What the user asked for, in their words (for "…failed" messages)."""
-    if job.kind == "command":
-        return f"/vpn {job.name} {job.text}".strip()
-    if job.kind == "shortcut":
-        from commands.catalog import REGISTRY
-
-        sc = REGISTRY.shortcut(job.name)
-        title = sc.title if sc else job.name
-        return f"the “{title}” shortcut"
-    return "the button you clicked"
-
-
-def notify_failed(job: Job, *, bot_token: str, api_url: str = "", reason: str = "", reference: str = "") -> bool:
-    """Tell the asker their job failed, once: through the response_url, else an ephemeral
-    message in the channel. Returns True when Slack accepted it. Never raises: this runs
-    when everything else has already gone wrong."""
-    from slack_sdk.errors import SlackApiError
-    from slack_sdk.web import WebClient
-    from slack_sdk.webhook import WebhookClient
-
-    from commands.core.reply import esc
-
-    what = esc(describe(job))
-    text = f":x: Sorry — {what} failed and was not completed. {reason or 'It failed several times in a row.'}"
-    tail = "Try again in a minute; if it keeps failing, ask the bot's operators"
-    text += f" {tail} (reference `{esc(reference)}`)." if reference else f" {tail}."
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-    fallback = f"Sorry — {describe(job)} failed."
-    if job.response_url:
-        try:
-            resp = WebhookClient(job.response_url, timeout=5).send_dict(
-                {"text": fallback, "blocks": blocks, "response_type": "ephemeral", "replace_original": False}
-            )
-            if resp.status_code == 200:
-                return True
-            log.warning("notify_failed_response_url_refused", status=resp.status_code, **job.log_fields())
-        except Exception as exc:  # noqa: BLE001 - fall through to the Web API
-            log.warning("notify_failed_response_url_error", error=type(exc).__name__, **job.log_fields())
-    if job.channel and job.user and bot_token:
-        client = WebClient(token=bot_token, base_url=api_url or WebClient.BASE_URL, timeout=5)
-        try:
-            client.chat_postEphemeral(channel=job.channel, user=job.user, text=fallback, blocks=blocks)
-            return True
-        except SlackApiError as exc:
-            log.error("notify_failed_undeliverable", error=exc.response.get("error", "unknown"), **job.log_fields())
-        except Exception as exc:  # noqa: BLE001 - never raise from the poison handler
-            log.error("notify_failed_undeliverable", error=type(exc).__name__, **job.log_fields())
-    else:
-        log.error("notify_failed_undeliverable", error="no response_url, channel or token", **job.log_fields())
-    return False

@@ -2,7 +2,7 @@
 
 Slack drops a request it has not had an HTTP 200 for within 3 s, while ARM calls take
 5–60 s. So the HTTP side only verifies, acks and `submit`s a `Job`; a worker runs it
-(`bot.worker.run_job`). Locally the worker is a thread pool (`ThreadPoolDispatcher`); on
+(`bot.runtime.worker.run_job`). Locally the worker is a thread pool (`ThreadPoolDispatcher`); on
 Azure Functions it is a Storage Queue and a queue-triggered function, which is why a Job
 is plain JSON.
 

@@ -1,0 +1,39 @@
+"""What the timer runs besides the watch: the change requests' housekeeping."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.logging import get_logger
+from commands.core.errors import AzureFailure
+from commands.core.port import Messenger, MessengerError
+from commands.core.registry import Ctx
+from commands.core.store import StoreError
+
+if TYPE_CHECKING:
+    from bot.runtime.worker import Deps
+
+log = get_logger(__name__)
+
+
+def sweep_requests(deps: Deps, messenger: Messenger | None = None) -> list[str]:
+    """The timer's housekeeping for change requests (`commands.approvals.sweep`): expire due
+    requests, finish applies a crashed process left half done, post outcomes that were lost.
+    Without it a request nobody touches again would stay "pending" past its expiry in the
+    list, and an interrupted apply would wait for the next click. Never raises: the timer
+    must keep its schedule, so a failure is logged and the next run tries again."""
+    from commands.approvals import sweep
+
+    if messenger is None:
+        from bot.slack.messenger import SlackMessenger
+
+        messenger = SlackMessenger(deps.slack())
+    try:
+        ctx = Ctx(azure=deps.azure_port(), out=messenger, settings=deps.settings.domain(), store=deps.store_port())
+        lines = sweep(ctx)
+    except (AzureFailure, StoreError, MessengerError, OSError) as exc:
+        log.error("sweep_failed", error_type=type(exc).__name__, error=str(exc))
+        return []
+    if lines:
+        log.info("sweep_done", changed=len(lines), requests=lines)
+    return lines
