@@ -43,13 +43,18 @@ demo: $(STAMP)
 	@echo "Try: /vpn status australia   /vpn status europe   /vpn help   (Ctrl-D to quit)"
 	$(BIN)/python -m bot console --estate sandbox/estates/seed.json
 
-## make test: lint, then the whole suite (unit, integration on the emulators and Azurite, e2e).
+## make test: lint, types and layer contracts, then the whole suite (unit, integration on the
+## emulators and Azurite, e2e, golden transcripts).
 test: $(STAMP) node tools lint
 	$(BIN)/python -m pytest
 
+## make lint: what pre-commit runs too (.pre-commit-config.yaml): ruff, the formatter, mypy strict
+## and the import contracts in pyproject.toml ([tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
