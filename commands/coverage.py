@@ -25,9 +25,9 @@ import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Literal
 
+from commands.core.estate import EstateIndex
 from commands.core.model import (
     Connection,
     EffectiveRoute,
@@ -35,8 +35,6 @@ from commands.core.model import (
     GatewayRoute,
     LocalNetworkGateway,
     Peering,
-    PrivateEndpoint,
-    Subnet,
     VirtualNetwork,
     name_of,
     rid_key,
@@ -221,98 +219,6 @@ def learned_as_effective(routes: Iterable[GatewayRoute]) -> list[EffectiveRoute]
     ]
 
 
-# --- the estate as an index ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Facts:
-    """The part of the estate coverage needs. Connections should come from GETs (status)."""
-
-    vnets: tuple[VirtualNetwork, ...] = ()
-    gateways: tuple[Gateway, ...] = ()
-    connections: tuple[Connection, ...] = ()
-    local_gateways: tuple[LocalNetworkGateway, ...] = ()
-    private_endpoints: tuple[PrivateEndpoint, ...] = ()
-    peerings: tuple[Peering, ...] = ()  # extra peerings, beyond those listed in `vnets`
-
-    @cached_property
-    def vnet_by_key(self) -> dict[str, VirtualNetwork]:
-        return {rid_key(v.id): v for v in self.vnets}
-
-    @cached_property
-    def all_peerings(self) -> dict[tuple[str, str], Peering]:
-        out: dict[tuple[str, str], Peering] = {}
-        for p in [p for v in self.vnets for p in v.peerings] + list(self.peerings):
-            out.setdefault((rid_key(p.vnet_id), rid_key(p.remote_vnet_id)), p)
-        return out
-
-    def peering(self, vnet_id: str, remote_id: str) -> Peering | None:
-        return self.all_peerings.get((rid_key(vnet_id), rid_key(remote_id)))
-
-    def peer_keys(self, vnet_id: str) -> list[str]:
-        """VNets peered with `vnet_id` in either direction (ordered, unique)."""
-        k = rid_key(vnet_id)
-        out: dict[str, None] = {}
-        for a, b in self.all_peerings:
-            if a == k:
-                out[b] = None
-            elif b == k:
-                out[a] = None
-        return list(out)
-
-    def vnet_name(self, vnet_id: str) -> str:
-        v = self.vnet_by_key.get(rid_key(vnet_id))
-        return v.name if v else name_of(vnet_id)
-
-    def vnet_prefixes(self, vnet_id: str) -> tuple[str, ...]:
-        v = self.vnet_by_key.get(rid_key(vnet_id))
-        if v and v.address_prefixes:
-            return v.address_prefixes
-        # A VNet we cannot read (another subscription): peerings still carry its address space.
-        for (_, remote), p in self.all_peerings.items():
-            if remote == rid_key(vnet_id) and p.remote_address_prefixes:
-                return p.remote_address_prefixes
-        return ()
-
-    @cached_property
-    def gateway_by_key(self) -> dict[str, Gateway]:
-        return {rid_key(g.id): g for g in self.gateways}
-
-    def vpn_gateways_in(self, vnet_id: str) -> list[Gateway]:
-        k = rid_key(vnet_id)
-        return [g for g in self.gateways if rid_key(g.vnet_id) == k and (g.gateway_type or "Vpn").lower() == "vpn"]
-
-    def any_gateways_in(self, vnet_id: str) -> list[Gateway]:
-        k = rid_key(vnet_id)
-        return [g for g in self.gateways if rid_key(g.vnet_id) == k]
-
-    def connections_from(self, gateway_id: str) -> list[Connection]:
-        k = rid_key(gateway_id)
-        return [c for c in self.connections if rid_key(c.gateway1_id) == k]
-
-    def connection_between(self, from_gw: str, to_gw: str) -> Connection | None:
-        a, b = rid_key(from_gw), rid_key(to_gw)
-        for c in self.connections:
-            if rid_key(c.gateway1_id) == a and rid_key(c.gateway2_id) == b:
-                return c
-        return None
-
-    @cached_property
-    def lng_by_key(self) -> dict[str, LocalNetworkGateway]:
-        return {rid_key(x.id): x for x in self.local_gateways}
-
-    def subnet(self, subnet_id: str) -> Subnet | None:
-        v = self.vnet_by_key.get(rid_key(subnet_id.rsplit("/subnets/", 1)[0]))
-        for s in v.subnets if v else ():
-            if rid_key(s.id) == rid_key(subnet_id):
-                return s
-        return None
-
-    def endpoints_in(self, vnet_id: str) -> list[PrivateEndpoint]:
-        k = rid_key(vnet_id)
-        return [p for p in self.private_endpoints if rid_key(p.vnet_id) == k]
-
-
 def _connected(state: str) -> bool:
     return (state or "").lower() == "connected"
 
@@ -363,7 +269,7 @@ def _bgp_off(missing: list[str]) -> str:
     return "BGP is off on " + _and(missing)
 
 
-def p2s_plan(gateway: Gateway, facts: Facts) -> list[ExpectedPrefix]:
+def p2s_plan(gateway: Gateway, facts: EstateIndex) -> list[ExpectedPrefix]:
     """Everything Azure's P2S routing rules say about the routes a client of `gateway` gets."""
     out: list[ExpectedPrefix] = []
     hub = gateway.vnet_id
@@ -489,7 +395,7 @@ def p2s_expected_prefixes(
     gws = tuple(gateways)
     if rid_key(gateway.id) not in {rid_key(g.id) for g in gws}:
         gws = (*gws, gateway)
-    facts = Facts(
+    facts = EstateIndex(
         vnets=tuple(vnets),
         gateways=gws,
         connections=tuple(connections),
@@ -499,7 +405,7 @@ def p2s_expected_prefixes(
     return [e for e in p2s_plan(gateway, facts) if e.certainty != "never"]
 
 
-def p2s_route_to(ip: str, gateway: Gateway, facts: Facts) -> ExpectedPrefix | None:
+def p2s_route_to(ip: str, gateway: Gateway, facts: EstateIndex) -> ExpectedPrefix | None:
     """The most specific prefix a P2S client of `gateway` gets or may get that covers `ip`
     ("always" preferred over "maybe"); None when no route would be pushed for it."""
     dest = parse_net(ip)
@@ -599,7 +505,9 @@ class GatewayMatch:
     candidates: tuple[Gateway, ...] = ()
 
 
-def match_gateway(assigned_ip: str, profiles: Sequence[str], gateways: Sequence[Gateway], facts: Facts) -> GatewayMatch:
+def match_gateway(
+    assigned_ip: str, profiles: Sequence[str], gateways: Sequence[Gateway], facts: EstateIndex
+) -> GatewayMatch:
     """Which gateway served a client: its address inside a P2S pool first, else the profile name."""
     p2s = [g for g in gateways if g.serves_p2s]
     by_pool: list[tuple[Gateway, str]] = []
@@ -707,7 +615,7 @@ class _Intent:
     static: bool = False
 
 
-def _peering_intents(facts: Facts, vnet_id: str, vname: str) -> list[_Intent]:
+def _peering_intents(facts: EstateIndex, vnet_id: str, vname: str) -> list[_Intent]:
     out = []
     for rkey in facts.peer_keys(vnet_id):
         there = facts.peering(vnet_id, rkey)
@@ -765,7 +673,7 @@ def _peering_intents(facts: Facts, vnet_id: str, vname: str) -> list[_Intent]:
 
 
 def _gateway_intents(
-    facts: Facts,
+    facts: EstateIndex,
     gw: Gateway,
     via: str,
     base: Sequence[tuple[str, str]],
@@ -883,7 +791,7 @@ def _gateway_intents(
     return out
 
 
-def _intents(facts: Facts, target: CoverageTarget) -> list[_Intent]:
+def _intents(facts: EstateIndex, target: CoverageTarget) -> list[_Intent]:
     vid = target.vnet_id
     vname = facts.vnet_name(vid)
     intents = [
@@ -1031,7 +939,7 @@ def _route_reasons(choice: RouteChoice, prefix: str) -> list[tuple[str, str]]:
     return []
 
 
-def _propagation_reason(facts: Facts, target: CoverageTarget) -> tuple[str, str] | None:
+def _propagation_reason(facts: EstateIndex, target: CoverageTarget) -> tuple[str, str] | None:
     routes = target.routes or ()
     if any((r.source or "").lower() == "virtualnetworkgateway" for r in routes):
         return None
@@ -1046,7 +954,7 @@ def _propagation_reason(facts: Facts, target: CoverageTarget) -> tuple[str, str]
     return None
 
 
-def _evaluate(facts: Facts, target: CoverageTarget, it: _Intent, prefix: str) -> CoverageItem:
+def _evaluate(facts: EstateIndex, target: CoverageTarget, it: _Intent, prefix: str) -> CoverageItem:
     reasons = [b[0] for b in it.blockers]
     fixes = [b[1] for b in it.blockers if b[1]]
     notes = list(it.notes)
@@ -1145,7 +1053,7 @@ def _merge(paths: list[CoverageItem]) -> CoverageItem:
     return dataclasses.replace(best, notes=(*best.notes, *others)) if others else best
 
 
-def coverage(target: CoverageTarget, facts: Facts) -> list[CoverageItem]:
+def coverage(target: CoverageTarget, facts: EstateIndex) -> list[CoverageItem]:
     """Every address space `target` should reach, each marked reached (by which route) or not
     (with the likely reasons and what to do). Order: own VNet, peerings, gateway paths, endpoints."""
     items: list[CoverageItem] = []

@@ -28,7 +28,7 @@ from typing import Any
 
 from commands.core import regions
 from commands.core.errors import AzureFailure, UsageError
-from commands.core.estate import read_lists
+from commands.core.estate import EstateIndex, FactFailure, read_lists
 from commands.core.fanout import gather
 from commands.core.lookup import by_name
 from commands.core.model import (
@@ -48,7 +48,6 @@ from commands.core.port import AzurePort
 from commands.core.registry import Ctx, command
 from commands.core.reply import Context, Divider, Finding, Header, Reply, Table, Text, code, error_reply, esc, literal
 from commands.core.units import plural
-from commands.coverage import Facts
 from commands.findings import dedup, ranked, topology
 from commands.findings import dns as dnsf
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
@@ -92,7 +91,7 @@ class Estate:
     zones: list[PrivateDnsZone] = field(default_factory=list)
     resolvers: list[DnsResolver] = field(default_factory=list)
     sql_servers: list[SqlServer] = field(default_factory=list)
-    failures: list[dnsf.FactFailure] = field(default_factory=list)  # lists that failed
+    failures: list[FactFailure] = field(default_factory=list)  # lists that failed
     remote_errors: dict[str, str] = field(default_factory=dict)  # vnet key -> why it could not be read
 
     def gateways_known(self, vnet_id: str) -> bool:
@@ -249,12 +248,12 @@ def _unknown_target(text: str, vnets: Sequence[VirtualNetwork]) -> UsageError:
 # --- findings ---------------------------------------------------------------------------------
 
 
-def coverage_facts(est: Estate, report: StatusReport | None) -> Facts:
-    """The estate as `commands.coverage.Facts`, connections in their GET shape where read."""
+def coverage_facts(est: Estate, report: StatusReport | None) -> EstateIndex:
+    """The estate as `commands.core.estate.EstateIndex`, connections in their GET shape where read."""
     conns = {rid_key(c.id): c for c in est.connections}
     if report is not None:
         conns.update(report.facts.connections)
-    return Facts(
+    return EstateIndex(
         vnets=tuple(est.vnets),
         gateways=tuple(est.gateways),
         connections=tuple(conns.values()),
@@ -263,7 +262,7 @@ def coverage_facts(est: Estate, report: StatusReport | None) -> Facts:
     )
 
 
-def dns_facts(est: Estate, facts: Facts) -> dnsf.DnsFacts:
+def dns_facts(est: Estate, facts: EstateIndex) -> dnsf.DnsFacts:
     return dnsf.DnsFacts(
         subscriptions=tuple(s.id for s in est.subscriptions),
         subscription_names={s.id: s.name for s in est.subscriptions if s.name},
@@ -319,7 +318,7 @@ class Diagnosis:
 
     scope: Scope
     findings: list[Finding]
-    facts: Facts
+    facts: EstateIndex
     failures: list[str]  # mrkdwn lines: what could not be read, with advice
     situation: topology.Situation | None = None
     options: list[topology.DesignOption] = field(default_factory=list)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from commands.core.parse import suggest
 from commands.core.registry import Command, Ctx, Registry, command
-from commands.core.reply import Context, Divider, Header, Reply, Text, code
+from commands.core.reply import Context, Divider, Header, Reply, Text
+from commands.core.text import Icon, Rich, code, em, join, prose, rich, strong
 
 INTRO = (
     "Ask about your Azure VPNs without leaving Slack: gateways and tunnels, routes, peerings, "
@@ -32,23 +33,18 @@ def help_reply(registry: Registry, topic: str = "") -> Reply:
     r.add(Header("vpnops — Azure VPN chat-ops"), Text(INTRO))
     for c in cmds:
         r.add(Text(_entry(c)))
-    r.add(Context("Details of one command: `/vpn help &lt;command&gt;`, e.g. `/vpn help status`."))
+    r.add(
+        Context(rich("Details of one command: ", code("/vpn help <command>"), ", e.g. ", code("/vpn help status"), "."))
+    )
     return r
 
 
-def plain(text: str) -> str:
-    """Our own help text, made safe for mrkdwn: `<region|gateway>` in a usage line would
-    otherwise be read by Slack as a link (Slack's rule: escape &, < and >)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _entry(c: Command) -> str:
-    line = f"*`/vpn {plain(c.usage)}`*"
-    if c.summary:
-        line += f"\n{plain(c.summary)}"
-    if c.example:
-        line += f"\n_Example:_ `{plain(c.example)}`"
-    return line
+def _entry(c: Command) -> Rich:
+    return rich(
+        strong(code(f"/vpn {c.usage}")),
+        rich("\n", prose(c.summary)) if c.summary else None,
+        rich("\n", em("Example:"), " ", code(c.example)) if c.example else None,
+    )
 
 
 def command_help(registry: Registry, name: str) -> Reply:
@@ -56,33 +52,30 @@ def command_help(registry: Registry, name: str) -> Reply:
     c = registry.command(name)
     if c is None or c.hidden:
         guess = suggest(registry, name)
-        what = f"There is no command {code(name[:40])}."
+        what = rich("There is no command ", code(name[:40]), ".")
         if guess:
-            what += f" Did you mean {code(guess)}?"
-        names = ", ".join(f"`{x.name}`" for x in registry.visible())
+            what += rich(" Did you mean ", code(guess), "?")
         return (
             Reply(fallback=f"There is no command {name[:40]!r}.", visibility="ephemeral")
-            .add(Text(f":warning: {what}"))
-            .add(Text(f"Commands: {names}"))
-            .add(Context("Example: `/vpn help status`"))
+            .add(Text(rich(Icon.WARNING, " ", what)))
+            .add(Text(rich("Commands: ", join(", ", [code(x.name) for x in registry.visible()]))))
+            .add(Context(rich("Example: ", code("/vpn help status"))))
         )
-    doc = plain(c.doc)
     r = Reply(fallback=f"/vpn {c.usage}: {c.summary}", visibility="ephemeral")
-    r.add(Header(f"/vpn {c.name}"), Text(f"*Usage:* `/vpn {plain(c.usage)}`"), Text(doc))
+    r.add(Header(f"/vpn {c.name}"), Text(rich(strong("Usage:"), " ", code(f"/vpn {c.usage}"))), Text(prose(c.doc)))
     if c.aliases:
-        r.add(Text("*Also:* " + ", ".join(f"`{a}`" for a in c.aliases)))
+        r.add(Text(rich(strong("Also:"), " ", join(", ", [code(a) for a in c.aliases]))))
     if c.example:
-        r.add(Divider(), Context(f"Example: `{plain(c.example)}`"))
+        r.add(Divider(), Context(rich("Example: ", code(c.example))))
     return r
 
 
 def unknown_command(registry: Registry, word: str, guess: str) -> Reply:
     """ "Unknown command `stauts`. Did you mean `status`?" followed by the help."""
     shown = word if len(word) <= 40 else word[:39] + "…"
-    what = f"Unknown command {code(shown)}."
+    what = rich("Unknown command ", code(shown), ".")
     if guess:
-        what += f" Did you mean {code(guess)}?"
-    fallback = f"Unknown command `{shown}`." + (f" Did you mean `{guess}`?" if guess else "")
-    r = Reply(fallback=fallback, visibility="ephemeral").add(Text(f":warning: {what}"))
+        what += rich(" Did you mean ", code(guess), "?")
+    r = Reply(fallback=what, visibility="ephemeral").add(Text(rich(Icon.WARNING, " ", what)))
     r.parts.extend(help_reply(registry).parts)
     return r

@@ -27,7 +27,7 @@ from functools import partial
 from typing import Any, Literal
 
 from commands.core.errors import AzureFailure, UsageError
-from commands.core.estate import Reader, read_lists
+from commands.core.estate import EstateIndex, Reader, read_lists
 from commands.core.fanout import Outcome, gather
 from commands.core.lookup import by_name, matches
 from commands.core.model import (
@@ -55,7 +55,6 @@ from commands.coverage import (
     CoverageItem,
     CoverageTarget,
     ExpectedPrefix,
-    Facts,
     RouteCheck,
     RouteChoice,
     compare_client_routes,
@@ -155,8 +154,8 @@ class Estate:
     resolvers: list[DnsResolver] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)  # mrkdwn: what could not be read, and what to do
 
-    def facts(self, connections: Sequence[Connection] | None = None) -> Facts:
-        return Facts(
+    def facts(self, connections: Sequence[Connection] | None = None) -> EstateIndex:
+        return EstateIndex(
             vnets=tuple(self.vnets),
             gateways=tuple(self.gateways),
             connections=tuple(self.connections if connections is None else connections),
@@ -529,7 +528,7 @@ def nic_reply(
     vm: str,
     routes: list[EffectiveRoute] | None,
     failure: AzureFailure | None,
-    facts: Facts,
+    facts: EstateIndex,
     dests: Sequence[str],
     gaps: Sequence[str],
 ) -> Reply:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 
 from commands.core.reply import Inline
-from commands.core.text import Code, Em, Icon, Link, Pre, Rich, Strong, UserRef, as_rich
+from commands.core.text import ChannelRef, Code, Em, Icon, Link, Pre, Rich, Strong, UserRef, as_rich
 
 # Slack user ids (U…, W… for Enterprise Grid, B… for bots; the sandbox's contain "_").
 USER_ID = re.compile(r"^[UWB][A-Z0-9_]{1,30}$")
+# Slack channel ids (C… public, G… private; the sandbox's contain "_").
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9_]{1,30}$")
 
 SHORTCODES: dict[Icon, str] = {
     Icon.WARNING: ":warning:",
@@ -98,4 +100,7 @@ def _rich(r: Rich, inert: bool = False) -> str:
                 out.append(f"<{link_target(s.url)}|{esc(s.label)}>" if s.label else f"<{link_target(s.url)}>")
         elif isinstance(s, UserRef):
             out.append(esc(str(s)) if inert else mention(s.id, s.empty))
+        elif isinstance(s, ChannelRef):
+            linked = not inert and CHANNEL_ID.match(s.id)
+            out.append(f"<#{s.id}>" if linked else esc(str(s)))
     return "".join(out)

@@ -1,4 +1,6 @@
-"""Reading the estate's lists: chosen kinds in every subscription, concurrently.
+"""The estate: reading its lists in every subscription, and an index to look things up.
+
+Reading: chosen kinds in every subscription, concurrently.
 
 `/vpn diagnose`, `/vpn routes` and `/vpn checklist` each list several resource kinds in
 every subscription the bot sees. One subscription denying one list (a missing role
@@ -11,19 +13,39 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
+from commands.core.errors import AzureFailure
 from commands.core.fanout import Outcome, gather
-from commands.core.model import Subscription
+from commands.core.model import (
+    Connection,
+    Gateway,
+    LocalNetworkGateway,
+    Peering,
+    PrivateEndpoint,
+    Subnet,
+    Subscription,
+    VirtualNetwork,
+    name_of,
+    rid_key,
+)
 from commands.core.port import AzurePort
 from commands.core.registry import Ctx
-from commands.findings.dns import FactFailure
 
 # How one kind is listed in one subscription (a port call).
 Reader = Callable[[AzurePort, str], Sequence[Any]]
 # Runs the tasks and returns their outcomes in order (default: `gather` at ctx's concurrency).
 Runner = Callable[[list[Callable[[], Sequence[Any]]]], Sequence[Outcome[Any]]]
+
+
+@dataclass(frozen=True)
+class FactFailure:
+    """One list that could not be read: which kind, in which subscription, and why."""
+
+    kind: str
+    subscription_id: str
+    error: AzureFailure
 
 
 @dataclass
@@ -55,4 +77,98 @@ def read_lists(
     return lists
 
 
-__all__ = ["Lists", "Reader", "Runner", "read_lists"]
+# --- the estate as an index ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EstateIndex:
+    """The network estate as read, indexed for lookups: VNets with their peerings, gateways,
+    connections (from GETs where read, so they carry their status), local network gateways
+    and private endpoints."""
+
+    vnets: tuple[VirtualNetwork, ...] = ()
+    gateways: tuple[Gateway, ...] = ()
+    connections: tuple[Connection, ...] = ()
+    local_gateways: tuple[LocalNetworkGateway, ...] = ()
+    private_endpoints: tuple[PrivateEndpoint, ...] = ()
+    peerings: tuple[Peering, ...] = ()  # extra peerings, beyond those listed in `vnets`
+
+    @cached_property
+    def vnet_by_key(self) -> dict[str, VirtualNetwork]:
+        return {rid_key(v.id): v for v in self.vnets}
+
+    @cached_property
+    def all_peerings(self) -> dict[tuple[str, str], Peering]:
+        out: dict[tuple[str, str], Peering] = {}
+        for p in [p for v in self.vnets for p in v.peerings] + list(self.peerings):
+            out.setdefault((rid_key(p.vnet_id), rid_key(p.remote_vnet_id)), p)
+        return out
+
+    def peering(self, vnet_id: str, remote_id: str) -> Peering | None:
+        return self.all_peerings.get((rid_key(vnet_id), rid_key(remote_id)))
+
+    def peer_keys(self, vnet_id: str) -> list[str]:
+        """VNets peered with `vnet_id` in either direction (ordered, unique)."""
+        k = rid_key(vnet_id)
+        out: dict[str, None] = {}
+        for a, b in self.all_peerings:
+            if a == k:
+                out[b] = None
+            elif b == k:
+                out[a] = None
+        return list(out)
+
+    def vnet_name(self, vnet_id: str) -> str:
+        v = self.vnet_by_key.get(rid_key(vnet_id))
+        return v.name if v else name_of(vnet_id)
+
+    def vnet_prefixes(self, vnet_id: str) -> tuple[str, ...]:
+        v = self.vnet_by_key.get(rid_key(vnet_id))
+        if v and v.address_prefixes:
+            return v.address_prefixes
+        # A VNet we cannot read (another subscription): peerings still carry its address space.
+        for (_, remote), p in self.all_peerings.items():
+            if remote == rid_key(vnet_id) and p.remote_address_prefixes:
+                return p.remote_address_prefixes
+        return ()
+
+    @cached_property
+    def gateway_by_key(self) -> dict[str, Gateway]:
+        return {rid_key(g.id): g for g in self.gateways}
+
+    def vpn_gateways_in(self, vnet_id: str) -> list[Gateway]:
+        k = rid_key(vnet_id)
+        return [g for g in self.gateways if rid_key(g.vnet_id) == k and (g.gateway_type or "Vpn").lower() == "vpn"]
+
+    def any_gateways_in(self, vnet_id: str) -> list[Gateway]:
+        k = rid_key(vnet_id)
+        return [g for g in self.gateways if rid_key(g.vnet_id) == k]
+
+    def connections_from(self, gateway_id: str) -> list[Connection]:
+        k = rid_key(gateway_id)
+        return [c for c in self.connections if rid_key(c.gateway1_id) == k]
+
+    def connection_between(self, from_gw: str, to_gw: str) -> Connection | None:
+        a, b = rid_key(from_gw), rid_key(to_gw)
+        for c in self.connections:
+            if rid_key(c.gateway1_id) == a and rid_key(c.gateway2_id) == b:
+                return c
+        return None
+
+    @cached_property
+    def lng_by_key(self) -> dict[str, LocalNetworkGateway]:
+        return {rid_key(x.id): x for x in self.local_gateways}
+
+    def subnet(self, subnet_id: str) -> Subnet | None:
+        v = self.vnet_by_key.get(rid_key(subnet_id.rsplit("/subnets/", 1)[0]))
+        for s in v.subnets if v else ():
+            if rid_key(s.id) == rid_key(subnet_id):
+                return s
+        return None
+
+    def endpoints_in(self, vnet_id: str) -> list[PrivateEndpoint]:
+        k = rid_key(vnet_id)
+        return [p for p in self.private_endpoints if rid_key(p.vnet_id) == k]
+
+
+__all__ = ["EstateIndex", "FactFailure", "Lists", "Reader", "Runner", "read_lists"]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from commands.core.errors import UsageError
-from commands.core.reply import code
+from commands.core.text import code, join, rich
 
 
 @dataclass(frozen=True)
@@ -238,22 +238,28 @@ def unknown_target(text: str, extra_names: tuple[str, ...] = (), what: str = "re
     shown = text.strip()
     if not shown:
         return UsageError(
-            f"Which {what}?",
-            hint=(
-                "Give an area (" + ", ".join(code(w) for w in AREA_WORDS[:12]) + ", …), "
-                "a region such as `australiaeast`, or a gateway name."
+            rich(f"Which {what}?"),
+            hint=rich(
+                "Give an area (",
+                join(", ", [code(w) for w in AREA_WORDS[:12]]),
+                ", …), a region such as ",
+                code("australiaeast"),
+                ", or a gateway name.",
             ),
             example="/vpn status australia",
         )
     found = guesses(shown, extra_names)
-    did_you_mean = f"Did you mean {code(found[0])}? " if found else ""
     return UsageError(
-        f"Unknown {what} {code(shown[:80])}.",
-        hint=(
-            did_you_mean
-            + "Valid areas: "
-            + ", ".join(code(w) for w in AREA_WORDS)
-            + "; or a region name such as `australiaeast` or `West Europe`; or a gateway name."
+        rich(f"Unknown {what} ", code(shown[:80]), "."),
+        hint=rich(
+            rich("Did you mean ", code(found[0]), "? ") if found else None,
+            "Valid areas: ",
+            join(", ", [code(w) for w in AREA_WORDS]),
+            "; or a region name such as ",
+            code("australiaeast"),
+            " or ",
+            code("West Europe"),
+            "; or a gateway name.",
         ),
         example="/vpn status " + (found[0] if found else "australia"),
     )

@@ -9,6 +9,7 @@ piece of text *is*, not how it looks in Slack:
     Strong(...), Em(...)     emphasis
     Link(url, "label")       a link
     UserRef("U123")          a person, by Slack user id (or a name when there is no id)
+    ChannelRef("C123")       a channel, by id
     Icon.WARNING             a marker the renderer draws (an emoji in Slack and the console)
     Pre("az network …")      preformatted lines (commands to run), copied verbatim
 
@@ -122,7 +123,20 @@ class UserRef:
         raise TypeError("a UserRef is not text: put it in rich(...) instead of an f-string")
 
 
-Span: TypeAlias = str | Code | Pre | Strong | Em | Link | UserRef | Icon
+@dataclass(frozen=True)
+class ChannelRef:
+    """A channel by its Slack id (shown as a link to it), or by name."""
+
+    id: str
+
+    def __str__(self) -> str:
+        return f"#{self.id}"
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("a ChannelRef is not text: put it in rich(...) instead of an f-string")
+
+
+Span: TypeAlias = str | Code | Pre | Strong | Em | Link | UserRef | ChannelRef | Icon
 
 _ICON_TEXT = {
     Icon.WARNING: "⚠️",
@@ -245,6 +259,20 @@ def link(url: str, label: str = "") -> Link:
 def user(user_id: str, empty: str = "?") -> UserRef:
     """A person by Slack user id (shown as a mention), or by name when that is all there is."""
     return UserRef(user_id or "", empty)
+
+
+def prose(text: str) -> Rich:
+    """Text we wrote with `backticks` around names and commands (docstrings, help): the
+    backticked parts become code, the rest words. An unpaired backtick stays a backtick."""
+    pieces = text.split("`")
+    if len(pieces) % 2 == 0:  # an odd number of backticks: the last one is a character
+        pieces[-2:] = [pieces[-2] + "`" + pieces[-1]]
+    return rich(*(code(p) if i % 2 else p for i, p in enumerate(pieces)))
+
+
+def channel(channel_id: str) -> ChannelRef:
+    """A channel by Slack id."""
+    return ChannelRef(channel_id)
 
 
 def pre(lines: Iterable[str] | str) -> Pre:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from commands import coverage
-from commands.core.errors import AzureFailure
+from commands.core.estate import EstateIndex, FactFailure
 from commands.core.model import (
     Connection,
     DnsRecordSet,
@@ -214,15 +214,6 @@ _KIND_WORDS = {
     RESOLVERS: "DNS private resolvers",
     CONNECTIONS: "gateway connections",
 }
-
-
-@dataclass(frozen=True)
-class FactFailure:
-    """One list that could not be read: which kind, in which subscription, and why."""
-
-    kind: str
-    subscription_id: str
-    error: AzureFailure
 
 
 @dataclass(frozen=True)
@@ -591,7 +582,7 @@ def p2s_routes(gateway: Gateway, facts: DnsFacts) -> P2SRoutes:
             gateway, (), (), (), (f"the gateway's VNet {name_of(gateway.vnet_id)} could not be read",), False
         )
     plan = coverage.p2s_plan(
-        gateway, coverage.Facts(vnets=facts.vnets, gateways=facts.gateways, connections=facts.connections)
+        gateway, EstateIndex(vnets=facts.vnets, gateways=facts.gateways, connections=facts.connections)
     )
     by: dict[str, list[HandedRoute]] = {"always": [], "maybe": [], "never": []}
     for e in plan:

@@ -1,6 +1,6 @@
 """Findings about the shape of the estate, and the design options when it is the seed's shape.
 
-Pure functions over `commands.coverage.Facts` (VNets with their peerings, gateways,
+Pure functions over `commands.core.estate.EstateIndex` (VNets with their peerings, gateways,
 connections read with GET, local network gateways), so `/vpn diagnose` and any other
 command can compose them. They cover what the other finding modules do not:
 
@@ -35,10 +35,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from commands.core import regions
+from commands.core.estate import EstateIndex
 from commands.core.model import Connection, Gateway, Peering, VirtualNetwork, name_of, rid_key
 from commands.core.reply import Finding, Severity, code, esc
 from commands.core.units import plural
-from commands.coverage import P2S_ROUTING_DOC, Facts, p2s_plan, parse_net
+from commands.coverage import P2S_ROUTING_DOC, p2s_plan, parse_net
 from commands.findings import dedup, ranked
 from commands.findings.peerings import change_command
 from commands.findings.routing import words
@@ -128,7 +129,7 @@ def _where(location: str) -> str:
     return regions.display_name(location) if location else "an unknown region"
 
 
-def _gw_location(g: Gateway, facts: Facts) -> str:
+def _gw_location(g: Gateway, facts: EstateIndex) -> str:
     v = facts.vnet_by_key.get(rid_key(g.vnet_id))
     return g.location or (v.location if v else "")
 
@@ -141,7 +142,7 @@ def _known(known: VnetScope | None, vnet_id: str) -> bool:
 
 
 def transit_half_set_up(
-    facts: Facts, in_scope: VnetScope | None = None, known: VnetScope | None = None
+    facts: EstateIndex, in_scope: VnetScope | None = None, known: VnetScope | None = None
 ) -> list[Finding]:
     """Gateway transit offered on one side of a peering and not used on the other.
 
@@ -197,7 +198,7 @@ def transit_half_set_up(
 
 
 def _transit_blocked_by_gateway(
-    facts: Facts,
+    facts: EstateIndex,
     a: VirtualNetwork,
     p: Peering,
     back: Peering,
@@ -247,7 +248,7 @@ def _joins(c: Connection, hub: Gateway, others: Sequence[Gateway]) -> bool:
     return rid_key(hub.id) in ends and any(rid_key(g.id) in ends for g in others)
 
 
-def remote_gateways_on_several(facts: Facts, in_scope: VnetScope | None = None) -> list[Finding]:
+def remote_gateways_on_several(facts: EstateIndex, in_scope: VnetScope | None = None) -> list[Finding]:
     """A VNet with useRemoteGateways on more than one peering: Azure allows one."""
     out: list[Finding] = []
     for v in facts.vnets:
@@ -271,7 +272,7 @@ def remote_gateways_on_several(facts: Facts, in_scope: VnetScope | None = None) 
     return out
 
 
-def flags_differ(facts: Facts, in_scope: VnetScope | None = None) -> list[Finding]:
+def flags_differ(facts: EstateIndex, in_scope: VnetScope | None = None) -> list[Finding]:
     """allowForwardedTraffic on one side of a peering pair only.
 
     (Gateway transit and vnet-access across a pair are reported elsewhere, with their
@@ -320,7 +321,7 @@ class Detour:
     distance: Distance
 
 
-def detours(facts: Facts, known: VnetScope | None = None) -> list[Detour]:
+def detours(facts: EstateIndex, known: VnetScope | None = None) -> list[Detour]:
     """Every spoke whose VPN and site-to-site traffic goes through a gateway in another region."""
     out: list[Detour] = []
     for s in facts.vnets:
@@ -342,7 +343,7 @@ def detours(facts: Facts, known: VnetScope | None = None) -> list[Detour]:
 
 
 def far_hub(
-    facts: Facts,
+    facts: EstateIndex,
     in_scope: VnetScope | None = None,
     p2s_clients: Mapping[str, int] | None = None,
     known: VnetScope | None = None,
@@ -387,7 +388,7 @@ def far_hub(
 # --- two ways at once, and routes clients never get ---------------------------------------------
 
 
-def joined_twice(facts: Facts, in_scope: VnetScope | None = None) -> list[Finding]:
+def joined_twice(facts: EstateIndex, in_scope: VnetScope | None = None) -> list[Finding]:
     """Two VNets both peered and joined by VNet-to-VNet connections between their gateways."""
     out: list[Finding] = []
     seen: set[str] = set()
@@ -430,7 +431,7 @@ def joined_twice(facts: Facts, in_scope: VnetScope | None = None) -> list[Findin
     return out
 
 
-def p2s_routes_missing(facts: Facts, in_scope: VnetScope | None = None) -> list[Finding]:
+def p2s_routes_missing(facts: EstateIndex, in_scope: VnetScope | None = None) -> list[Finding]:
     """VPN clients of a gateway that never get a peered VNet's routes (P2S routing rules)."""
     out: list[Finding] = []
     for gw in facts.gateways:
@@ -478,7 +479,7 @@ _KIND_WORDS: dict[str, str] = {
 }
 
 
-def _nets(facts: Facts) -> list[_Net]:
+def _nets(facts: EstateIndex) -> list[_Net]:
     out: list[_Net] = []
     for v in facts.vnets:
         for p in v.address_prefixes:
@@ -500,7 +501,7 @@ def _nets(facts: Facts) -> list[_Net]:
     return out
 
 
-def _lng_vnets(facts: Facts) -> dict[str, list[str]]:
+def _lng_vnets(facts: EstateIndex) -> dict[str, list[str]]:
     """Local network gateway key -> the VNets whose gateways connect to it."""
     out: dict[str, list[str]] = {}
     for c in facts.connections:
@@ -511,7 +512,7 @@ def _lng_vnets(facts: Facts) -> dict[str, list[str]]:
     return out
 
 
-def _links(facts: Facts) -> set[frozenset[str]]:
+def _links(facts: EstateIndex) -> set[frozenset[str]]:
     """Direct joins between graph nodes: peerings, gateway connections, pools and their VNet."""
     links: set[frozenset[str]] = set()
     for v in facts.vnets:
@@ -557,7 +558,7 @@ def _label(n: _Net) -> str:
     return f"{_KIND_WORDS[n.kind]} {code(n.name)} {code(n.prefix)}"
 
 
-def overlaps(facts: Facts, in_scope: VnetScope | None = None) -> list[Finding]:
+def overlaps(facts: EstateIndex, in_scope: VnetScope | None = None) -> list[Finding]:
     """Address spaces that overlap: VNets, local network gateways' prefixes, P2S client pools.
 
     Joined directly (peered, connected, a pool and its own VNet) → critical: traffic to the
@@ -610,7 +611,7 @@ def overlaps(facts: Facts, in_scope: VnetScope | None = None) -> list[Finding]:
     return out
 
 
-def _describes(x: _Net, y: _Net, facts: Facts) -> bool:
+def _describes(x: _Net, y: _Net, facts: EstateIndex) -> bool:
     """A local network gateway that stands for another Azure VNet (an IPsec connection to that
     VNet's gateway) carries its address space on purpose: not an overlap worth reporting."""
     pair = {x.kind: x for x in (x, y)}
@@ -655,7 +656,7 @@ def _overlap_finding(severity: Severity, x: _Net, y: _Net, joined: str) -> Findi
 
 
 def assess(
-    facts: Facts,
+    facts: EstateIndex,
     in_scope: VnetScope | None = None,
     p2s_clients: Mapping[str, int] | None = None,
     known: VnetScope | None = None,
@@ -712,7 +713,7 @@ class Situation:
         return tuple(g for s in self.sites for g in s.gateways)
 
 
-def multi_region(facts: Facts, in_scope: VnetScope | None = None) -> Situation | None:
+def multi_region(facts: EstateIndex, in_scope: VnetScope | None = None) -> Situation | None:
     """The joined group of VNets spanning several regions with VPN users, touching the scope."""
     links: set[frozenset[str]] = set()
     for v in facts.vnets:
@@ -767,7 +768,7 @@ def multi_region(facts: Facts, in_scope: VnetScope | None = None) -> Situation |
 
 
 def _hub(
-    facts: Facts, members: Sequence[VirtualNetwork], peerings: Sequence[Peering], gws: Sequence[Gateway]
+    facts: EstateIndex, members: Sequence[VirtualNetwork], peerings: Sequence[Peering], gws: Sequence[Gateway]
 ) -> VirtualNetwork | None:
     """The VNet whose gateway others use or are offered through gateway transit."""
     with_gw = {rid_key(g.vnet_id) for g in gws}
@@ -830,7 +831,7 @@ OPTION_ROWS: tuple[str, str, str, str] = ("Gateways", "Connections", "Peerings",
 
 def design_options(
     situation: Situation,
-    facts: Facts,
+    facts: EstateIndex,
     key_checks: Mapping[frozenset[str], str] | None = None,
     p2s_clients: Mapping[str, int] | None = None,
 ) -> list[DesignOption]:
@@ -867,7 +868,7 @@ def _clients(gws: Iterable[Gateway], p2s_clients: Mapping[str, int]) -> str:
     return f" ({plural(n, 'client')} connected now)" if n else ""
 
 
-def _hub_spoke(s: Situation, facts: Facts, p2s_clients: Mapping[str, int]) -> DesignOption:
+def _hub_spoke(s: Situation, facts: EstateIndex, p2s_clients: Mapping[str, int]) -> DesignOption:
     hub, hub_gw = _choose_hub(s, p2s_clients)
     hub_loc = hub.location
     spokes = [v for v in s.vnets if rid_key(v.id) != rid_key(hub.id)]
@@ -947,7 +948,7 @@ def _hub_spoke(s: Situation, facts: Facts, p2s_clients: Mapping[str, int]) -> De
     )
 
 
-def _per_region(s: Situation, facts: Facts, key_checks: Mapping[frozenset[str], str]) -> DesignOption:
+def _per_region(s: Situation, facts: EstateIndex, key_checks: Mapping[frozenset[str], str]) -> DesignOption:
     regional: list[tuple[Site, Gateway | None, VirtualNetwork]] = []
     for site in s.sites:
         gw = next((g for g in site.gateways if g.serves_p2s), site.gateways[0] if site.gateways else None)
@@ -1026,7 +1027,7 @@ def _pair_status(
     gb: Gateway | None,
     va: VirtualNetwork,
     vb: VirtualNetwork,
-    facts: Facts,
+    facts: EstateIndex,
     key_checks: Mapping[frozenset[str], str],
 ) -> str:
     if ga is None or gb is None:
@@ -1050,7 +1051,7 @@ def _pair_status(
     return f"{code(ga.name)} ⇄ {code(gb.name)}: " + ", ".join(todo)
 
 
-def _virtual_wan(s: Situation, facts: Facts) -> DesignOption:
+def _virtual_wan(s: Situation, facts: EstateIndex) -> DesignOption:
     gws = [g for g in facts.gateways if any(rid_key(g.vnet_id) == rid_key(v.id) for v in s.vnets)]
     transit = [p for p in s.peerings if p.allow_gateway_transit or p.use_remote_gateways]
     lngs = [name_of(c.local_network_gateway_id) for c in s.site_connections]

@@ -93,11 +93,16 @@ _VALID = ["status", "routes", "peering", "checklist", "diagnose", "requests", "a
 POOLS = [WORDS, NAMES, REGIONS, FLAGS, VALUES, ADDRESSES, IDS, SLACKISMS, ODD]
 
 
+def _scalar(rng: random.Random) -> str:
+    c = rng.randrange(0x110000 - 0x800)
+    return chr(c + 0x800 if c >= 0xD800 else c)
+
+
 def random_text(rng: random.Random) -> str:
     """One `/vpn` text: mostly command-shaped, sometimes noise."""
     roll = rng.random()
-    if roll < 0.05:  # raw noise, any code point
-        return "".join(chr(rng.randrange(0x110000)) for _ in range(rng.randrange(0, 40)))
+    if roll < 0.05:  # raw noise: any code point UTF-8 can carry (Slack sends UTF-8, so no lone surrogate)
+        return "".join(_scalar(rng) for _ in range(rng.randrange(0, 40)))
     if roll < 0.10:  # a pasted VPN client log, maybe damaged
         log = LOG * rng.randrange(1, 4)
         if rng.random() < 0.5:

@@ -8,11 +8,11 @@ import ipaddress
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from commands.core.estate import EstateIndex
 from commands.core.model import EffectiveRoute, rid_key
 from commands.coverage import (
     CoverageItem,
     CoverageTarget,
-    Facts,
     compare_client_routes,
     coverage,
     learned_as_effective,
@@ -41,8 +41,8 @@ from tests.unit.test_routes_fixtures import (
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def facts_of(az: FakeAzure) -> Facts:
-    return Facts(
+def facts_of(az: FakeAzure) -> EstateIndex:
+    return EstateIndex(
         vnets=tuple(az.vnets.values()),
         gateways=tuple(az.gws.values()),
         connections=tuple(az.conns.values()),

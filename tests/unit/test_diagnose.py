@@ -122,7 +122,7 @@ def text_of(reply: Reply) -> str:
             bits.append(p.text)
         elif isinstance(p, Table):
             bits += [" | ".join(r) for r in p.rows]
-    return "\n".join(bits)
+    return "\n".join(str(b) for b in bits)
 
 
 def keys(reply: Reply) -> list[str]:

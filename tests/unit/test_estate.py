@@ -6,11 +6,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from commands.core.errors import AzureFailure
-from commands.core.estate import Reader, read_lists
+from commands.core.estate import FactFailure, Reader, read_lists
 from commands.core.fanout import Outcome, gather
 from commands.core.model import Gateway, Subscription, VirtualNetwork
 from commands.core.registry import Ctx, DomainSettings
-from commands.findings.dns import FactFailure
 from tests.fakes import FakeAzure, RecordingMessenger
 
 SUBS = [Subscription("sub1", "One"), Subscription("sub2", "Two")]

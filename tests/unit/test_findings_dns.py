@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from commands.core.errors import AzureFailure
+from commands.core.estate import FactFailure
 from commands.core.model import (
     Connection,
     DnsRecordSet,
@@ -27,7 +28,7 @@ from commands.core.model import (
     VnetLink,
 )
 from commands.findings import dns
-from commands.findings.dns import DnsFacts, FactFailure
+from commands.findings.dns import DnsFacts
 
 SUB = "00000000-0000-0000-0000-000000000001"
 RG = f"/subscriptions/{SUB}/resourceGroups"

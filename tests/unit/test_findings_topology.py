@@ -10,9 +10,9 @@ from collections.abc import Iterable
 
 import pytest
 
+from commands.core.estate import EstateIndex
 from commands.core.model import Connection, Gateway, LocalNetworkGateway, Peering, VirtualNetwork, rid_key
 from commands.core.reply import Finding
-from commands.coverage import Facts
 from commands.findings import topology
 from commands.findings.topology import region_distance
 
@@ -97,7 +97,7 @@ def s2s(name: str, g: Gateway, site: LocalNetworkGateway, **kw: object) -> Conne
 # --- two estates used by both test files -------------------------------------------------------
 
 
-def two_regions_both_attempts() -> tuple[Facts, dict[frozenset[str], str]]:
+def two_regions_both_attempts() -> tuple[EstateIndex, dict[frozenset[str], str]]:
     """Amsterdam and Tokyo, each with a P2S gateway; gateway transit offered but unusable, and
     VNet-to-VNet with one-way counters, different keys and BGP on one connection only."""
     ams_gw = gw("gw-ams", "vn-ams", "westeurope", ("172.20.0.0/24",), asn=65001)
@@ -111,11 +111,11 @@ def two_regions_both_attempts() -> tuple[Facts, dict[frozenset[str], str]]:
     tyo = vnet("vn-tyo", "japaneast", "10.60.0.0/16", peerings=[peer("vn-tyo", "vn-ams", ("10.50.0.0/16",))])
     out = v2v("ams-tyo", ams_gw, tyo_gw, egress_bytes=9_000_000, enable_bgp=True)
     back = v2v("tyo-ams", tyo_gw, ams_gw, ingress_bytes=8_000_000)
-    facts = Facts(vnets=(ams, tyo), gateways=(ams_gw, tyo_gw), connections=(out, back))
+    facts = EstateIndex(vnets=(ams, tyo), gateways=(ams_gw, tyo_gw), connections=(out, back))
     return facts, {frozenset({rid_key(out.id), rid_key(back.id)}): "different"}
 
 
-def far_spoke(spoke_location: str = "australiaeast") -> Facts:
+def far_spoke(spoke_location: str = "australiaeast") -> EstateIndex:
     """A hub in West Europe whose gateway a spoke elsewhere uses through gateway transit."""
     hub_gw = gw("gw-hub", "vn-hub", "westeurope", ("192.168.50.0/24",))
     hub = vnet(
@@ -124,7 +124,7 @@ def far_spoke(spoke_location: str = "australiaeast") -> Facts:
     spoke = vnet(
         "vn-spoke", spoke_location, "10.71.0.0/16", peerings=[peer("vn-spoke", "vn-hub", use_remote_gateways=True)]
     )
-    return Facts(vnets=(hub, spoke), gateways=(hub_gw,))
+    return EstateIndex(vnets=(hub, spoke), gateways=(hub_gw,))
 
 
 def keys(findings: Iterable[Finding]) -> list[str]:
@@ -183,7 +183,7 @@ def test_transit_offered_to_a_vnet_without_gateway_that_does_not_use_it() -> Non
     hub_gw = gw("gw-x", "vn-x", "eastus", ("172.30.0.0/24",))
     x = vnet("vn-x", "eastus", "10.1.0.0/16", peerings=[peer("vn-x", "vn-y", allow_gateway_transit=True)])
     y = vnet("vn-y", "eastus", "10.2.0.0/16", peerings=[peer("vn-y", "vn-x")])
-    f = one(topology.transit_half_set_up(Facts(vnets=(x, y), gateways=(hub_gw,))), "topology:transit_unused:")
+    f = one(topology.transit_half_set_up(EstateIndex(vnets=(x, y), gateways=(hub_gw,))), "topology:transit_unused:")
     assert f.severity == "warning"
     assert "does not use its gateway `gw-x`" in f.title
     assert "VPN clients of `gw-x` get no route to it" in f.evidence
@@ -194,7 +194,7 @@ def test_transit_in_use_or_without_a_hub_gateway_is_not_reported_here() -> None:
     assert topology.transit_half_set_up(far_spoke()) == []
     x = vnet("vn-x", "eastus", "10.1.0.0/16", peerings=[peer("vn-x", "vn-y", allow_gateway_transit=True)])
     y = vnet("vn-y", "eastus", "10.2.0.0/16", peerings=[peer("vn-y", "vn-x")])
-    assert topology.transit_half_set_up(Facts(vnets=(x, y))) == []  # no gateway: the peering module says so
+    assert topology.transit_half_set_up(EstateIndex(vnets=(x, y))) == []  # no gateway: the peering module says so
 
 
 def test_several_peerings_using_remote_gateways_is_critical() -> None:
@@ -204,7 +204,7 @@ def test_several_peerings_using_remote_gateways_is_critical() -> None:
         "10.9.0.0/16",
         peerings=[peer("vn-s", "vn-a", use_remote_gateways=True), peer("vn-s", "vn-b", use_remote_gateways=True)],
     )
-    f = one(topology.remote_gateways_on_several(Facts(vnets=(s,))), "topology:remote_gw_several:")
+    f = one(topology.remote_gateways_on_several(EstateIndex(vnets=(s,))), "topology:remote_gw_several:")
     assert f.severity == "critical" and "2 peerings" in f.title
     assert "`vn-s-to-vn-a`, `vn-s-to-vn-b`" in f.evidence
     assert "useRemoteGateways off" in f.next_step
@@ -213,7 +213,7 @@ def test_several_peerings_using_remote_gateways_is_critical() -> None:
 def test_forwarded_traffic_on_one_side_only_is_reported_once_per_pair() -> None:
     a = vnet("vn-a", "eastus", "10.1.0.0/16", peerings=[peer("vn-a", "vn-b", allow_forwarded_traffic=True)])
     b = vnet("vn-b", "eastus", "10.2.0.0/16", peerings=[peer("vn-b", "vn-a")])
-    found = topology.flags_differ(Facts(vnets=(a, b)))
+    found = topology.flags_differ(EstateIndex(vnets=(a, b)))
     f = one(found, "topology:flags_differ:")
     assert f.severity == "info"
     assert "accepted into `vn-a` but not into `vn-b`" in f.title
@@ -262,7 +262,7 @@ def test_p2s_clients_never_get_a_peered_vnet_without_transit() -> None:
     hub_gw = gw("gw-h", "vn-h", "eastus", ("172.31.0.0/24",))
     h = vnet("vn-h", "eastus", "10.1.0.0/16", peerings=[peer("vn-h", "vn-s")])
     s = vnet("vn-s", "eastus", "10.2.0.0/16", peerings=[peer("vn-s", "vn-h")])
-    f = one(topology.p2s_routes_missing(Facts(vnets=(h, s), gateways=(hub_gw,))), "topology:p2s_never:")
+    f = one(topology.p2s_routes_missing(EstateIndex(vnets=(h, s), gateways=(hub_gw,))), "topology:p2s_never:")
     assert "VPN clients of `gw-h` get no route to `10.2.0.0/16`" in f.title
     assert "allowGatewayTransit is off" in f.evidence
 
@@ -273,7 +273,7 @@ def test_p2s_clients_never_get_a_peered_vnet_without_transit() -> None:
 def test_peered_vnets_that_overlap_are_critical() -> None:
     a = vnet("vn-a", "eastus", "10.1.0.0/16", peerings=[peer("vn-a", "vn-b")])
     b = vnet("vn-b", "eastus", "10.1.128.0/17", peerings=[peer("vn-b", "vn-a")])
-    f = one(topology.overlaps(Facts(vnets=(a, b))), "topology:overlap:")
+    f = one(topology.overlaps(EstateIndex(vnets=(a, b))), "topology:overlap:")
     assert f.severity == "critical"
     assert f.title == "VNet `vn-a` `10.1.0.0/16` overlaps VNet `vn-b` `10.1.128.0/17`"
 
@@ -283,7 +283,7 @@ def test_a_p2s_pool_inside_its_own_vnet_and_a_site_overlapping_its_vnet_are_crit
     site = lng("lng-branch", "eastus", "10.1.5.0/24")
     a = vnet("vn-a", "eastus", "10.1.0.0/16")
     found = topology.overlaps(
-        Facts(vnets=(a,), gateways=(g,), local_gateways=(site,), connections=(s2s("to-branch", g, site),))
+        EstateIndex(vnets=(a,), gateways=(g,), local_gateways=(site,), connections=(s2s("to-branch", g, site),))
     )
     titles = {f.title: f for f in found}
     pool = titles["VNet `vn-a` `10.1.0.0/16` overlaps point-to-site pool of `gw-a` `10.1.200.0/24`"]
@@ -296,13 +296,13 @@ def test_overlap_through_another_vnet_is_a_warning() -> None:
     a = vnet("vn-a", "eastus", "10.1.0.0/16", peerings=[peer("vn-a", "vn-hub")])
     hub = vnet("vn-hub", "eastus", "10.0.0.0/16", peerings=[peer("vn-hub", "vn-a"), peer("vn-hub", "vn-b")])
     b = vnet("vn-b", "eastus", "10.1.0.0/24", peerings=[peer("vn-b", "vn-hub")])
-    f = one(topology.overlaps(Facts(vnets=(a, hub, b))), "topology:overlap:")
+    f = one(topology.overlaps(EstateIndex(vnets=(a, hub, b))), "topology:overlap:")
     assert f.severity == "warning" and "joined through other networks" in f.evidence
 
 
 def test_unconnected_overlaps_are_listed_together_as_info() -> None:
     vnets = tuple(vnet(f"vn-dev{i}", "eastus", "10.0.0.0/16") for i in range(12))
-    found = topology.overlaps(Facts(vnets=vnets))
+    found = topology.overlaps(EstateIndex(vnets=vnets))
     assert len(found) == 1
     f = found[0]
     assert f.severity == "info" and f.title == "66 pairs of unconnected networks overlap"
@@ -314,7 +314,7 @@ def test_a_site_that_stands_for_another_azure_vnet_is_not_an_overlap() -> None:
     site_b = lng("lng-vn-b", "eastus", "10.2.0.0/16")
     a, b = vnet("vn-a", "eastus", "10.1.0.0/16"), vnet("vn-b", "westus", "10.2.0.0/16")
     found = topology.overlaps(
-        Facts(vnets=(a, b), gateways=(ga, gb), local_gateways=(site_b,), connections=(s2s("a-b", ga, site_b),))
+        EstateIndex(vnets=(a, b), gateways=(ga, gb), local_gateways=(site_b,), connections=(s2s("a-b", ga, site_b),))
     )
     assert found == []
 
@@ -367,7 +367,7 @@ def test_three_regions_need_six_connections_and_missing_halves_are_named() -> No
         v2v("b-a", g["b"], g["a"], enable_bgp=True),
         v2v("b-c", g["b"], g["c"], enable_bgp=True),
     )
-    facts = Facts(vnets=vnets, gateways=tuple(g.values()), connections=conns)
+    facts = EstateIndex(vnets=vnets, gateways=tuple(g.values()), connections=conns)
     s = topology.multi_region(facts)
     assert s is not None and len(s.sites) == 3
     per_region = topology.design_options(s, facts)[1]
@@ -391,7 +391,7 @@ def test_a_far_spoke_yields_options_with_hub_and_spoke_as_the_current_design() -
 
 def test_no_options_for_one_region_or_without_vpn_users() -> None:
     assert topology.multi_region(far_spoke("westeurope")) is None
-    no_p2s = Facts(
+    no_p2s = EstateIndex(
         vnets=far_spoke().vnets,
         gateways=(gw("gw-hub", "vn-hub", "westeurope"),),
     )

@@ -9,12 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.slack.inbound import from_slack
+from bot.slack.mrkdwn import mrkdwn
 from commands.catalog import REGISTRY
 from commands.core import registry
 from commands.core.parse import Parsed, normalise, split_args, suggest
 from commands.core.parse import parse as parse_with
 from commands.core.registry import Registry
-from commands.core.reply import Reply, Text
+from commands.core.reply import Context, Reply, Text
 from commands.help import help_reply, unknown_command
 
 
@@ -39,6 +40,11 @@ TEST_REGISTRY: Registry = REGISTRY.with_(commands=(frobnicate, secret))
 @pytest.fixture
 def fake_commands() -> Iterator[Registry]:
     yield TEST_REGISTRY
+
+
+def texts(reply: Reply) -> str:
+    """The reply's text as Slack receives it (mrkdwn)."""
+    return "\n".join(mrkdwn(p.text) for p in reply.parts if isinstance(p, (Text, Context)))
 
 
 def parse(text: str) -> Parsed:
@@ -81,9 +87,9 @@ def test_an_unknown_command_suggests_the_closest_one_and_shows_the_help(fake_com
     assert error is not None and error.visibility == "ephemeral"
     first = error.parts[0]
     assert isinstance(first, Text)
-    assert first.text == ":warning: Unknown command `frobnicat`. Did you mean `frobnicate`?"
-    assert error.fallback == "Unknown command `frobnicat`. Did you mean `frobnicate`?"
-    help_texts = " ".join(getattr(x, "text", "") for x in error.parts)
+    assert mrkdwn(first.text) == ":warning: Unknown command `frobnicat`. Did you mean `frobnicate`?"
+    assert str(error.fallback) == "Unknown command `frobnicat`. Did you mean `frobnicate`?"
+    help_texts = texts(error)
     assert "/vpn frobnicate &lt;thing&gt;" in help_texts
 
 
@@ -91,14 +97,14 @@ def test_stauts_suggests_status_when_status_is_registered() -> None:
     if REGISTRY.command("status") is None:
         pytest.skip("commands.status is not written yet")
     error = error_of(parse("stauts australia"))
-    assert error is not None and error.fallback == "Unknown command `stauts`. Did you mean `status`?"
+    assert error is not None and str(error.fallback) == "Unknown command `stauts`. Did you mean `status`?"
 
 
 def test_nothing_close_gives_no_suggestion(fake_commands: None) -> None:
     p = parse("zzzzzzzzzz")
     error = error_of(p)
     assert p.suggestion == "" and error is not None
-    assert error.fallback == "Unknown command `zzzzzzzzzz`."
+    assert str(error.fallback) == "Unknown command `zzzzzzzzzz`."
 
 
 def test_hidden_commands_are_not_suggested(fake_commands: None) -> None:
@@ -109,8 +115,8 @@ def test_a_user_typed_name_with_mentions_and_backticks_stays_inert_in_the_error(
     error = error_of(parse(from_slack("<!channel>`x`")))
     assert error is not None
     first = error.parts[0]
-    assert isinstance(first, Text) and "<!channel>" not in first.text and "&lt;" not in first.text
-    assert "@channel" in first.text
+    assert isinstance(first, Text) and "<!channel>" not in mrkdwn(first.text) and "&lt;" not in mrkdwn(first.text)
+    assert "@channel" in mrkdwn(first.text)
 
 
 def slack(text: str) -> str:
@@ -150,7 +156,7 @@ def test_parse_never_raises_on_slack_markup_soup(pieces: list[str]) -> None:
 
 def test_help_lists_every_visible_command_with_usage_summary_and_example(fake_commands: None) -> None:
     reply = help_reply(TEST_REGISTRY)
-    text = "\n".join(getattr(p, "text", "") for p in reply.parts)
+    text = texts(reply)
     for c in TEST_REGISTRY.commands:
         if c.hidden:
             assert f"/vpn {c.usage}" not in text
@@ -163,7 +169,7 @@ def test_help_lists_every_visible_command_with_usage_summary_and_example(fake_co
 
 def test_help_for_one_command_shows_its_whole_docstring(fake_commands: None) -> None:
     reply = help_reply(TEST_REGISTRY, "frobnicate")
-    text = "\n".join(getattr(p, "text", "") for p in reply.parts)
+    text = texts(reply)
     assert "Longer explanation that only `/vpn help frobnicate` shows." in text
     assert "*Usage:* `/vpn frobnicate &lt;thing&gt;`" in text
     assert "`frob`" in text and "Example: `/vpn frobnicate vgw-eun`" in text
@@ -171,6 +177,6 @@ def test_help_for_one_command_shows_its_whole_docstring(fake_commands: None) -> 
 
 def test_help_for_an_unknown_command_suggests_and_lists(fake_commands: None) -> None:
     reply = help_reply(TEST_REGISTRY, "frobnicat")
-    text = "\n".join(getattr(p, "text", "") for p in reply.parts)
+    text = texts(reply)
     assert "There is no command `frobnicat`. Did you mean `frobnicate`?" in text
     assert "`frobnicate`" in text.split("Commands:")[1]

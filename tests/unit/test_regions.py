@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.slack.mrkdwn import mrkdwn
 from commands.core.errors import UsageError
 from commands.core.regions import (
     AREA_WORDS,
@@ -119,7 +120,7 @@ def test_unknown_region_lists_the_choices_and_guesses() -> None:
 
 def test_unknown_without_a_close_guess_still_lists_choices() -> None:
     e = unknown_target("atlantis")
-    assert e.message == "Unknown region or gateway `atlantis`."
+    assert str(e.message) == "Unknown region or gateway `atlantis`."
     assert "Did you mean" not in e.hint and "`europe`" in e.hint
     assert e.example == "/vpn status australia"
 
@@ -137,7 +138,7 @@ def test_empty_target_asks_which_one() -> None:
 
 def test_unknown_input_is_escaped_in_the_message() -> None:
     e = unknown_target("<!channel>")
-    assert "<!channel>" not in e.message and "&lt;!channel&gt;" in e.message
+    assert "<!channel>" not in mrkdwn(e.message) and "&lt;!channel&gt;" in mrkdwn(e.message)
 
 
 def test_display_name_of_an_unknown_location_is_kept() -> None:

@@ -61,7 +61,7 @@ def text_of(reply: Reply) -> str:
             bits += [p.title, p.evidence, p.next_step]
         elif isinstance(p, Text | Context):
             bits.append(p.text)
-    return "\n".join(bits)
+    return "\n".join(str(b) for b in bits)
 
 
 def finding(reply: Reply, key_prefix: str) -> Finding:
