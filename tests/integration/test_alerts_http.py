@@ -16,7 +16,7 @@ import pytest
 from bot.runtime.host import runtime
 from commands.alerts import NS_MUTE
 from sandbox.slack_emulator import SlackEmulator, validate_blocks
-from tests.integration.test_functions import Invocation, registered
+from tests.integration.functions_host import Invocation, registered
 from tests.shared_fixtures import needs_shared, real_files, real_json
 
 TOKEN = "alert-token-for-tests-0123456789abcdef"

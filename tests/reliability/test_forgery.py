@@ -86,7 +86,7 @@ def test_malformed_timestamps_and_bodies_are_refused_not_crashed_on() -> None:
 def test_forged_requests_never_reach_the_queue_through_the_functions_http_function(
     azurite: Azurite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from tests.integration.test_functions import Invocation, registered  # get_functions() once per process
+    from tests.integration.functions_host import Invocation, registered  # get_functions() once per process
 
     queue = unique_name("forgery")
     with SlackEmulator(token="xoxb-forgery-test") as slack:

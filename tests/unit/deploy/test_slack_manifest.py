@@ -13,7 +13,7 @@ import yaml
 from bot.slack.app import SLASH_COMMAND
 from commands.catalog import REGISTRY
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MANIFEST = ROOT / "deploy" / "slack" / "manifest.yaml"
 
 # Slack Web API method (slack_sdk spelling) → the bot scope it needs (api.slack.com/methods).

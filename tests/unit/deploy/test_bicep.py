@@ -22,7 +22,7 @@ import bot.settings as settings_module
 from bot.runtime.queue import DEFAULT_QUEUE
 from bot.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 BICEP_FILES = sorted(DEPLOY.rglob("*.bicep"))
 CHECKOV = ROOT / ".venv-tools" / "bin" / "checkov"

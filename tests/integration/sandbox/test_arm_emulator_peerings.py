@@ -9,7 +9,7 @@ from azure.core.exceptions import HttpResponseError
 
 from sandbox.arm_emulator import ArmEmulator
 from tests.integration import arm_sdk as S
-from tests.integration.test_arm_emulator import raw
+from tests.integration.sandbox.test_arm_emulator import raw
 
 SUB = S.SEED_SUB
 EUN, AUE = "rg-vpn-eun", "rg-vpn-aue"

@@ -18,7 +18,6 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,51 +34,11 @@ from bot.runtime.queue import decode_job, encode_job
 from sandbox.arm_emulator import ArmEmulator
 from sandbox.slack_emulator import SlackEmulator
 from tests.azurite import Azurite, unique_name
+from tests.integration.functions_host import Invocation, registered
 from tests.shared_fixtures import real
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.azurite
-
-
-class Invocation(func.Context):
-    """The `context` argument the Functions worker passes (only its id matters here)."""
-
-    def __init__(self, invocation_id: str = "inv-test", function_name: str = "") -> None:
-        self._id = invocation_id
-        self._name = function_name
-
-    @property
-    def invocation_id(self) -> str:
-        return self._id
-
-    @property
-    def function_name(self) -> str:
-        return self._name
-
-    @property
-    def function_directory(self) -> str:
-        return str(ROOT)
-
-    @property
-    def trace_context(self) -> Any:
-        return None
-
-    @property
-    def retry_context(self) -> Any:
-        return None
-
-    @property
-    def thread_local_storage(self) -> Any:
-        return None
-
-
-@cache
-def registered() -> dict[str, Any]:
-    """The app's functions by name. `get_functions()` builds the app and may run only
-    once per process, so it is cached here."""
-    import function_app
-
-    return {f.get_function_name(): f for f in function_app.app.get_functions()}
 
 
 def call(name: str) -> Callable[..., Any]:

@@ -17,13 +17,13 @@ from azure.core.exceptions import HttpResponseError, ServiceRequestError, Servic
 from sandbox.arm_emulator import SEED_ESTATE, ArmEmulator, main
 from sandbox.estate import load_estate
 from tests.integration import arm_sdk as S
-from tests.integration.test_arm_emulator import raw
+from tests.integration.sandbox.test_arm_emulator import raw
 
 SUB = S.SEED_SUB
 EUN, AUE = "rg-vpn-eun", "rg-vpn-aue"
 CN_EUN = f"/subscriptions/{SUB}/resourceGroups/{EUN}/providers/Microsoft.Network/connections/cn-eun-to-aue"
 CN_AUE = f"/subscriptions/{SUB}/resourceGroups/{AUE}/providers/Microsoft.Network/connections/cn-aue-to-eun"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_throttle_answers_429_with_retry_after_and_the_sdk_retries(arm_emulator: ArmEmulator) -> None:
