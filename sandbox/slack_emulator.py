@@ -1,4 +1,7 @@
 """A Slack Web API emulator: a threaded HTTP server on an ephemeral loopback port.
+(Over 500 lines because it is one fake service behind one lock: its state, the Web API
+methods the bot calls and the signed requests Slack sends share that state; Block Kit
+validation lives apart in slack_blocks.py.)
 
 The real `slack_sdk.WebClient(base_url=emulator.api_url)` and the real
 `slack_sdk.webhook.WebhookClient(response_url)` talk to it over HTTP, exactly as they talk
@@ -43,15 +46,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from sandbox.slack_blocks import validate_blocks
+
 RESPONSE_URL_MAX_USES = 5  # Slack: "up to 5 times within 30 minutes"
 RESPONSE_URL_TTL_S = 30 * 60
-MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
-MAX_FIELDS = 10
-MAX_FIELD_TEXT = 2000
-MAX_HEADER_TEXT = 150
-MAX_CONTEXT_ELEMENTS = 10
-MAX_ACTIONS_ELEMENTS = 25
 MAX_MESSAGE_TEXT = 40000
 
 DEFAULT_USERS: dict[str, tuple[str, str]] = {
@@ -770,69 +768,6 @@ _METHODS: dict[str, Callable[[SlackEmulator, dict[str, Any]], dict[str, Any]]] =
     "files.getUploadURLExternal": SlackEmulator._files_get_upload_url,
     "files.completeUploadExternal": SlackEmulator._files_complete_upload,
 }
-
-
-def validate_blocks(blocks: list[Any]) -> list[str]:
-    """Slack's Block Kit limits, as `invalid_blocks` details ([] when the blocks are fine)."""
-    problems: list[str] = []
-    if len(blocks) > MAX_BLOCKS:
-        problems.append(f"too many blocks: {len(blocks)} > {MAX_BLOCKS}")
-    seen_ids: set[str] = set()
-    for i, b in enumerate(blocks):
-        where = f"blocks[{i}]"
-        if not isinstance(b, dict):
-            problems.append(f"{where}: not an object")
-            continue
-        bid = b.get("block_id")
-        if bid:
-            if len(str(bid)) > 255:
-                problems.append(f"{where}: block_id longer than 255")
-            if bid in seen_ids:
-                problems.append(f"{where}: duplicate block_id {bid!r}")
-            seen_ids.add(str(bid))
-        kind = b.get("type")
-        if kind == "section":
-            text = (b.get("text") or {}).get("text", "") if isinstance(b.get("text"), dict) else ""
-            fields = b.get("fields") or []
-            if not text and not fields:
-                problems.append(f"{where}: section needs text or fields")
-            if len(text) > MAX_SECTION_TEXT:
-                problems.append(f"{where}: section text {len(text)} > {MAX_SECTION_TEXT}")
-            if len(fields) > MAX_FIELDS:
-                problems.append(f"{where}: {len(fields)} fields > {MAX_FIELDS}")
-            for j, f in enumerate(fields):
-                if len(f.get("text", "")) > MAX_FIELD_TEXT:
-                    problems.append(f"{where}.fields[{j}]: text > {MAX_FIELD_TEXT}")
-        elif kind == "header":
-            text = (b.get("text") or {}).get("text", "")
-            if not text or len(text) > MAX_HEADER_TEXT:
-                problems.append(f"{where}: header text must be 1..{MAX_HEADER_TEXT} chars")
-            if (b.get("text") or {}).get("type") != "plain_text":
-                problems.append(f"{where}: header text must be plain_text")
-        elif kind == "context":
-            els = b.get("elements") or []
-            if not els or len(els) > MAX_CONTEXT_ELEMENTS:
-                problems.append(f"{where}: context needs 1..{MAX_CONTEXT_ELEMENTS} elements")
-            for j, el in enumerate(els):
-                if len(el.get("text", "")) > MAX_SECTION_TEXT:
-                    problems.append(f"{where}.elements[{j}]: text > {MAX_SECTION_TEXT}")
-        elif kind == "actions":
-            els = b.get("elements") or []
-            if not els or len(els) > MAX_ACTIONS_ELEMENTS:
-                problems.append(f"{where}: actions needs 1..{MAX_ACTIONS_ELEMENTS} elements")
-            ids = [el.get("action_id") for el in els if el.get("action_id")]
-            if len(ids) != len(set(ids)):
-                problems.append(f"{where}: duplicate action_id in one block")
-            for j, el in enumerate(els):
-                if len(str(el.get("value", ""))) > 2000:
-                    problems.append(f"{where}.elements[{j}]: value > 2000")
-                if len((el.get("text") or {}).get("text", "")) > 75:
-                    problems.append(f"{where}.elements[{j}]: button text > 75")
-        elif kind in ("divider", "image", "rich_text", "file", "input", "video", "markdown"):
-            pass
-        else:
-            problems.append(f"{where}: unknown block type {kind!r}")
-    return problems
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,5 +1,5 @@
-"""Every log line the test suite writes is checked for secrets (issue 8: "a test captures
-every log line of the suite and looks").
+"""Every log line the test suite writes is checked for secrets: a test captures every log
+line of the suite and looks.
 
 `secret_audit` is a session-scoped autouse fixture (tests/conftest.py imports it): it puts
 a handler on the root logger for the whole session — the same place the Azure Functions

@@ -1,5 +1,7 @@
 """HTTP routes of the emulator: the requests azure-mgmt-network / -resource / -privatedns /
 -dnsresolver make, answered in ARM's shapes, status codes and headers.
+(Over 500 lines because the routes are one table sharing one order of checks; split by
+provider they would each repeat it.)
 
 Order of checks per request, as ARM does it: bearer token (401), api-version (400), injected
 faults, then the route (404 for a missing scope or resource, 403 for a denied action).

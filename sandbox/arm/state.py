@@ -1,4 +1,6 @@
 """The live estate behind the emulator: what ARM would hold, and how it changes.
+(Over 500 lines because one lock guards the whole estate: everything that reads or
+changes it lives behind that lock, here.)
 
 Everything here is guarded by one re-entrant lock, so the HTTP threads, the Python API
 (`advance_counters`, `set_connection_status`, …) and `dump()` see consistent state.

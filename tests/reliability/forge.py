@@ -27,7 +27,7 @@ import random
 import secrets
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,72 +120,107 @@ def _alter(body: bytes, rng: random.Random) -> tuple[str, bytes]:
     return "re-encoded (spaces as %20)", body.replace(b"+", b"%20") + (b"" if b"+" in body else b"&")
 
 
+# One forgery of a category: (how, body, headers) from a genuine request and its headers.
+_Forge = Callable[["_Ctx", bytes, dict[str, Any]], tuple[str, bytes, dict[str, Any]]]
+
+
+@dataclass
+class _Ctx:
+    slack: SlackEmulator
+    rng: random.Random
+    secret: str
+    other_secret: str
+
+
+def _bad_signature(c: _Ctx, body: bytes, h: dict[str, Any]) -> tuple[str, bytes, dict[str, Any]]:
+    j = c.rng.randrange(7)
+    ts, good = h["X-Slack-Request-Timestamp"], h["X-Slack-Signature"]
+    if j == 0:
+        h["X-Slack-Signature"], how = "v0=" + secrets.token_hex(32), "random signature"
+    elif j == 1:
+        h["X-Slack-Signature"], how = sign(c.other_secret, body, ts), "signed with another secret"
+    elif j == 2:
+        h["X-Slack-Signature"], how = good[: c.rng.randrange(3, len(good) - 1)], "truncated signature"
+    elif j == 3:
+        h["X-Slack-Signature"], how = "v1=" + good[3:], "wrong signature version"
+    elif j == 4:
+        h["X-Slack-Signature"], how = good.upper(), "upper-cased signature"
+    elif j == 5:
+        other, _ = genuine(c.slack, c.rng)
+        h["X-Slack-Signature"], how = sign(c.secret, other, ts), "a genuine signature of another body"
+    else:
+        h["X-Slack-Signature"], how = "", "empty signature"
+    return how, body, h
+
+
+def _skewed(future: bool) -> _Forge:
+    def forge(c: _Ctx, body: bytes, h: dict[str, Any]) -> tuple[str, bytes, dict[str, Any]]:
+        skew = c.rng.choice((FIVE_MINUTES + 1, FIVE_MINUTES + 30, 3600, 86400, 365 * 86400))
+        t = str(int(time.time()) + (skew if future else -skew))
+        h["X-Slack-Request-Timestamp"] = t
+        h["X-Slack-Signature"] = sign(c.secret, body, t)  # the signature itself is right
+        return f"{'+' if future else '-'}{skew}s, correctly signed", body, h
+
+    return forge
+
+
+def _bad_timestamp(c: _Ctx, body: bytes, h: dict[str, Any]) -> tuple[str, bytes, dict[str, Any]]:
+    ts = h["X-Slack-Request-Timestamp"]
+    t = c.rng.choice(("", "abc", "-1", f"{time.time():.3f}", "1e9", "0x" + format(int(ts), "x"), "١٧"))
+    h["X-Slack-Request-Timestamp"] = t
+    h["X-Slack-Signature"] = sign(c.secret, body, t)
+    return f"timestamp {t!r}", body, h
+
+
+def _altered_body(c: _Ctx, body: bytes, h: dict[str, Any]) -> tuple[str, bytes, dict[str, Any]]:
+    how, body = _alter(body, c.rng)
+    return how, body, h
+
+
+def _missing_headers(c: _Ctx, body: bytes, h: dict[str, Any]) -> tuple[str, bytes, dict[str, Any]]:
+    j = c.rng.randrange(3)
+    if j in (0, 2):
+        h.pop("X-Slack-Signature")
+    if j in (1, 2):
+        h.pop("X-Slack-Request-Timestamp")
+    return ("no signature", "no timestamp", "neither header")[j], body, h
+
+
+def _wrong_content(c: _Ctx, body: bytes, h: dict[str, Any]) -> tuple[str, bytes, dict[str, Any]]:
+    ts = h["X-Slack-Request-Timestamp"]
+    j = c.rng.randrange(4)
+    if j == 0:
+        body = json.dumps({"command": "/vpn", "text": "status", "user_id": "U_ALICE"}).encode()
+        h = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts}
+        h["X-Slack-Signature"] = sign(c.other_secret, body, ts)
+        return "JSON body signed with another secret", body, h
+    if j == 1:
+        body = b'--b\r\nContent-Disposition: form-data; name="text"\r\n\r\nstatus\r\n--b--\r\n'
+        h = {"Content-Type": "multipart/form-data; boundary=b", "X-Slack-Request-Timestamp": ts}
+        return "multipart body without a signature", body, h
+    if j == 2:
+        h = {"Content-Type": "text/plain", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=00"}
+        return "text body, bad signature", b"/vpn status all", h
+    h["Content-Type"] = "application/json"
+    h["X-Slack-Signature"] = sign(c.other_secret, body, ts)
+    return "form body labelled JSON, signed with another secret", body, h
+
+
+_FORGE: dict[str, _Forge] = {  # "wrong_content" is the default below
+    "bad_signature": _bad_signature,
+    "stale_timestamp": _skewed(future=False),
+    "future_timestamp": _skewed(future=True),
+    "bad_timestamp": _bad_timestamp,
+    "altered_body": _altered_body,
+    "missing_headers": _missing_headers,
+}
+
+
 def forgeries(slack: SlackEmulator, n: int, seed: int = 0) -> Iterator[Forged]:
     """`n` forged requests, cycling through CATEGORIES; repeatable for a seed."""
-    rng = random.Random(seed)
-    secret = slack.signing_secret
-    other_secret = secrets.token_hex(16)
+    c = _Ctx(slack, random.Random(seed), slack.signing_secret, secrets.token_hex(16))
     for i in range(n):
         category = CATEGORIES[i % len(CATEGORIES)]
-        body, headers = genuine(slack, rng)
-        ts = headers["X-Slack-Request-Timestamp"]
-        h: dict[str, Any] = dict(headers)
-        how = ""
-        if category == "bad_signature":
-            j = rng.randrange(7)
-            good = headers["X-Slack-Signature"]
-            if j == 0:
-                h["X-Slack-Signature"], how = "v0=" + secrets.token_hex(32), "random signature"
-            elif j == 1:
-                h["X-Slack-Signature"], how = sign(other_secret, body, ts), "signed with another secret"
-            elif j == 2:
-                h["X-Slack-Signature"], how = good[: rng.randrange(3, len(good) - 1)], "truncated signature"
-            elif j == 3:
-                h["X-Slack-Signature"], how = "v1=" + good[3:], "wrong signature version"
-            elif j == 4:
-                h["X-Slack-Signature"], how = good.upper(), "upper-cased signature"
-            elif j == 5:
-                other, _ = genuine(slack, rng)
-                h["X-Slack-Signature"], how = sign(secret, other, ts), "a genuine signature of another body"
-            else:
-                h["X-Slack-Signature"], how = "", "empty signature"
-        elif category in ("stale_timestamp", "future_timestamp"):
-            skew = rng.choice((FIVE_MINUTES + 1, FIVE_MINUTES + 30, 3600, 86400, 365 * 86400))
-            t = str(int(time.time()) + (skew if category == "future_timestamp" else -skew))
-            h["X-Slack-Request-Timestamp"] = t
-            h["X-Slack-Signature"] = sign(secret, body, t)  # the signature itself is right
-            how = f"{'+' if category == 'future_timestamp' else '-'}{skew}s, correctly signed"
-        elif category == "bad_timestamp":
-            t = rng.choice(("", "abc", "-1", f"{time.time():.3f}", "1e9", "0x" + format(int(ts), "x"), "١٧"))
-            h["X-Slack-Request-Timestamp"] = t
-            h["X-Slack-Signature"] = sign(secret, body, t)
-            how = f"timestamp {t!r}"
-        elif category == "altered_body":
-            how, body = _alter(body, rng)
-        elif category == "missing_headers":
-            j = rng.randrange(3)
-            if j in (0, 2):
-                h.pop("X-Slack-Signature")
-            if j in (1, 2):
-                h.pop("X-Slack-Request-Timestamp")
-            how = ("no signature", "no timestamp", "neither header")[j]
-        else:
-            j = rng.randrange(4)
-            if j == 0:
-                body = json.dumps({"command": "/vpn", "text": "status", "user_id": "U_ALICE"}).encode()
-                h = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts}
-                h["X-Slack-Signature"] = sign(other_secret, body, ts)
-                how = "JSON body signed with another secret"
-            elif j == 1:
-                body = b'--b\r\nContent-Disposition: form-data; name="text"\r\n\r\nstatus\r\n--b--\r\n'
-                h = {"Content-Type": "multipart/form-data; boundary=b", "X-Slack-Request-Timestamp": ts}
-                how = "multipart body without a signature"
-            elif j == 2:
-                body = b"/vpn status all"
-                h = {"Content-Type": "text/plain", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=00"}
-                how = "text body, bad signature"
-            else:
-                h["Content-Type"] = "application/json"
-                h["X-Slack-Signature"] = sign(other_secret, body, ts)
-                how = "form body labelled JSON, signed with another secret"
+        body, headers = genuine(slack, c.rng)
+        how, body, h = _FORGE.get(category, _wrong_content)(c, body, dict(headers))
         yield Forged(category, how, body, h)

@@ -378,7 +378,7 @@ def test_health_reports_an_unresolved_key_vault_reference(stack: Stack, monkeypa
 
 def test_the_ack_path_never_loads_the_azure_management_sdk(stack: Stack) -> None:
     """Import function_app in a fresh interpreter, ack one signed command onto Azurite,
-    and look at sys.modules: no azure.mgmt (issue 8: nothing heavy on the ack path)."""
+    and look at sys.modules: no azure.mgmt (nothing heavy on the ack path)."""
     body, headers, _ = stack.slack.command_request("status australia", "U_ALICE")
     script = textwrap.dedent(
         """

@@ -1,4 +1,5 @@
-"""Virtual network peering writes in the ARM emulator behave as Azure's do (issue 5, item 6)."""
+"""Virtual network peering writes in the ARM emulator behave as Azure's do: a new etag per
+write, the long-running PUT, Azure's gateway-transit rules, both sides' states, and 403s."""
 
 from __future__ import annotations
 
