@@ -11,9 +11,10 @@ import pytest
 from azure.core.pipeline import PipelineContext, PipelineRequest
 from azure.core.rest import HttpRequest
 
-from bot.arm.client import PUBLIC_ARM, ArmClient
+from bot.arm.client import ArmClient
 from bot.arm.credentials import InsecureArmUrlError, LoopbackHttpPolicy, check_arm_url, is_loopback_host
 from bot.arm.factory import azure_from_settings
+from bot.arm.pipeline import PUBLIC_ARM
 from commands.core.errors import AzureFailure
 from sandbox.arm_emulator import SEED_ESTATE, ArmEmulator
 from sandbox.estate import load_estate
@@ -116,8 +117,8 @@ def test_real_azure_settings_give_default_credential_and_public_arm() -> None:
     )
     assert isinstance(azure, ArmClient)
     try:
-        assert azure._base_url == PUBLIC_ARM
-        assert type(azure._credential).__name__ == "DefaultAzureCredential"
+        assert azure._pipeline.base_url == PUBLIC_ARM
+        assert type(azure._pipeline.credential).__name__ == "DefaultAzureCredential"
     finally:
         azure.close()
 

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from bot.arm import convert
-from bot.arm.client import NETWORK_API_VERSION, RESOURCES_API_VERSION, ArmClient
+from bot.arm.client import ArmClient
+from bot.arm.raw import NETWORK_API_VERSION, RESOURCES_API_VERSION
 from sandbox.arm_emulator import SEED_ESTATE, ArmEmulator
 from sandbox.estate import load_estate
 from tests.integration import arm_sdk as S
