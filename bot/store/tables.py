@@ -36,6 +36,7 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
 )
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
+from tenacity import RetryCallState, retry, retry_if_exception, stop_after_attempt
 
 from commands.core.store import (
     ANY_ETAG,
@@ -56,6 +57,27 @@ _AUDIT_MAX = 10**20
 _MAX_JSON = 30_000
 # Retries of the counter's optimistic increment: each loser re-reads and tries again.
 _COUNTER_ATTEMPTS = 200
+
+
+def _lost_the_race(exc: BaseException) -> bool:
+    """Another writer bumped the counter between our read and our conditional write."""
+    return isinstance(exc, StoreConflict)
+
+
+def _jittered_pause(retry_state: RetryCallState) -> float:
+    """Up to 5 ms per attempt so far, at most 0.2 s; random, so that the losers of one round
+    do not collide again in the next."""
+    return random.uniform(0, min(0.2, 0.005 * retry_state.attempt_number))
+
+
+# A try that loses the race is tried again, up to _COUNTER_ATTEMPTS in all; the last
+# StoreConflict is re-raised for the caller to word.
+_counter_retries = retry(
+    retry=retry_if_exception(_lost_the_race),
+    stop=stop_after_attempt(_COUNTER_ATTEMPTS),
+    wait=_jittered_pause,
+    reraise=True,
+)
 
 
 def _now() -> str:
@@ -188,40 +210,39 @@ class TableStore:
             {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified},
         )
 
-    @staticmethod
-    def _retry_pause(attempt: int) -> None:
-        # Jittered so that losers of one round do not collide again in the next.
-        time.sleep(random.uniform(0, min(0.2, 0.005 * attempt)))
-
     # --- requests ----------------------------------------------------------------------
     def create_request(self, state: str, body: dict[str, Any], audit: AuditEntry | None = None) -> RequestRecord:
         data = _dump(body, "request body")
-        for attempt in range(1, _COUNTER_ATTEMPTS + 1):
-            number, counter_op = self._counter_op("request")
-            now = _now()
-            ops: list[tuple[Any, ...]] = [
-                counter_op,
-                (
-                    "create",
-                    {
-                        "PartitionKey": _P,
-                        "RowKey": _req_row(number),
-                        "number": number,
-                        "state": state,
-                        "body": data,
-                        "updated": now,
-                    },
-                ),
-            ]
-            if audit is not None:
-                ops.append(("create", _audit_entity(replace(audit, request=number))))
-            try:
-                meta = self._transact(f"create request #{number}", ops)
-            except StoreConflict:
-                self._retry_pause(attempt)
-                continue
-            return RequestRecord(number, state, dict(body), str(meta[1]["etag"]), now)
-        raise StoreError("could not allocate a request number: too much contention, try again")
+        try:
+            return self._claim_request_number(state, body, data, audit)
+        except StoreConflict:
+            raise StoreError("could not allocate a request number: too much contention, try again") from None
+
+    @_counter_retries
+    def _claim_request_number(
+        self, state: str, body: dict[str, Any], data: str, audit: AuditEntry | None
+    ) -> RequestRecord:
+        """One try: the next number, the request and its audit row in one batch."""
+        number, counter_op = self._counter_op("request")
+        now = _now()
+        ops: list[tuple[Any, ...]] = [
+            counter_op,
+            (
+                "create",
+                {
+                    "PartitionKey": _P,
+                    "RowKey": _req_row(number),
+                    "number": number,
+                    "state": state,
+                    "body": data,
+                    "updated": now,
+                },
+            ),
+        ]
+        if audit is not None:
+            ops.append(("create", _audit_entity(replace(audit, request=number))))
+        meta = self._transact(f"create request #{number}", ops)
+        return RequestRecord(number, state, dict(body), str(meta[1]["etag"]), now)
 
     def get_request(self, number: int) -> RequestRecord | None:
         found = self._get_with_etag(_P, _req_row(number))
@@ -293,15 +314,17 @@ class TableStore:
     # --- keyed state -------------------------------------------------------------------
     def next_number(self, counter: str) -> int:
         name = check_namespace(counter)
-        for attempt in range(1, _COUNTER_ATTEMPTS + 1):
-            value, op = self._counter_op(name)
-            try:
-                self._transact(f"counter {name}", [op])
-            except StoreConflict:
-                self._retry_pause(attempt)
-                continue
-            return value
-        raise StoreError(f"could not increment counter {name}: too much contention, try again")
+        try:
+            return self._bump_counter(name)
+        except StoreConflict:
+            raise StoreError(f"could not increment counter {name}: too much contention, try again") from None
+
+    @_counter_retries
+    def _bump_counter(self, name: str) -> int:
+        """One try: read the counter, write it back one higher if nobody did in between."""
+        value, op = self._counter_op(name)
+        self._transact(f"counter {name}", [op])
+        return value
 
     def get_state(self, namespace: str, key: str) -> StateRecord | None:
         found = self._get_with_etag(_state_pk(namespace), _state_rk(key))

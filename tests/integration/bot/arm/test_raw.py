@@ -1,5 +1,5 @@
 """The hot reads of `/vpn status` (connection GET, shared key, per-group and per-gateway lists,
-the generic resource list) skip the SDK's models (bot.arm.client `_read_json`). These tests
+the generic resource list) skip the SDK's models (`bot.arm.raw`). These tests
 hold them to what the SDK operations did: the same requests, the same converted facts, and
 the same retries, Retry-After, timeouts and failures through the one pipeline."""
 
@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 
 from bot.arm import convert
-from bot.arm.client import NETWORK_API_VERSION, RESOURCES_API_VERSION, ArmClient
+from bot.arm.client import ArmClient
+from bot.arm.raw import NETWORK_API_VERSION, RESOURCES_API_VERSION
 from sandbox.arm_emulator import SEED_ESTATE, ArmEmulator
 from sandbox.estate import load_estate
 from tests.integration import arm_sdk as S
-from tests.integration.arm_client_support import (
+from tests.integration.bot.arm.support import (
     CN_AUE_EUN,
     CN_EUN_AUE,
     GW_EUN,
@@ -38,7 +39,7 @@ CN_PATH = "/connections/cn-eun-to-aue$"
 
 def test_raw_reads_ask_the_api_versions_the_sdk_operations_ask() -> None:
     # Drift guard: when azure-mgmt-network / -resource move to a newer api-version, the raw
-    # reads must move with them (bot.arm.client NETWORK_API_VERSION, RESOURCES_API_VERSION).
+    # reads must move with them (bot.arm.raw NETWORK_API_VERSION, RESOURCES_API_VERSION).
     from azure.mgmt.network.operations._operations import build_virtual_network_gateway_connections_get_request
     from azure.mgmt.resource.resources.operations._operations import build_resources_list_request
 

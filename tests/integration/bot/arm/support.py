@@ -1,8 +1,9 @@
 """What the ArmClient integration tests share: the seed's ids, a fast client on the emulator,
-and readers of the emulator's request log."""
+readers of the emulator's request log, and a liveness guard."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,7 @@ CN_EUN_AUE = f"{NET_EUN}/connections/cn-eun-to-aue"
 CN_AUE_EUN = f"{NET_AUE}/connections/cn-aue-to-eun"
 PEER_EUN = f"{NET_EUN}/virtualNetworks/vnet-eun/virtualNetworkPeerings/peer-eun-to-aue"
 PEER_AUE = f"{NET_AUE}/virtualNetworks/vnet-aue/virtualNetworkPeerings/peer-aue-to-eun"
+GW_PATH = "/virtualNetworkGateways/vgw-eun$"  # the emulator's fault pattern for GW_EUN
 
 
 def make_client(emu: ArmEmulator, **kw: Any) -> ArmClient:
@@ -60,3 +62,23 @@ def failure_of(fn: Callable[[], Any]) -> AzureFailure:
 def statuses(emu: ArmEmulator, path_end: str, method: str = "GET") -> list[int]:
     """HTTP statuses the emulator answered for `method` requests whose path ends with `path_end`."""
     return [r.status for r in log_of(emu) if r.method == method and r.path.lower().endswith(path_end.lower())]
+
+
+def finishes_within(seconds: float, fn: Callable[[], Any]) -> Any:
+    """Run fn on a thread; fail the test if it has not returned in `seconds` (a liveness
+    guard: the server in these tests holds its answer far longer than that)."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # handed back to the test below
+            box["error"] = exc
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), f"the call was still waiting after {seconds} s"
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")

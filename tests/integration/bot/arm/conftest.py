@@ -9,7 +9,7 @@ import pytest
 from bot.arm.client import ArmClient
 from sandbox.arm_emulator import SEED_ESTATE, ArmEmulator
 from sandbox.estate import load_estate
-from tests.integration.arm_client_support import make_client
+from tests.integration.bot.arm.support import make_client
 
 
 @pytest.fixture

@@ -1,0 +1,286 @@
+"""The SDK clients every ARM call goes through, and the policies of their one pipeline.
+
+`ArmPipeline` builds the management clients (azure-mgmt-network, -resource,
+-resource-subscriptions, -privatedns, -dnsresolver) lazily, one per subscription and kind,
+shared by every thread of `commands.core.fanout.gather`, all with the same credential, base
+URL, loopback-only `enforce_https` lift (`bot.arm.credentials.LoopbackHttpPolicy`), retry
+policy, timeouts, polling of long-running operations and in-flight limit.
+
+Reliability, in one place (defaults in brackets):
+
+* ONE retry layer: azure-core's own `RetryPolicy`, tuned (`_ArmRetryPolicy`). It already sits
+  in every SDK pipeline, so it also covers paging (`nextLink`) and LRO status polls, which a
+  retry wrapper around a port method (tenacity) would restart from scratch — re-submitting
+  the long-running POST. It honours Retry-After on 429/503. Tuned: [3] retries; exponential
+  backoff [0.8 s, ×2, capped 8 s] with jitter so parallel workers do not retry in lock-step;
+  a read timeout is retried [once]; a Retry-After longer than [15 s] or past the call's
+  deadline is not waited for — the call fails at once as `throttled` (the user is told to
+  try again in a minute) instead of silently eating the answer's time budget. tenacity is
+  not used here: two stacked layers would multiply attempts (4 × 4).
+* Per-request timeouts on the transport: connect [5 s], read [min(15 s, deadline/4)], so a
+  call that never answers fails as `timeout` after at most two reads (one retry).
+* Per-call deadline [`arm_timeout_s`, 60 s]: RetryPolicy's absolute timeout and the wait
+  for a long-running operation (`bot.arm.calls`). LRO polls wait what Azure's Retry-After
+  says (0 included — azure-core alone would treat 0 as "absent" and wait
+  `polling_interval`), and [1 s] when Azure says nothing.
+* At most `concurrency` HTTP requests in flight across all threads and clients (a semaphore
+  in a per-retry policy), on one shared `requests.Session` whose pool is larger than that,
+  so urllib3 never warns "Connection pool is full" and never serializes.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+import structlog
+from azure.core.credentials import TokenCredential
+from azure.core.exceptions import ServiceRequestTimeoutError
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import HTTPPolicy, RetryPolicy
+from azure.core.pipeline.transport import RequestsTransport
+from azure.mgmt.core.polling.arm_polling import ARMPolling
+from azure.mgmt.dnsresolver import DnsResolverManagementClient
+from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.privatedns import PrivateDnsManagementClient
+from azure.mgmt.resource.resources import ResourceManagementClient
+from azure.mgmt.resource.subscriptions import SubscriptionClient
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from bot.arm.credentials import LoopbackHttpPolicy, check_arm_url, is_loopback_http
+
+T = TypeVar("T")
+
+log = structlog.get_logger("bot.arm")
+
+PUBLIC_ARM = "https://management.azure.com"
+# GET, PUT, DELETE… are retried by azure-core on a read timeout; POST is not, because a POST
+# may not be idempotent. The gateway/NIC actions we POST (getLearnedRoutes, …) only read,
+# so for those — and only those — POST is added (`retry_on_methods=` of the operation).
+READ_ONLY_POST = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"})
+
+
+class _ArmRetryPolicy(RetryPolicy[Any, Any]):
+    """azure-core's RetryPolicy with jittered backoff, a cap on Retry-After and a log line
+    per retry (the structlog equivalent of tenacity's before_sleep)."""
+
+    def __init__(self, *, max_retry_after_s: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._max_retry_after_s = max_retry_after_s
+
+    def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
+        settings = super().configure_retries(options)
+        settings["started"] = time.monotonic()
+        return settings
+
+    def is_retry(self, settings: dict[str, Any], response: PipelineResponse[Any, Any]) -> bool:
+        if not super().is_retry(settings, response):
+            return False
+        wait = self.get_retry_after(response)
+        if wait is None:
+            return True
+        elapsed = time.monotonic() - settings["started"]
+        if wait > self._max_retry_after_s or elapsed + wait > settings["timeout"]:
+            # Waiting that long would spend the answer's whole time budget: fail now
+            # (429 → "throttled", 503 → "unavailable") and let the user retry later.
+            log.info("arm_retry_after_too_long", status=response.http_response.status_code, retry_after_s=wait)
+            return False
+        return True
+
+    def get_backoff_time(self, settings: dict[str, Any]) -> float:
+        base = super().get_backoff_time(settings)
+        return base * (0.5 + random.random() / 2) if base > 0 else 0.0  # jitter, not crypto
+
+    def sleep(self, settings: dict[str, Any], transport: Any, response: Any = None) -> None:
+        history = settings["history"]
+        status = response.http_response.status_code if response is not None else None
+        wait = self.get_retry_after(response) if response is not None else None
+        path = urlsplit(str(history[-1].http_request.url)).path if history else ""
+        log.info(
+            "arm_retry",
+            attempt=len(history),
+            status=status,
+            retry_after_s=wait,
+            reason="status" if response is not None else "no_answer",
+            path=path,
+        )
+        super().sleep(settings, transport, response)
+
+
+class _InFlightLimit(HTTPPolicy[Any, Any]):
+    """Per-retry policy: at most N HTTP exchanges in flight across every client and thread
+    (fan-outs nest: subscriptions × gateways × connections)."""
+
+    def __init__(self, slots: threading.BoundedSemaphore, wait_s: float) -> None:
+        super().__init__()
+        self._slots = slots
+        self._wait_s = wait_s
+
+    def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        if not self._slots.acquire(timeout=self._wait_s):
+            raise ServiceRequestTimeoutError(f"no free connection to Azure within {self._wait_s:g} s")
+        try:
+            return self.next.send(request)
+        finally:
+            self._slots.release()
+
+
+class _ArmPolling(ARMPolling):
+    """ARMPolling that honours Retry-After exactly, 0 included (azure-core treats a 0 as
+    "no header" and falls back to the configured interval)."""
+
+    def _extract_delay(self) -> float:
+        headers = self._pipeline_response.http_response.headers
+        for name, scale in (("retry-after", 1.0), ("retry-after-ms", 0.001), ("x-ms-retry-after-ms", 0.001)):
+            raw = headers.get(name)
+            if raw is None or not str(raw).strip():
+                continue
+            try:
+                return max(0.0, float(raw) * scale)
+            except ValueError:
+                try:
+                    when = parsedate_to_datetime(str(raw))
+                except (TypeError, ValueError):
+                    continue
+                return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
+        return float(self._timeout)
+
+
+class ArmPipeline:
+    """The SDK clients of one ArmClient, built on first use and shared across threads, all
+    on one HTTP session, one in-flight limit and the policies above."""
+
+    def __init__(
+        self,
+        credential: TokenCredential,
+        *,
+        base_url: str | None = None,
+        concurrency: int = 16,
+        call_timeout_s: float = 60.0,
+        read_timeout_s: float | None = None,
+        connect_timeout_s: float = 5.0,
+        retry_total: int = 3,
+        retry_backoff_s: float = 0.8,
+        retry_backoff_max_s: float = 8.0,
+        max_retry_after_s: float = 15.0,
+        polling_interval_s: float = 1.0,
+    ) -> None:
+        """`base_url`: None for public Azure; an https URL; or http to a loopback host (the
+        sandbox — the token may then go over plain HTTP). Plain HTTP elsewhere is refused
+        (InsecureArmUrlError). `call_timeout_s`: deadline of one port call."""
+        self.base_url = check_arm_url(base_url, "base_url") if base_url else PUBLIC_ARM
+        self.credential = credential
+        self.concurrency = max(1, int(concurrency))
+        self.call_timeout_s = float(call_timeout_s)
+        self._loopback_http = is_loopback_http(self.base_url)
+        self._read_timeout_s = float(read_timeout_s) if read_timeout_s else min(15.0, max(1.0, self.call_timeout_s / 4))
+        self._connect_timeout_s = min(float(connect_timeout_s), self._read_timeout_s)
+        self._retry = {
+            "retry_total": retry_total,
+            "retry_connect": 2,
+            "retry_read": 1,
+            "retry_status": retry_total,
+            "retry_backoff_factor": retry_backoff_s,
+            "retry_backoff_max": retry_backoff_max_s,
+            "timeout": self.call_timeout_s,
+        }
+        self._max_retry_after_s = max_retry_after_s
+        self._polling_interval_s = polling_interval_s
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._session = self._new_session()
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def network(self, sub: str) -> NetworkManagementClient:
+        return self._client(
+            "network", sub, lambda: NetworkManagementClient(self.credential, sub, self.base_url, **self._sdk_kwargs())
+        )
+
+    def resources(self, sub: str) -> ResourceManagementClient:
+        return self._client(
+            "resources",
+            sub,
+            lambda: ResourceManagementClient(self.credential, sub, self.base_url, **self._sdk_kwargs()),
+        )
+
+    def privatedns(self, sub: str) -> PrivateDnsManagementClient:
+        return self._client(
+            "privatedns",
+            sub,
+            lambda: PrivateDnsManagementClient(self.credential, sub, self.base_url, **self._sdk_kwargs()),
+        )
+
+    def dnsresolver(self, sub: str) -> DnsResolverManagementClient:
+        return self._client(
+            "dnsresolver",
+            sub,
+            lambda: DnsResolverManagementClient(self.credential, sub, self.base_url, **self._sdk_kwargs()),
+        )
+
+    def subscriptions(self) -> SubscriptionClient:
+        return self._client(
+            "subscriptions", "", lambda: SubscriptionClient(self.credential, self.base_url, **self._sdk_kwargs())
+        )
+
+    def polling(self) -> ARMPolling:
+        """The polling method of one long-running operation."""
+        return _ArmPolling(self._polling_interval_s, path_format_arguments={"endpoint": self.base_url})
+
+    def close(self) -> None:
+        """Close every SDK client and the shared HTTP session."""
+        with self._lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+        for c in clients:
+            try:
+                c.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+        self._session.close()
+
+    def _client(self, kind: str, subscription_id: str, factory: Callable[[], T]) -> T:
+        key = (kind, subscription_id.lower())
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = factory()
+                self._clients[key] = client
+            return client
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        # The sandbox is on loopback: never route it through an HTTP(S)_PROXY of the host.
+        session.trust_env = not self._loopback_http
+        # urllib3's own retries off: azure-core's RetryPolicy is the only retry layer.
+        no_retries = Retry(total=False, redirect=False, raise_on_status=False)
+        # Pool bigger than the in-flight limit: streamed LRO first responses are read just
+        # after their slot is released, so a little headroom avoids "Connection pool is full".
+        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=self.concurrency * 2 + 8, max_retries=no_retries)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+    def _sdk_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "transport": RequestsTransport(
+                session=self._session,
+                session_owner=False,
+                connection_timeout=self._connect_timeout_s,
+                read_timeout=self._read_timeout_s,
+            ),
+            # A fresh policy object per pipeline: azure-core chains policies through `.next`.
+            "retry_policy": _ArmRetryPolicy(max_retry_after_s=self._max_retry_after_s, **self._retry),
+            "per_retry_policies": [_InFlightLimit(self._slots, self._read_timeout_s + self._connect_timeout_s)],
+            "polling_interval": self._polling_interval_s,
+        }
+        if self._loopback_http:
+            kwargs["per_call_policies"] = [LoopbackHttpPolicy()]
+        return kwargs
