@@ -46,10 +46,25 @@ from commands.core.model import (
 )
 from commands.core.port import AzurePort
 from commands.core.registry import Ctx, command
-from commands.core.reply import Context, Divider, Finding, Header, Reply, Table, Text, code, error_reply, esc, literal
+from commands.core.reply import (
+    Context,
+    Divider,
+    Finding,
+    Header,
+    Part,
+    Reply,
+    Table,
+    Text,
+    code,
+    error_reply,
+    esc,
+    literal,
+)
+from commands.core.text import Rich, em, join, link, rich, strong
 from commands.core.units import plural
-from commands.findings import dedup, ranked, topology
+from commands.findings import dedup, design, ranked, topology
 from commands.findings import dns as dnsf
+from commands.findings.joins import names
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
 from commands.status import Failure, StatusReport, gather_status
 
@@ -320,8 +335,8 @@ class Diagnosis:
     findings: list[Finding]
     facts: EstateIndex
     failures: list[str]  # mrkdwn lines: what could not be read, with advice
-    situation: topology.Situation | None = None
-    options: list[topology.DesignOption] = field(default_factory=list)
+    situation: design.Situation | None = None
+    options: list[design.DesignOption] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -347,12 +362,10 @@ def diagnose_estate(ctx: Ctx, est: Estate, scope: Scope, progress: _Progress) ->
     found += dnsf.assess(dns_facts(est, facts), in_scope=lambda pe: scope.vnet(pe.vnet_id))
     drop = _superseded(found)
     findings = ranked(dedup([f for f in found if f.key not in drop and f.severity != "ok"]))
-    situation = topology.multi_region(facts, scope.vnet)
-    options: list[topology.DesignOption] = []
-    if topology.design_matters(situation, findings) and situation is not None:
-        options = topology.design_options(
-            situation, facts, report.facts.shared_keys if report is not None else None, p2s
-        )
+    situation = design.multi_region(facts, scope.vnet)
+    options: list[design.DesignOption] = []
+    if design.design_matters(situation, findings) and situation is not None:
+        options = design.design_options(situation, facts, report.facts.shared_keys if report is not None else None, p2s)
     failures = _failure_lines(est, report)
     in_vnets = {rid_key(v.id) for v in est.vnets if scope.vnet(v.id)}
     in_gw = {rid_key(g.id) for g in est.gateways if scope.gateway(g)}
@@ -499,35 +512,40 @@ def _overflow(findings: Sequence[Finding]) -> str:
     return "\n".join(lines)
 
 
-def options_parts(s: topology.Situation, options: Sequence[topology.DesignOption]) -> list[Any]:
+def options_parts(s: design.Situation, options: Sequence[design.DesignOption]) -> list[Part]:
     """The design options: what was tried, a side-by-side table, then each option in full."""
-    where = " and ".join(esc(site.label) for site in s.sites)
-    tried: list[str] = []
+    tried: list[Rich] = []
     transit = [p for p in s.peerings if p.allow_gateway_transit or p.use_remote_gateways]
     if transit:
-        tried.append(f"peering with gateway transit ({', '.join(code(p.name) for p in transit)})")
+        tried.append(rich("peering with gateway transit (", names(p.name for p in transit), ")"))
     if s.connections:
-        tried.append(f"VNet-to-VNet ({', '.join(code(c.name) for c in s.connections)})")
-    intro = f"VNets in {where} are joined for VPN users."
-    if tried:
-        intro += " In place now: " + " and ".join(tried) + "."
-    intro += " Three ways to do it, with what each would change in this estate (prices are not guessed here):"
-    parts: list[Any] = [Header("What to do instead"), Text(intro)]
+        tried.append(rich("VNet-to-VNet (", names(c.name for c in s.connections), ")"))
+    intro = rich(
+        "VNets in ",
+        " and ".join(site.label for site in s.sites),
+        " are joined for VPN users.",
+        rich(" In place now: ", join(" and ", tried), ".") if tried else None,
+        " Three ways to do it, with what each would change in this estate (prices are not guessed here):",
+    )
+    parts: list[Part] = [Header("What to do instead"), Text(intro)]
     parts.append(
         Table(
             columns=("", *(f"{i}. {_short(o.key)}" for i, o in enumerate(options, 1))),
-            rows=tuple((label, *(o.cells[r] for o in options)) for r, label in enumerate(topology.OPTION_ROWS)),
-            caption="*Side by side*",
+            rows=tuple((label, *(o.cells[r] for o in options)) for r, label in enumerate(design.OPTION_ROWS)),
+            caption=rich(strong("Side by side")),
             filename="design-options.txt",
         )
     )
     for i, o in enumerate(options, 1):
-        now = " — _partly what is here now_" if o.current else ""
-        body = [f"*{i}. {o.name}*{now}", o.idea, f"• *Users:* {o.users}"]
-        body += [f"• {c}" for c in o.changes]
-        body.append(f"• *Client profiles:* {o.profiles}")
-        body.append(f"<{o.doc_url}|Microsoft Learn: {esc(o.name)}>")
-        parts.append(Text("\n".join(body)))
+        body: list[Rich] = [
+            rich(strong(f"{i}. {o.name}"), rich(" — ", em("partly what is here now")) if o.current else None),
+            o.idea,
+            rich("• ", strong("Users:"), " ", o.users),
+            *(rich("• ", c) for c in o.changes),
+            rich("• ", strong("Client profiles:"), " ", o.profiles),
+            rich(link(o.doc_url, f"Microsoft Learn: {o.name}")),
+        ]
+        parts.append(Text(join("\n", body)))
     return parts
 
 
