@@ -1,11 +1,14 @@
-"""`/vpn diagnose [region|vnet]`: the command, from the text typed to the answer."""
+"""`/vpn diagnose [region|vnet]`: the command, from the text typed to the answer.
+
+Text that names neither a region nor a VNet raises `UsageError`, and subscriptions that
+cannot be listed raise `AzureFailure`: the worker's one policy (`bot/runtime/failures.py`)
+words both. Lists that fail once the subscriptions are known are part of the answer.
+"""
 
 from __future__ import annotations
 
-from commands.core.errors import AzureFailure, UsageError
 from commands.core.registry import Ctx, command
 from commands.core.reply import Reply, error_reply
-from commands.core.text import prose, rich
 from commands.diagnose.assess import diagnose_estate
 from commands.diagnose.read import Progress, read_estate, read_remote_vnets
 from commands.diagnose.render import no_vnets, render
@@ -24,19 +27,8 @@ def diagnose(ctx: Ctx, args: str) -> Reply:
     id) at that VNet and what it is joined to. When VNets in several regions are joined for
     VPN users, the answer ends with the design options side by side.
     """
-    try:
-        return _diagnose(ctx, args)
-    except UsageError as exc:
-        return error_reply(exc.message, exc.hint, exc.example)
-
-
-def _diagnose(ctx: Ctx, args: str) -> Reply:
     progress = Progress(ctx)
-    try:
-        subs = ctx.azure.subscriptions()
-    except AzureFailure as exc:
-        detail = f" ({exc.code})" if exc.code else ""
-        return error_reply(rich(f"Could not list the subscriptions: {exc.kind}{detail}."), prose(exc.advice))
+    subs = ctx.azure.subscriptions()
     if not subs:
         return error_reply(
             "The bot sees no subscription.",

@@ -3,6 +3,10 @@ go on (no subscription, or none that can be listed)."""
 
 from __future__ import annotations
 
+import pytest
+
+from bot.runtime.failures import reply_for
+from bot.runtime.jobs import Job
 from commands.catalog import REGISTRY
 from commands.core.errors import AzureFailure
 from tests.fakes import FakeAzure
@@ -18,7 +22,9 @@ def test_diagnose_is_registered_with_usage_and_example() -> None:
 def test_subscriptions_unreadable_answers_with_advice() -> None:
     azure = both_attempts()
     azure.fail[("subscriptions", "*")] = AzureFailure("unauthenticated", code="InvalidAuthenticationToken")
-    reply, _ = run(azure)
+    with pytest.raises(AzureFailure) as err:
+        run(azure)
+    reply = reply_for(err.value, Job("command", "diagnose"))
     assert reply.visibility == "ephemeral"
     assert AzureFailure("unauthenticated").advice in text_of(reply)
 

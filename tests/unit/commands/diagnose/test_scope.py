@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
+from bot.runtime.failures import reply_for
+from bot.runtime.jobs import Job
+from commands.core.errors import UsageError
 from commands.core.model import Subscription, rid_key
 from tests.fakes import FakeAzure
 from tests.unit.commands.diagnose.diagnose_support import both_attempts, has, keys, run, text_of
@@ -43,7 +48,9 @@ def test_a_spokes_hub_gateway_is_checked_with_the_spoke() -> None:
 
 
 def test_unknown_target_answers_with_choices_and_a_guess() -> None:
-    reply, _ = run(both_attempts(), "vn-tyoo")
+    with pytest.raises(UsageError) as err:
+        run(both_attempts(), "vn-tyoo")
+    reply = reply_for(err.value, Job("command", "diagnose", "vn-tyoo"))
     assert reply.visibility == "ephemeral"
     text = text_of(reply)
     assert "`vn-tyoo` is neither a region nor a virtual network I can see." in text
