@@ -160,7 +160,7 @@ _DIRECTIVE = re.compile(r"\b(keep|use|give|say|add|write|put|name|try|run|type|a
 
 
 def _usage_problem(exc: UsageError) -> str:
-    msg = (exc.message or "").strip()
+    msg = str(exc.message or "").strip()
     if len(msg) < 8 or msg.lower().strip(".!: ") in GENERIC:
         return f"usage error does not name the problem: {msg!r}"
     if not (exc.hint or exc.example or _DIRECTIVE.search(msg)):

@@ -15,7 +15,7 @@ import pytest
 from bot.console import Console
 from sandbox.estate import load_estate
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 SEED = ROOT / "sandbox" / "estates" / "seed.json"
 HUB_SPOKE = ROOT / "sandbox" / "estates" / "hub-spoke.json"
 

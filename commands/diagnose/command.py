@@ -1,0 +1,44 @@
+"""`/vpn diagnose [region|vnet]`: the command, from the text typed to the answer.
+
+Text that names neither a region nor a VNet raises `UsageError`, and subscriptions that
+cannot be listed raise `AzureFailure`: the worker's one policy (`bot/runtime/failures.py`)
+words both. Lists that fail once the subscriptions are known are part of the answer.
+"""
+
+from __future__ import annotations
+
+from commands.core.registry import Ctx, command
+from commands.core.reply import Reply, error_reply
+from commands.diagnose.assess import diagnose_estate
+from commands.diagnose.read import Progress, read_estate, read_remote_vnets
+from commands.diagnose.render import no_vnets, render
+from commands.diagnose.scope import resolve_scope
+
+USAGE = "diagnose [region|vnet]"
+EXAMPLE = "/vpn diagnose europe"
+
+
+@command("diagnose", usage=USAGE, example=EXAMPLE, aliases=("diag", "doctor"))
+def diagnose(ctx: Ctx, args: str) -> Reply:
+    """What is wrong with the whole topology, why, and what to do instead: peerings, gateway transit, VNet-to-VNet connections, overlapping address spaces and private endpoint DNS — ranked, each with the evidence, Azure's rule and the fix.
+
+    No argument looks at everything; `australia`, `europe`, `us`, `asia`… at every region of
+    an area; `australiaeast` at one region; a VNet's name (or `resource-group/name`, or its
+    id) at that VNet and what it is joined to. When VNets in several regions are joined for
+    VPN users, the answer ends with the design options side by side.
+    """
+    progress = Progress(ctx)
+    subs = ctx.azure.subscriptions()
+    if not subs:
+        return error_reply(
+            "The bot sees no subscription.",
+            "Set AZURE_SUBSCRIPTION_IDS, or give its identity Reader on the subscriptions with your VNets.",
+        )
+    est = read_estate(ctx, subs, progress)
+    scope = resolve_scope(args, est.vnets)
+    if isinstance(scope, Reply):
+        return scope
+    if not scope.vnet_keys:
+        return no_vnets(scope, est)
+    read_remote_vnets(ctx, est, scope, progress)
+    return render(diagnose_estate(ctx, est, scope.with_hubs(est.vnets), progress))
