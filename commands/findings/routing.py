@@ -15,15 +15,15 @@ from collections.abc import Sequence
 
 from commands.core.model import DnsResolver, EffectiveRoute, VirtualNetwork
 from commands.core.reply import Finding, code, esc
-from commands.coverage import (
+from commands.findings import dedup, ranked
+from commands.routes.coverage import (
     P2S_ROUTING_DOC,
     ROUTE_SELECTION_DOC,
     VNET2VNET_BGP_DOC,
     CoverageItem,
     RouteCheck,
 )
-from commands.findings import dedup, ranked
-from commands.vpnlog import VpnClientLog
+from commands.routes.vpnlog import VpnClientLog
 
 DOC_P2S_DNS = "https://learn.microsoft.com/azure/vpn-gateway/azure-vpn-client-optional-configurations#dns"
 DOC_PE_DNS = "https://learn.microsoft.com/azure/private-link/private-endpoint-dns"

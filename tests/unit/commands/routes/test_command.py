@@ -11,9 +11,9 @@ from commands.core.errors import AzureFailure, UsageError
 from commands.core.model import EffectiveRoute, NetworkInterface, Subscription, rid_key
 from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Context, Fields, Finding, Header, Reply, Table, Text
-from commands.routes import check_vpn_client_log, routes
+from commands.routes.command import check_vpn_client_log, routes
 from tests.fakes import FakeAzure, RecordingMessenger
-from tests.unit.test_routes_fixtures import (
+from tests.unit.commands.routes.estates import (
     RG,
     SEED_LOG,
     SUB,

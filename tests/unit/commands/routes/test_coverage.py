@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from commands.core.estate import EstateIndex
 from commands.core.model import EffectiveRoute, rid_key
-from commands.coverage import (
+from commands.routes.coverage import (
     CoverageItem,
     CoverageTarget,
     compare_client_routes,
@@ -23,7 +23,7 @@ from commands.coverage import (
     select_route,
 )
 from tests.fakes import FakeAzure
-from tests.unit.test_routes_fixtures import (
+from tests.unit.commands.routes.estates import (
     RG,
     defaults,
     gateway,

@@ -1,6 +1,7 @@
-"""Estates for the routes / coverage / VPN log tests, built from dataclasses.
+"""Estates for the `/vpn routes` tests (the command, coverage, the P2S plan, the VPN client
+log), built from dataclasses, and `SEED_LOG`, the seed's VPN client log.
 
-No tests here: builders shared by test_routes*.py, test_coverage*.py and test_vpnlog*.py.
+No tests here: builders shared by the tests in this folder.
 Two seed-like topologies (the two designs of ../shared/seed-problem.md) and the pieces to
 build unseen ones (hub-spoke, site-to-site, route tables).
 """

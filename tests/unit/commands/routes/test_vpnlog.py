@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.vpnlog import looks_like_vpn_log, parse_vpn_client_log
-from tests.unit.test_routes_fixtures import SEED_LOG
+from commands.routes.vpnlog import looks_like_vpn_log, parse_vpn_client_log
+from tests.unit.commands.routes.estates import SEED_LOG
 
 PREFIX = "[3/23/2020 1:28:14 PM] PId:[00025864] TId:[00024864] [hub-eun] [{…}] [Verbose] "
 

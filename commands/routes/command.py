@@ -49,7 +49,14 @@ from commands.core.parse import normalise
 from commands.core.registry import Ctx, command, shortcut
 from commands.core.reply import Context, Fields, Finding, Header, Reply, Table, Text, code, error_reply, esc
 from commands.core.units import plural
-from commands.coverage import (
+from commands.findings import ranked
+from commands.findings.routing import (
+    coverage_findings,
+    invalid_route_findings,
+    p2s_log_findings,
+    words,
+)
+from commands.routes.coverage import (
     P2S_ROUTING_DOC,
     ROUTE_SELECTION_DOC,
     CoverageItem,
@@ -66,14 +73,7 @@ from commands.coverage import (
     parse_net,
     select_route,
 )
-from commands.findings import ranked
-from commands.findings.routing import (
-    coverage_findings,
-    invalid_route_findings,
-    p2s_log_findings,
-    words,
-)
-from commands.vpnlog import looks_like_vpn_log, parse_vpn_client_log
+from commands.routes.vpnlog import looks_like_vpn_log, parse_vpn_client_log
 
 USAGE = "routes <nic|vm|gateway|log …>"
 USAGE_LONG = "/vpn routes <nic|vm|gateway> [ip …]"
