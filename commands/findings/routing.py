@@ -1,6 +1,6 @@
 """Findings about routes: coverage gaps of a NIC or gateway, and a P2S client's routes.
 
-Pure functions over `commands.coverage` results and `commands.core.model` facts. `/vpn routes`
+Pure functions over `commands.routes` results (coverage, the P2S plan, a VPN client log) and `commands.core.model` facts. `/vpn routes`
 shows them; `/vpn diagnose` and the checklist can compose them (stable `key`s).
 
 Azure's rules: route selection
@@ -16,13 +16,10 @@ from collections.abc import Sequence
 from commands.core.model import DnsResolver, EffectiveRoute, VirtualNetwork
 from commands.core.reply import Finding, code, esc
 from commands.findings import dedup, ranked
-from commands.routes.coverage import (
-    P2S_ROUTING_DOC,
-    ROUTE_SELECTION_DOC,
-    VNET2VNET_BGP_DOC,
-    CoverageItem,
-    RouteCheck,
-)
+from commands.routes.coverage import GATEWAY_TRANSIT_DOC, CoverageItem
+from commands.routes.links import VNET2VNET_BGP_DOC
+from commands.routes.p2s import P2S_ROUTING_DOC, RouteCheck
+from commands.routes.selection import ROUTE_SELECTION_DOC
 from commands.routes.vpnlog import VpnClientLog
 
 DOC_P2S_DNS = "https://learn.microsoft.com/azure/vpn-gateway/azure-vpn-client-optional-configurations#dns"
@@ -35,7 +32,7 @@ _COMMAND = re.compile(r"(/vpn [^;()]+?)(?=$|[;()]|, or |, then )")
 
 
 def words(text: str) -> str:
-    """Plain text from `commands.coverage` as mrkdwn: escaped, `/vpn …` commands as code."""
+    """Plain text from the routing rules as mrkdwn: escaped, `/vpn …` commands as code."""
     out: list[str] = []
     pos = 0
     for m in _COMMAND.finditer(text):
@@ -53,7 +50,7 @@ def _doc_for(items: Sequence[CoverageItem]) -> str:
     if "propagat" in text:
         return DOC_PROPAGATION
     if "transit" in text or "remote gateways" in text or "useremotegateways" in text:
-        return "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit"
+        return GATEWAY_TRANSIT_DOC
     return ROUTE_SELECTION_DOC
 
 

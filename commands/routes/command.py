@@ -56,20 +56,20 @@ from commands.findings.routing import (
     p2s_log_findings,
     words,
 )
-from commands.routes.coverage import (
+from commands.routes.coverage import CoverageItem, CoverageTarget, coverage
+from commands.routes.p2s import (
     P2S_ROUTING_DOC,
-    ROUTE_SELECTION_DOC,
-    CoverageItem,
-    CoverageTarget,
     ExpectedPrefix,
     RouteCheck,
-    RouteChoice,
     compare_client_routes,
-    coverage,
-    describe_route,
-    learned_as_effective,
     match_gateway,
     p2s_plan,
+)
+from commands.routes.selection import (
+    ROUTE_SELECTION_DOC,
+    RouteChoice,
+    describe_route,
+    learned_as_effective,
     parse_net,
     select_route,
 )

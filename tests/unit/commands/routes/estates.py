@@ -8,6 +8,7 @@ build unseen ones (hub-spoke, site-to-site, route tables).
 
 from __future__ import annotations
 
+from commands.core.estate import EstateIndex
 from commands.core.model import (
     BgpPeer,
     Connection,
@@ -306,3 +307,14 @@ def spoke_routes(prefix: str, transit: bool = True) -> list[EffectiveRoute]:
             route("VirtualNetworkGateway", "192.168.50.0/24", "VirtualNetworkGateway", ("10.10.255.4",)),
         ]
     return out
+
+
+def facts_of(az: FakeAzure) -> EstateIndex:
+    """The estate index of what `az` holds."""
+    return EstateIndex(
+        vnets=tuple(az.vnets.values()),
+        gateways=tuple(az.gws.values()),
+        connections=tuple(az.conns.values()),
+        local_gateways=tuple(az.lngs.values()),
+        private_endpoints=tuple(az.pes.values()),
+    )
