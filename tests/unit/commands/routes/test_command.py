@@ -39,17 +39,18 @@ def run(az: FakeAzure, args: str) -> tuple[list[Reply], RecordingMessenger]:
 
 
 def text_of(reply: Reply) -> str:
-    bits: list[str] = [reply.fallback]
+    """Every text of `reply` in its readable form (code keeps its backticks, bold loses its stars)."""
+    bits: list[object] = [reply.fallback]
     for p in reply.parts:
         if isinstance(p, Header | Text | Context):
             bits.append(p.text)
         elif isinstance(p, Finding):
             bits += [p.title, p.evidence, p.next_step]
         elif isinstance(p, Fields):
-            bits += [f"{k}: {v}" for k, v in p.items]
+            bits += [f"{k}: {v!s}" for k, v in p.items]
         elif isinstance(p, Table):
             bits.append(p.caption)
-    return "\n".join(bits)
+    return "\n".join(str(b) for b in bits)
 
 
 def tables(reply: Reply) -> list[Table]:
@@ -284,7 +285,7 @@ def test_pasted_seed_log_reports_routes_address_gateway_and_missing_dns() -> Non
 def test_log_from_a_transit_hub_is_all_as_expected_except_dns() -> None:
     az = seed_transit()
     [reply], _ = run(az, "log " + SEED_LOG)
-    severe = [f.title for f in reply.findings if f.severity in ("critical", "warning")]
+    severe = [str(f.title) for f in reply.findings if f.severity in ("critical", "warning")]
     assert severe == ["No DNS servers were pushed: the client will not resolve private zones"]
 
 
