@@ -29,6 +29,7 @@ from tests.fakes import FakeAzure
 SUB = "00000000-0000-0000-0000-000000000001"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-net/providers/Microsoft.Network"
 SUBS = (Subscription(SUB, "Seed"),)
+NIC_AUE = f"{RG}/networkInterfaces/nic-vm-aue"
 
 SEED_LOG = """\
 [3/23/2020 1:28:14 PM] PId:[00025864] TId:[00024864] [hub-eun] [{…}] [Verbose] Received option: route 10.0.0.0 255.255.0.0
