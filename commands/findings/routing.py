@@ -1,7 +1,8 @@
 """Findings about routes: coverage gaps of a NIC or gateway, and a P2S client's routes.
 
-Pure functions over `commands.coverage` results and `commands.core.model` facts. `/vpn routes`
-shows them; `/vpn diagnose` and the checklist can compose them (stable `key`s).
+Pure functions over `commands.routes` results (coverage, the P2S plan, a VPN client log)
+and `commands.core.model` facts. `/vpn routes` shows them; `/vpn diagnose` and the
+checklist can compose them (stable `key`s).
 
 Azure's rules: route selection
 https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#how-azure-selects-a-route,
@@ -15,17 +16,15 @@ from collections.abc import Sequence
 
 from commands.core.model import DnsResolver, EffectiveRoute, VirtualNetwork
 from commands.core.reply import Finding, code, esc
-from commands.coverage import (
-    P2S_ROUTING_DOC,
-    ROUTE_SELECTION_DOC,
-    VNET2VNET_BGP_DOC,
-    CoverageItem,
-    RouteCheck,
-)
+from commands.core.text import Rich, join, rich
+from commands.core.text import code as code_span
 from commands.findings import dedup, ranked
-from commands.vpnlog import VpnClientLog
+from commands.routes.coverage import GATEWAY_TRANSIT_DOC, CoverageItem
+from commands.routes.links import VNET2VNET_BGP_DOC
+from commands.routes.p2s import P2S_ROUTING_DOC, RouteCheck
+from commands.routes.selection import ROUTE_SELECTION_DOC
+from commands.routes.vpnlog import VpnClientLog
 
-DOC_P2S_DNS = "https://learn.microsoft.com/azure/vpn-gateway/azure-vpn-client-optional-configurations#dns"
 DOC_PE_DNS = "https://learn.microsoft.com/azure/private-link/private-endpoint-dns"
 DOC_PROPAGATION = (
     "https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#border-gateway-protocol"
@@ -34,16 +33,24 @@ DOC_PROPAGATION = (
 _COMMAND = re.compile(r"(/vpn [^;()]+?)(?=$|[;()]|, or |, then )")
 
 
-def words(text: str) -> str:
-    """Plain text from `commands.coverage` as mrkdwn: escaped, `/vpn …` commands as code."""
-    out: list[str] = []
+def with_commands(text: str) -> Rich:
+    """Plain text from the routing rules as inline text: the `/vpn …` commands in it as code."""
+    pieces: list[Rich | str] = []
     pos = 0
     for m in _COMMAND.finditer(text):
-        out.append(esc(text[pos : m.start()]))
-        out.append(code(m.group(1).strip()))
+        pieces.append(text[pos : m.start()])
+        pieces.append(rich(code_span(m.group(1).strip())))
         pos = m.end()
-    out.append(esc(text[pos:]))
-    return "".join(out)
+    pieces.append(text[pos:])
+    return rich(*pieces)
+
+
+def _lines(lines: Sequence[Rich | str]) -> Rich:
+    return join("\n", lines)
+
+
+def _bullets(texts: Sequence[str]) -> list[Rich]:
+    return [rich("• ", with_commands(t)) for t in texts]
 
 
 def _doc_for(items: Sequence[CoverageItem]) -> str:
@@ -53,7 +60,7 @@ def _doc_for(items: Sequence[CoverageItem]) -> str:
     if "propagat" in text:
         return DOC_PROPAGATION
     if "transit" in text or "remote gateways" in text or "useremotegateways" in text:
-        return "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit"
+        return GATEWAY_TRANSIT_DOC
     return ROUTE_SELECTION_DOC
 
 
@@ -74,17 +81,14 @@ def coverage_findings(target: str, target_key: str, items: Sequence[CoverageItem
         endpoint = any(it.kind == "private_endpoint" for it in group)
         severity = "warning" if partial else ("critical" if endpoint or group[0].kind == "own_vnet" else "warning")
         verb = "reaches only part of" if partial else "does not reach"
-        evidence = [f"• {words(r)}" for r in reasons]
-        first = group[0]
-        for note in first.notes:
-            evidence.append(f"Note: {words(note)}")
+        evidence = _bullets(reasons) + [rich("Note: ", with_commands(note)) for note in group[0].notes]
         fixes = list(dict.fromkeys(f for it in group for f in it.fixes))
         out.append(
             Finding(
                 severity=severity,  # type: ignore[arg-type]
-                title=f"{esc(target)} {verb} {esc(shown)}",
-                evidence="\n".join(evidence),
-                next_step="; ".join(words(f) for f in fixes[:3]),
+                title=rich(f"{target} {verb} {shown}"),
+                evidence=_lines(evidence),
+                next_step=join("; ", [with_commands(f) for f in fixes[:3]]),
                 doc_url=_doc_for(group),
                 key=f"routing:coverage:{target_key}:{'|'.join(sorted(it.prefix for it in group))}",
             )
@@ -94,8 +98,8 @@ def coverage_findings(target: str, target_key: str, items: Sequence[CoverageItem
             out.append(
                 Finding(
                     severity="info",
-                    title=f"{esc(target)} reaches {esc(it.label)} {esc(it.prefix)}, with a caveat",
-                    evidence="\n".join(f"• {words(n)}" for n in it.notes),
+                    title=rich(f"{target} reaches {it.label} {it.prefix}, with a caveat"),
+                    evidence=_lines(_bullets(it.notes)),
                     key=f"routing:note:{target_key}:{it.prefix}",
                 )
             )
@@ -108,16 +112,23 @@ def invalid_route_findings(target: str, target_key: str, routes: Sequence[Effect
     if not bad:
         return []
     lines = [
-        f"• {esc(', '.join(r.address_prefixes))} → {esc(r.next_hop_type)} {esc(', '.join(r.next_hop_ips))}"
-        + (f" ({esc(r.name)})" if r.name else "")
+        f"• {', '.join(r.address_prefixes)} → {r.next_hop_type} {', '.join(r.next_hop_ips)}"
+        + (f" ({r.name})" if r.name else "")
         for r in bad[:6]
     ]
+    many = len(bad) != 1
     return [
         Finding(
             severity="warning",
-            title=f"{len(bad)} user route{'s' if len(bad) != 1 else ''} of {esc(target)} {'are' if len(bad) != 1 else 'is'} Invalid: Azure ignores {'them' if len(bad) != 1 else 'it'}",
-            evidence="\n".join(lines),
-            next_step="A user route is Invalid when its next hop cannot be used (a virtual appliance IP outside the VNet and its peers, or a VirtualNetworkGateway hop without a gateway). Fix the next hop or delete the route.",
+            title=rich(
+                f"{len(bad)} user route{'s' if many else ''} of {target} {'are' if many else 'is'} Invalid: "
+                f"Azure ignores {'them' if many else 'it'}"
+            ),
+            evidence=_lines(lines),
+            next_step=rich(
+                "A user route is Invalid when its next hop cannot be used (a virtual appliance IP outside the VNet "
+                "and its peers, or a VirtualNetworkGateway hop without a gateway). Fix the next hop or delete the route."
+            ),
             doc_url=ROUTE_SELECTION_DOC,
             key=f"routing:invalid:{target_key}",
         )
@@ -132,18 +143,58 @@ def p2s_log_findings(
     resolvers: Sequence[DnsResolver] = (),
 ) -> list[Finding]:
     """What the comparison between a client's log and the estate means."""
-    out: list[Finding] = []
     key = f"routing:p2s:{gateway_name.lower()}"
+    out = _route_findings(checks, gateway_name, key)
+    if not log.dns_servers:
+        out.append(_no_dns(gateway_vnet, resolvers, key))
+    if log.unreadable:
+        shown = [rich(f"• line {n}: ", code_span(t[:140])) for n, t in log.unreadable[:3]]
+        if len(log.unreadable) > 3:
+            shown.append(rich(f"…and {len(log.unreadable) - 3} more"))
+        out.append(
+            Finding(
+                severity="info",
+                title=rich(
+                    f"{len(log.unreadable)} line{'s' if len(log.unreadable) != 1 else ''} of the log could not be read"
+                ),
+                evidence=_lines(shown),
+                next_step=rich("Paste the log as a file snippet or inside a code block so Slack leaves it intact."),
+                key=f"{key}:unreadable",
+            )
+        )
+    if log.disconnected or (not log.established and (log.routes or log.assigned_ip)):
+        out.append(
+            Finding(
+                severity="info",
+                title=rich(
+                    "The session was not up at the end of this log"
+                    if log.disconnected
+                    else "The log does not show the session established"
+                ),
+                evidence=rich("The routes above are what the client received; check the latest connection attempt."),
+                key=f"{key}:session",
+            )
+        )
+    return ranked(dedup(out))
+
+
+def _route_findings(checks: Sequence[RouteCheck], gateway_name: str, key: str) -> list[Finding]:
+    """Routes the client lacks, has but cannot use, or has without a reason in the estate."""
+    out: list[Finding] = []
     missing = [c for c in checks if c.verdict == "missing"]
     if missing:
         out.append(
             Finding(
                 severity="critical",
-                title=f"The client did not receive {len(missing)} route{'s' if len(missing) != 1 else ''} {esc(gateway_name)} hands out: "
-                + esc(", ".join(c.prefix for c in missing)),
-                evidence="\n".join(f"• {esc(c.prefix)}: {words(c.why)}" for c in missing),
-                next_step="Reconnect the VPN client; after a change of peering or topology, download and import the "
-                "VPN client profile again (the client keeps the routes it was given).",
+                title=rich(
+                    f"The client did not receive {len(missing)} route{'s' if len(missing) != 1 else ''} "
+                    f"{gateway_name} hands out: " + ", ".join(c.prefix for c in missing)
+                ),
+                evidence=_lines([rich(f"• {c.prefix}: ", with_commands(c.why)) for c in missing]),
+                next_step=rich(
+                    "Reconnect the VPN client; after a change of peering or topology, download and import the "
+                    "VPN client profile again (the client keeps the routes it was given)."
+                ),
                 doc_url=P2S_ROUTING_DOC,
                 key=f"{key}:missing",
             )
@@ -153,10 +204,12 @@ def p2s_log_findings(
             out.append(
                 Finding(
                     severity="warning",
-                    title=f"The client has a route to {esc(c.prefix)}, but traffic cannot get through",
-                    evidence=f"{words(c.why)}.\n• {words(c.caveat)}",
-                    next_step="Enable BGP on both gateways and both connections (the P2S pool is then advertised), "
-                    "or join the VNets by peering with gateway transit.",
+                    title=rich(f"The client has a route to {c.prefix}, but traffic cannot get through"),
+                    evidence=rich(with_commands(c.why), ".\n• ", with_commands(c.caveat)),
+                    next_step=rich(
+                        "Enable BGP on both gateways and both connections (the P2S pool is then advertised), "
+                        "or join the VNets by peering with gateway transit."
+                    ),
                     doc_url=VNET2VNET_BGP_DOC,
                     key=f"{key}:oneway:{c.prefix}",
                 )
@@ -166,8 +219,8 @@ def p2s_log_findings(
             out.append(
                 Finding(
                     severity="info",
-                    title=f"The client has a route to {esc(c.prefix)}; the far side must route replies back",
-                    evidence=f"• {words(c.caveat)}",
+                    title=rich(f"The client has a route to {c.prefix}; the far side must route replies back"),
+                    evidence=rich("• ", with_commands(c.caveat)),
                     key=f"{key}:returnpath:{c.prefix}",
                 )
             )
@@ -176,68 +229,65 @@ def p2s_log_findings(
         out.append(
             Finding(
                 severity="info",
-                title=f"{len(unexpected)} route{'s' if len(unexpected) != 1 else ''} the estate does not explain: "
-                + esc(", ".join(c.prefix for c in unexpected)),
-                evidence="\n".join(f"• {esc(c.prefix)}: {words(c.why)}" for c in unexpected),
+                title=rich(
+                    f"{len(unexpected)} route{'s' if len(unexpected) != 1 else ''} the estate does not explain: "
+                    + ", ".join(c.prefix for c in unexpected)
+                ),
+                evidence=_lines([rich(f"• {c.prefix}: ", with_commands(c.why)) for c in unexpected]),
                 doc_url=P2S_ROUTING_DOC,
                 key=f"{key}:unexpected",
             )
         )
-    if not log.dns_servers:
-        vnet_dns = gateway_vnet.dns_servers if gateway_vnet else ()
-        inbound = [ip for r in resolvers for ip in r.inbound_ips]
-        if vnet_dns:
-            step = (
-                f"{esc(gateway_vnet.name if gateway_vnet else '')} sets DNS servers {esc(', '.join(vnet_dns))}: reconnect, "
-                "or download the client profile again so the client gets them."
-            )
-        elif inbound:
-            step = (
-                f"Point the client at the DNS Private Resolver inbound endpoint ({esc(', '.join(inbound))}): add it as "
-                + code("<dnsserver>")
-                + " in the client profile, or as the VNet's custom DNS server, then download the profile again."
-            )
-        else:
-            step = (
-                "Azure's own resolver 168.63.129.16 cannot be reached from a VPN client. Deploy a DNS Private Resolver "
-                "inbound endpoint (or a DNS forwarder VM) in the gateway's VNet, then add its IP as "
-                + code("<dnsserver>")
-                + " in the client profile or as the VNet's custom DNS server."
-            )
-        out.append(
-            Finding(
-                severity="warning",
-                title="No DNS servers were pushed: the client will not resolve private zones",
-                evidence="The log has no "
-                + code("dhcp-option DNS")
-                + " line, so names such as "
-                + code("<server>.database.windows.net")
-                + " resolve to public IPs, and connecting by the private IP fails the certificate name check.",
-                next_step=step,
-                doc_url=DOC_PE_DNS,
-                key=f"{key}:nodns",
-            )
+    return out
+
+
+def _no_dns(gateway_vnet: VirtualNetwork | None, resolvers: Sequence[DnsResolver], key: str) -> Finding:
+    """No DNS server was pushed: what the client then cannot resolve, and where a server would come from."""
+    vnet_dns = gateway_vnet.dns_servers if gateway_vnet else ()
+    inbound = [ip for r in resolvers for ip in r.inbound_ips]
+    if vnet_dns:
+        step = rich(
+            f"{gateway_vnet.name if gateway_vnet else ''} sets DNS servers {', '.join(vnet_dns)}: reconnect, "
+            "or download the client profile again so the client gets them."
         )
-    if log.unreadable:
-        shown = "\n".join(f"• line {n}: {code(t[:140])}" for n, t in log.unreadable[:3])
-        out.append(
-            Finding(
-                severity="info",
-                title=f"{len(log.unreadable)} line{'s' if len(log.unreadable) != 1 else ''} of the log could not be read",
-                evidence=shown + (f"\n…and {len(log.unreadable) - 3} more" if len(log.unreadable) > 3 else ""),
-                next_step="Paste the log as a file snippet or inside a code block so Slack leaves it intact.",
-                key=f"{key}:unreadable",
-            )
+    elif inbound:
+        step = rich(
+            f"Point the client at the DNS Private Resolver inbound endpoint ({', '.join(inbound)}): add it as ",
+            code_span("<dnsserver>"),
+            " in the client profile, or as the VNet's custom DNS server, then download the profile again.",
         )
-    if log.disconnected or (not log.established and (log.routes or log.assigned_ip)):
-        out.append(
-            Finding(
-                severity="info",
-                title="The session was not up at the end of this log"
-                if log.disconnected
-                else "The log does not show the session established",
-                evidence="The routes above are what the client received; check the latest connection attempt.",
-                key=f"{key}:session",
-            )
+    else:
+        step = rich(
+            "Azure's own resolver 168.63.129.16 cannot be reached from a VPN client. Deploy a DNS Private Resolver "
+            "inbound endpoint (or a DNS forwarder VM) in the gateway's VNet, then add its IP as ",
+            code_span("<dnsserver>"),
+            " in the client profile or as the VNet's custom DNS server.",
         )
-    return ranked(dedup(out))
+    return Finding(
+        severity="warning",
+        title=rich("No DNS servers were pushed: the client will not resolve private zones"),
+        evidence=rich(
+            "The log has no ",
+            code_span("dhcp-option DNS"),
+            " line, so names such as ",
+            code_span("<server>.database.windows.net"),
+            " resolve to public IPs, and connecting by the private IP fails the certificate name check.",
+        ),
+        next_step=step,
+        doc_url=DOC_PE_DNS,
+        key=f"{key}:nodns",
+    )
+
+
+def words(text: str) -> str:
+    """Plain text from the routing rules as mrkdwn: escaped, `/vpn …` commands as code."""
+    # shim: removed after the redesign merge, when findings/topology.py writes inline text
+    # (`with_commands`); until then it puts this mrkdwn into its own strings.
+    out: list[str] = []
+    pos = 0
+    for m in _COMMAND.finditer(text):
+        out.append(esc(text[pos : m.start()]))
+        out.append(code(m.group(1).strip()))
+        pos = m.end()
+    out.append(esc(text[pos:]))
+    return "".join(out)

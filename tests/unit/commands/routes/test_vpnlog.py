@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.vpnlog import looks_like_vpn_log, parse_vpn_client_log
-from tests.unit.test_routes_fixtures import SEED_LOG
+from bot.slack.inbound import from_slack
+from commands.routes.vpnlog import looks_like_vpn_log, parse_vpn_client_log
+from tests.unit.commands.routes.estates import SEED_LOG
 
 PREFIX = "[3/23/2020 1:28:14 PM] PId:[00025864] TId:[00024864] [hub-eun] [{…}] [Verbose] "
 
@@ -26,27 +27,30 @@ def test_seed_log_reports_both_routes_and_the_assigned_address() -> None:
     assert log.first_time == "3/23/2020 1:28:14 PM"
 
 
-def test_slack_mangling_is_undone() -> None:
+def test_a_log_as_slack_delivers_it_reads_once_the_listener_has_unescaped_it() -> None:
+    # Slack escapes the quote marker a person typed and wraps what looks like a link;
+    # bot/slack/inbound.py undoes both before the domain sees the text.
     mangled = (
         "here you go:\n```"
         + SEED_LOG.replace("[{…}]", "[{1b2c…}]")
         .replace("\n", "\n&gt; ", 2)
         .replace("Session established!", "Session\u00a0established!")
         .replace("route 10.0.0.0", "route\u200b 10.0.0.0")
+        .replace("Assigned Route: 10.1.0.0", "Assigned Route: <http://10.1.0.0|10.1.0.0>")
         + "```\nany idea why Australia times out?"
     )
-    log = parse_vpn_client_log(mangled)
+    log = parse_vpn_client_log(from_slack(mangled))
     assert log.prefixes == ("10.0.0.0/16", "10.1.0.0/16")
     assert log.assigned_prefix == "172.16.10.0/25"
     assert log.established
     assert log.unreadable == ()
 
 
-def test_html_escapes_and_smart_quotes_and_links_are_read() -> None:
+def test_quote_markers_code_fences_escapes_and_smart_quotes_a_person_pasted_are_read() -> None:
     text = (
-        PREFIX + "Received control message: \u2018PUSH_REPLY,route 10.2.0.0 255.255.0.0,"
+        "```" + PREFIX + "Received control message: \u2018PUSH_REPLY,route 10.2.0.0 255.255.0.0,"
         "dhcp-option DNS 10.0.0.4,route-gateway 172.16.10.1,ifconfig 172.16.10.5 255.255.255.128\u2019\n"
-        "&amp;gt; " + PREFIX + "Assigned Route: <http://10.3.0.0|10.3.0.0> / 255.255.0.0\n"
+        "&amp;gt; &gt; " + PREFIX + "Assigned Route: 10.3.0.0 / 255.255.0.0```\n"
     )
     log = parse_vpn_client_log(text)
     assert log.prefixes == ("10.2.0.0/16", "10.3.0.0/16")

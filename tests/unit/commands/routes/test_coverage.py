@@ -1,32 +1,17 @@
-"""Coverage, route selection and the P2S plan: pure functions over estate facts."""
+"""Coverage: what a NIC or a gateway should reach, and whether its routes do, over estate facts."""
 
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from commands.core.estate import EstateIndex
 from commands.core.model import EffectiveRoute, rid_key
-from commands.coverage import (
-    CoverageItem,
-    CoverageTarget,
-    compare_client_routes,
-    coverage,
-    learned_as_effective,
-    match_gateway,
-    p2s_expected_prefixes,
-    p2s_plan,
-    p2s_route_to,
-    select_route,
-)
+from commands.routes.coverage import CoverageItem, CoverageTarget, coverage
+from commands.routes.selection import learned_as_effective
 from tests.fakes import FakeAzure
-from tests.unit.test_routes_fixtures import (
+from tests.unit.commands.routes.estates import (
     RG,
     defaults,
-    gateway,
+    facts_of,
     gw_id,
     hub_spoke,
     nic,
@@ -39,16 +24,6 @@ from tests.unit.test_routes_fixtures import (
 )
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def facts_of(az: FakeAzure) -> EstateIndex:
-    return EstateIndex(
-        vnets=tuple(az.vnets.values()),
-        gateways=tuple(az.gws.values()),
-        connections=tuple(az.conns.values()),
-        local_gateways=tuple(az.lngs.values()),
-        private_endpoints=tuple(az.pes.values()),
-    )
 
 
 def nic_target(
@@ -64,82 +39,6 @@ def item(items: list[CoverageItem], prefix: str, kind: str | None = None) -> Cov
     found = [i for i in items if i.prefix == prefix and (kind is None or i.kind == kind)]
     assert found, f"no coverage item for {prefix}: {[(i.prefix, i.kind) for i in items]}"
     return found[0]
-
-
-# --- route selection -----------------------------------------------------------------------------
-
-
-def test_longest_prefix_wins() -> None:
-    routes = [
-        *defaults("10.1.0.0/16"),
-        route("VirtualNetworkGateway", "10.0.0.0/16", "VirtualNetworkGateway", ("10.1.255.4",)),
-    ]
-    c = select_route(routes, "10.0.1.4")
-    assert c.prefix == "10.0.0.0/16" and c.route is not None and c.route.next_hop_type == "VirtualNetworkGateway"
-    assert "10.0.0.0/8" in c.explanation and "longest" in c.explanation
-    assert not c.drops
-
-
-def test_same_prefix_user_beats_bgp_beats_system() -> None:
-    routes = [
-        route("Default", "10.5.0.0/16", "VNetPeering"),
-        route("VirtualNetworkGateway", "10.6.0.0/16", "VirtualNetworkGateway"),
-        route("Default", "10.6.0.0/16", "VirtualAppliance", ("10.1.0.9",)),
-        route("User", "10.6.0.0/16", "VirtualAppliance", ("10.1.0.4",), name="to-fw"),
-    ]
-    c = select_route(routes, "10.6.1.1")
-    assert c.route is not None and c.route.source == "User"
-    assert "User > BGP > System" in c.explanation
-    bgp_vs_system = select_route(routes[1:3], "10.6.1.1")
-    assert bgp_vs_system.route is not None and bgp_vs_system.route.source == "VirtualNetworkGateway"
-
-
-def test_invalid_routes_are_ignored() -> None:
-    routes = [
-        *defaults("10.1.0.0/16"),
-        route("User", "10.0.0.0/16", "VirtualAppliance", ("10.9.9.9",), state="Invalid"),
-    ]
-    c = select_route(routes, "10.0.1.4")
-    assert c.prefix == "10.0.0.0/8" and c.drops
-    assert "1 Invalid route ignored" in c.explanation
-
-
-def test_vnet_and_peering_system_routes_beat_more_specific_bgp_routes() -> None:
-    routes = [
-        *defaults("10.1.0.0/16"),
-        route("Default", "10.2.0.0/16", "VNetPeering"),
-        route("VirtualNetworkGateway", "10.2.5.0/24", "VirtualNetworkGateway", ("10.1.255.4",)),
-        route("VirtualNetworkGateway", "10.1.7.0/24", "VirtualNetworkGateway", ("10.1.255.4",)),
-    ]
-    peer = select_route(routes, "10.2.5.9")
-    assert peer.route is not None and peer.route.next_hop_type == "VNetPeering"
-    assert "system routes over gateway routes, even more specific ones (10.2.5.0/24)" in peer.explanation
-    own = select_route(routes, "10.1.7.1")
-    assert own.route is not None and own.route.next_hop_type == "VnetLocal"
-    # Same prefix: the peering route is still preferred over the gateway route.
-    same = select_route(
-        [route("VirtualNetworkGateway", "10.2.0.0/16", "VirtualNetworkGateway"), routes[-3]], "10.2.0.1"
-    )
-    assert same.route is not None and same.route.next_hop_type == "VNetPeering"
-    # A user route is not a system route: it still loses to the more specific BGP route.
-    udr = [
-        route("User", "10.3.0.0/16", "VirtualAppliance", ("10.1.0.4",)),
-        route("VirtualNetworkGateway", "10.3.1.0/24", "VirtualNetworkGateway"),
-    ]
-    c = select_route(udr, "10.3.1.1")
-    assert c.route is not None and c.route.source == "VirtualNetworkGateway"
-
-
-def test_no_route_drops_and_a_prefix_lists_the_routes_inside_it() -> None:
-    assert select_route([], "10.0.0.1").drops
-    routes = [
-        route("VirtualNetworkGateway", "10.0.0.0/16", "VirtualNetworkGateway"),
-        route("User", "10.0.1.0/24", "None"),
-    ]
-    c = select_route(routes, "10.0.0.0/16")
-    assert c.prefix == "10.0.0.0/16"
-    assert [p for p, _ in c.inside] == ["10.0.1.0/24"]
-    assert not select_route(routes, "not-an-ip").route
 
 
 # --- the seed's two designs -----------------------------------------------------------------------
@@ -338,130 +237,6 @@ def test_a_vnet_both_peered_and_connected_is_one_destination() -> None:
     assert not eun_item.notes
 
 
-# --- point-to-site plan ----------------------------------------------------------------------------
-
-
-def test_p2s_expected_prefixes_follow_the_transit_rules() -> None:
-    az = hub_spoke(spoke2_uses_gateway=False)
-    gw = az.gws[rid_key(gw_id("vgw-hub"))]
-    expected = p2s_expected_prefixes(
-        gw, az.vnets.values(), connections=az.conns.values(), local_gateways=az.lngs.values()
-    )
-    pairs = dict(expected)  # each item unpacks as (prefix, why)
-    assert "10.10.0.0/16" in pairs and "10.11.0.0/16" in pairs
-    assert "10.12.0.0/16" not in pairs
-    assert "uses its gateway" in pairs["10.11.0.0/16"]
-    branch = next(e for e in expected if e.prefix == "192.168.50.0/24")
-    assert branch.certainty == "maybe" and "static" in branch.why
-    never = [e for e in p2s_plan(gw, facts_of(az)) if e.certainty == "never"]
-    assert [e.prefix for e in never] == ["10.12.0.0/16"]
-    assert "useRemoteGateways is off on spoke2→hub" in never[0].why
-
-
-def test_p2s_plan_includes_custom_routes_and_explains_a_spoke_with_its_own_gateway() -> None:
-    az = seed_transit()
-    gw = dataclasses.replace(az.gws[rid_key(gw_id("vgw-eun"))], p2s_custom_routes=("10.99.0.0/16",))
-    aue = az.vnets[rid_key(f"{RG}/virtualNetworks/vnet-aue")]
-    az.vnets[rid_key(aue.id)] = dataclasses.replace(
-        aue, peerings=tuple(dataclasses.replace(p, use_remote_gateways=False) for p in aue.peerings)
-    )
-    az.gws[rid_key(gw_id("vgw-aue"))] = gateway("vgw-aue", "vnet-aue")
-    plan = {e.prefix: e for e in p2s_plan(gw, facts_of(az))}
-    assert plan["10.99.0.0/16"].certainty == "always"
-    assert plan["10.1.0.0/16"].certainty == "never"
-    assert "has its own gateway" in plan["10.1.0.0/16"].why
-
-
-def test_p2s_route_to_an_endpoint() -> None:
-    az = seed_v2v()
-    gw = az.gws[rid_key(gw_id("vgw-eun"))]
-    facts = facts_of(az)
-    own = p2s_route_to("10.0.1.4", gw, facts)
-    assert own is not None and own.certainty == "always" and own.prefix == "10.0.0.0/16"
-    remote = p2s_route_to("10.1.1.4", gw, facts)
-    assert remote is not None and remote.certainty == "maybe" and "dropped" in remote.caveat
-    assert p2s_route_to("10.200.0.1", gw, facts) is None
-
-
-def test_client_routes_compared_with_the_plan() -> None:
-    az = seed_v2v()
-    gw = az.gws[rid_key(gw_id("vgw-eun"))]
-    plan = p2s_plan(gw, facts_of(az))
-    checks = {c.prefix: c for c in compare_client_routes(plan, ["10.0.0.0/16", "10.1.0.0/16"], "172.16.10.0/25")}
-    assert checks["10.0.0.0/16"].verdict == "ok"
-    assert checks["10.1.0.0/16"].verdict == "ok" and "dropped" in checks["10.1.0.0/16"].caveat
-    missing = {c.prefix: c.verdict for c in compare_client_routes(plan, ["10.1.0.0/16", "10.77.0.0/16"])}
-    assert missing["10.0.0.0/16"] == "missing"
-    assert missing["10.77.0.0/16"] == "unexpected"
-    none_yet = {c.prefix: c.verdict for c in compare_client_routes(plan, ["10.0.0.0/16"])}
-    assert none_yet["10.1.0.0/16"] == "not_pushed"
-
-
-def test_matching_the_gateway_by_pool_then_profile() -> None:
-    az = seed_v2v()
-    facts = facts_of(az)
-    gws = list(az.gws.values())
-    assert (m := match_gateway("172.16.10.2", ("whatever",), gws, facts)).gateway is not None
-    assert m.gateway.name == "vgw-eun" and "172.16.10.0/25" in m.how
-    by_name = match_gateway("", ("hub-eun",), gws, facts)
-    assert by_name.gateway is not None and by_name.gateway.name == "vgw-eun"
-    # vgw-aue serves no P2S, and "vnet-aue" shares no distinctive word with vgw-eun / vnet-eun.
-    assert match_gateway("", ("vnet-aue",), gws, facts).gateway is None
-    twin = dataclasses.replace(gws[1], p2s_address_pool=("172.16.10.0/25",))
-    both = match_gateway("172.16.10.2", ("vgw-aue",), [gws[0], twin], facts)
-    assert both.gateway is not None and both.gateway.name == "vgw-aue" and len(both.candidates) == 2
-    unclear = match_gateway("172.16.10.2", (), [gws[0], twin], facts)
-    assert unclear.gateway is None and len(unclear.candidates) == 2
-
-
-# --- Azure's selection rule as properties -------------------------------------------------------------
-
-_SOURCES = st.sampled_from(["Default", "User", "VirtualNetworkGateway"])
-_HOPS = st.sampled_from(["VnetLocal", "VNetPeering", "VirtualNetworkGateway", "VirtualAppliance", "None", "Internet"])
-
-
-@st.composite
-def _routes(draw: st.DrawFn) -> list[EffectiveRoute]:
-    out = []
-    for _ in range(draw(st.integers(1, 12))):
-        plen = draw(st.integers(8, 28))
-        net = ipaddress.ip_network(f"10.{draw(st.integers(0, 3))}.{draw(st.integers(0, 3))}.0/{plen}", strict=False)
-        state = draw(st.sampled_from(["Active", "Active", "Invalid"]))
-        out.append(route(draw(_SOURCES), str(net), draw(_HOPS), state=state))
-    return out
-
-
-@settings(max_examples=200, deadline=None)
-@given(_routes(), st.integers(0, 3), st.integers(0, 3), st.integers(0, 255))
-def test_selection_follows_longest_prefix_then_source_priority(
-    routes: list[EffectiveRoute], b: int, c: int, d: int
-) -> None:
-    dest = ipaddress.ip_address(f"10.{b}.{c}.{d}")
-    choice = select_route(routes, str(dest))
-    active = [
-        (ipaddress.ip_network(r.address_prefixes[0]), r)
-        for r in routes
-        if r.state == "Active" and dest in ipaddress.ip_network(r.address_prefixes[0])
-    ]
-    if not active:
-        assert choice.route is None and choice.drops
-        return
-    assert choice.route is not None and dest in ipaddress.ip_network(choice.prefix)
-    protected = [n for n, r in active if r.source == "Default" and r.next_hop_type in ("VnetLocal", "VNetPeering")]
-    eligible = [
-        (n, r)
-        for n, r in active
-        if not (
-            protected and r.source == "VirtualNetworkGateway" and n.prefixlen >= min(p.prefixlen for p in protected)
-        )
-    ]
-    longest = max(n.prefixlen for n, _ in eligible)
-    assert ipaddress.ip_network(choice.prefix).prefixlen == longest
-    rank = {"User": 0, "VirtualNetworkGateway": 1, "Default": 2}
-    best = min(rank[r.source] for n, r in eligible if n.prefixlen == longest)
-    assert rank[choice.route.source] == best
-
-
 def test_an_endpoint_behind_a_broken_peering_and_a_working_connection_is_reached() -> None:
     az = seed_v2v()
     aue = az.vnets[rid_key(f"{RG}/virtualNetworks/vnet-aue")]
@@ -470,26 +245,3 @@ def test_an_endpoint_behind_a_broken_peering_and_a_working_connection_is_reached
     [endpoint] = [i for i in items if i.prefix == "10.0.1.4/32"]
     assert endpoint.status == "reached" and "VNet-to-VNet" in endpoint.via
     assert any(n.startswith("the other path, peering vnet-aue→vnet-eun, is broken") for n in endpoint.notes)
-
-
-def test_the_published_effective_route_table_selects_as_azure_does() -> None:
-    from tests.shared_fixtures import real_json
-
-    body = real_json("arm/NetworkInterfaceEffectiveRouteTableList.json")["responses"]["200"]["body"]
-    routes = [
-        EffectiveRoute(
-            source=r["source"],
-            state=r["state"],
-            address_prefixes=tuple(r["addressPrefix"]),
-            next_hop_type=r["nextHopType"],
-            next_hop_ips=tuple(r["nextHopIpAddress"]),
-        )
-        for r in body["value"]
-    ]
-    own = select_route(routes, "172.20.2.9")
-    assert own.route is not None and own.route.next_hop_type == "VnetLocal" and own.prefix == "172.20.2.0/24"
-    assert "172.16.0.0/12 → None" in own.explanation  # the /24 beats the RFC 1918 drop route
-    elsewhere = select_route(routes, "10.5.0.1")
-    assert elsewhere.drops and elsewhere.prefix == "10.0.0.0/8"
-    internet = select_route(routes, "20.1.2.3")
-    assert internet.route is not None and internet.route.next_hop_type == "Internet"

@@ -1,12 +1,14 @@
-"""Estates for the routes / coverage / VPN log tests, built from dataclasses.
+"""Estates for the `/vpn routes` tests (the command, coverage, the P2S plan, the VPN client
+log), built from dataclasses, and `SEED_LOG`, the seed's VPN client log.
 
-No tests here: builders shared by test_routes*.py, test_coverage*.py and test_vpnlog*.py.
+No tests here: builders shared by the tests in this folder.
 Two seed-like topologies (the two designs of ../shared/seed-problem.md) and the pieces to
 build unseen ones (hub-spoke, site-to-site, route tables).
 """
 
 from __future__ import annotations
 
+from commands.core.estate import EstateIndex
 from commands.core.model import (
     BgpPeer,
     Connection,
@@ -27,6 +29,7 @@ from tests.fakes import FakeAzure
 SUB = "00000000-0000-0000-0000-000000000001"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-net/providers/Microsoft.Network"
 SUBS = (Subscription(SUB, "Seed"),)
+NIC_AUE = f"{RG}/networkInterfaces/nic-vm-aue"
 
 SEED_LOG = """\
 [3/23/2020 1:28:14 PM] PId:[00025864] TId:[00024864] [hub-eun] [{…}] [Verbose] Received option: route 10.0.0.0 255.255.0.0
@@ -305,3 +308,14 @@ def spoke_routes(prefix: str, transit: bool = True) -> list[EffectiveRoute]:
             route("VirtualNetworkGateway", "192.168.50.0/24", "VirtualNetworkGateway", ("10.10.255.4",)),
         ]
     return out
+
+
+def facts_of(az: FakeAzure) -> EstateIndex:
+    """The estate index of what `az` holds."""
+    return EstateIndex(
+        vnets=tuple(az.vnets.values()),
+        gateways=tuple(az.gws.values()),
+        connections=tuple(az.conns.values()),
+        local_gateways=tuple(az.lngs.values()),
+        private_endpoints=tuple(az.pes.values()),
+    )

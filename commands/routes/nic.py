@@ -1,0 +1,225 @@
+"""The answer for a NIC (a VM: one per NIC): its effective routes, grouped by source, whether
+every address space it should reach is covered, and the route Azure picks where it matters.
+
+Azure computes a NIC's effective routes on demand (`effectiveRouteTable`, 5–60 s) and only
+while the VM runs; when it cannot, the coverage is worked out from the estate alone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+from commands.core.errors import AzureFailure
+from commands.core.estate import EstateIndex
+from commands.core.model import EffectiveRoute, NetworkInterface, name_of, rid_key
+from commands.core.registry import Ctx
+from commands.core.reply import Context, Fields, Finding, Header, Reply, Table, Text
+from commands.core.text import Icon, Rich, code, join, link, prose, rich, strong
+from commands.findings import ranked
+from commands.findings.routing import coverage_findings, invalid_route_findings
+from commands.routes.coverage import CoverageItem, CoverageTarget, coverage
+from commands.routes.estate import Estate, gather_with_progress, near_connections, with_status
+from commands.routes.lines import coverage_lines, verdict
+from commands.routes.selection import ROUTE_SELECTION_DOC, RouteChoice, parse_net, select_route
+from commands.routes.target import Resolved
+
+SOURCE_ORDER = ("Default", "User", "VirtualNetworkGateway")
+EXPLAINED_MAX = 8  # route-choice explanations shown per NIC (the table holds everything)
+
+
+def nic_replies(ctx: Ctx, target: Resolved, estate: Estate, dests: Sequence[str]) -> list[Reply]:
+    """One answer per NIC of `target`, with the route for each address in `dests` explained."""
+    nics = list(target.nics)
+    vnet_ids = [v for n in nics for v in n.vnet_ids]
+    near = near_connections(estate, vnet_ids)
+    names = ", ".join(n.name for n in nics)
+    tasks: list[Callable[[], Any]] = [partial(ctx.azure.effective_routes, n.id) for n in nics]
+    tasks += [partial(ctx.azure.connection, c.id) for c in near]
+    outcomes = gather_with_progress(
+        ctx, tasks, f"Asking Azure for the effective routes of {names} (it computes them: 5–60 s)"
+    )
+    gaps = list(estate.gaps)
+    facts = estate.facts(with_status(estate, near, outcomes[len(nics) :], gaps))
+    vm = name_of(nics[0].vm_id) if nics[0].vm_id else ""
+    return [
+        nic_reply(nic, vm, out.value if out.ok else None, out.error, facts, dests, gaps)
+        for nic, out in zip(nics, outcomes[: len(nics)], strict=True)
+    ]
+
+
+def nic_reply(
+    nic: NetworkInterface,
+    vm: str,
+    routes: list[EffectiveRoute] | None,
+    failure: AzureFailure | None,
+    facts: EstateIndex,
+    dests: Sequence[str],
+    gaps: Sequence[Rich],
+) -> Reply:
+    """The answer for one NIC; `routes` None when Azure did not return them (`failure` says why)."""
+    vnet_id = nic.vnet_ids[0] if nic.vnet_ids else ""
+    target = CoverageTarget(
+        vnet_id=vnet_id,
+        name=nic.name,
+        routes=tuple(routes) if routes is not None else None,
+        subnet_ids=nic.subnet_ids,
+    )
+    items = coverage(target, facts) if vnet_id else []
+    title = f"Routes of {nic.name}" + (f" ({vm})" if vm else "")
+    fallback = f"{title}: {verdict(items)}" + (f", {len(routes)} routes" if routes is not None else "")
+    r = Reply(fallback=rich(fallback)).add(Header(title))
+    r.add(Context(_where(nic, vnet_id, facts)))
+    if items:
+        r.add(Text(rich(strong("Coverage — ", verdict(items)), "\n", coverage_lines(items))))
+    findings: list[Finding] = []
+    if failure is not None:
+        findings.append(
+            Finding(
+                severity="warning",
+                title=rich(f"Azure did not return the effective routes of {nic.name}"),
+                evidence=rich(str(failure)),
+                next_step=_effective_advice(failure, vm),
+                key=f"routing:effective:{rid_key(nic.id)}",
+            )
+        )
+    findings += coverage_findings(nic.name, rid_key(nic.id), items)
+    if routes is not None:
+        findings += invalid_route_findings(nic.name, rid_key(nic.id), routes)
+    r.add(*ranked(findings))
+    if routes is not None:
+        r.add(*_route_parts(nic, routes, items, dests))
+    for gap in gaps[:5]:
+        r.add(Context(rich(Icon.WARNING, " ", gap)))
+    r.add(Context(rich("Route selection: ", link(ROUTE_SELECTION_DOC, "how Azure selects a route"))))
+    return r
+
+
+def _where(nic: NetworkInterface, vnet_id: str, facts: EstateIndex) -> Rich:
+    """ "VNet `vnet-aue` 10.1.0.0/16 · subnet `default` · IP `10.1.1.10`"."""
+    vnet_name = facts.vnet_name(vnet_id) if vnet_id else "?"
+    where = [rich("VNet ", code(vnet_name), " " + " ".join(facts.vnet_prefixes(vnet_id)))]
+    if nic.subnet_ids:
+        where.append(rich("subnet ", join(", ", [code(name_of(s)) for s in nic.subnet_ids])))
+    if nic.private_ips:
+        where.append(rich("IP ", join(", ", [code(ip) for ip in nic.private_ips])))
+    return join(" · ", where)
+
+
+def _route_parts(
+    nic: NetworkInterface, routes: Sequence[EffectiveRoute], items: Sequence[CoverageItem], dests: Sequence[str]
+) -> list[Text | Fields | Table]:
+    """How Azure picks the routes that matter, then the routes themselves by source."""
+    parts: list[Text | Fields | Table] = []
+    explained = _explanations(routes, items, dests)
+    if explained:
+        parts.append(
+            Text(
+                rich(
+                    strong("How Azure picks the route"),
+                    " (longest prefix; same prefix: User > BGP > System)\n",
+                    join("\n", explained),
+                )
+            )
+        )
+    if not routes:
+        return [*parts, Text(rich("Azure returned no effective routes for ", code(nic.name), "."))]
+    parts.append(_source_fields(routes))
+    parts.append(
+        Table(
+            columns=("Source", "State", "Prefix", "Next hop", "Next hop IP", "Name"),
+            rows=_route_rows(routes),
+            caption=rich(strong("Effective routes of ", nic.name), f" ({len(routes)})"),
+            filename=f"routes-{nic.name}.txt",
+        )
+    )
+    return parts
+
+
+def _effective_advice(failure: AzureFailure, vm: str) -> Rich:
+    text = f"{failure.code} {failure.message}".lower()
+    if any(w in text for w in ("running", "deallocat", "stopped", "notrunning", "powerstate")):
+        return rich(
+            "Azure computes effective routes only while the VM runs: start ",
+            code(vm) if vm else "the VM",
+            " and ask again. The coverage below is worked out from the estate alone.",
+        )
+    if failure.kind == "forbidden":
+        return rich(
+            prose(failure.advice),
+            " Reading effective routes needs ",
+            code("Microsoft.Network/networkInterfaces/effectiveRouteTable/action"),
+            " on the NIC.",
+        )
+    if failure.kind == "timeout":
+        return rich(
+            prose(failure.advice),
+            " The VM must also be running: Azure computes effective routes from the running host.",
+        )
+    return prose(failure.advice)
+
+
+def _route_sort_key(r: EffectiveRoute) -> tuple[int, int, int, int, int]:
+    """Grouped by source (Default, User, VirtualNetworkGateway, others), Active before
+    Invalid, then by address."""
+    src = SOURCE_ORDER.index(r.source) if r.source in SOURCE_ORDER else len(SOURCE_ORDER)
+    net = parse_net(r.address_prefixes[0]) if r.address_prefixes else None
+    active = 0 if (r.state or "").lower() == "active" else 1
+    if net is None:
+        return (src, active, 9, 0, 0)
+    return (src, active, net.version, int(net.network_address), net.prefixlen)
+
+
+def _route_rows(routes: Sequence[EffectiveRoute]) -> tuple[tuple[str, ...], ...]:
+    ordered = sorted(routes, key=_route_sort_key)
+    return tuple(
+        (
+            r.source or "?",
+            r.state or "?",
+            ", ".join(r.address_prefixes) or "—",
+            r.next_hop_type or "—",
+            ", ".join(r.next_hop_ips) or "—",
+            r.name or "",
+        )
+        for r in ordered
+    )
+
+
+def _source_fields(routes: Sequence[EffectiveRoute]) -> Fields:
+    counts: Counter[tuple[str, str]] = Counter(((r.source or "Unknown"), (r.state or "Active").lower()) for r in routes)
+    sources = sorted({s for s, _ in counts}, key=lambda s: SOURCE_ORDER.index(s) if s in SOURCE_ORDER else 9)
+    items = []
+    for s in sources:
+        active, invalid = counts[(s, "active")], counts[(s, "invalid")]
+        items.append((s, f"{active} active" + (f", {invalid} invalid" if invalid else "")))
+    return Fields(tuple(items[:10]))
+
+
+# Azure's default system routes: every destination is also covered by one of these, which
+# makes "several routes cover it" true of everything; a choice is worth explaining only when
+# something else competed.
+_CATCH_ALL = frozenset({"0.0.0.0/0", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"})
+
+
+def _interesting(choice: RouteChoice) -> bool:
+    if choice.inside:
+        return True
+    return any(p not in _CATCH_ALL or (r.source or "").lower() != "default" for p, r in choice.losers)
+
+
+def _explanations(routes: Sequence[EffectiveRoute], items: Sequence[CoverageItem], dests: Sequence[str]) -> list[Rich]:
+    """The route choice for the user's addresses, then for every destination several routes cover."""
+    chosen: list[RouteChoice] = [select_route(routes, d) for d in dests]
+    for it in items:
+        if it.route is not None and _interesting(it.route) and len(chosen) < EXPLAINED_MAX + len(dests):
+            chosen.append(it.route)
+    seen: set[str] = set()
+    out = []
+    for c in chosen:
+        if c.destination in seen:
+            continue
+        seen.add(c.destination)
+        out.append(rich(f"• {c.explanation}"))
+    return out
