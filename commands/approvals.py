@@ -38,7 +38,7 @@ from typing import Any
 from commands.core.errors import AzureFailure
 from commands.core.fanout import gather
 from commands.core.model import Gateway, Peering, ResourceId, VirtualNetwork, rid_key
-from commands.core.registry import ActionFn, Ctx, action
+from commands.core.registry import Ctx, action
 from commands.core.reply import (
     Actions,
     Button,
@@ -654,28 +654,6 @@ def _update_message(ctx: Ctx, cur: Loaded) -> None:
 # --- the buttons --------------------------------------------------------------------------
 
 
-def store_failure(exc: StoreError) -> Reply:
-    return error_reply(
-        f"The request store failed: {esc(exc)}",
-        "Nothing was changed in Azure. Try again in a moment; if it persists, check VPNOPS_STORE and its storage account.",
-    )
-
-
-def guarded(fn: ActionFn) -> ActionFn:
-    """Turn Azure and store failures of a button into answers the clicker can act on."""
-
-    @functools.wraps(fn)
-    def wrapper(ctx: Ctx, value: str, ref: str) -> Reply | None:
-        try:
-            return fn(ctx, value, ref)
-        except AzureFailure as exc:
-            return error_reply(f"Azure did not answer as expected: {esc(exc)}", exc.advice)
-        except StoreError as exc:
-            return store_failure(exc)
-
-    return wrapper
-
-
 def _clicked(ctx: Ctx, value: str) -> Loaded | Reply:
     number = parse_number(value)
     if number is None:
@@ -691,7 +669,6 @@ def _clicked(ctx: Ctx, value: str) -> Loaded | Reply:
 
 
 @action("approval_approve")
-@guarded
 def approve(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Approve a pending request and apply it."""
     cur = _clicked(ctx, value)
@@ -723,7 +700,6 @@ def approve(ctx: Ctx, value: str, ref: str) -> Reply | None:
 
 
 @action("approval_reject")
-@guarded
 def reject(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Reject a pending request (approvers only)."""
     cur = _clicked(ctx, value)
@@ -739,7 +715,6 @@ def reject(ctx: Ctx, value: str, ref: str) -> Reply | None:
 
 
 @action("approval_cancel")
-@guarded
 def cancel(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Withdraw a pending request (the requester only)."""
     cur = _clicked(ctx, value)
@@ -756,7 +731,6 @@ def cancel(ctx: Ctx, value: str, ref: str) -> Reply | None:
 
 
 @action("approval_revert")
-@guarded
 def revert(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Ask to undo an applied request: a new request, which needs its own approval."""
     cur = _clicked(ctx, value)
@@ -765,13 +739,8 @@ def revert(ctx: Ctx, value: str, ref: str) -> Reply | None:
     if cur.state != "applied":
         return state_reply(cur)
     req = cur.req
-    try:
-        peering = ctx.azure.peering(req.peering_id)
-        facts = _fresh_facts(ctx, req, peering)
-    except AzureFailure as exc:
-        return error_reply(
-            f"Could not read {code(req.vnet_name + '/' + req.peering_name)} to plan the revert: {esc(exc)}", exc.advice
-        )
+    peering = ctx.azure.peering(req.peering_id)
+    facts = _fresh_facts(ctx, req, peering)
     if not ctx.channel and req.channel:
         ctx = dataclasses.replace(ctx, channel=req.channel)
     answer = file_request(

@@ -23,15 +23,14 @@ from commands.approvals import (
     read_facts,
     read_facts_many,
     requests_reply,
-    store_failure,
     store_of,
 )
-from commands.core.errors import AzureFailure, UsageError
+from commands.core.errors import UsageError
 from commands.core.fanout import gather
 from commands.core.lookup import by_name
 from commands.core.model import Peering, ResourceId, VirtualNetwork, rid_key
 from commands.core.registry import Ctx, command
-from commands.core.reply import Context, Fields, Header, Reply, Table, Text, code, error_reply, esc, literal
+from commands.core.reply import Context, Fields, Header, Reply, Table, Text, code, esc, literal
 from commands.core.store import StoreError
 from commands.findings import dedup, ranked
 from commands.findings.peerings import FLAG_ORDER, SHORT_NAMES, PeeringFacts, health, on_off
@@ -303,10 +302,6 @@ def _open_requests_for(ctx: Ctx, peerings: list[Peering]) -> str:
 # --- commands ----------------------------------------------------------------------------
 
 
-def _failure(what: str, exc: AzureFailure) -> Reply:
-    return error_reply(f"Could not read {what}: {esc(exc)}", exc.advice)
-
-
 @command("peering", usage=USAGE, example=EXAMPLE, aliases=("peerings", "peer"))
 def peering(ctx: Ctx, args: str) -> Reply | None:
     """See a VNet's peerings from both sides, or ask to change one flag (applied after a second person approves).
@@ -319,45 +314,29 @@ def peering(ctx: Ctx, args: str) -> Reply | None:
     in the thread. Flags: allowGatewayTransit (gateway-transit), useRemoteGateways (remote-gateways),
     allowForwardedTraffic (forwarded-traffic), allowVirtualNetworkAccess (vnet-access).
     """
-    try:
-        parsed = parse_args(args)
-    except UsageError as exc:
-        return error_reply(exc.message, exc.hint, exc.example)
+    parsed = parse_args(args)
     target = parsed.target
-    try:
-        vnet = find_vnet(ctx, target.vnet)
-        chosen = find_peering(vnet, target.peering) if target.peering else None
-    except UsageError as exc:
-        return error_reply(exc.message, exc.hint, exc.example)
-    except AzureFailure as exc:
-        return _failure(f"virtual network {esc(target.vnet)}", exc)
-    try:
-        if not parsed.flag:
-            shown = [chosen] if chosen else list(vnet.peerings)
-            ctx.out.progress(f"Reading both sides of {len(shown)} peering(s) of {vnet.name}…")
-            return show_reply(ctx, vnet, read_facts_many(ctx, vnet, shown), only=chosen.name if chosen else "")
-        assert chosen is not None
-        ctx.out.progress(f"Planning {parsed.flag} → {on_off(parsed.value)} for {vnet.name}/{chosen.name}…")
-        # The VNet list may be seconds old: plan on a fresh GET (its etag is what apply compares).
-        fresh = ctx.azure.peering(chosen.id)
-        vnet = dataclasses.replace(
-            vnet, peerings=tuple(fresh if rid_key(p.id) == rid_key(fresh.id) else p for p in vnet.peerings)
-        )
-        facts = read_facts(ctx, vnet, fresh)
-        return file_request(ctx, facts, parsed.flag, parsed.value, parsed.reason)
-    except AzureFailure as exc:
-        return _failure(f"the peerings of {esc(vnet.name)}", exc)
-    except StoreError as exc:
-        return store_failure(exc)
+    vnet = find_vnet(ctx, target.vnet)
+    chosen = find_peering(vnet, target.peering) if target.peering else None
+    if not parsed.flag:
+        shown = [chosen] if chosen else list(vnet.peerings)
+        ctx.out.progress(f"Reading both sides of {len(shown)} peering(s) of {vnet.name}…")
+        return show_reply(ctx, vnet, read_facts_many(ctx, vnet, shown), only=chosen.name if chosen else "")
+    assert chosen is not None
+    ctx.out.progress(f"Planning {parsed.flag} → {on_off(parsed.value)} for {vnet.name}/{chosen.name}…")
+    # The VNet list may be seconds old: plan on a fresh GET (its etag is what apply compares).
+    fresh = ctx.azure.peering(chosen.id)
+    vnet = dataclasses.replace(
+        vnet, peerings=tuple(fresh if rid_key(p.id) == rid_key(fresh.id) else p for p in vnet.peerings)
+    )
+    facts = read_facts(ctx, vnet, fresh)
+    return file_request(ctx, facts, parsed.flag, parsed.value, parsed.reason)
 
 
 @command("requests", usage="requests", example="/vpn requests", aliases=("approvals",))
 def requests(ctx: Ctx, args: str) -> Reply | None:
     """List the peering change requests still waiting for approval or being applied."""
-    try:
-        return requests_reply(ctx)
-    except StoreError as exc:
-        return store_failure(exc)
+    return requests_reply(ctx)
 
 
 @command("audit", usage="audit [vnet]", example="/vpn audit vnet-eun")
@@ -365,12 +344,9 @@ def audit(ctx: Ctx, args: str) -> Reply | None:
     """Show the recent audit trail of peering changes (who asked, approved, rejected, applied, with before and after), optionally for one VNet."""
     name = args.strip()
     if name and not (_VNET_NAME.match(name) or name.lower().startswith("/subscriptions/")):
-        return error_reply(f"{code(name)} cannot be a virtual network name.", example="/vpn audit vnet-eun")
+        raise UsageError(f"{code(name)} cannot be a virtual network name.", example="/vpn audit vnet-eun")
     matching = name if name.startswith("/") else (f"/virtualnetworks/{name}" if name else "")
-    try:
-        return audit_reply(ctx, matching, exact_vnet=name if name and not name.startswith("/") else "")
-    except StoreError as exc:
-        return store_failure(exc)
+    return audit_reply(ctx, matching, exact_vnet=name if name and not name.startswith("/") else "")
 
 
 __all__ = ["ChangeArgs", "Target", "audit", "find_peering", "find_vnet", "flag_of", "parse_args", "peering", "requests"]

@@ -14,9 +14,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.runtime import failures
+from bot.runtime.jobs import Job
+from bot.slack.mrkdwn import mrkdwn
 from bot.store.sqlite import SqliteStore
 from commands.core.model import Gateway, Peering, VirtualNetwork
-from commands.core.registry import Ctx, DomainSettings
+from commands.core.registry import Action, Command, Ctx, DomainSettings
 from commands.core.reply import Fields, Finding, Reply, Table, Text
 from tests.fakes import FakeAzure, RecordingMessenger
 
@@ -135,6 +138,21 @@ def as_user(ctx: Ctx, user: str) -> Ctx:
     return dataclasses.replace(ctx, user=user)
 
 
+def answer(ctx: Ctx, handler: Command | Action, text: str = "") -> Reply | None:
+    """What the user gets, as the worker gives it: the handler's reply, or the one failure
+    policy's answer (`bot.runtime.failures`) when it raised a failure the policy knows."""
+    if isinstance(handler, Command):
+        job = Job("command", handler.name, text, user=ctx.user, channel=ctx.channel)
+    else:
+        job = Job("action", handler.action_id, text, user=ctx.user, channel=ctx.channel, message_ref="C_OPS:1")
+    try:
+        return handler(ctx, text) if isinstance(handler, Command) else handler(ctx, text, job.message_ref)
+    except Exception as exc:
+        if failures.outcome_of(exc) == "internal_error":
+            raise
+        return failures.reply_for(exc, job)
+
+
 def temp_store() -> Iterator[SqliteStore]:
     with tempfile.TemporaryDirectory() as d:
         s = SqliteStore(Path(d) / "vpnops.sqlite")
@@ -145,17 +163,17 @@ def temp_store() -> Iterator[SqliteStore]:
 
 
 def text_of(reply: Reply | None, table_sep: str = " | ") -> str:
-    """A reply's words (fallback, texts, findings, table rows, fields) as one string, for
-    `in` assertions; zero-width spaces (mrkdwn escaping) removed."""
+    """A reply's words (fallback, texts, findings, table rows, fields) as Slack's mrkdwn in
+    one string, for `in` assertions; zero-width spaces (mrkdwn escaping) removed."""
     assert reply is not None
-    bits = [reply.fallback]
+    bits = [mrkdwn(reply.fallback)]
     for p in reply.parts:
         if isinstance(p, Text):
-            bits.append(p.text)
+            bits.append(mrkdwn(p.text))
         elif isinstance(p, Finding):
-            bits += [p.title, p.evidence, p.next_step]
+            bits += [mrkdwn(p.title), mrkdwn(p.evidence), mrkdwn(p.next_step)]
         elif isinstance(p, Table):
             bits += [table_sep.join(r) for r in p.rows]
         elif isinstance(p, Fields):
-            bits += [f"{k}: {v}" for k, v in p.items]
+            bits += [f"{k}: {mrkdwn(v)}" for k, v in p.items]
     return "\n".join(bits).replace("\u200b", "")

@@ -18,7 +18,7 @@ from commands.peering import audit as audit_cmd
 from commands.peering import flag_of, parse_args
 from commands.peering import peering as peering_cmd
 from tests.fakes import FakeAzure
-from tests.unit.peering_estate import estate, make_ctx, peering, text_of, vnet_id
+from tests.unit.peering_estate import answer, estate, make_ctx, peering, text_of, vnet_id
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_any_text_parses_or_is_a_usage_error(text: str) -> None:
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
 def test_the_command_answers_any_text_with_a_reply(text: str) -> None:
     c = make_ctx(estate(), SqliteStore(":memory:"))
-    reply = peering_cmd(c, text)
+    reply = answer(c, peering_cmd, text)
     assert reply is not None and reply.fallback
 
 
@@ -136,12 +136,12 @@ def test_show_mentions_open_requests(ctx: Ctx) -> None:
 
 
 def test_unknown_vnet_suggests_close_names(ctx: Ctx) -> None:
-    text = text_of(peering_cmd(ctx, "vn-hbu"))
+    text = text_of(answer(ctx, peering_cmd, "vn-hbu"))
     assert "No virtual network called" in text and "vn-hub" in text
 
 
 def test_unknown_peering_lists_the_vnets_peerings(ctx: Ctx) -> None:
-    text = text_of(peering_cmd(ctx, "vn-hub/nope forwarded-traffic on"))
+    text = text_of(answer(ctx, peering_cmd, "vn-hub/nope forwarded-traffic on"))
     assert "no peering called" in text and "hub-to-far" in text and "hub-to-spoke" in text
 
 
@@ -151,18 +151,18 @@ def test_same_name_in_two_subscriptions_asks_for_the_full_id(tmp_path: Path) -> 
     az.subs.append(Subscription("sub2", "Sub two"))
     az.vnets[other.lower()] = VirtualNetwork(id=other, name="vn-hub")
     c = make_ctx(az, SqliteStore(tmp_path / "s.sqlite"))
-    text = text_of(peering_cmd(c, "vn-hub"))
+    text = text_of(answer(c, peering_cmd, "vn-hub"))
     assert "2 virtual networks are called" in text and "sub2" in text
 
 
 def test_azure_failure_is_an_answer_with_advice(ctx: Ctx) -> None:
     ctx.azure.fail[("virtual_networks", "*")] = AzureFailure("throttled", "slow down", "", "", 429)  # type: ignore[attr-defined]
-    text = text_of(peering_cmd(ctx, "vn-hub"))
+    text = text_of(answer(ctx, peering_cmd, "vn-hub"))
     assert "throttl" in text.lower() and "Try again" in text
 
 
 def test_without_a_store_a_change_is_refused_clearly(ctx: Ctx) -> None:
-    text = text_of(peering_cmd(dataclasses.replace(ctx, store=None), "vn-hub/hub-to-far forwarded-traffic on"))
+    text = text_of(answer(dataclasses.replace(ctx, store=None), peering_cmd, "vn-hub/hub-to-far forwarded-traffic on"))
     assert "no store is configured" in text
 
 
@@ -190,4 +190,4 @@ def test_audit_for_one_vnet_does_not_match_a_vnet_with_a_longer_name(tmp_path: P
     peering_cmd(c, "vn-hub2/x-to-far forwarded-traffic on")
     assert "no entries" in text_of(audit_cmd(c, "vn-hub"))
     assert "requested" in text_of(audit_cmd(c, "vn-hub2"))
-    assert "cannot be a virtual network name" in text_of(audit_cmd(c, "<!here>"))
+    assert "cannot be a virtual network name" in text_of(answer(c, audit_cmd, "<!here>"))
