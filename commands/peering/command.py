@@ -1,39 +1,26 @@
-"""`/vpn peering`, `/vpn requests`, `/vpn audit`: see peerings, ask for a flag change, follow it.
+"""`/vpn peering`, `/vpn requests`, `/vpn audit`: the commands, and what they take as arguments.
 
 `/vpn peering <vnet>` shows both sides of every peering of a VNet with their flags, state
-and what is wrong. `/vpn peering <vnet>/<peering> <flag> on|off [reason: …]` plans the
-change, checks Azure's rules first, and — when nothing blocks — posts a request in the
-channel that an approver applies with a click (see `commands.approvals`).
+and what is wrong (`show`). `/vpn peering <vnet>/<peering> <flag> on|off [reason: …]` plans
+the change, checks Azure's rules first (`rules`), and — when nothing blocks — posts a
+request in the channel (`filing`) that an approver applies with a click (`buttons`, `apply`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import functools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from commands.approvals import (
-    IN_FLIGHT,
-    OPEN,
-    audit_reply,
-    file_request,
-    read_facts,
-    read_facts_many,
-    requests_reply,
-    store_of,
-)
 from commands.core.errors import UsageError
-from commands.core.fanout import gather
-from commands.core.lookup import by_name
-from commands.core.model import Peering, ResourceId, VirtualNetwork, rid_key
+from commands.core.model import ResourceId, rid_key
 from commands.core.registry import Ctx, command
-from commands.core.reply import Context, Fields, Header, Reply, Table, Text, code, esc, literal
-from commands.core.store import StoreError
-from commands.findings import dedup, ranked
-from commands.findings.peerings import FLAG_ORDER, SHORT_NAMES, PeeringFacts, health, on_off
+from commands.core.reply import Reply, code, esc, literal
+from commands.findings.peerings import FLAG_ORDER, SHORT_NAMES, on_off
+from commands.peering.facts import find_peering, find_vnet, read_facts, read_facts_many
+from commands.peering.filing import file_request
+from commands.peering.listing import audit_reply, requests_reply
+from commands.peering.show import show_reply
 
 USAGE = "peering <vnet> | peering <vnet>/<peering> <flag> on|off [reason: text]"
 EXAMPLE = "/vpn peering vnet-eun/peer-eun-to-aue allowForwardedTraffic on reason: NVA in the hub"
@@ -169,136 +156,6 @@ def parse_args(text: str) -> ChangeArgs:
     return ChangeArgs(target, flag_of(rest[0]), _value_of(rest[1]), reason)
 
 
-# --- reading -----------------------------------------------------------------------------
-
-
-def find_vnet(ctx: Ctx, name_or_id: str) -> VirtualNetwork:
-    """The VNet with this name in any subscription in scope (or by id). UsageError when none
-    or several match (with what would be right)."""
-    if name_or_id.startswith("/"):
-        return ctx.azure.virtual_network(name_or_id)
-    subs = ctx.azure.subscriptions()
-    tasks: list[Callable[[], list[VirtualNetwork]]] = [
-        functools.partial(ctx.azure.virtual_networks, s.id) for s in subs
-    ]
-    outcomes = gather(tasks, ctx.settings.concurrency)
-    seen: list[VirtualNetwork] = [v for o in outcomes if o.ok and o.value for v in o.value]
-    failed = [o.error for o in outcomes if o.error is not None]
-    matches = by_name(seen, name_or_id, groups=False)
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        ids = "\n".join(f"• {code(v.id)}" for v in matches)
-        raise UsageError(
-            f"{len(matches)} virtual networks are called {code(name_or_id)}.",
-            f"Give the full id of the one you mean:\n{ids}",
-            f"/vpn peering {matches[0].id}",
-        )
-    if not seen and failed:
-        raise failed[0]
-    close = difflib.get_close_matches(name_or_id.lower(), [v.name.lower() for v in seen], n=3, cutoff=0.5)
-    names = {v.name.lower(): v.name for v in seen}
-    hint = ("Did you mean " + ", ".join(code(names[c]) for c in close) + "?") if close else ""
-    if not hint and seen:
-        hint = "Virtual networks: " + ", ".join(code(v.name) for v in sorted(seen, key=lambda v: v.name)[:20])
-    missing = f" ({len(failed)} subscription(s) could not be read: {esc(failed[0])})" if failed else ""
-    raise UsageError(f"No virtual network called {code(name_or_id)} in {len(subs)} subscription(s){missing}.", hint)
-
-
-def find_peering(vnet: VirtualNetwork, name: str) -> Peering:
-    hits = by_name(vnet.peerings, name, groups=False)
-    if hits:
-        return hits[0]
-    if not vnet.peerings:
-        raise UsageError(f"{code(vnet.name)} has no peerings.")
-    names = ", ".join(code(p.name) for p in vnet.peerings)
-    raise UsageError(
-        f"{code(vnet.name)} has no peering called {code(name)}.",
-        f"Its peerings: {names}.",
-        f"/vpn peering {vnet.name}/{vnet.peerings[0].name} allowForwardedTraffic on",
-    )
-
-
-# --- show --------------------------------------------------------------------------------
-
-
-def _flags_row(vnet: str, p: Peering | None, label: str = "") -> tuple[str, ...]:
-    if p is None:
-        return (vnet, label or "(no peering back)", "", "", "", "", "")
-    return (vnet, p.name, *(on_off(p.flag(f)) for f in FLAG_ORDER), p.state or "?")
-
-
-def show_reply(ctx: Ctx, vnet: VirtualNetwork, facts: list[PeeringFacts], only: str = "") -> Reply:
-    loc = " · ".join(x for x in (vnet.location, ", ".join(vnet.address_prefixes)) if x)
-    title = f"Peerings of {vnet.name}" + (f" ({loc})" if loc else "")
-    r = Reply(fallback=f"{title}: {len(facts)} peering(s)")
-    r.add(Header(title))
-    if not facts:
-        r.add(Text(f"{code(vnet.name)} has no peerings."))
-        return r
-    rows: list[tuple[str, ...]] = []
-    gateways: dict[str, str] = {}
-    for f in facts:
-        rows.append(_flags_row(vnet.name, f.peering))
-        remote = f.remote_name
-        if f.remote is None:
-            rows.append((remote, "(could not be read)", "", "", "", "", ""))
-        else:
-            rows.append(_flags_row(remote, f.reverse))
-        for side in (f.local, f.remote):
-            if side is None:
-                continue
-            if not side.gateways_known:
-                gateways.setdefault(side.vnet.name, "unknown (gateway list unreadable)")
-                continue
-            desc = []
-            for g in side.gateways:
-                bits = [x for x in (g.sku, "active-active" if g.active_active else "") if x]
-                if g.serves_p2s:
-                    bits.append("point-to-site " + ", ".join(g.p2s_address_pool))
-                desc.append(code(g.name) + (f" ({esc(', '.join(bits))})" if bits else ""))
-            gateways[side.vnet.name] = ", ".join(desc) or "none"
-    r.add(
-        Table(
-            ("VNet", "Peering", *(SHORT_NAMES[f] for f in FLAG_ORDER), "State"),
-            tuple(rows),
-            caption="Each peering, then the remote VNet's peering back",
-            filename=f"peerings-{vnet.name}.txt",
-        )
-    )
-    r.add(Fields(tuple((f"Gateways in {esc(name)}", desc) for name, desc in gateways.items())))
-    found = ranked(dedup([x for f in facts for x in health(f)]))
-    if found:
-        r.add(*found)
-    else:
-        r.add(Text(":white_check_mark: Both sides of every peering are Connected and consistent."))
-    open_lines = _open_requests_for(ctx, [f.peering for f in facts])
-    if open_lines:
-        r.add(Context(open_lines))
-    example = esc(f"/vpn peering {vnet.name}/{only or facts[0].peering.name} <flag> on|off reason: …")
-    r.add(Context(f"Change a flag: `{example}` · flags: " + ", ".join(f"`{SHORT_NAMES[f]}`" for f in FLAG_ORDER)))
-    return r
-
-
-def _open_requests_for(ctx: Ctx, peerings: list[Peering]) -> str:
-    if ctx.store is None:
-        return ""
-    keys = {rid_key(p.id) for p in peerings}
-    try:
-        recs = store_of(ctx).list_requests(set(OPEN | IN_FLIGHT), limit=100)
-    except StoreError:
-        return ""
-    bits = []
-    for rec in recs:
-        if rid_key(str(rec.body.get("peering_id", ""))) in keys:
-            b = rec.body
-            bits.append(
-                f"#{rec.number} {esc(rec.state)}: {esc(b.get('flag'))} {on_off(bool(b.get('value')))} "
-                f"on {code(b.get('peering_name', ''))}"
-            )
-    return ("Open requests: " + "; ".join(bits)) if bits else ""
-
-
 # --- commands ----------------------------------------------------------------------------
 
 
@@ -347,6 +204,3 @@ def audit(ctx: Ctx, args: str) -> Reply | None:
         raise UsageError(f"{code(name)} cannot be a virtual network name.", example="/vpn audit vnet-eun")
     matching = name if name.startswith("/") else (f"/virtualnetworks/{name}" if name else "")
     return audit_reply(ctx, matching, exact_vnet=name if name and not name.startswith("/") else "")
-
-
-__all__ = ["ChangeArgs", "Target", "audit", "find_peering", "find_vnet", "flag_of", "parse_args", "peering", "requests"]
