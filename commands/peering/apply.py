@@ -6,11 +6,13 @@ the one the plan was made on before writing, and re-read again after to verify.
 
 from __future__ import annotations
 
-import time
 import uuid
+
+from tenacity import RetryCallState, retry, retry_if_result, stop_after_attempt, wait_fixed
 
 from commands.core.errors import AzureFailure
 from commands.core.model import Peering
+from commands.core.port import AzurePort
 from commands.core.registry import Ctx
 from commands.core.reply import Reply
 from commands.core.store import StoreConflict
@@ -20,7 +22,8 @@ from commands.peering.messages import report
 from commands.peering.request import APPLY_LEASE, SYSTEM, ChangeRequest, Loaded, load, parse_time, store_of, transition
 from commands.peering.rules import blocking, preflight
 
-# After the PUT, how long to wait for provisioningState to leave "Updating".
+# After the PUT, how long to wait for provisioningState to leave "Updating": this many
+# reads, this far apart (tests record the pauses instead through `read_settled.retry.sleep`).
 VERIFY_ATTEMPTS = 10
 VERIFY_PAUSE_S = 0.5
 
@@ -104,19 +107,39 @@ def apply_leased(ctx: Ctx, cur: Loaded, recovering: bool) -> Reply | None:
     return None
 
 
+def still_updating(p: Peering) -> bool:
+    """Azure has not finished writing the peering yet."""
+    return p.provisioning_state == "Updating"
+
+
+def _last_read(state: RetryCallState) -> Peering:
+    """Out of attempts: the last read, judged like any other (it may still say "Updating")."""
+    assert state.outcome is not None
+    last: Peering = state.outcome.result()
+    return last
+
+
+@retry(
+    retry=retry_if_result(still_updating),
+    stop=stop_after_attempt(VERIFY_ATTEMPTS),
+    wait=wait_fixed(VERIFY_PAUSE_S),
+    retry_error_callback=_last_read,
+)
+def read_settled(azure: AzurePort, peering_id: str) -> Peering:
+    """The peering once Azure has finished writing it, or as the last attempt read it.
+
+    Only the waiting is repeated here: a failed read raises at once, because azure-core's
+    retry policy (the one retry layer for ARM calls) has already retried it.
+    """
+    return azure.peering(peering_id)
+
+
 def _verify(ctx: Ctx, req: ChangeRequest) -> Peering | str:
     """Re-read after the write until Azure reports it done; the peering, or what is wrong."""
-    last: Peering | None = None
-    for attempt in range(VERIFY_ATTEMPTS):
-        try:
-            last = ctx.azure.peering(req.peering_id)
-        except AzureFailure as exc:
-            return f"the change was sent but could not be verified: {exc}. {exc.advice} Check with /vpn peering {req.vnet_name}."
-        if last.provisioning_state != "Updating":
-            break
-        if attempt + 1 < VERIFY_ATTEMPTS:
-            time.sleep(VERIFY_PAUSE_S)
-    assert last is not None
+    try:
+        last = read_settled(ctx.azure, req.peering_id)
+    except AzureFailure as exc:
+        return f"the change was sent but could not be verified: {exc}. {exc.advice} Check with /vpn peering {req.vnet_name}."
     if last.provisioning_state == "Failed":
         return "Azure reports provisioningState Failed for the peering after the write."
     if last.flag(req.flag) != req.value:

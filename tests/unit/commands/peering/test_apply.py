@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
+from bot.store.sqlite import SqliteStore
 from commands.core.errors import AzureFailure
-from commands.core.model import rid_key
+from commands.core.model import Peering, rid_key
 from commands.core.registry import Ctx
+from commands.peering.apply import VERIFY_ATTEMPTS, VERIFY_PAUSE_S, read_settled
 from tests.fakes import FakeAzure
-from tests.unit.commands.peering.peering_estate import buttons, click, file_change, out, peering_id, text_of
+from tests.unit.commands.peering.peering_estate import (
+    buttons,
+    click,
+    estate,
+    file_change,
+    make_ctx,
+    out,
+    peering_id,
+    text_of,
+)
 
 PID = peering_id("vn-hub", "hub-to-far")
 
@@ -67,3 +82,83 @@ def test_azure_refusal_is_reported_with_its_code_and_advice(ctx: Ctx, az: FakeAz
     assert ctx.store.get_request(1).state == "failed"
     body = text_of(out(ctx).posts[-1][1])
     assert "SomeArmCode" in body and "refused" in body
+
+
+# --- verifying: Azure may say "Updating" for a while after the write ---------------------------
+
+
+class SettlingAzure(FakeAzure):
+    """The estate's Azure, answering the first `updating` reads of the written peering after
+    a write with provisioningState "Updating", and the later ones with `final` (or failing
+    with `broken`)."""
+
+    def __init__(self, updating: int, final: str = "Succeeded", broken: AzureFailure | None = None) -> None:
+        base = estate()
+        super().__init__(subscriptions=base.subs, gateways=base.gws.values(), vnets=base.vnets.values())
+        self.updating, self.final, self.broken = updating, final, broken
+        self.written = ""
+        self.reads_after_write = 0
+
+    def update_peering(self, peering_id: str, flags: dict[str, bool]) -> Peering:
+        result = super().update_peering(peering_id, flags)
+        self.written = rid_key(peering_id)
+        return result
+
+    def peering(self, peering_id: str) -> Peering:
+        p = super().peering(peering_id)
+        if rid_key(peering_id) != self.written:
+            return p
+        self.reads_after_write += 1
+        if self.broken is not None:
+            raise self.broken
+        if self.updating:
+            self.updating -= 1
+            return dataclasses.replace(p, provisioning_state="Updating")
+        return dataclasses.replace(p, provisioning_state=self.final)
+
+
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses between reads, recorded instead of slept."""
+    slept: list[float] = []
+    monkeypatch.setattr(read_settled.retry, "sleep", slept.append)
+    return slept
+
+
+def test_verify_reads_again_until_azure_has_finished_writing(store: SqliteStore, pauses: list[float]) -> None:
+    az = SettlingAzure(updating=3)
+    ctx = make_ctx(az, store)
+    file_change(ctx)
+    click(ctx, "U_BOB", "approve", 1)
+    assert ctx.store.get_request(1).state == "applied"
+    assert az.reads_after_write == 4 and pauses == [VERIFY_PAUSE_S] * 3
+
+
+def test_verify_stops_after_its_attempts_and_judges_the_last_read(store: SqliteStore, pauses: list[float]) -> None:
+    az = SettlingAzure(updating=1000)
+    ctx = make_ctx(az, store)
+    file_change(ctx)
+    click(ctx, "U_BOB", "approve", 1)
+    assert az.reads_after_write == VERIFY_ATTEMPTS and len(pauses) == VERIFY_ATTEMPTS - 1
+    # Still "Updating", but the flag reads as asked: applied, as before the wait ran out.
+    assert ctx.store.get_request(1).state == "applied" and len(az.writes) == 1
+
+
+def test_a_write_azure_reports_failed_fails_the_request(store: SqliteStore, pauses: list[float]) -> None:
+    az = SettlingAzure(updating=0, final="Failed")
+    ctx = make_ctx(az, store)
+    file_change(ctx)
+    click(ctx, "U_BOB", "approve", 1)
+    assert ctx.store.get_request(1).state == "failed" and pauses == []
+    assert "provisioningState Failed" in text_of(out(ctx).posts[-1][1])
+
+
+def test_a_read_that_fails_while_verifying_is_not_repeated(store: SqliteStore, pauses: list[float]) -> None:
+    az = SettlingAzure(updating=3, broken=AzureFailure("unavailable", "busy", "", PID, 503))
+    ctx = make_ctx(az, store)
+    file_change(ctx)
+    click(ctx, "U_BOB", "approve", 1)
+    # azure-core has retried the read already: one read, no pause, and the request says so.
+    assert az.reads_after_write == 1 and pauses == []
+    assert ctx.store.get_request(1).state == "failed"
+    assert "could not be verified" in text_of(out(ctx).posts[-1][1])
