@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from commands.core.model import Gateway, Peering, VirtualNetwork, name_of, rid_key
-from commands.core.reply import Finding, code, esc, literal
+from commands.core.reply import Finding, literal
+from commands.core.text import Code, Rich, code, join, prose, rich
 from commands.findings import dedup, ranked
 
 DOC_PEERING = "https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering"
@@ -103,16 +104,23 @@ def on_off(value: bool) -> str:
     return "on" if value else "off"
 
 
-def gw_names(gws: Iterable[Gateway]) -> str:
-    return ", ".join(code(g.name) for g in gws)
+def gw_names(gws: Iterable[Gateway]) -> Rich:
+    """`gw-a`, `gw-b`."""
+    return join(", ", (code(g.name) for g in gws))
 
 
-def prefixes(items: Iterable[str]) -> str:
-    return ", ".join(code(p) for p in items) or "its address space"
+def prefixes(items: Iterable[str]) -> Rich:
+    """`10.0.0.0/16`, `10.1.0.0/16` (or "its address space" when none is known)."""
+    return join(", ", (code(p) for p in items)) or rich("its address space")
+
+
+def change_code(vnet: str, peering: str, flag: str, value: bool) -> Code:
+    """The `/vpn` line that asks for a change (shown in next steps)."""
+    return code(f"/vpn peering {vnet}/{peering} {flag} {on_off(value)}")
 
 
 def change_command(vnet: str, peering: str, flag: str, value: bool) -> str:
-    """The `/vpn` line that asks for a change (shown in next steps)."""
+    """`change_code` as mrkdwn, for commands/findings/topology.py until its findings are Rich."""
     return f"`/vpn peering {literal(vnet)}/{literal(peering)} {flag} {on_off(value)}`"
 
 
@@ -134,13 +142,23 @@ def _health_one(f: PeeringFacts) -> list[Finding]:
     out: list[Finding] = []
     state = p.state or "Unknown"
     if state == "Initiated":
+        create = f"az network vnet peering create --vnet-name {remote} --remote-vnet <id of {vnet.name}> …"
         out.append(
             Finding(
                 "warning",
-                f"{code(p.name)} is only half configured: {code(remote)} has no peering back to {code(vnet.name)}",
-                evidence=f"peeringState is {code(state)}: a peering carries traffic only when both VNets have one.",
-                next_step=f"Create the peering in {code(remote)} towards {code(vnet.name)} "
-                f"(`az network vnet peering create --vnet-name {literal(remote)} --remote-vnet {literal('<id of ' + vnet.name + '>')} …`).",
+                rich(
+                    code(p.name),
+                    " is only half configured: ",
+                    code(remote),
+                    " has no peering back to ",
+                    code(vnet.name),
+                ),
+                evidence=rich(
+                    "peeringState is ", code(state), ": a peering carries traffic only when both VNets have one."
+                ),
+                next_step=rich(
+                    "Create the peering in ", code(remote), " towards ", code(vnet.name), " (", code(create), ")."
+                ),
                 doc_url=DOC_PEERING,
                 key=f"peering_half_configured:{rid_key(p.id)}",
             )
@@ -149,9 +167,19 @@ def _health_one(f: PeeringFacts) -> list[Finding]:
         out.append(
             Finding(
                 "critical",
-                f"{code(p.name)} is Disconnected: the peering in {code(remote)} was deleted",
-                evidence=f"peeringState is {code(state)}; no traffic flows between {code(vnet.name)} and {code(remote)}.",
-                next_step=f"A disconnected peering cannot be repaired: delete {code(p.name)} and create both sides again.",
+                rich(code(p.name), " is Disconnected: the peering in ", code(remote), " was deleted"),
+                evidence=rich(
+                    "peeringState is ",
+                    code(state),
+                    "; no traffic flows between ",
+                    code(vnet.name),
+                    " and ",
+                    code(remote),
+                    ".",
+                ),
+                next_step=rich(
+                    "A disconnected peering cannot be repaired: delete ", code(p.name), " and create both sides again."
+                ),
                 doc_url=DOC_PEERING,
                 key=f"peering_disconnected:{rid_key(p.id)}",
             )
@@ -160,9 +188,9 @@ def _health_one(f: PeeringFacts) -> list[Finding]:
         out.append(
             Finding(
                 "warning",
-                f"{code(p.name)} is {esc(state)}, not Connected",
+                rich(code(p.name), f" is {state}, not Connected"),
                 evidence="Azure reports no usable peering state.",
-                next_step="Check the peering in the portal, then `/vpn peering` again.",
+                next_step=prose("Check the peering in the portal, then `/vpn peering` again."),
                 key=f"peering_not_connected:{rid_key(p.id)}",
             )
         )
@@ -170,19 +198,20 @@ def _health_one(f: PeeringFacts) -> list[Finding]:
         out.append(
             Finding(
                 "warning",
-                f"{code(p.name)} says Connected but {code(remote)} has no peering back to {code(vnet.name)}",
+                rich(code(p.name), " says Connected but ", code(remote), " has no peering back to ", code(vnet.name)),
                 evidence="The remote VNet lists no peering whose remote network is this VNet.",
-                next_step=f"Check the peerings of {code(remote)}: it may have been deleted a moment ago.",
+                next_step=rich("Check the peerings of ", code(remote), ": it may have been deleted a moment ago."),
                 key=f"peering_half_configured:{rid_key(p.id)}",
             )
         )
     if p.sync_level and p.sync_level != "FullyInSync":
+        sync = f"az network vnet peering sync --vnet-name {vnet.name} --name {p.name} -g <rg>"
         out.append(
             Finding(
                 "warning",
-                f"{code(p.name)} is out of sync ({esc(p.sync_level)})",
+                rich(code(p.name), f" is out of sync ({p.sync_level})"),
                 evidence="An address space changed since the peering was set up; the other side does not know the new prefixes.",
-                next_step=f"Sync the peering: `az network vnet peering sync --vnet-name {literal(vnet.name)} --name {literal(p.name)} -g {literal('<rg>')}`.",
+                next_step=rich("Sync the peering: ", code(sync), "."),
                 doc_url=DOC_SYNC,
                 key=f"peering_out_of_sync:{rid_key(p.id)}",
             )
@@ -191,9 +220,18 @@ def _health_one(f: PeeringFacts) -> list[Finding]:
         out.append(
             Finding(
                 "warning",
-                f"Traffic from {code(vnet.name)} to {code(remote)} is blocked: vnet-access is off on {code(p.name)}",
+                rich(
+                    "Traffic from ",
+                    code(vnet.name),
+                    " to ",
+                    code(remote),
+                    " is blocked: vnet-access is off on ",
+                    code(p.name),
+                ),
                 evidence="allowVirtualNetworkAccess is off, so the peer's address space is not reachable from this side.",
-                next_step=change_command(vnet.name, p.name, "allowVirtualNetworkAccess", True) + " if it should flow.",
+                next_step=rich(
+                    change_code(vnet.name, p.name, "allowVirtualNetworkAccess", True), " if it should flow."
+                ),
                 doc_url=DOC_PEERING,
                 key=f"peering_access_off:{rid_key(p.id)}",
             )
@@ -204,7 +242,7 @@ def _health_one(f: PeeringFacts) -> list[Finding]:
         out.append(
             Finding(
                 "info",
-                f"{code(p.name)} offers gateway transit but {code(vnet.name)} has no gateway",
+                rich(code(p.name), " offers gateway transit but ", code(vnet.name), " has no gateway"),
                 evidence="allowGatewayTransit is on; it has no effect until a gateway exists in this VNet.",
                 key=f"peering_transit_without_gateway:{rid_key(p.id)}",
             )
@@ -219,7 +257,14 @@ def _uses_remote_gateways(f: PeeringFacts) -> list[Finding]:
         out.append(
             Finding(
                 "critical",
-                f"{code(p.name)} uses remote gateways although {code(vnet.name)} has its own ({gw_names(f.local.gateways)})",
+                rich(
+                    code(p.name),
+                    " uses remote gateways although ",
+                    code(vnet.name),
+                    " has its own (",
+                    gw_names(f.local.gateways),
+                    ")",
+                ),
                 evidence="Azure allows useRemoteGateways only in a VNet without a gateway.",
                 next_step="Turn useRemoteGateways off, or remove the local gateway.",
                 doc_url=DOC_TRANSIT,
@@ -230,9 +275,11 @@ def _uses_remote_gateways(f: PeeringFacts) -> list[Finding]:
         out.append(
             Finding(
                 "critical",
-                f"{code(p.name)} uses remote gateways but {code(remote)} has none",
+                rich(code(p.name), " uses remote gateways but ", code(remote), " has none"),
                 evidence="RemoteVnetHasNoGateways: the gateway was removed after the peering was set up.",
-                next_step=change_command(vnet.name, p.name, "useRemoteGateways", False) + ", or recreate the gateway.",
+                next_step=rich(
+                    change_code(vnet.name, p.name, "useRemoteGateways", False), ", or recreate the gateway."
+                ),
                 doc_url=DOC_TRANSIT,
                 key=f"peering_remote_gw_missing:{rid_key(p.id)}",
             )
@@ -241,9 +288,16 @@ def _uses_remote_gateways(f: PeeringFacts) -> list[Finding]:
         out.append(
             Finding(
                 "warning",
-                f"{code(p.name)} asks for remote gateways but {code(f.reverse.name)} in {code(remote)} does not allow gateway transit",
+                rich(
+                    code(p.name),
+                    " asks for remote gateways but ",
+                    code(f.reverse.name),
+                    " in ",
+                    code(remote),
+                    " does not allow gateway transit",
+                ),
                 evidence="useRemoteGateways takes effect only with allowGatewayTransit on the other side.",
-                next_step=change_command(remote, f.reverse.name, "allowGatewayTransit", True) + ".",
+                next_step=rich(change_code(remote, f.reverse.name, "allowGatewayTransit", True), "."),
                 doc_url=DOC_TRANSIT,
                 key=f"peering_transit_not_offered:{rid_key(p.id)}",
             )
@@ -251,16 +305,20 @@ def _uses_remote_gateways(f: PeeringFacts) -> list[Finding]:
     elif f.remote is not None and f.remote.gateways and not f.local.gateways:
         hub = f.remote.gateways[0]
         far = f.remote.vnet.location and vnet.location and f.remote.vnet.location != vnet.location
-        evidence = (
-            f"{code(vnet.name)} has no gateway: its on-premises and VPN traffic goes through {code(hub.name)}"
-            + (f" in {esc(f.remote.vnet.location)}" if f.remote.vnet.location else "")
-            + ". VPN clients reach both VNets only by connecting to that one gateway"
-            + (", so clients near " + esc(vnet.location) + " cross regions twice." if far else ".")
+        evidence = rich(
+            code(vnet.name),
+            " has no gateway: its on-premises and VPN traffic goes through ",
+            code(hub.name),
+            f" in {f.remote.vnet.location}" if f.remote.vnet.location else None,
+            ". VPN clients reach both VNets only by connecting to that one gateway",
+            f", so clients near {vnet.location} cross regions twice." if far else ".",
         )
         out.append(
             Finding(
                 "info",
-                f"{code(vnet.name)} uses {code(remote)}'s gateway (gateway transit through {code(p.name)})",
+                rich(
+                    code(vnet.name), " uses ", code(remote), "'s gateway (gateway transit through ", code(p.name), ")"
+                ),
                 evidence=evidence,
                 next_step=alternatives_text(),
                 doc_url=DOC_TRANSIT,

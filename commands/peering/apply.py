@@ -14,12 +14,12 @@ from commands.core.errors import AzureFailure
 from commands.core.model import Peering
 from commands.core.port import AzurePort
 from commands.core.registry import Ctx
-from commands.core.reply import Reply
+from commands.core.reply import Inline
 from commands.core.store import StoreConflict
 from commands.findings.peerings import FLAG_ORDER, on_off
 from commands.peering.facts import fresh_facts
 from commands.peering.messages import report
-from commands.peering.request import APPLY_LEASE, SYSTEM, ChangeRequest, Loaded, load, parse_time, store_of, transition
+from commands.peering.request import APPLY_LEASE, SYSTEM, ChangeRequest, Loaded, parse_time, store_of, transition
 from commands.peering.rules import blocking, preflight
 
 # After the PUT, how long to wait for provisioningState to leave "Updating": this many
@@ -28,8 +28,9 @@ VERIFY_ATTEMPTS = 10
 VERIFY_PAUSE_S = 0.5
 
 
-def apply_approved(ctx: Ctx, cur: Loaded, recovering: bool = False) -> Reply | None:
-    """Take an approved request to applying (claiming it) and apply it."""
+def apply_approved(ctx: Ctx, cur: Loaded, recovering: bool = False) -> None:
+    """Take an approved request to applying (claiming it) and apply it; the outcome is
+    answered in the request's thread."""
     now = ctx.now()
     try:
         cur = transition(
@@ -43,28 +44,27 @@ def apply_approved(ctx: Ctx, cur: Loaded, recovering: bool = False) -> Reply | N
             lease_until=(now + APPLY_LEASE).isoformat(),
         )
     except StoreConflict:
-        return None  # another worker claimed it; it will answer in the thread
-    return apply_leased(ctx, cur, recovering=False)
+        return  # another worker claimed it; it will answer in the thread
+    apply_leased(ctx, cur, recovering=False)
 
 
-def _fail(ctx: Ctx, cur: Loaded, error: str, actor: str = SYSTEM) -> Loaded:
+def _fail(ctx: Ctx, cur: Loaded, error: str) -> None:
+    """The request failed, for `error` (kept in the request and its audit row, shown in the thread)."""
     try:
-        cur = transition(ctx, cur, "failed", actor, note=error, error=error)
+        cur = transition(ctx, cur, "failed", SYSTEM, note=error, error=error)
     except StoreConflict:
-        fresh = load(ctx, cur.number)
-        return fresh or cur
+        return  # another worker moved it first and answers for it
     report(ctx, cur)
-    return cur
 
 
-def apply_leased(ctx: Ctx, cur: Loaded, recovering: bool) -> Reply | None:
+def apply_leased(ctx: Ctx, cur: Loaded, recovering: bool) -> None:
     """Apply a request in state "applying" that this worker holds the lease of."""
     req = cur.req
     try:
         current = ctx.azure.peering(req.peering_id)
     except AzureFailure as exc:
         _fail(ctx, cur, f"could not re-read the peering before writing: {exc}. {exc.advice}")
-        return None
+        return
     if recovering and current.flag(req.flag) == req.value:
         # The write landed before the process died: finish without writing again (waiting
         # out provisioningState "Updating" as the dead worker's LRO poll would have).
@@ -73,38 +73,37 @@ def apply_leased(ctx: Ctx, cur: Loaded, recovering: bool) -> Reply | None:
             _fail(ctx, cur, landed)
         else:
             _finish(ctx, cur, landed, note="found applied after a restart; not written again")
-        return None
+        return
     if current.etag != req.plan_etag:
         changed = _what_changed(req, current)
         by = _changed_by(ctx, cur)
         _fail(ctx, cur, f"the peering changed since the request{by} ({changed}); nothing was written. Ask again.")
-        return None
+        return
     try:
         facts = fresh_facts(ctx, req, current)
     except AzureFailure as exc:
         _fail(ctx, cur, f"could not re-read {req.vnet_name} before writing: {exc}. {exc.advice}")
-        return None
+        return
     blockers = blocking(preflight(facts, req.flag, req.value))
     if blockers:
-        reasons = "; ".join(_plain(str(b.title)) for b in blockers)
+        reasons = "; ".join(_words(b.title) for b in blockers)
         _fail(
             ctx,
             cur,
             f"the estate changed since the request and Azure would refuse it now: {reasons}. Nothing was written.",
         )
-        return None
+        return
     try:
         ctx.azure.update_peering(req.peering_id, {req.flag: req.value})
     except AzureFailure as exc:
         arm = f" ({exc.code}: {exc.message})" if exc.code or exc.message else ""
         _fail(ctx, cur, f"Azure refused the change{arm}. {exc.advice}")
-        return None
+        return
     after = _verify(ctx, req)
     if isinstance(after, str):
         _fail(ctx, cur, after)
-        return None
+        return
     _finish(ctx, cur, after)
-    return None
 
 
 def still_updating(p: Peering) -> bool:
@@ -148,6 +147,7 @@ def _verify(ctx: Ctx, req: ChangeRequest) -> Peering | str:
 
 
 def _finish(ctx: Ctx, cur: Loaded, after: Peering, note: str = "") -> None:
+    """The change is in place: record both sides after it, and answer."""
     req = cur.req
     remote_after: dict[str, bool] = {}
     if req.reverse_id:
@@ -177,6 +177,7 @@ def _finish(ctx: Ctx, cur: Loaded, after: Peering, note: str = "") -> None:
 
 
 def _what_changed(req: ChangeRequest, now: Peering) -> str:
+    """How the peering differs from what the plan saw ("allowForwardedTraffic off → on")."""
     diffs = [f"{f} {on_off(b)} → {on_off(now.flag(f))}" for f, b in req.before_local.items() if now.flag(f) != b]
     return "; ".join(diffs) if diffs else "its etag changed"
 
@@ -189,5 +190,6 @@ def _changed_by(ctx: Ctx, cur: Loaded) -> str:
     return ", outside this bot (portal, CLI or a deployment)"
 
 
-def _plain(text: str) -> str:
-    return text.replace("`", "")
+def _words(title: Inline) -> str:
+    """A finding's title as words for a stored error text (names without code's backticks)."""
+    return str(title).replace("`", "")

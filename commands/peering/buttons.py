@@ -7,31 +7,32 @@ import dataclasses
 from commands.core.registry import Ctx, action
 from commands.core.reply import Reply, Text, error_reply
 from commands.core.store import StoreConflict
+from commands.core.text import Icon, prose, rich, strong, user
 from commands.peering.apply import apply_approved
 from commands.peering.facts import fresh_facts
 from commands.peering.filing import file_request, open_request_for
 from commands.peering.messages import outcome_line, post_in_thread, state_reply, update_card
 from commands.peering.request import APPLY_LEASE, OPEN, Loaded, audit_entry, load, store_of, transition
-from commands.peering.rules import approval_refusal, approvers_hint, current_approvers, mention
+from commands.peering.rules import approval_refusal, approvers_hint, current_approvers
 from commands.peering.sweep import touch
+
+_SEE_REQUESTS = prose("Use `/vpn requests` to see open requests.")
 
 
 def parse_number(value: str) -> int | None:
+    """The request number a button carries (its value), None when it carries none."""
     text = (value or "").strip().lstrip("#")
     return int(text) if text.isdigit() and 0 < len(text) <= 9 else None
 
 
 def _clicked(ctx: Ctx, value: str) -> Loaded | Reply:
+    """The request a button is about, brought up to date; or the answer when there is none."""
     number = parse_number(value)
     if number is None:
-        return error_reply(
-            f"That button carries no request number ({value!r}).", "Use `/vpn requests` to see open requests."
-        )
+        return error_reply(rich(f"That button carries no request number ({value!r})."), _SEE_REQUESTS)
     cur = load(ctx, number)
     if cur is None:
-        return error_reply(
-            f"There is no request #{number}.", "Use `/vpn requests` to see open requests.", "/vpn requests"
-        )
+        return error_reply(f"There is no request #{number}.", _SEE_REQUESTS, "/vpn requests")
     return touch(ctx, cur)
 
 
@@ -47,7 +48,7 @@ def approve(ctx: Ctx, value: str, ref: str) -> Reply | None:
     if refusal:
         store_of(ctx).append_audit(
             dataclasses.replace(
-                audit_entry(ctx, cur.req, ctx.user, "approve_refused", note=refusal), request=cur.number
+                audit_entry(ctx, cur.req, ctx.user, "approve_refused", note=str(refusal)), request=cur.number
             )
         )
         return error_reply(refusal)
@@ -65,7 +66,8 @@ def approve(ctx: Ctx, value: str, ref: str) -> Reply | None:
     except StoreConflict:
         return _reread_state(ctx, cur.number)
     update_card(ctx, cur)
-    return apply_approved(ctx, cur)
+    apply_approved(ctx, cur)
+    return None
 
 
 @action("approval_reject")
@@ -79,7 +81,9 @@ def reject(ctx: Ctx, value: str, ref: str) -> Reply | None:
     if ctx.user == cur.req.requester:
         return error_reply(f"You asked for request #{cur.number}: use Cancel to withdraw it.")
     if ctx.user not in current_approvers(ctx):
-        return error_reply(f"Only approvers can reject request #{cur.number}. Approvers: {approvers_hint(ctx)}.")
+        return error_reply(
+            rich(f"Only approvers can reject request #{cur.number}. Approvers: ", approvers_hint(ctx), ".")
+        )
     return _close(ctx, cur, "rejected")
 
 
@@ -93,7 +97,7 @@ def cancel(ctx: Ctx, value: str, ref: str) -> Reply | None:
         return state_reply(cur)
     if ctx.user != cur.req.requester:
         return error_reply(
-            f"Only {mention(cur.req.requester)}, who asked for request #{cur.number}, can cancel it.",
+            rich("Only ", user(cur.req.requester), f", who asked for request #{cur.number}, can cancel it."),
             "Approvers can Reject it instead.",
         )
     return _close(ctx, cur, "cancelled")
@@ -127,8 +131,14 @@ def revert(ctx: Ctx, value: str, ref: str) -> Reply | None:
             cur,
             Reply(fallback=f"Revert of #{cur.number} requested as #{opened.number}").add(
                 Text(
-                    f":arrows_counterclockwise: {mention(ctx.user)} asked to revert #{cur.number}: "
-                    f"request *#{opened.number}* needs an approval."
+                    rich(
+                        Icon.REVERT,
+                        " ",
+                        user(ctx.user),
+                        f" asked to revert #{cur.number}: request ",
+                        strong(f"#{opened.number}"),
+                        " needs an approval.",
+                    )
                 )
             ),
         )
@@ -144,7 +154,9 @@ def _close(ctx: Ctx, cur: Loaded, state: str) -> Reply | None:
         return _reread_state(ctx, cur.number)
     update_card(ctx, cur)
     post_in_thread(
-        ctx, cur, Reply(fallback=f"#{cur.number} {state}").add(Text(f"Request #{cur.number}: {outcome_line(cur)}"))
+        ctx,
+        cur,
+        Reply(fallback=f"#{cur.number} {state}").add(Text(rich(f"Request #{cur.number}: ", outcome_line(cur)))),
     )
     return None
 

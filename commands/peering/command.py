@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from commands.core.errors import UsageError
 from commands.core.model import ResourceId, rid_key
 from commands.core.registry import Ctx, command
-from commands.core.reply import Reply, code, esc, literal
+from commands.core.reply import Reply
+from commands.core.text import code, join, prose, rich
 from commands.findings.peerings import FLAG_ORDER, SHORT_NAMES, on_off
 from commands.peering.facts import find_peering, find_vnet, read_facts, read_facts_many
 from commands.peering.filing import file_request
@@ -34,6 +35,7 @@ _REASON = re.compile(r"\breason\s*:", re.IGNORECASE)
 _ON = {"on": True, "true": True, "enable": True, "enabled": True, "yes": True}
 _OFF = {"off": False, "false": False, "disable": False, "disabled": False, "no": False}
 _MAX_REASON = 500
+_USAGE_HINT = rich("Usage: ", code(f"/vpn {USAGE}"))
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,8 @@ def flag_of(text: str) -> str:
     for arm, short in SHORT_NAMES.items():
         if t in (arm.lower(), short, short.replace("-", "_"), short.replace("-", "")):
             return arm
-    names = ", ".join(f"`{a}` / `{SHORT_NAMES[a]}`" for a in FLAG_ORDER)
-    raise UsageError(f"{code(text)} is not a peering flag I can change.", f"Flags: {names}.", EXAMPLE)
+    names = join(", ", (rich(code(a), " / ", code(SHORT_NAMES[a])) for a in FLAG_ORDER))
+    raise UsageError(rich(code(text), " is not a peering flag I can change."), rich("Flags: ", names, "."), EXAMPLE)
 
 
 def _value_of(text: str) -> bool:
@@ -66,21 +68,22 @@ def _value_of(text: str) -> bool:
         return True
     if t in _OFF:
         return False
-    raise UsageError(f"{code(text)} is neither on nor off.", "Say `on` or `off` after the flag.", EXAMPLE)
+    raise UsageError(rich(code(text), " is neither on nor off."), prose("Say `on` or `off` after the flag."), EXAMPLE)
 
 
 def parse_target(text: str) -> Target:
+    """`<vnet>`, `<vnet>/<peering>` or the resource id of either → Target; UsageError when not."""
     t = text.strip()
     if t.lower().startswith("/subscriptions/"):
         try:
             rid = ResourceId.parse(t)
         except ValueError:
-            raise UsageError(f"{code(t)} is not a valid Azure resource id.", example=EXAMPLE) from None
+            raise UsageError(rich(code(t), " is not a valid Azure resource id."), example=EXAMPLE) from None
         types = [x.lower() for x in rid.types]
         if types[:1] != ["virtualnetworks"] or len(rid.names) < 1:
             raise UsageError(
-                f"{code(t)} is not a virtual network or a peering id.",
-                "Give a VNet name, `" + esc("<vnet>/<peering>") + "`, or the full id of either.",
+                rich(code(t), " is not a virtual network or a peering id."),
+                rich("Give a VNet name, ", code("<vnet>/<peering>"), ", or the full id of either."),
                 EXAMPLE,
             )
         # The names of a pasted id go into ARM paths too: hold them to ARM's alphabet, as
@@ -89,32 +92,32 @@ def parse_target(text: str) -> Target:
         for name, (rule, what) in zip(rid.names[:2], rules[: len(rid.names[:2])], strict=True):
             if not rule.match(name):
                 raise UsageError(
-                    f"{code(name)} in that id cannot be a {what} name.",
-                    "Names are letters, digits, `_`, `.` or `-`, starting with a letter or digit.",
+                    rich(code(name), f" in that id cannot be a {what} name."),
+                    prose("Names are letters, digits, `_`, `.` or `-`, starting with a letter or digit."),
                     EXAMPLE,
                 )
         if len(rid.names) >= 2 and types[1:2] == ["virtualnetworkpeerings"]:
             return Target(rid.parent, rid.names[1])
         if len(rid.names) > 1:
-            raise UsageError(f"{code(t)} is not a virtual network or a peering id.", example=EXAMPLE)
+            raise UsageError(rich(code(t), " is not a virtual network or a peering id."), example=EXAMPLE)
         return Target(rid.raw.rstrip("/"))
     parts = t.split("/")
     if len(parts) > 2 or not all(parts):
         raise UsageError(
-            f"{code(t)} is not {code('<vnet>')} or {code('<vnet>/<peering>')}.",
+            rich(code(t), " is not ", code("<vnet>"), " or ", code("<vnet>/<peering>"), "."),
             "Give the VNet's name, then a slash and the peering's name (or a full resource id).",
             EXAMPLE,
         )
     if not _VNET_NAME.match(parts[0]):
         raise UsageError(
-            f"{code(parts[0])} cannot be a virtual network name.",
-            "VNet names are 2-64 letters, digits, `_`, `.` or `-`, starting with a letter or digit.",
+            rich(code(parts[0]), " cannot be a virtual network name."),
+            prose("VNet names are 2-64 letters, digits, `_`, `.` or `-`, starting with a letter or digit."),
             EXAMPLE,
         )
     if len(parts) == 2 and not _PEERING_NAME.match(parts[1]):
         raise UsageError(
-            f"{code(parts[1])} cannot be a peering name.",
-            "Peering names are 1-80 letters, digits, `_`, `.` or `-`.",
+            rich(code(parts[1]), " cannot be a peering name."),
+            prose("Peering names are 1-80 letters, digits, `_`, `.` or `-`."),
             EXAMPLE,
         )
     return Target(parts[0], parts[1] if len(parts) == 2 else "")
@@ -131,26 +134,28 @@ def parse_args(text: str) -> ChangeArgs:
             raise UsageError(f"The reason is {len(reason)} characters long; keep it under {_MAX_REASON}.")
     words = text.split()
     if not words:
-        raise UsageError("Which virtual network?", f"Usage: `/vpn {literal(USAGE)}`", EXAMPLE)
+        raise UsageError("Which virtual network?", _USAGE_HINT, EXAMPLE)
     target = parse_target(words[0])
     rest = words[1:]
     if not rest:
         if reason:
-            raise UsageError("A reason only goes with a change.", f"Usage: `/vpn {literal(USAGE)}`", EXAMPLE)
+            raise UsageError("A reason only goes with a change.", _USAGE_HINT, EXAMPLE)
         return ChangeArgs(target)
     if not target.peering:
         raise UsageError(
             "Which peering? A change names the peering after the VNet.",
-            f"Write {code(target.vnet + '/<peering>')}; `/vpn peering {literal(target.vnet)}` lists them.",
+            rich("Write ", code(target.vnet + "/<peering>"), "; ", code(f"/vpn peering {target.vnet}"), " lists them."),
             EXAMPLE,
         )
     if len(rest) == 1:
         flag_of(rest[0])
-        raise UsageError(f"Turn {code(rest[0])} on or off?", "Add `on` or `off` after the flag.", EXAMPLE)
+        raise UsageError(
+            rich("Turn ", code(rest[0]), " on or off?"), prose("Add `on` or `off` after the flag."), EXAMPLE
+        )
     if len(rest) > 2:
         raise UsageError(
-            f"I do not understand {code(' '.join(rest[2:]))} after the change.",
-            "Put any explanation after `reason:`.",
+            rich("I do not understand ", code(" ".join(rest[2:])), " after the change."),
+            prose("Put any explanation after `reason:`."),
             EXAMPLE,
         )
     return ChangeArgs(target, flag_of(rest[0]), _value_of(rest[1]), reason)
@@ -177,10 +182,10 @@ def peering(ctx: Ctx, args: str) -> Reply | None:
     chosen = find_peering(vnet, target.peering) if target.peering else None
     if not parsed.flag:
         shown = [chosen] if chosen else list(vnet.peerings)
-        ctx.out.progress(f"Reading both sides of {len(shown)} peering(s) of {vnet.name}…")
+        ctx.out.progress(rich(f"Reading both sides of {len(shown)} peering(s) of {vnet.name}…"))
         return show_reply(ctx, vnet, read_facts_many(ctx, vnet, shown), only=chosen.name if chosen else "")
     assert chosen is not None
-    ctx.out.progress(f"Planning {parsed.flag} → {on_off(parsed.value)} for {vnet.name}/{chosen.name}…")
+    ctx.out.progress(rich(f"Planning {parsed.flag} → {on_off(parsed.value)} for {vnet.name}/{chosen.name}…"))
     # The VNet list may be seconds old: plan on a fresh GET (its etag is what apply compares).
     fresh = ctx.azure.peering(chosen.id)
     vnet = dataclasses.replace(
@@ -201,6 +206,6 @@ def audit(ctx: Ctx, args: str) -> Reply | None:
     """Show the recent audit trail of peering changes (who asked, approved, rejected, applied, with before and after), optionally for one VNet."""
     name = args.strip()
     if name and not (_VNET_NAME.match(name) or name.lower().startswith("/subscriptions/")):
-        raise UsageError(f"{code(name)} cannot be a virtual network name.", example="/vpn audit vnet-eun")
+        raise UsageError(rich(code(name), " cannot be a virtual network name."), example="/vpn audit vnet-eun")
     matching = name if name.startswith("/") else (f"/virtualnetworks/{name}" if name else "")
     return audit_reply(ctx, matching, exact_vnet=name if name and not name.startswith("/") else "")

@@ -12,7 +12,7 @@ from commands.core.fanout import gather
 from commands.core.lookup import by_name
 from commands.core.model import Gateway, Peering, ResourceId, VirtualNetwork, rid_key
 from commands.core.registry import Ctx
-from commands.core.reply import code, esc
+from commands.core.text import code, join, rich
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in
 from commands.peering.request import ChangeRequest
 
@@ -33,33 +33,37 @@ def find_vnet(ctx: Ctx, name_or_id: str) -> VirtualNetwork:
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        ids = "\n".join(f"• {code(v.id)}" for v in matches)
+        ids = join("\n", (rich("• ", code(v.id)) for v in matches))
         raise UsageError(
-            f"{len(matches)} virtual networks are called {code(name_or_id)}.",
-            f"Give the full id of the one you mean:\n{ids}",
+            rich(f"{len(matches)} virtual networks are called ", code(name_or_id), "."),
+            rich("Give the full id of the one you mean:\n", ids),
             f"/vpn peering {matches[0].id}",
         )
     if not seen and failed:
         raise failed[0]
     close = difflib.get_close_matches(name_or_id.lower(), [v.name.lower() for v in seen], n=3, cutoff=0.5)
     names = {v.name.lower(): v.name for v in seen}
-    hint = ("Did you mean " + ", ".join(code(names[c]) for c in close) + "?") if close else ""
+    hint = rich("Did you mean ", join(", ", (code(names[c]) for c in close)), "?") if close else rich()
     if not hint and seen:
-        hint = "Virtual networks: " + ", ".join(code(v.name) for v in sorted(seen, key=lambda v: v.name)[:20])
-    missing = f" ({len(failed)} subscription(s) could not be read: {esc(failed[0])})" if failed else ""
-    raise UsageError(f"No virtual network called {code(name_or_id)} in {len(subs)} subscription(s){missing}.", hint)
+        known = sorted(seen, key=lambda v: v.name)[:20]
+        hint = rich("Virtual networks: ", join(", ", (code(v.name) for v in known)))
+    missing = f" ({len(failed)} subscription(s) could not be read: {failed[0]})" if failed else ""
+    raise UsageError(
+        rich("No virtual network called ", code(name_or_id), f" in {len(subs)} subscription(s){missing}."), hint
+    )
 
 
 def find_peering(vnet: VirtualNetwork, name: str) -> Peering:
+    """The peering of `vnet` with this name. UsageError (with its peerings) when none."""
     hits = by_name(vnet.peerings, name, groups=False)
     if hits:
         return hits[0]
     if not vnet.peerings:
-        raise UsageError(f"{code(vnet.name)} has no peerings.")
-    names = ", ".join(code(p.name) for p in vnet.peerings)
+        raise UsageError(rich(code(vnet.name), " has no peerings."))
+    names = join(", ", (code(p.name) for p in vnet.peerings))
     raise UsageError(
-        f"{code(vnet.name)} has no peering called {code(name)}.",
-        f"Its peerings: {names}.",
+        rich(code(vnet.name), " has no peering called ", code(name), "."),
+        rich("Its peerings: ", names, "."),
         f"/vpn peering {vnet.name}/{vnet.peerings[0].name} allowForwardedTraffic on",
     )
 

@@ -11,8 +11,9 @@ from datetime import timedelta
 
 from commands.core.model import rid_key
 from commands.core.registry import Ctx
-from commands.core.reply import Context, Finding, Reply, Text, code, error_reply
+from commands.core.reply import Context, Finding, Reply, Text, error_reply
 from commands.core.store import StoreConflict, StoreError
+from commands.core.text import Icon, code, rich, strong, user
 from commands.findings.peerings import FLAG_ORDER, PeeringFacts, on_off
 from commands.peering.messages import request_message
 from commands.peering.request import (
@@ -31,7 +32,6 @@ from commands.peering.rules import (
     approvers_hint,
     blocking,
     current_approvers,
-    mention,
     p2s_affected,
     preflight,
     who,
@@ -85,10 +85,27 @@ def file_request(ctx: Ctx, facts: PeeringFacts, flag: str, value: bool, reason: 
     blockers = blocking(findings)
     if blockers:
         r = Reply(
-            fallback=f"Refused: {flag} → {on_off(value)} for {req.vnet_name}/{req.peering_name} — {len(blockers)} problem(s)",
+            fallback=rich(
+                f"Refused: {flag} → {on_off(value)} for {req.vnet_name}/{req.peering_name} — {len(blockers)} problem(s)"
+            ),
             visibility="ephemeral",
         )
-        r.add(Text(f":no_entry: *Not filed:* turning {code(flag)} *{on_off(value)}* for {target} would not work."))
+        r.add(
+            Text(
+                rich(
+                    Icon.REFUSED,
+                    " ",
+                    strong("Not filed:"),
+                    " turning ",
+                    code(flag),
+                    " ",
+                    strong(on_off(value)),
+                    " for ",
+                    target,
+                    " would not work.",
+                )
+            )
+        )
         r.add(*blockers)
         r.add(Context("Nothing was filed and nobody was asked. Fix the above, then ask again."))
         return r
@@ -102,8 +119,12 @@ def file_request(ctx: Ctx, facts: PeeringFacts, flag: str, value: bool, reason: 
     if not others:
         return error_reply(
             "Nobody else could approve this request, so it was not filed.",
-            f"Approvers are {approvers_hint(ctx)}; the requester cannot approve their own request. "
-            "Add approvers with VPNOPS_APPROVERS (user ids) or VPNOPS_APPROVER_GROUP.",
+            rich(
+                "Approvers are ",
+                approvers_hint(ctx),
+                "; the requester cannot approve their own request. "
+                "Add approvers with VPNOPS_APPROVERS (user ids) or VPNOPS_APPROVER_GROUP.",
+            ),
         )
     existing = open_request_for(ctx, req.peering_id)
     if existing is not None:
@@ -136,8 +157,20 @@ def file_request(ctx: Ctx, facts: PeeringFacts, flag: str, value: bool, reason: 
     r = Reply(fallback=f"Request #{cur.number} filed", visibility="ephemeral")
     r.add(
         Text(
-            f":memo: Request *#{cur.number}* is posted in the channel: {code(flag)} → *{on_off(value)}* for {target}. "
-            f"It needs an approval from {who(others)} before {fmt_time(req.expires_at)}."
+            rich(
+                Icon.NOTE,
+                " Request ",
+                strong(f"#{cur.number}"),
+                " is posted in the channel: ",
+                code(flag),
+                " → ",
+                strong(on_off(value)),
+                " for ",
+                target,
+                ". It needs an approval from ",
+                who(others),
+                f" before {fmt_time(req.expires_at)}.",
+            )
         )
     )
     return r
@@ -147,8 +180,13 @@ def _already_open(cur: Loaded) -> Reply:
     req = cur.req
     status = "still waiting for approval" if cur.state in OPEN else "being applied right now"
     return error_reply(
-        f"Request #{cur.number} for {code(req.vnet_name + '/' + req.peering_name)} is {status} "
-        f"(asked by {mention(req.requester)}), so no second one was filed.",
+        rich(
+            f"Request #{cur.number} for ",
+            code(req.vnet_name + "/" + req.peering_name),
+            f" is {status} (asked by ",
+            user(req.requester),
+            "), so no second one was filed.",
+        ),
         "One request per peering at a time: approve, reject or cancel it first, then ask again.",
         "/vpn requests",
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from commands.core.registry import Ctx
-from commands.core.reply import Context, Header, Reply, Table, Text, esc
+from commands.core.reply import Context, Header, Reply, Table, Text
 from commands.core.store import AuditEntry
+from commands.core.text import code, rich
 from commands.findings.peerings import on_off
 from commands.peering.request import IN_FLIGHT, OPEN, TERMINAL, Loaded, fmt_time, store_of
 from commands.peering.sweep import touch
@@ -29,6 +30,7 @@ def _short_subject(subject: str) -> str:
 
 
 def requests_reply(ctx: Ctx) -> Reply:
+    """`/vpn requests`: the requests waiting for approval or being applied (each brought up to date)."""
     store = store_of(ctx)
     rows = []
     for rec in store.list_requests(set(OPEN | IN_FLIGHT), limit=100):
@@ -49,7 +51,7 @@ def requests_reply(ctx: Ctx) -> Reply:
     if not rows:
         return Reply(fallback="No open requests", visibility="ephemeral").add(
             Text("No peering change requests are open."),
-            Context("Ask for one with `" + esc("/vpn peering <vnet>/<peering> <flag> on|off reason: …") + "`"),
+            Context(rich("Ask for one with ", code("/vpn peering <vnet>/<peering> <flag> on|off reason: …"))),
         )
     r = Reply(fallback=f"{len(rows)} open request(s)")
     r.add(Header(f"Open peering change requests ({len(rows)})"))
@@ -89,10 +91,10 @@ def audit_reply(ctx: Ctx, matching: str = "", limit: int = 30, exact_vnet: str =
     matching = exact_vnet or matching
     scope = f" for {matching}" if matching else ""
     if not rows:
-        return Reply(fallback=f"No audit entries{scope}", visibility="ephemeral").add(
-            Text(f"The audit trail has no entries{esc(scope)} yet.")
+        return Reply(fallback=rich(f"No audit entries{scope}"), visibility="ephemeral").add(
+            Text(rich(f"The audit trail has no entries{scope} yet."))
         )
-    r = Reply(fallback=f"Audit trail{scope}: {len(rows)} entries")
+    r = Reply(fallback=rich(f"Audit trail{scope}: {len(rows)} entries"))
     r.add(Header(f"Audit trail{scope} (newest first)"))
     r.add(Table(("When (UTC)", "#", "Who", "What", "Subject", "Note"), tuple(rows), filename="audit.txt"))
     return r

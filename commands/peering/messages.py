@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from commands.core.registry import Ctx
-from commands.core.reply import Actions, Button, Context, Fields, Finding, Header, Reply, Table, Text, code, esc
+from commands.core.reply import Actions, Button, Context, Fields, Finding, Header, Reply, Table, Text
 from commands.core.store import StoreConflict
+from commands.core.text import Icon, Rich, code, em, rich, strong, user
 from commands.findings.peerings import FLAG_ORDER, SHORT_NAMES, flag_label, on_off
 from commands.peering.request import IN_FLIGHT, OPEN, ChangeRequest, Loaded, fmt_time, save
-from commands.peering.rules import mention, who
+from commands.peering.rules import who
 
 
 def _flag_cells(before: dict[str, bool], after: dict[str, bool]) -> tuple[str, ...]:
@@ -25,7 +26,7 @@ def plan_table(
     req: ChangeRequest,
     after_local: dict[str, bool] | None = None,
     after_remote: dict[str, bool] | None = None,
-    caption: str = "",
+    caption: Rich | str = "",
 ) -> Table:
     """Both sides, each flag `before → after` where it changes (plain text cells)."""
     if after_local is None:
@@ -55,30 +56,42 @@ def _headline(number: int, req: ChangeRequest) -> str:
 
 
 def request_message(
-    cur: Loaded, findings: list[Finding] | None = None, outcome: str = "", buttons: bool = True
+    cur: Loaded, findings: list[Finding] | None = None, outcome: Rich | None = None, buttons: bool = True
 ) -> Reply:
     """The request as posted in the channel; later updated with the outcome instead of buttons."""
     req, n = cur.req, cur.number
-    r = Reply(fallback=_headline(n, req) + ("" if cur.state in OPEN else f" — {cur.state}"))
+    r = Reply(fallback=rich(_headline(n, req), "" if cur.state in OPEN else f" — {cur.state}"))
     r.add(Header(_headline(n, req)))
-    what = f"Revert of #{req.revert_of}: " if req.revert_of else ""
     r.add(
         Text(
-            f"{what}{mention(req.requester)} asks to turn *{on_off(req.value)}* {code(flag_label(req.flag))} on peering "
-            f"{code(req.peering_name)} of {code(req.vnet_name)} (towards {code(req.remote_vnet_name or '?')})."
+            rich(
+                f"Revert of #{req.revert_of}: " if req.revert_of else None,
+                user(req.requester),
+                " asks to turn ",
+                strong(on_off(req.value)),
+                " ",
+                code(flag_label(req.flag)),
+                " on peering ",
+                code(req.peering_name),
+                " of ",
+                code(req.vnet_name),
+                " (towards ",
+                code(req.remote_vnet_name or "?"),
+                ").",
+            )
         )
     )
     r.add(
         Fields(
             (
-                ("Requested by", mention(req.requester)),
-                ("Reason", esc(req.reason) if req.reason else "_none given_"),
+                ("Requested by", user(req.requester)),
+                ("Reason", rich(req.reason) if req.reason else em("none given")),
                 ("Expires", fmt_time(req.expires_at)),
                 ("Approvers", who(set(req.approvers) - {req.requester})),
             )
         )
     )
-    r.add(plan_table(req, caption="*Plan* (before → after; only this peering is written)"))
+    r.add(plan_table(req, caption=rich(strong("Plan"), " (before → after; only this peering is written)")))
     for f in findings or []:
         r.add(f)
     if outcome:
@@ -105,33 +118,51 @@ def request_message(
     return r
 
 
-def outcome_line(cur: Loaded) -> str:
+def outcome_line(cur: Loaded) -> Rich:
+    """One line on where the request stands (shown on the card and in answers)."""
     req, st = cur.req, cur.state
-    decided = f"{mention(req.decided_by)} at {fmt_time(req.decided_at)}" if req.decided_by else ""
+    decided = rich(user(req.decided_by), f" at {fmt_time(req.decided_at)}") if req.decided_by else rich()
     if st == "applied":
-        return f":white_check_mark: *Applied* — approved by {decided}; applied {fmt_time(req.applied_at)}."
+        return rich(
+            Icon.DONE, " ", strong("Applied"), " — approved by ", decided, f"; applied {fmt_time(req.applied_at)}."
+        )
     if st == "failed":
-        by = f" — approved by {decided}" if decided else ""
-        return f":x: *Failed*{by}: {esc(req.error or req.note)}"
+        by = rich(" — approved by ", decided) if decided else None
+        return rich(Icon.FAILED, " ", strong("Failed"), by, ": ", req.error or req.note)
     if st == "rejected":
-        return f":no_entry: *Rejected* by {decided}."
+        return rich(Icon.REFUSED, " ", strong("Rejected"), " by ", decided, ".")
     if st == "cancelled":
-        return f":white_circle: *Cancelled* by {mention(req.decided_by or req.requester)}" + (
-            f" ({esc(req.note)})." if req.note else "."
+        return rich(
+            Icon.NEUTRAL,
+            " ",
+            strong("Cancelled"),
+            " by ",
+            user(req.decided_by or req.requester),
+            f" ({req.note})." if req.note else ".",
         )
     if st == "expired":
-        return f":hourglass: *Expired* at {fmt_time(req.expires_at)}: nobody approved it in time. Ask again if it is still needed."
+        return rich(
+            Icon.WAITING,
+            " ",
+            strong("Expired"),
+            f" at {fmt_time(req.expires_at)}: nobody approved it in time. Ask again if it is still needed.",
+        )
     if st in IN_FLIGHT:
-        return f":arrows_counterclockwise: *Approved* by {decided}; applying to Azure…"
-    return f"Waiting for approval until {fmt_time(req.expires_at)}."
+        return rich(Icon.REVERT, " ", strong("Approved"), " by ", decided, "; applying to Azure…")
+    return rich(f"Waiting for approval until {fmt_time(req.expires_at)}.")
 
 
 def state_reply(cur: Loaded) -> Reply:
     """The answer to a click on a request that is no longer waiting for that click."""
     req = cur.req
-    text = (
-        f"Request #{cur.number} ({code(req.flag)} → {on_off(req.value)} for "
-        f"{code(req.vnet_name + '/' + req.peering_name)}) is *{cur.state}*."
+    text = rich(
+        f"Request #{cur.number} (",
+        code(req.flag),
+        f" → {on_off(req.value)} for ",
+        code(req.vnet_name + "/" + req.peering_name),
+        ") is ",
+        strong(cur.state),
+        ".",
     )
     r = Reply(fallback=f"Request #{cur.number} is {cur.state}", visibility="ephemeral")
     r.add(Text(text), Text(outcome_line(cur)))
@@ -139,30 +170,43 @@ def state_reply(cur: Loaded) -> Reply:
 
 
 def result_message(cur: Loaded) -> Reply:
+    """The answer in the request's thread once it is decided (applied: with a Revert button)."""
     req, n = cur.req, cur.number
     if cur.state == "applied":
         r = Reply(
-            fallback=f"#{n} applied: {req.flag} is now {on_off(req.value)} for {req.vnet_name}/{req.peering_name}"
+            fallback=rich(f"#{n} applied: {req.flag} is now {on_off(req.value)} for {req.vnet_name}/{req.peering_name}")
         )
         r.add(
             Text(
-                f":white_check_mark: Request *#{n}* applied: {code(req.flag)} is now *{on_off(req.value)}* for "
-                f"{code(req.vnet_name + '/' + req.peering_name)}. Approved by {mention(req.decided_by)} at "
-                f"{fmt_time(req.decided_at)}; verified by re-reading the peering."
+                rich(
+                    Icon.DONE,
+                    " Request ",
+                    strong(f"#{n}"),
+                    " applied: ",
+                    code(req.flag),
+                    " is now ",
+                    strong(on_off(req.value)),
+                    " for ",
+                    code(req.vnet_name + "/" + req.peering_name),
+                    ". Approved by ",
+                    user(req.decided_by),
+                    f" at {fmt_time(req.decided_at)}; verified by re-reading the peering.",
+                )
             )
         )
-        r.add(plan_table(req, req.after_local, req.after_remote or None, caption="*Now* (before → after)"))
+        now = rich(strong("Now"), " (before → after)")
+        r.add(plan_table(req, req.after_local, req.after_remote or None, caption=now))
         for gw in req.p2s_gateways:
             r.add(
                 Finding(
                     "info",
-                    f"VPN clients of {code(gw)} must download the VPN client profile again",
-                    evidence=f"The change alters the routes {code(gw)} gives point-to-site clients.",
+                    rich("VPN clients of ", code(gw), " must download the VPN client profile again"),
+                    evidence=rich("The change alters the routes ", code(gw), " gives point-to-site clients."),
                     key=f"p2s_profile:{gw}",
                 )
             )
         if req.note:
-            r.add(Context(esc(req.note)))
+            r.add(Context(rich(req.note)))
         r.add(
             Actions(
                 (Button("Revert", "approval_revert", str(n), confirm=f"Ask for a new request that undoes #{n}?"),),
@@ -171,7 +215,7 @@ def result_message(cur: Loaded) -> Reply:
         )
         return r
     r = Reply(fallback=f"#{n} {cur.state}")
-    r.add(Text(f"Request *#{n}*: {outcome_line(cur)}"))
+    r.add(Text(rich("Request ", strong(f"#{n}"), ": ", outcome_line(cur))))
     return r
 
 
@@ -186,6 +230,7 @@ def post_in_thread(ctx: Ctx, cur: Loaded, reply: Reply) -> None:
 
 
 def update_card(ctx: Ctx, cur: Loaded) -> None:
+    """The request as posted, with where it stands instead of its buttons."""
     if cur.req.message_ref:
         ctx.out.update(cur.req.message_ref, request_message(cur, outcome=outcome_line(cur), buttons=False))
 
