@@ -101,6 +101,7 @@ def flag_label(flag: str) -> str:
 
 
 def on_off(value: bool) -> str:
+    """A flag's value as people say it."""
     return "on" if value else "off"
 
 
@@ -329,6 +330,7 @@ def _uses_remote_gateways(f: PeeringFacts) -> list[Finding]:
 
 
 def alternatives_text() -> str:
+    """The designs that give each region's VPN clients a gateway nearby."""
     return (
         "To let each region's VPN clients use a nearby gateway instead: keep a gateway in each VNet and join them "
         "with VNet-to-VNet connections (one per direction, same shared key); or accept one hub gateway for everyone "

@@ -1,4 +1,8 @@
-"""The buttons on a request: Approve, Reject, Cancel, and Revert on an applied one."""
+"""The buttons on a request: Approve, Reject, Cancel, and Revert on an applied one.
+
+Approvers approve or reject, never the request's own requester; only the requester
+cancels. A click on a request that has moved on is answered with where it stands.
+"""
 
 from __future__ import annotations
 

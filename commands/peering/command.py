@@ -40,12 +40,16 @@ _USAGE_HINT = rich("Usage: ", code(f"/vpn {USAGE}"))
 
 @dataclass(frozen=True)
 class Target:
+    """What `/vpn peering` is about: a VNet, or one of its peerings."""
+
     vnet: str  # a name or an ARM id
     peering: str = ""  # a name ("" = the whole VNet)
 
 
 @dataclass(frozen=True)
 class ChangeArgs:
+    """`/vpn peering`'s arguments: what to show, or the change asked for and why."""
+
     target: Target
     flag: str = ""  # ARM name; "" = show
     value: bool = False

@@ -117,6 +117,7 @@ def read_facts_many(ctx: Ctx, vnet: VirtualNetwork, peerings: list[Peering]) -> 
 
 
 def fresh_facts(ctx: Ctx, req: ChangeRequest, peering: Peering) -> PeeringFacts:
+    """Both sides of the request's peering as Azure has them now, with `peering` freshly read."""
     vnet = ctx.azure.virtual_network(req.vnet_id)
     # The VNet read embeds its peerings; use the fresh single GET for the one we change.
     vnet = dataclasses.replace(

@@ -98,6 +98,8 @@ class ChangeRequest:
 
 @dataclass(frozen=True)
 class Loaded:
+    """A request as read from the store: its number, state and etag (for the next conditional write)."""
+
     number: int
     state: str
     etag: str
@@ -109,6 +111,7 @@ class Loaded:
 
 
 def can_transition(state: str, to: str) -> bool:
+    """Whether a request in `state` may move to `to` (see TRANSITIONS)."""
     return to in TRANSITIONS.get(state, frozenset())
 
 
@@ -118,20 +121,24 @@ def is_expired(req: ChangeRequest, state: str, now: datetime) -> bool:
 
 
 def lease_over(req: ChangeRequest, now: datetime) -> bool:
+    """Whether the worker applying (or answering) the request is presumed dead."""
     return not req.lease_until or now >= parse_time(req.lease_until)
 
 
 def fmt_time(iso: str) -> str:
+    """A stored time as people read it: `2026-12-07 13:00 UTC`."""
     if not iso:
         return "?"
     return parse_time(iso).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def parse_time(iso: str) -> datetime:
+    """A stored time (ISO 8601)."""
     return datetime.fromisoformat(iso)
 
 
 def store_of(ctx: Ctx) -> Store:
+    """The store requests are kept in; StoreError when none is configured."""
     if ctx.store is None:
         raise StoreError("no store is configured (VPNOPS_STORE), so requests cannot be kept")
     store: Store = ctx.store
@@ -139,6 +146,7 @@ def store_of(ctx: Ctx) -> Store:
 
 
 def load(ctx: Ctx, number: int) -> Loaded | None:
+    """Request `number` as stored now, None when there is none."""
     rec = store_of(ctx).get_request(number)
     return Loaded.of(rec) if rec else None
 
@@ -146,6 +154,7 @@ def load(ctx: Ctx, number: int) -> Loaded | None:
 def audit_entry(
     ctx: Ctx, req: ChangeRequest, actor: str, act: str, note: str = "", before: Any = None, after: Any = None
 ) -> AuditEntry:
+    """The audit row of `actor` doing `act` to the request (found by `/vpn audit <vnet>` through its scope)."""
     return AuditEntry(
         at=ctx.now(),
         actor=actor,

@@ -1,6 +1,8 @@
 """Bringing requests up to date: expiry, applies a dead worker left half done, answers that were lost.
 
-Checked on every touch of a request, and by `sweep()` for the timer.
+Requests expire after `VPNOPS_REQUEST_TTL_MINUTES`. Every click on a request brings it
+up to date first (`touch`), and the timer runs `sweep()` so that one nobody touches
+again does not stay "pending" past its expiry, nor an interrupted apply wait for a click.
 """
 
 from __future__ import annotations
