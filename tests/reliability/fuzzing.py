@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.slack.inbound import from_slack
+from bot.slack.mrkdwn import mrkdwn
 from bot.slack.render import render
 from bot.store.sqlite import SqliteStore
 from commands.catalog import REGISTRY
@@ -175,8 +176,8 @@ def _render(reply: Reply | None) -> str:
         return ""
     render(reply)
     first = reply.parts[0] if reply.parts else None
-    if isinstance(first, Text) and first.text.startswith(":warning:"):
-        what = reply.fallback.strip()
+    if isinstance(first, Text) and mrkdwn(first.text).startswith(":warning:"):
+        what = str(reply.fallback).strip()
         if len(what) < 8 or what.lower().strip(".!: ") in GENERIC:
             return f"error answer does not name the problem: {what!r}"
         if len(reply.parts) < 2 and not _DIRECTIVE.search(what):

@@ -1,4 +1,5 @@
-"""A process that dies mid-flow loses nothing and applies nothing twice.
+"""Bringing requests up to date: expiry for the timer, and a process that dies mid-flow
+loses nothing and applies nothing twice.
 
 The "crash" is a BaseException raised at the exact point (the worker's broad `except
 Exception` cannot catch it, just as it could not catch a SIGKILL); the "restart" opens a
@@ -14,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from bot.store.sqlite import SqliteStore
-from commands import approvals
 from commands.catalog import REGISTRY
 from commands.core.model import Peering
 from commands.core.registry import Ctx
-from commands.peering import peering as peering_cmd
+from commands.peering.command import peering as peering_cmd
+from commands.peering.sweep import sweep
 from tests.fakes import RecordingMessenger
-from tests.unit.peering_estate import Clock, as_user, estate, make_ctx, peering_id
+from tests.unit.commands.peering.peering_estate import Clock, as_user, estate, file_change, make_ctx, peering_id
 
 PID = peering_id("vn-hub", "hub-to-far")
 CHANGE = "vn-hub/hub-to-far forwarded-traffic on reason: durability"
@@ -87,6 +88,15 @@ def writes(ctx: Ctx) -> int:
     return len(getattr(az, "az", az).writes)
 
 
+def test_sweep_expires_due_requests_for_the_timer(ctx: Ctx, clock: Clock) -> None:
+    file_change(ctx)
+    clock.advance(minutes=30)
+    assert sweep(ctx) == []
+    clock.advance(minutes=31)
+    assert sweep(ctx) == ["#1 pending → expired"]
+    assert sweep(ctx) == []
+
+
 def test_crash_between_approve_and_apply_is_completed_once_after_restart(tmp_path: Path) -> None:
     path, clock = tmp_path / "s.sqlite", Clock()
     ctx = make_ctx(estate(), SqliteStore(path), out=CrashingMessenger("update", 1), clock=clock)
@@ -97,12 +107,12 @@ def test_crash_between_approve_and_apply_is_completed_once_after_restart(tmp_pat
 
     later = restart(ctx, path)
     clock.advance(minutes=1)  # the worker might still be alive: leave it alone
-    assert approvals.sweep(later) == []
+    assert sweep(later) == []
     clock.advance(minutes=5)
-    assert approvals.sweep(later) == ["#1 approved → applied"]
+    assert sweep(later) == ["#1 approved → applied"]
     assert writes(later) == 1 and later.store.get_request(1).state == "applied"
     assert any("applied" in r.fallback for _, r, _, _ in later.out.posts)  # type: ignore[attr-defined]
-    assert approvals.sweep(later) == []
+    assert sweep(later) == []
 
 
 @pytest.mark.parametrize("when", ["before", "after"])
@@ -140,11 +150,11 @@ def test_crash_between_apply_and_answer_reports_after_restart(tmp_path: Path) ->
 
     later = restart(ctx, path)
     clock.advance(minutes=6)
-    assert approvals.sweep(later) == ["#1 applied → applied"]
+    assert sweep(later) == ["#1 applied → applied"]
     posted = later.out.posts  # type: ignore[attr-defined]
     assert len(posted) == 1 and "applied" in posted[0][1].fallback and posted[0][2] == rec.body["message_ref"]
     assert later.store.get_request(1).body["outcome_posted"] is True and writes(later) == 1
-    assert approvals.sweep(later) == []
+    assert sweep(later) == []
 
 
 def test_crash_before_the_request_was_posted_posts_it_after_restart(tmp_path: Path) -> None:
@@ -156,7 +166,7 @@ def test_crash_before_the_request_was_posted_posts_it_after_restart(tmp_path: Pa
 
     later = restart(ctx, path)
     clock.advance(minutes=6)
-    assert approvals.sweep(later) == ["#1 planned → pending"]
+    assert sweep(later) == ["#1 planned → pending"]
     assert later.store.get_request(1).body["message_ref"]
     approve(later)
     assert later.store.get_request(1).state == "applied" and writes(later) == 1

@@ -1,41 +1,15 @@
-"""Pre-flight and health findings for peerings: Azure's rules, said plainly."""
+"""The rules a change must pass: Azure's (the pre-flight, said plainly) and ours (who may approve)."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from commands.core.model import PEERING_FLAGS, VirtualNetwork
-from commands.findings.peerings import (
-    SHORT_NAMES,
-    PeeringFacts,
-    VnetFacts,
-    blocking,
-    find_reverse,
-    health,
-    preflight,
-)
-from tests.unit.peering_estate import estate, peering, vnet_id
+from bot.slack.mrkdwn import mrkdwn
+from commands.findings.peerings import PeeringFacts
+from commands.peering.rules import approval_refusal, approvers_for, blocking, preflight
+from tests.unit.commands.peering.peering_estate import estate, facts, keys, peering, vnet_id
 
-
-def facts(local: str, name: str, az=None, local_gws_known: bool = True) -> PeeringFacts:  # type: ignore[no-untyped-def]
-    az = az or estate()
-    lv: VirtualNetwork = az.virtual_network(vnet_id(local))
-    p = next(x for x in lv.peerings if x.name == name)
-    rv = az.virtual_network(p.remote_vnet_id)
-    gws = list(az.gws.values())
-
-    def vf(v: VirtualNetwork, known: bool = True) -> VnetFacts:
-        return VnetFacts(v, tuple(g for g in gws if g.vnet_id.lower() == v.id.lower()), known)
-
-    return PeeringFacts(vf(lv, local_gws_known), p, vf(rv), find_reverse(p, rv))
-
-
-def keys(findings: list) -> list[str]:  # type: ignore[type-arg]
-    return [f.key.split(":")[0] for f in findings]
-
-
-def test_short_names_cover_exactly_the_changeable_flags() -> None:
-    assert set(SHORT_NAMES) == set(PEERING_FLAGS)
+# --- Azure's rules: the pre-flight ---------------------------------------------------------------
 
 
 def test_use_remote_gateways_with_own_gateway_is_refused_and_says_the_gateway_would_have_to_go() -> None:
@@ -63,7 +37,7 @@ def test_use_remote_gateways_without_transit_on_the_other_side_is_refused_with_t
     found = preflight(facts("vn-spoke", "spoke-to-hub"), "useRemoteGateways", True)
     block = blocking(found)
     assert keys(block) == ["preflight_transit_not_offered"]
-    assert "vn-hub/hub-to-spoke allowGatewayTransit on" in block[0].next_step.replace("\u200b", "")
+    assert "vn-hub/hub-to-spoke allowGatewayTransit on" in mrkdwn(block[0].next_step).replace("\u200b", "")
 
 
 def test_use_remote_gateways_when_transit_is_offered_passes_with_what_it_will_do() -> None:
@@ -139,44 +113,27 @@ def test_unreadable_remote_side_is_a_warning_not_a_silent_pass() -> None:
     assert "preflight_remote_unknown" in keys(found)
 
 
-def test_health_reports_a_half_configured_peering() -> None:
-    f = facts("vn-half", "half-to-hub")
-    assert "peering_half_configured" in keys(health(f))
-
-
-def test_health_explains_the_gateway_transit_trade_off_with_alternatives() -> None:
-    az = estate()
-    spoke = az.vnets[vnet_id("vn-far").lower()]
-    # vn-far without its gateway, using the hub's: the seed problem's first setup.
-    del az.gws[next(k for k in az.gws if k.endswith("gw-far"))]
-    az.vnets[spoke.id.lower()] = dataclasses.replace(
-        spoke, peerings=tuple(dataclasses.replace(p, use_remote_gateways=True) for p in spoke.peerings)
-    )
-    found = health(facts("vn-far", "far-to-hub", az))
-    tradeoff = next(f for f in found if f.key.startswith("peering_transit_in_use"))
-    assert "gw-hub" in tradeoff.evidence and "cross regions twice" in tradeoff.evidence
-    assert "Virtual WAN" in tradeoff.next_step
-
-
-def test_health_flags_a_remote_gateways_peering_whose_remote_lost_its_gateway() -> None:
-    az = estate()
-    spoke = az.vnets[vnet_id("vn-spoke").lower()]
-    az.vnets[spoke.id.lower()] = dataclasses.replace(
-        spoke, peerings=tuple(dataclasses.replace(p, use_remote_gateways=True) for p in spoke.peerings)
-    )
-    del az.gws[next(k for k in az.gws if k.endswith("gw-hub"))]
-    found = health(facts("vn-spoke", "spoke-to-hub", az))
-    assert "peering_remote_gw_missing" in keys(found)
-
-
-def test_health_of_a_clean_pair_is_quiet() -> None:
-    assert [f for f in health(facts("vn-hub", "hub-to-far")) if f.severity != "info"] == []
-
-
 def test_names_with_slack_markup_are_inert_in_findings() -> None:
     az = estate()
     hub = az.vnets[vnet_id("vn-hub").lower()]
     evil = dataclasses.replace(hub.peerings[0], name="<!channel>")
     az.vnets[hub.id.lower()] = dataclasses.replace(hub, peerings=(evil, hub.peerings[1]))
     found = preflight(facts("vn-hub", "<!channel>", az), "allowGatewayTransit", True)
-    assert all("<!channel>" not in f.title + f.evidence for f in found)
+    assert all("<!channel>" not in mrkdwn(f.title) + mrkdwn(f.evidence) for f in found)
+
+
+# --- ours: requester ≠ approver ------------------------------------------------------------------
+
+
+def test_approve_by_requester_is_refused() -> None:
+    refusal = approval_refusal(3, "U_ALICE", "U_ALICE", {"U_ALICE", "U_BOB"})
+    assert refusal and "requester ≠ approver" in refusal
+
+
+def test_approve_by_non_approver_is_refused() -> None:
+    refusal = approval_refusal(3, "U_ALICE", "U_DAVE", {"U_BOB"})
+    assert refusal and "not one" in refusal
+
+
+def test_approvers_are_the_configured_ids_plus_the_group_members() -> None:
+    assert approvers_for(frozenset({"U_BOB"}), {"U_GRP1", ""}) == {"U_BOB", "U_GRP1"}

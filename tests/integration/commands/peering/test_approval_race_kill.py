@@ -23,14 +23,14 @@ import pytest
 from bot.arm.factory import azure_from_settings
 from bot.settings import Settings
 from bot.store.sqlite import SqliteStore
-from commands import approvals
 from commands.core.registry import Ctx
-from commands.peering import peering as peering_cmd
+from commands.peering.command import peering as peering_cmd
+from commands.peering.sweep import sweep
 from sandbox.arm_emulator import ArmEmulator
 from tests.fakes import RecordingMessenger
-from tests.unit.peering_estate import Clock, make_ctx
+from tests.unit.commands.peering.peering_estate import Clock, make_ctx
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 PEERING_PATH = "/virtualNetworks/vnet-eun/virtualNetworkPeerings/peer-eun-to-aue"
 CHILD = """
 import sys
@@ -39,7 +39,7 @@ from bot.settings import Settings
 from bot.store.sqlite import SqliteStore
 from commands.catalog import REGISTRY
 
-from tests.unit.peering_estate import make_ctx
+from tests.unit.commands.peering.peering_estate import make_ctx
 
 ctx = make_ctx(azure_from_settings(Settings(arm_url=sys.argv[1])), SqliteStore(sys.argv[2]), user="U_BOB")
 REGISTRY.action("approval_approve")(ctx, "1", "C_OPS:1")
@@ -103,12 +103,12 @@ def test_killed_worker_is_completed_once_after_restart(arm_emulator: ArmEmulator
     # The restart: a new process's store and messenger, after the dead worker's lease ran out.
     clock.advance(minutes=6)
     later = ctx_for(emu, path, clock)
-    assert approvals.sweep(later) == ["#1 applying → applied"]
+    assert sweep(later) == ["#1 applying → applied"]
     assert successful_puts(emu) == 1  # applied once, by whichever process got there
     rec = later.store.get_request(1)
     assert rec is not None and rec.state == "applied" and rec.body["outcome_posted"] is True
     assert later.azure.peering(rec.body["peering_id"]).allow_forwarded_traffic is False
     posted = later.out.posts  # type: ignore[attr-defined]
     assert len(posted) == 1 and "applied" in posted[0][1].fallback
-    assert approvals.sweep(later) == []
+    assert sweep(later) == []
     watcher.close()

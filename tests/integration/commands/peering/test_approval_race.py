@@ -14,14 +14,14 @@ import pytest
 
 from bot.store.sqlite import SqliteStore
 from bot.store.tables import TableStore
-from commands import approvals
 from commands.catalog import REGISTRY
 from commands.core.registry import Ctx
 from commands.core.store import Store
-from commands.peering import peering as peering_cmd
+from commands.peering.command import peering as peering_cmd
+from commands.peering.sweep import sweep
 from tests.azurite import Azurite, unique_name
 from tests.fakes import RecordingMessenger
-from tests.unit.peering_estate import Clock, as_user, estate, make_ctx, peering_id
+from tests.unit.commands.peering.peering_estate import Clock, as_user, estate, make_ctx, peering_id
 
 PID = peering_id("vn-hub", "hub-to-far")
 DECISIONS = {"approved", "rejected", "cancelled", "expired"}
@@ -101,7 +101,7 @@ def test_approve_cancel_and_expiry_at_the_same_instant_have_one_outcome(
         what, c = item
         barrier.wait()
         if what == "sweep":
-            approvals.sweep(c)
+            sweep(c)
         else:
             click(c, what)
 

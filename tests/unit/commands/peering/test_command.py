@@ -1,9 +1,8 @@
-"""`/vpn peering`: parsing, showing both sides, and clear errors."""
+"""`/vpn peering`, `/vpn requests`, `/vpn audit`: their arguments, and what a failure answers."""
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,19 +11,11 @@ from hypothesis import strategies as st
 from bot.store.sqlite import SqliteStore
 from commands.catalog import REGISTRY
 from commands.core.errors import AzureFailure, UsageError
-from commands.core.model import Subscription, VirtualNetwork, rid_key
 from commands.core.registry import Ctx
-from commands.peering import audit as audit_cmd
-from commands.peering import flag_of, parse_args
-from commands.peering import peering as peering_cmd
+from commands.peering.command import flag_of, parse_args
+from commands.peering.command import peering as peering_cmd
 from tests.fakes import FakeAzure
-from tests.unit.peering_estate import estate, make_ctx, peering, text_of, vnet_id
-
-
-@pytest.fixture
-def ctx(tmp_path: Path) -> Ctx:
-    return make_ctx(estate(), SqliteStore(tmp_path / "s.sqlite"))
-
+from tests.unit.commands.peering.peering_estate import answer, estate, make_ctx, text_of, vnet_id
 
 # --- parsing -----------------------------------------------------------------------------------
 
@@ -96,74 +87,25 @@ def test_any_text_parses_or_is_a_usage_error(text: str) -> None:
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
 def test_the_command_answers_any_text_with_a_reply(text: str) -> None:
     c = make_ctx(estate(), SqliteStore(":memory:"))
-    reply = peering_cmd(c, text)
+    reply = answer(c, peering_cmd, text)
     assert reply is not None and reply.fallback
 
 
-# --- show ----------------------------------------------------------------------------------------
-
-
-def test_show_lists_both_sides_with_flags_state_and_gateways(ctx: Ctx) -> None:
-    text = text_of(peering_cmd(ctx, "vn-hub"))
-    assert "vn-hub | hub-to-far | on | off | on | off | Connected" in text
-    assert "vn-far | far-to-hub | on | off | off | off | Connected" in text
-    assert "vn-spoke | spoke-to-hub" in text
-    assert "gw-hub" in text and "172.16.1.0/24" in text and "Gateways in vn-spoke: none" in text
-
-
-def test_show_one_peering_only(ctx: Ctx) -> None:
-    text = text_of(peering_cmd(ctx, "vn-hub/hub-to-spoke"))
-    assert "hub-to-spoke" in text and "hub-to-far" not in text
-
-
-def test_show_reports_a_half_configured_peering(ctx: Ctx) -> None:
-    text = text_of(peering_cmd(ctx, "vn-half"))
-    assert "half configured" in text and "(no peering back)" in text
-
-
-def test_show_says_when_the_remote_side_cannot_be_read(ctx: Ctx) -> None:
-    ctx.azure.fail[("virtual_network", rid_key(vnet_id("vn-far")))] = AzureFailure(  # type: ignore[attr-defined]
-        "forbidden", "no access", "AuthorizationFailed", vnet_id("vn-far"), 403
-    )
-    text = text_of(peering_cmd(ctx, "vn-hub"))
-    assert "(could not be read)" in text and "hub-to-spoke" in text
-
-
-def test_show_mentions_open_requests(ctx: Ctx) -> None:
-    peering_cmd(ctx, "vn-hub/hub-to-far forwarded-traffic on")
-    reply = peering_cmd(ctx, "vn-hub")
-    assert reply is not None and any("#1 pending" in getattr(p, "text", "") for p in reply.parts)
-
-
-def test_unknown_vnet_suggests_close_names(ctx: Ctx) -> None:
-    text = text_of(peering_cmd(ctx, "vn-hbu"))
-    assert "No virtual network called" in text and "vn-hub" in text
-
-
-def test_unknown_peering_lists_the_vnets_peerings(ctx: Ctx) -> None:
-    text = text_of(peering_cmd(ctx, "vn-hub/nope forwarded-traffic on"))
-    assert "no peering called" in text and "hub-to-far" in text and "hub-to-spoke" in text
-
-
-def test_same_name_in_two_subscriptions_asks_for_the_full_id(tmp_path: Path) -> None:
-    az = estate()
-    other = "/subscriptions/sub2/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vn-hub"
-    az.subs.append(Subscription("sub2", "Sub two"))
-    az.vnets[other.lower()] = VirtualNetwork(id=other, name="vn-hub")
-    c = make_ctx(az, SqliteStore(tmp_path / "s.sqlite"))
-    text = text_of(peering_cmd(c, "vn-hub"))
-    assert "2 virtual networks are called" in text and "sub2" in text
+# --- failures ------------------------------------------------------------------------------------
 
 
 def test_azure_failure_is_an_answer_with_advice(ctx: Ctx) -> None:
     ctx.azure.fail[("virtual_networks", "*")] = AzureFailure("throttled", "slow down", "", "", 429)  # type: ignore[attr-defined]
-    text = text_of(peering_cmd(ctx, "vn-hub"))
+    text = text_of(answer(ctx, peering_cmd, "vn-hub"))
     assert "throttl" in text.lower() and "Try again" in text
 
 
 def test_without_a_store_a_change_is_refused_clearly(ctx: Ctx) -> None:
-    text = text_of(peering_cmd(dataclasses.replace(ctx, store=None), "vn-hub/hub-to-far forwarded-traffic on"))
+    text = text_of(answer(dataclasses.replace(ctx, store=None), peering_cmd, "vn-hub/hub-to-far forwarded-traffic on"))
     assert "no store is configured" in text
+
+
+# --- planning ------------------------------------------------------------------------------------
 
 
 def test_plan_uses_a_fresh_read_of_the_peering(ctx: Ctx) -> None:
@@ -176,18 +118,3 @@ def test_commands_are_registered_with_help_text() -> None:
     for name in ("peering", "requests", "audit"):
         cmd = REGISTRY.command(name)
         assert cmd is not None and cmd.summary and cmd.example.startswith("/vpn ")
-
-
-def test_audit_for_one_vnet_does_not_match_a_vnet_with_a_longer_name(tmp_path: Path) -> None:
-    az = estate()
-    hub2 = VirtualNetwork(
-        id=vnet_id("vn-hub2"),
-        name="vn-hub2",
-        peerings=(peering("vn-hub2", "x-to-far", "vn-far"),),
-    )
-    az.vnets[hub2.id.lower()] = hub2
-    c = make_ctx(az, SqliteStore(tmp_path / "s.sqlite"))
-    peering_cmd(c, "vn-hub2/x-to-far forwarded-traffic on")
-    assert "no entries" in text_of(audit_cmd(c, "vn-hub"))
-    assert "requested" in text_of(audit_cmd(c, "vn-hub2"))
-    assert "cannot be a virtual network name" in text_of(audit_cmd(c, "<!here>"))

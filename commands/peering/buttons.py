@@ -1,0 +1,170 @@
+"""The buttons on a request: Approve, Reject, Cancel, and Revert on an applied one.
+
+Approvers approve or reject, never the request's own requester; only the requester
+cancels. A click on a request that has moved on is answered with where it stands.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from commands.core.registry import Ctx, action
+from commands.core.reply import Reply, Text, error_reply
+from commands.core.store import StoreConflict
+from commands.core.text import Icon, prose, rich, strong, user
+from commands.peering.apply import apply_approved
+from commands.peering.facts import fresh_facts
+from commands.peering.filing import file_request, open_request_for
+from commands.peering.messages import outcome_line, post_in_thread, state_reply, update_card
+from commands.peering.request import APPLY_LEASE, OPEN, Loaded, audit_entry, load, store_of, transition
+from commands.peering.rules import approval_refusal, approvers_hint, current_approvers
+from commands.peering.sweep import touch
+
+_SEE_REQUESTS = prose("Use `/vpn requests` to see open requests.")
+
+
+def parse_number(value: str) -> int | None:
+    """The request number a button carries (its value), None when it carries none."""
+    text = (value or "").strip().lstrip("#")
+    return int(text) if text.isdigit() and 0 < len(text) <= 9 else None
+
+
+def _clicked(ctx: Ctx, value: str) -> Loaded | Reply:
+    """The request a button is about, brought up to date; or the answer when there is none."""
+    number = parse_number(value)
+    if number is None:
+        return error_reply(rich(f"That button carries no request number ({value!r})."), _SEE_REQUESTS)
+    cur = load(ctx, number)
+    if cur is None:
+        return error_reply(f"There is no request #{number}.", _SEE_REQUESTS, "/vpn requests")
+    return touch(ctx, cur)
+
+
+@action("approval_approve")
+def approve(ctx: Ctx, value: str, ref: str) -> Reply | None:
+    """Approve a pending request and apply it."""
+    cur = _clicked(ctx, value)
+    if isinstance(cur, Reply):
+        return cur
+    if cur.state != "pending":
+        return state_reply(cur)
+    refusal = approval_refusal(cur.number, cur.req.requester, ctx.user, current_approvers(ctx))
+    if refusal:
+        store_of(ctx).append_audit(
+            dataclasses.replace(
+                audit_entry(ctx, cur.req, ctx.user, "approve_refused", note=str(refusal)), request=cur.number
+            )
+        )
+        return error_reply(refusal)
+    now = ctx.now()
+    try:
+        cur = transition(
+            ctx,
+            cur,
+            "approved",
+            ctx.user,
+            decided_by=ctx.user,
+            decided_at=now.isoformat(),
+            lease_until=(now + APPLY_LEASE).isoformat(),
+        )
+    except StoreConflict:
+        return _reread_state(ctx, cur.number)
+    update_card(ctx, cur)
+    apply_approved(ctx, cur)
+    return None
+
+
+@action("approval_reject")
+def reject(ctx: Ctx, value: str, ref: str) -> Reply | None:
+    """Reject a pending request (approvers only)."""
+    cur = _clicked(ctx, value)
+    if isinstance(cur, Reply):
+        return cur
+    if cur.state != "pending":
+        return state_reply(cur)
+    if ctx.user == cur.req.requester:
+        return error_reply(f"You asked for request #{cur.number}: use Cancel to withdraw it.")
+    if ctx.user not in current_approvers(ctx):
+        return error_reply(
+            rich(f"Only approvers can reject request #{cur.number}. Approvers: ", approvers_hint(ctx), ".")
+        )
+    return _close(ctx, cur, "rejected")
+
+
+@action("approval_cancel")
+def cancel(ctx: Ctx, value: str, ref: str) -> Reply | None:
+    """Withdraw a pending request (the requester only)."""
+    cur = _clicked(ctx, value)
+    if isinstance(cur, Reply):
+        return cur
+    if cur.state not in OPEN:
+        return state_reply(cur)
+    if ctx.user != cur.req.requester:
+        return error_reply(
+            rich("Only ", user(cur.req.requester), f", who asked for request #{cur.number}, can cancel it."),
+            "Approvers can Reject it instead.",
+        )
+    return _close(ctx, cur, "cancelled")
+
+
+@action("approval_revert")
+def revert(ctx: Ctx, value: str, ref: str) -> Reply | None:
+    """Ask to undo an applied request: a new request, which needs its own approval."""
+    cur = _clicked(ctx, value)
+    if isinstance(cur, Reply):
+        return cur
+    if cur.state != "applied":
+        return state_reply(cur)
+    req = cur.req
+    peering = ctx.azure.peering(req.peering_id)
+    facts = fresh_facts(ctx, req, peering)
+    if not ctx.channel and req.channel:
+        ctx = dataclasses.replace(ctx, channel=req.channel)
+    answer = file_request(
+        ctx,
+        facts,
+        req.flag,
+        not req.value,
+        f"Revert of #{cur.number}" + (f" ({req.reason})" if req.reason else ""),
+        revert_of=cur.number,
+    )
+    opened = open_request_for(ctx, req.peering_id)
+    if opened is not None and opened.req.revert_of == cur.number:
+        post_in_thread(
+            ctx,
+            cur,
+            Reply(fallback=f"Revert of #{cur.number} requested as #{opened.number}").add(
+                Text(
+                    rich(
+                        Icon.REVERT,
+                        " ",
+                        user(ctx.user),
+                        f" asked to revert #{cur.number}: request ",
+                        strong(f"#{opened.number}"),
+                        " needs an approval.",
+                    )
+                )
+            ),
+        )
+    return answer
+
+
+def _close(ctx: Ctx, cur: Loaded, state: str) -> Reply | None:
+    """The clicker closes the request as `state`: the card loses its buttons and the thread
+    says so. A click that lost the race to another answers with the state that won."""
+    try:
+        cur = transition(ctx, cur, state, ctx.user, decided_by=ctx.user, decided_at=ctx.now().isoformat())
+    except StoreConflict:
+        return _reread_state(ctx, cur.number)
+    update_card(ctx, cur)
+    post_in_thread(
+        ctx,
+        cur,
+        Reply(fallback=f"#{cur.number} {state}").add(Text(rich(f"Request #{cur.number}: ", outcome_line(cur)))),
+    )
+    return None
+
+
+def _reread_state(ctx: Ctx, number: int) -> Reply:
+    cur = load(ctx, number)
+    return state_reply(cur) if cur else error_reply(f"There is no request #{number}.")

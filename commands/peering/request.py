@@ -1,0 +1,195 @@
+"""A peering change request: what it asks, its states, and how it moves between them.
+
+A request lives in the store (`commands.core.store.Store`) and moves through
+
+    planned → pending → approved → applying → applied | failed
+                      ↘ rejected | cancelled | expired
+
+* **planned**: numbered and stored, not yet posted; **pending**: posted in the channel
+  with Approve / Reject / Cancel, waiting for an approver.
+* **approved → applying → applied|failed**: the approver's click applies it. "applying"
+  carries an idempotency marker and a lease: whoever finds it with the lease run out
+  (the process died mid-way) re-reads Azure and either finds the change in place
+  (→ applied, no second write) or, when the peering is untouched since the plan,
+  writes it once (`commands.peering.apply`, `commands.peering.sweep`).
+* Every state change is one conditional write (etag) together with its audit row, so of
+  fifty simultaneous clicks exactly one approves; the others are told the state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from commands.core.registry import Ctx
+from commands.core.store import AuditEntry, RequestRecord, Store, StoreConflict, StoreError
+
+STATES = ("planned", "pending", "approved", "applying", "applied", "failed", "rejected", "cancelled", "expired")
+OPEN = frozenset({"planned", "pending"})
+IN_FLIGHT = frozenset({"approved", "applying"})
+TERMINAL = frozenset({"applied", "failed", "rejected", "cancelled", "expired"})
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "planned": frozenset({"pending", "expired", "cancelled", "failed"}),
+    "pending": frozenset({"approved", "rejected", "cancelled", "expired"}),
+    "approved": frozenset({"applying", "failed"}),
+    "applying": frozenset({"applied", "failed"}),
+}
+SYSTEM = "vpnops"  # the actor of what the bot does by itself (expiry, recovery)
+# How long an approve/apply may run before another worker assumes it died and takes over.
+# ARM peering PUTs finish within a minute; the adapter's LRO timeout is shorter than this.
+APPLY_LEASE = timedelta(minutes=5)
+
+
+@dataclass
+class ChangeRequest:
+    """What a request is about and what happened to it (the store's `body`)."""
+
+    peering_id: str
+    peering_name: str
+    vnet_id: str
+    vnet_name: str
+    flag: str
+    value: bool
+    requester: str
+    created_at: str
+    expires_at: str
+    plan_etag: str
+    remote_vnet_id: str = ""
+    remote_vnet_name: str = ""
+    reverse_id: str = ""
+    reverse_name: str = ""
+    reason: str = ""
+    channel: str = ""
+    before_local: dict[str, bool] = field(default_factory=dict)
+    before_remote: dict[str, bool] = field(default_factory=dict)
+    state_local: str = ""
+    state_remote: str = ""
+    p2s_gateways: list[str] = field(default_factory=list)
+    approvers: list[str] = field(default_factory=list)
+    message_ref: str = ""
+    decided_by: str = ""
+    decided_at: str = ""
+    apply_marker: str = ""
+    apply_attempts: int = 0
+    lease_until: str = ""
+    after_local: dict[str, bool] = field(default_factory=dict)
+    after_remote: dict[str, bool] = field(default_factory=dict)
+    applied_at: str = ""
+    error: str = ""
+    outcome_posted: bool = False
+    revert_of: int = 0
+    note: str = ""
+
+    def to_body(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> ChangeRequest:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in body.items() if k in known})
+
+    @property
+    def scope(self) -> str:
+        """What `/vpn audit <vnet>` finds this request's rows by."""
+        return " ".join(x for x in (self.vnet_id, self.remote_vnet_id, self.reverse_id) if x)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A request as read from the store: its number, state and etag (for the next conditional write)."""
+
+    number: int
+    state: str
+    etag: str
+    req: ChangeRequest
+
+    @classmethod
+    def of(cls, rec: RequestRecord) -> Loaded:
+        return cls(rec.number, rec.state, rec.etag, ChangeRequest.from_body(rec.body))
+
+
+def can_transition(state: str, to: str) -> bool:
+    """Whether a request in `state` may move to `to` (see TRANSITIONS)."""
+    return to in TRANSITIONS.get(state, frozenset())
+
+
+def is_expired(req: ChangeRequest, state: str, now: datetime) -> bool:
+    """Only a request still waiting for a decision expires; an approved one goes on."""
+    return state in OPEN and now >= parse_time(req.expires_at)
+
+
+def lease_over(req: ChangeRequest, now: datetime) -> bool:
+    """Whether the worker applying (or answering) the request is presumed dead."""
+    return not req.lease_until or now >= parse_time(req.lease_until)
+
+
+def fmt_time(iso: str) -> str:
+    """A stored time as people read it: `2026-12-07 13:00 UTC`."""
+    if not iso:
+        return "?"
+    return parse_time(iso).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def parse_time(iso: str) -> datetime:
+    """A stored time (ISO 8601)."""
+    return datetime.fromisoformat(iso)
+
+
+def store_of(ctx: Ctx) -> Store:
+    """The store requests are kept in; StoreError when none is configured."""
+    if ctx.store is None:
+        raise StoreError("no store is configured (VPNOPS_STORE), so requests cannot be kept")
+    store: Store = ctx.store
+    return store
+
+
+def load(ctx: Ctx, number: int) -> Loaded | None:
+    """Request `number` as stored now, None when there is none."""
+    rec = store_of(ctx).get_request(number)
+    return Loaded.of(rec) if rec else None
+
+
+def audit_entry(
+    ctx: Ctx, req: ChangeRequest, actor: str, act: str, note: str = "", before: Any = None, after: Any = None
+) -> AuditEntry:
+    """The audit row of `actor` doing `act` to the request (found by `/vpn audit <vnet>` through its scope)."""
+    return AuditEntry(
+        at=ctx.now(),
+        actor=actor,
+        action=act,
+        subject=req.peering_id,
+        scope=req.scope,
+        before=before if before is not None else {},
+        after=after if after is not None else {},
+        note=note,
+    )
+
+
+def transition(
+    ctx: Ctx,
+    cur: Loaded,
+    to: str,
+    actor: str,
+    note: str = "",
+    audit_before: Any = None,
+    audit_after: Any = None,
+    **changes: Any,
+) -> Loaded:
+    """Move `cur` to state `to` with `changes`, conditional on its etag, with its audit row.
+
+    Raises StoreConflict when someone else moved it first (re-read and report the state).
+    """
+    if not can_transition(cur.state, to):
+        raise StoreConflict(f"request #{cur.number} is {cur.state}; it cannot become {to}")
+    req = dataclasses.replace(cur.req, **changes)
+    entry = audit_entry(ctx, req, actor, to, note=note or req.note, before=audit_before, after=audit_after)
+    rec = store_of(ctx).update_request(cur.number, to, req.to_body(), cur.etag, entry)
+    return Loaded.of(rec)
+
+
+def save(ctx: Ctx, cur: Loaded, **changes: Any) -> Loaded:
+    """Change the body without a state change (e.g. the outcome was posted); conditional too."""
+    req = dataclasses.replace(cur.req, **changes)
+    return Loaded.of(store_of(ctx).update_request(cur.number, cur.state, req.to_body(), cur.etag))

@@ -1,0 +1,93 @@
+"""Bringing requests up to date: expiry, applies a dead worker left half done, answers that were lost.
+
+Requests expire after `VPNOPS_REQUEST_TTL_MINUTES`. Every click on a request brings it
+up to date first (`touch`), and the timer runs `sweep()` so that one nobody touches
+again does not stay "pending" past its expiry, nor an interrupted apply wait for a click.
+"""
+
+from __future__ import annotations
+
+from commands.core.registry import Ctx
+from commands.core.store import StoreConflict
+from commands.peering.apply import apply_approved, apply_leased
+from commands.peering.messages import post_in_thread, report, request_message, result_message, update_card
+from commands.peering.request import (
+    APPLY_LEASE,
+    IN_FLIGHT,
+    OPEN,
+    SYSTEM,
+    TERMINAL,
+    Loaded,
+    is_expired,
+    lease_over,
+    load,
+    parse_time,
+    save,
+    store_of,
+    transition,
+)
+
+
+def touch(ctx: Ctx, cur: Loaded) -> Loaded:
+    """Bring a request up to date before anyone acts on it: expire it when due, finish an
+    apply whose worker died, post an outcome that never got posted."""
+    now = ctx.now()
+    if is_expired(cur.req, cur.state, now):
+        try:
+            cur = transition(ctx, cur, "expired", SYSTEM)
+        except StoreConflict:
+            fresh = load(ctx, cur.number)
+            return fresh or cur
+        update_card(ctx, cur)
+        post_in_thread(ctx, cur, result_message(cur))
+        return cur
+    if cur.state == "planned" and now >= parse_time(cur.req.created_at) + APPLY_LEASE:
+        # The worker died between numbering the request and posting it: post it now.
+        try:
+            ref = ctx.out.post(cur.req.channel or ctx.channel, request_message(cur))
+            return transition(ctx, cur, "pending", SYSTEM, note="posted after a restart", message_ref=ref)
+        except StoreConflict:
+            return load(ctx, cur.number) or cur
+    if cur.state in IN_FLIGHT and lease_over(cur.req, now):
+        recover_one(ctx, cur)
+        return load(ctx, cur.number) or cur
+    if cur.state in ("applied", "failed") and not cur.req.outcome_posted and lease_over(cur.req, now):
+        try:
+            cur = save(ctx, cur, lease_until=(now + APPLY_LEASE).isoformat())
+        except StoreConflict:
+            return load(ctx, cur.number) or cur
+        report(ctx, cur)
+        return load(ctx, cur.number) or cur
+    return cur
+
+
+def recover_one(ctx: Ctx, cur: Loaded) -> None:
+    """Complete a request whose worker died between approve and apply, or mid-apply."""
+    if cur.state == "approved":
+        apply_approved(ctx, cur, recovering=True)
+        return
+    if cur.state == "applying":
+        try:
+            cur = save(
+                ctx, cur, lease_until=(ctx.now() + APPLY_LEASE).isoformat(), apply_attempts=cur.req.apply_attempts + 1
+            )
+        except StoreConflict:
+            return  # someone else took it over
+        apply_leased(ctx, cur, recovering=True)
+
+
+def sweep(ctx: Ctx) -> list[str]:
+    """Expire due requests, complete interrupted ones, post lost outcomes. For the timer.
+
+    Returns one line per request it changed, e.g. "#4 pending → expired".
+    """
+    store = store_of(ctx)
+    lines = []
+    for rec in store.list_requests(set(OPEN | IN_FLIGHT | {"applied", "failed"}), limit=500):
+        cur = Loaded.of(rec)
+        if cur.state in TERMINAL and cur.req.outcome_posted:
+            continue
+        after = touch(ctx, cur)
+        if after.state != cur.state or after.req.outcome_posted != cur.req.outcome_posted:
+            lines.append(f"#{cur.number} {cur.state} → {after.state}")
+    return lines
