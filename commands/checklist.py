@@ -32,8 +32,22 @@ from commands.core.port import AzurePort
 from commands.core.registry import Ctx, command
 from commands.core.reply import Context, Divider, Fields, Header, Part, Reply, Text, code, error_reply, esc, literal
 from commands.core.units import plural
-from commands.findings import dns
-from commands.findings.dns import Check, DnsFacts
+from commands.findings.dns.checks import STATUS_ICON, STATUS_WORD, Check, code_block, summary
+from commands.findings.dns.facts import (
+    CONNECTIONS,
+    GATEWAYS,
+    PRIVATE_ENDPOINTS,
+    RESOLVERS,
+    SQL_SERVERS,
+    VNETS,
+    ZONES,
+    DnsFacts,
+    endpoint_owner,
+    endpoint_target,
+    endpoints_for,
+)
+from commands.findings.dns.sql import sql_checklist, sql_checklist_without_endpoint
+from commands.findings.dns.zones import resource_type, sql_zone_for
 
 USAGE = "checklist <server>[.database.windows.net]"
 EXAMPLE = "/vpn checklist sql-eun.database.windows.net"
@@ -123,13 +137,13 @@ def parse_server(text: str) -> ServerQuery:
 # --------------------------------------------------------------------------------------
 
 _KINDS: tuple[tuple[str, Callable[[AzurePort, str], Sequence[Any]]], ...] = (
-    (dns.SQL_SERVERS, lambda az, s: az.sql_servers(s)),
-    (dns.PRIVATE_ENDPOINTS, lambda az, s: az.private_endpoints(s)),
-    (dns.ZONES, lambda az, s: az.private_dns_zones(s)),
-    (dns.VNETS, lambda az, s: az.virtual_networks(s)),
-    (dns.GATEWAYS, lambda az, s: az.gateways(s)),
-    (dns.RESOLVERS, lambda az, s: az.dns_resolvers(s)),
-    (dns.CONNECTIONS, lambda az, s: az.connections(s)),
+    (SQL_SERVERS, lambda az, s: az.sql_servers(s)),
+    (PRIVATE_ENDPOINTS, lambda az, s: az.private_endpoints(s)),
+    (ZONES, lambda az, s: az.private_dns_zones(s)),
+    (VNETS, lambda az, s: az.virtual_networks(s)),
+    (GATEWAYS, lambda az, s: az.gateways(s)),
+    (RESOLVERS, lambda az, s: az.dns_resolvers(s)),
+    (CONNECTIONS, lambda az, s: az.connections(s)),
 )
 
 
@@ -145,13 +159,13 @@ def gather_facts(ctx: Ctx, subscriptions: Sequence[Subscription]) -> DnsFacts:
     return DnsFacts(
         subscriptions=tuple(s.id for s in subscriptions),
         subscription_names={s.id: s.name for s in subscriptions if s.name},
-        sql_servers=tuple(found[dns.SQL_SERVERS]),
-        private_endpoints=tuple(found[dns.PRIVATE_ENDPOINTS]),
-        zones=tuple(found[dns.ZONES]),
-        vnets=tuple(found[dns.VNETS]),
-        gateways=tuple(found[dns.GATEWAYS]),
-        resolvers=tuple(found[dns.RESOLVERS]),
-        connections=tuple(found[dns.CONNECTIONS]),
+        sql_servers=tuple(found[SQL_SERVERS]),
+        private_endpoints=tuple(found[PRIVATE_ENDPOINTS]),
+        zones=tuple(found[ZONES]),
+        vnets=tuple(found[VNETS]),
+        gateways=tuple(found[GATEWAYS]),
+        resolvers=tuple(found[RESOLVERS]),
+        connections=tuple(found[CONNECTIONS]),
         failures=tuple(lists.failures),
     )
 
@@ -167,7 +181,7 @@ def known_servers(facts: DnsFacts) -> list[SqlServer]:
     servers = {rid_key(s.id): s for s in facts.sql_servers}
     for pe in facts.private_endpoints:
         for c in pe.connections:
-            if dns.resource_type(c.target_id) == "microsoft.sql/servers" and rid_key(c.target_id) not in servers:
+            if resource_type(c.target_id) == "microsoft.sql/servers" and rid_key(c.target_id) not in servers:
                 servers[rid_key(c.target_id)] = SqlServer(id=c.target_id, name=name_of(c.target_id))
     return sorted(servers.values(), key=lambda s: s.name.lower())
 
@@ -178,17 +192,17 @@ def find_server(q: ServerQuery, facts: DnsFacts) -> tuple[list[SqlServer], str]:
     if q.resource_id:
         return by_name(servers, q.resource_id) or by_name(servers, q.name, groups=False), ""
     if q.ip:
-        pe = dns.endpoint_owner(q.ip, facts)
+        pe = endpoint_owner(q.ip, facts)
         if pe is None:
             return [], f"No private endpoint in scope has the address {code(q.ip)}."
-        targets = [c.target_id for c in pe.connections if dns.resource_type(c.target_id) == "microsoft.sql/servers"]
+        targets = [c.target_id for c in pe.connections if resource_type(c.target_id) == "microsoft.sql/servers"]
         hit = [s for s in servers if rid_key(s.id) in {rid_key(t) for t in targets}]
         if not hit:
             return (
                 [],
                 f"{code(q.ip)} belongs to private endpoint {code(pe.name)}, which is not for an Azure SQL server.",
             )
-        names = ", ".join(code(f"{s.name}.{dns.sql_zone_for(s).public_suffix}") for s in hit)
+        names = ", ".join(code(f"{s.name}.{sql_zone_for(s).public_suffix}") for s in hit)
         return hit, (
             f"{code(q.ip)} is private endpoint {code(pe.name)} of {names}. Connect with that name, not the IP: "
             "the certificate does not cover an IP (see 6)."
@@ -242,7 +256,7 @@ def checklist(ctx: Ctx, args: str) -> Reply:
     if note:
         notes.append(Text(f":information_source: {note}"))
     if q.privatelink:
-        fq = f"{q.name}.{dns.sql_zone_for(servers[0]).public_suffix}"
+        fq = f"{q.name}.{sql_zone_for(servers[0]).public_suffix}"
         notes.append(
             Text(
                 f":information_source: You typed the privatelink name {code(q.typed)}. Clients must connect with "
@@ -257,7 +271,7 @@ def checklist(ctx: Ctx, args: str) -> Reply:
             if not first:
                 reply.add(Divider())
             first = False
-            failed, unknown, total = dns.summary(checks)
+            failed, unknown, total = summary(checks)
             line = summary_line(server.name, where, failed, unknown, total)
             fallbacks.append(line)
             reply.add(Header(header), Text(f"*{esc(line)}*"))
@@ -292,16 +306,16 @@ def summary_line(server: str, where: str, failed: int, unknown: int, total: int)
 
 def server_sections(server: SqlServer, facts: DnsFacts) -> list[tuple[str, list[Check], str]]:
     """(header, checks, where) per private endpoint of the server; one section when none."""
-    zone = dns.sql_zone_for(server)
-    pairs: list[tuple[PrivateEndpoint, PrivateLinkConnection]] = dns.endpoints_for(server.id, facts)
+    zone = sql_zone_for(server)
+    pairs: list[tuple[PrivateEndpoint, PrivateLinkConnection]] = endpoints_for(server.id, facts)
     if not pairs:
         where = server.location
-        return [(f"{server.name} · no private endpoint", dns.sql_checklist_without_endpoint(server, facts), where)]
+        return [(f"{server.name} · no private endpoint", sql_checklist_without_endpoint(server, facts), where)]
     out: list[tuple[str, list[Check], str]] = []
     several = len(pairs) > 1
     for pe, conn in pairs:
-        t = dns.endpoint_target(pe, conn, zone)
-        checks = dns.sql_checklist(server, t, facts)
+        t = endpoint_target(pe, conn, zone)
+        checks = sql_checklist(server, t, facts)
         where = pe.location + (f", {pe.name}" if several else "")
         out.append((f"{server.name} · {pe.name} · {pe.location}".strip(" ·"), checks, where))
     return out
@@ -311,8 +325,8 @@ def render_checks(checks: Sequence[Check]) -> list[Part]:
     """One Text (and for item 1, Fields) per check, short enough to read on a phone."""
     parts: list[Part] = []
     for c in checks:
-        icon = dns.STATUS_ICON[c.status]
-        word = dns.STATUS_WORD[c.status]
+        icon = STATUS_ICON[c.status]
+        word = STATUS_WORD[c.status]
         head = f"{icon} *{c.number}. {c.title}*" + (f" — _{word}_" if word else "")
         if c.doc_url:
             # The rule behind the item, on the title line: one line less per item on a phone.
@@ -323,7 +337,7 @@ def render_checks(checks: Sequence[Check]) -> list[Part]:
             # Only a ✘ has a fix; on other items the commands are an option (e.g. switch to Proxy).
             text += ("\n*Fix:* " if c.status == "fail" else "\n*Option:* ") + (c.fix_text or "")
             if c.commands:
-                text += "\n" + dns.code_block(c.commands)
+                text += "\n" + code_block(c.commands)
         parts.extend(_split_text(text))
     return parts
 
@@ -383,7 +397,7 @@ def unknown_server_reply(q: ServerQuery, facts: DnsFacts, note: str = "") -> Rep
         r.add(Context(f"Example: `/vpn checklist {literal(near[0].name)}.database.windows.net`"))
     else:
         r.add(Text("I can see no Azure SQL server at all in scope."))
-    why = facts.why(dns.SQL_SERVERS, dns.PRIVATE_ENDPOINTS)
+    why = facts.why(SQL_SERVERS, PRIVATE_ENDPOINTS)
     if why:
         r.add(Context(f":warning: {why}"))
     return r

@@ -12,9 +12,9 @@ from commands.core.errors import AzureFailure, UsageError
 from commands.core.model import PrivateEndpoint, SqlServer, Subscription
 from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Context, Divider, Fields, Header, Reply, Text
-from commands.findings.dns import DnsFacts
+from commands.findings.dns.facts import DnsFacts
 from tests.fakes import FakeAzure, RecordingMessenger
-from tests.unit.test_findings_dns import (
+from tests.unit.commands.findings.dns.builders import (
     PE_AUE,
     PE_EUN,
     RG,
