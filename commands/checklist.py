@@ -30,9 +30,10 @@ from commands.core.model import (
 )
 from commands.core.port import AzurePort
 from commands.core.registry import Ctx, command
-from commands.core.reply import Context, Divider, Fields, Header, Part, Reply, Text, code, error_reply, esc, literal
+from commands.core.reply import Context, Divider, Fields, Header, Inline, Part, Reply, Text, error_reply
+from commands.core.text import Icon, Rich, code, em, join, link, pre, prose, rich, strong
 from commands.core.units import plural
-from commands.findings.dns.checks import STATUS_ICON, STATUS_WORD, Check, code_block, summary
+from commands.findings.dns.checks import STATUS_ICON, STATUS_WORD, Check, summary
 from commands.findings.dns.facts import (
     CONNECTIONS,
     GATEWAYS,
@@ -45,6 +46,7 @@ from commands.findings.dns.facts import (
     endpoint_owner,
     endpoint_target,
     endpoints_for,
+    sub_of,
 )
 from commands.findings.dns.sql import sql_checklist, sql_checklist_without_endpoint
 from commands.findings.dns.zones import resource_type, sql_zone_for
@@ -75,18 +77,10 @@ def parse_server(text: str) -> ServerQuery:
     resource id, `tcp:…,1433`, a Slack-linked name, or a private IP. Raises UsageError."""
     raw = (text or "").strip()
     if not raw:
-        raise UsageError(
-            "Which server? Give the Azure SQL server's name.",
-            f"Usage: `/vpn {USAGE}`",
-            EXAMPLE,
-        )
+        raise UsageError("Which server? Give the Azure SQL server's name.", _usage(), EXAMPLE)
     words = raw.split()
     if len(words) > 1:
-        raise UsageError(
-            f"One server at a time: I read {len(words)} words ({esc(raw[:80])}).",
-            f"Usage: `/vpn {USAGE}`",
-            EXAMPLE,
-        )
+        raise UsageError(rich(f"One server at a time: I read {len(words)} words ({raw[:80]})."), _usage(), EXAMPLE)
     token = words[0]
     # Slack sends names it auto-linked as <http://x.database.windows.net|x.database.windows.net>.
     m = re.fullmatch(r"<([^|>]*)(?:\|([^>]*))?>", token)
@@ -103,8 +97,11 @@ def parse_server(text: str) -> ServerQuery:
             rid = None
         if rid is None or rid.provider.lower() != "microsoft.sql" or rid.types[:1] != ("servers",) or not rid.names:
             raise UsageError(
-                f"{code(token[:200])} is not an Azure SQL server id.",
-                "A server id looks like `/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Sql/servers/<name>`.",
+                rich(code(token[:200]), " is not an Azure SQL server id."),
+                prose(
+                    "A server id looks like "
+                    "`/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Sql/servers/<name>`."
+                ),
                 EXAMPLE,
             )
         server_id = "/".join(token.split("/")[: token.lower().split("/").index("servers") + 2])
@@ -125,11 +122,15 @@ def parse_server(text: str) -> ServerQuery:
             break
     if "." in name or not _SERVER_NAME.match(name):
         raise UsageError(
-            f"{code(typed[:200])} is not an Azure SQL server name.",
-            "Give the server's name (letters, digits and hyphens), with or without `.database.windows.net`.",
+            rich(code(typed[:200]), " is not an Azure SQL server name."),
+            prose("Give the server's name (letters, digits and hyphens), with or without `.database.windows.net`."),
             EXAMPLE,
         )
     return ServerQuery(name=name, typed=typed, privatelink=privatelink)
+
+
+def _usage() -> Rich:
+    return rich("Usage: ", code(f"/vpn {USAGE}"))
 
 
 # --------------------------------------------------------------------------------------
@@ -186,28 +187,31 @@ def known_servers(facts: DnsFacts) -> list[SqlServer]:
     return sorted(servers.values(), key=lambda s: s.name.lower())
 
 
-def find_server(q: ServerQuery, facts: DnsFacts) -> tuple[list[SqlServer], str]:
-    """The servers matching the query, and a note about how they were found (mrkdwn)."""
+def find_server(q: ServerQuery, facts: DnsFacts) -> tuple[list[SqlServer], Rich]:
+    """The servers matching the query, and a note about how they were found."""
     servers = known_servers(facts)
     if q.resource_id:
-        return by_name(servers, q.resource_id) or by_name(servers, q.name, groups=False), ""
+        return by_name(servers, q.resource_id) or by_name(servers, q.name, groups=False), Rich()
     if q.ip:
         pe = endpoint_owner(q.ip, facts)
         if pe is None:
-            return [], f"No private endpoint in scope has the address {code(q.ip)}."
+            return [], rich("No private endpoint in scope has the address ", code(q.ip), ".")
         targets = [c.target_id for c in pe.connections if resource_type(c.target_id) == "microsoft.sql/servers"]
         hit = [s for s in servers if rid_key(s.id) in {rid_key(t) for t in targets}]
         if not hit:
-            return (
-                [],
-                f"{code(q.ip)} belongs to private endpoint {code(pe.name)}, which is not for an Azure SQL server.",
+            return [], rich(
+                code(q.ip), " belongs to private endpoint ", code(pe.name), ", which is not for an Azure SQL server."
             )
-        names = ", ".join(code(f"{s.name}.{sql_zone_for(s).public_suffix}") for s in hit)
-        return hit, (
-            f"{code(q.ip)} is private endpoint {code(pe.name)} of {names}. Connect with that name, not the IP: "
-            "the certificate does not cover an IP (see 6)."
+        names = join(", ", [code(f"{s.name}.{sql_zone_for(s).public_suffix}") for s in hit])
+        return hit, rich(
+            code(q.ip),
+            " is private endpoint ",
+            code(pe.name),
+            " of ",
+            names,
+            ". Connect with that name, not the IP: the certificate does not cover an IP (see 6).",
         )
-    return by_name(servers, q.name, groups=False), ""
+    return by_name(servers, q.name, groups=False), Rich()
 
 
 def nearest(name: str, servers: Sequence[SqlServer], limit: int = 10) -> list[SqlServer]:
@@ -241,7 +245,7 @@ def checklist(ctx: Ctx, args: str) -> Reply:
     try:
         subs = ctx.azure.subscriptions()
     except AzureFailure as exc:
-        return error_reply(f"Could not list the subscriptions in scope: {esc(exc)}.", exc.advice)
+        return error_reply(rich(f"Could not list the subscriptions in scope: {exc}."), prose(exc.advice))
     if not subs:
         return error_reply(
             "The bot sees no subscription.",
@@ -254,13 +258,19 @@ def checklist(ctx: Ctx, args: str) -> Reply:
     reply = Reply(fallback="")
     notes: list[Part] = []
     if note:
-        notes.append(Text(f":information_source: {note}"))
+        notes.append(Text(rich(Icon.INFO, " ", note)))
     if q.privatelink:
         fq = f"{q.name}.{sql_zone_for(servers[0]).public_suffix}"
         notes.append(
             Text(
-                f":information_source: You typed the privatelink name {code(q.typed)}. Clients must connect with "
-                f"{code(fq)}: logins through the privatelink name fail by design (see 6)."
+                rich(
+                    Icon.INFO,
+                    " You typed the privatelink name ",
+                    code(q.typed),
+                    ". Clients must connect with ",
+                    code(fq),
+                    ": logins through the privatelink name fail by design (see 6).",
+                )
             )
         )
     reply.add(*notes)
@@ -274,18 +284,18 @@ def checklist(ctx: Ctx, args: str) -> Reply:
             failed, unknown, total = summary(checks)
             line = summary_line(server.name, where, failed, unknown, total)
             fallbacks.append(line)
-            reply.add(Header(header), Text(f"*{esc(line)}*"))
+            reply.add(Header(header), Text(rich(strong(line))))
             reply.add(*render_checks(checks))
     unread = facts.why(*(k for k, _ in _KINDS))
     if unread:
-        reply.add(Context(f":warning: Partial view: {unread}"))
+        reply.add(Context(rich(Icon.WARNING, " Partial view: ", unread)))
     reply.add(
         Context(
             f"Read from {plural(len(subs), 'subscription')}. "
             "✔ right · ✘ wrong, with the fix · ❔ could not check, with why · ℹ to do on the laptop"
         )
     )
-    reply.fallback = "Checklist: " + "; ".join(fallbacks)
+    reply.fallback = rich("Checklist: " + "; ".join(fallbacks))
     return reply
 
 
@@ -322,89 +332,53 @@ def server_sections(server: SqlServer, facts: DnsFacts) -> list[tuple[str, list[
 
 
 def render_checks(checks: Sequence[Check]) -> list[Part]:
-    """One Text (and for item 1, Fields) per check, short enough to read on a phone."""
+    """One Text per check, short enough to read on a phone (the renderer splits a long one
+    across sections, reopening its code block)."""
     parts: list[Part] = []
     for c in checks:
-        icon = STATUS_ICON[c.status]
         word = STATUS_WORD[c.status]
-        head = f"{icon} *{c.number}. {c.title}*" + (f" — _{word}_" if word else "")
-        if c.doc_url:
+        text = rich(
+            STATUS_ICON[c.status],
+            " ",
+            strong(f"{c.number}. ", c.title),
+            rich(" — ", em(word)) if word else None,
             # The rule behind the item, on the title line: one line less per item on a phone.
-            head += f" <{c.doc_url}|ⓘ>"
-        body = "\n".join(c.evidence)
-        text = head + ("\n" + body if body else "")
+            rich(" ", link(c.doc_url, "ⓘ")) if c.doc_url else None,
+        )
+        if c.evidence:
+            text += rich("\n", join("\n", c.evidence))
         if c.fix_text or c.commands:
             # Only a ✘ has a fix; on other items the commands are an option (e.g. switch to Proxy).
-            text += ("\n*Fix:* " if c.status == "fail" else "\n*Option:* ") + (c.fix_text or "")
+            text += rich("\n", strong("Fix:" if c.status == "fail" else "Option:"), " ", c.fix_text)
             if c.commands:
-                text += "\n" + code_block(c.commands)
-        parts.extend(_split_text(text))
+                text += rich("\n", pre(c.commands))
+        parts.append(Text(text))
     return parts
 
 
-# Slack caps a section's text at 3000 characters; keep each Text below it so the renderer
-# never has to cut an item.
-_MAX_TEXT = 2900
-
-
-def _split_text(text: str) -> list[Part]:
-    if len(text) <= _MAX_TEXT:
-        return [Text(text)]
-    parts: list[Part] = []
-    chunk = ""
-    in_code = False
-    for line in text.split("\n"):
-        candidate = f"{chunk}\n{line}" if chunk else line
-        if len(candidate) > _MAX_TEXT - 6 and chunk:
-            parts.append(Text(chunk + ("```" if in_code else "")))
-            chunk = ("```" if in_code else "") + line
-        else:
-            chunk = candidate
-        in_code ^= line.count("```") % 2 == 1
-    if chunk:
-        parts.append(Text(chunk))
-    return parts
-
-
-def unknown_server_reply(q: ServerQuery, facts: DnsFacts, note: str = "") -> Reply:
+def unknown_server_reply(q: ServerQuery, facts: DnsFacts, note: Rich | None = None) -> Reply:
     """The server is not in scope: say which servers are, nearest names first."""
     servers = known_servers(facts)
     asked = q.name or q.ip or q.typed
-    what = note or f"No Azure SQL server named {code(asked)} in the subscriptions the bot can read."
-    r = Reply(fallback=f"No SQL server {asked} in scope", visibility="ephemeral").add(Text(f":warning: {what}"))
+    what = note or rich("No Azure SQL server named ", code(asked), " in the subscriptions the bot can read.")
+    r = Reply(fallback=rich(f"No SQL server {asked} in scope"), visibility="ephemeral").add(
+        Text(rich(Icon.WARNING, " ", what))
+    )
     if servers:
         near = nearest(q.name, servers) if q.name else servers[:10]
-        rows = [
-            (
-                code(s.name),
-                " · ".join(
-                    x
-                    for x in (
-                        esc(s.location),
-                        esc(facts.sub_label(_sub_of(s.id))) if facts.multi_subscription() else "",
-                    )
-                    if x
-                )
-                or "—",
-            )
-            for s in near
-        ]
+        rows: list[tuple[str, Inline]] = []
+        for s in near:
+            sub = facts.sub_label(sub_of(s.id)) if facts.multi_subscription() else ""
+            rows.append((s.name, rich(" · ".join(x for x in (s.location, sub) if x) or "—")))
         more = len(servers) - len(near)
         r.add(Text(f"SQL servers I can see ({len(servers)}), nearest names first:"))
         r.add(Fields(tuple(rows)))
         if more > 0:
             r.add(Context(f"…and {more} more."))
-        r.add(Context(f"Example: `/vpn checklist {literal(near[0].name)}.database.windows.net`"))
+        r.add(Context(rich("Example: ", code(f"/vpn checklist {near[0].name}.database.windows.net"))))
     else:
         r.add(Text("I can see no Azure SQL server at all in scope."))
     why = facts.why(SQL_SERVERS, PRIVATE_ENDPOINTS)
     if why:
-        r.add(Context(f":warning: {why}"))
+        r.add(Context(rich(Icon.WARNING, " ", why)))
     return r
-
-
-def _sub_of(resource_id: str) -> str:
-    try:
-        return ResourceId.parse(resource_id).subscription_id
-    except ValueError:
-        return ""

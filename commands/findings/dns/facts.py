@@ -29,7 +29,7 @@ from commands.core.model import (
     name_of,
     rid_key,
 )
-from commands.core.reply import code, esc
+from commands.core.text import Rich, code, join, prose, rich
 from commands.findings.dns.zones import SQL_ZONE, PrivateLinkZone, private_link_zone, sql_zone_for, zone_from_groups
 
 AZURE_DNS_IP = "168.63.129.16"
@@ -106,22 +106,23 @@ class DnsFacts:
     def sub_label(self, subscription_id: str) -> str:
         return self.subscription_names.get(subscription_id) or subscription_id
 
-    def why(self, *kinds: str) -> str:
-        """mrkdwn: what could not be read and what to do about it (AzureFailure.advice)."""
+    def why(self, *kinds: str) -> Rich:
+        """What could not be read and what to do about it (AzureFailure.advice); empty when
+        everything of those kinds was read."""
         failures = self.failed(*kinds)
         if not failures:
-            return ""
+            return Rich()
         bits: list[str] = []
         advice: list[str] = []
         for f in failures:
             reason = f.error.code or f.error.kind
             bits.append(
                 f"could not read {KIND_WORDS.get(f.kind, f.kind)} in subscription "
-                f"{esc(self.sub_label(f.subscription_id))} ({esc(reason)})"
+                f"{self.sub_label(f.subscription_id)} ({reason})"
             )
             if f.error.advice not in advice:
                 advice.append(f.error.advice)
-        return "; ".join(bits) + ". " + " ".join(advice)
+        return rich("; ".join(bits), ". ", join(" ", [prose(a) for a in advice]))
 
     def multi_subscription(self) -> bool:
         return len(self.subscriptions) > 1
@@ -184,16 +185,17 @@ def az_cmd(command: str, resource_id: str, facts: DnsFacts) -> str:
     return command
 
 
-def where(resource_id: str, facts: DnsFacts) -> str:
-    """mrkdwn "(rg-x)" or "(rg-x, subscription Y)" to tell same-named resources apart."""
+def where(resource_id: str, facts: DnsFacts) -> Rich:
+    """ "(rg-x)" or "(rg-x, subscription Y)", to tell same-named resources apart."""
     rg = rg_of(resource_id)
     if facts.multi_subscription():
-        return f"({esc(rg)}, {esc(facts.sub_label(sub_of(resource_id)))})"
-    return f"({esc(rg)})"
+        return rich(f"({rg}, {facts.sub_label(sub_of(resource_id))})")
+    return rich(f"({rg})")
 
 
-def ip_list(ips: Iterable[str]) -> str:
-    return ", ".join(code(i) for i in ips) or "none"
+def ip_list(ips: Iterable[str]) -> Rich:
+    """The IPs as code, or "none"."""
+    return join(", ", [code(i) for i in ips]) or rich("none")
 
 
 def worst(statuses: Iterable[Status]) -> Status:

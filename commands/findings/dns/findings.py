@@ -8,9 +8,11 @@ one finding naming every name it breaks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 
 from commands.core.model import PrivateDnsZone, PrivateEndpoint, name_of, rid_key
-from commands.core.reply import Finding, Severity, code, esc
+from commands.core.reply import Finding, Severity
+from commands.core.text import Rich, code, join, pre, prose, rich
 from commands.findings import dedup, ranked
 from commands.findings.dns.checks import (
     DOC_PE_DNS,
@@ -19,9 +21,8 @@ from commands.findings.dns.checks import (
     Check,
     check_dns_record,
     check_endpoint,
-    code_block,
 )
-from commands.findings.dns.client_checks import check_client_resolution, check_route
+from commands.findings.dns.client_checks import check_client_resolution, check_route, gateway_dns
 from commands.findings.dns.facts import (
     AZURE_DNS_IP,
     KIND_WORDS,
@@ -53,7 +54,7 @@ def assess(facts: DnsFacts, in_scope: InScope | None = None) -> list[Finding]:
     out: list[Finding] = []
     out += unreadable_findings(facts) if targets or facts.failed(PRIVATE_ENDPOINTS) else []
     for t in targets:
-        label = f"{code(t.endpoint.name)} → {code(t.target_name)} ({esc(t.zone.service)})"
+        label = rich(code(t.endpoint.name), " → ", code(t.target_name), f" ({t.zone.service})")
         checks: tuple[tuple[Check, Severity], ...] = (
             (check_endpoint(t, facts), "critical"),
             (check_dns_record(t, facts), "critical"),
@@ -68,10 +69,9 @@ def assess(facts: DnsFacts, in_scope: InScope | None = None) -> list[Finding]:
     return ranked(dedup(out))
 
 
-def _as_finding(chk: Check, label: str, severity: Severity) -> Finding:
-    f = chk.to_finding(severity)
-    title = f"{label}: {chk.title}" + (" — could not check" if chk.status == "unknown" else "")
-    return Finding(f.severity, title, f.evidence, f.next_step, f.doc_url, f.key)
+def _as_finding(chk: Check, label: Rich, severity: Severity) -> Finding:
+    title = rich(label, ": ", chk.title, " — could not check" if chk.status == "unknown" else None)
+    return replace(chk.to_finding(severity), title=title)
 
 
 def unreadable_findings(facts: DnsFacts) -> list[Finding]:
@@ -108,17 +108,24 @@ def zone_link_findings(targets: Sequence[EndpointTarget], facts: DnsFacts) -> li
         vnet_id = items[0][1].vnet_id
         names = _names([t for t, _ in items])
         reasons = list(dict.fromkeys(r for _, st in items for r in st.reasons))
-        vital = any(r == "the endpoint's VNet" or r.startswith("VPN gateway") or "DNS server" in r for r in reasons)
+        vital = any(st.vital for _, st in items)
         primary = primary_zone(items[0][0], facts)
+        vnet = code(name_of(vnet_id))
         out.append(
             Finding(
                 "critical" if vital else "warning",
-                f"{code(zone_name)} is not linked to {code(name_of(vnet_id))}",
-                f"{code(name_of(vnet_id))} matters as {', '.join(reasons)}. Without the link, queries from it get the "
-                f"public address for {names}.",
-                ("Link the zone (registration off):\n" + code_block([link_cmd(primary, vnet_id, facts)]))
+                rich(code(zone_name), " is not linked to ", vnet),
+                rich(
+                    vnet,
+                    " matters as ",
+                    join(", ", reasons),
+                    ". Without the link, queries from it get the public address for ",
+                    names,
+                    ".",
+                ),
+                rich("Link the zone (registration off):\n", pre([link_cmd(primary, vnet_id, facts)]))
                 if primary is not None
-                else f"Create the zone {code(zone_name)} and link it.",
+                else rich("Create the zone ", code(zone_name), " and link it."),
                 DOC_ZONE_LINKS,
                 f"pe_zone_link:{zone_name}:{vkey}",
             )
@@ -132,15 +139,23 @@ def zone_link_findings(targets: Sequence[EndpointTarget], facts: DnsFacts) -> li
         out.append(
             Finding(
                 "critical",
-                f"{code(name_of(st.vnet_id))} resolves {_names([t for t, _ in items])} through "
-                f"{code(zone.name)} {where(zone.id, facts)}, which has the wrong A record",
-                "; ".join(s.verdict.text for _, s in items if s.verdict)
-                + (
+                rich(
+                    code(name_of(st.vnet_id)),
+                    " resolves ",
+                    _names([t for t, _ in items]),
+                    " through ",
+                    code(zone.name),
+                    " ",
+                    where(zone.id, facts),
+                    ", which has the wrong A record",
+                ),
+                rich(
+                    join("; ", [s.verdict.text for _, s in items if s.verdict]),
                     ". A VNet takes only one zone of a name, so that zone needs its own records."
                     if st.other_zone
-                    else ""
+                    else None,
                 ),
-                ("Put the endpoint's IP in the record:\n" + code_block(dict.fromkeys(cmds))) if cmds else "",
+                rich("Put the endpoint's IP in the record:\n", pre(dict.fromkeys(cmds))) if cmds else "",
                 DOC_PE_DNS,
                 f"pe_zone_record:{rid_key(zone.id)}:{rid_key(st.vnet_id)}",
             )
@@ -156,44 +171,36 @@ def client_dns_findings(targets: Sequence[EndpointTarget], facts: DnsFacts) -> l
         reached = [t for t in targets if t.ips and view.reaches(t.ips[0])]
         if not reached:
             continue
-        bad: list[EndpointTarget] = []
-        unknown: list[EndpointTarget] = []
-        first_fail: Check | None = None
-        for t in reached:
-            chk = check_client_resolution(t, facts)
-            lines = [x for x in chk.evidence if f"{code(gw.name)}" in x]
-            if any(x.startswith("✘") for x in lines):
-                bad.append(t)
-                first_fail = first_fail or chk
-            elif any(x.startswith("❔") for x in lines):
-                unknown.append(t)
+        judged = [(t, gateway_dns(gw, t, facts, view).status) for t in reached]
+        bad = [t for t, status in judged if status == "fail"]
+        unknown = [t for t, status in judged if status == "unknown"]
         vnet = facts.vnet(gw.vnet_id)
         dns_state = (
-            f"{code(vnet.name)} hands VPN clients "
-            + (
-                f"DNS {', '.join(code(i) for i in vnet.dns_servers)}"
+            rich(
+                code(vnet.name),
+                " hands VPN clients ",
+                rich("DNS ", join(", ", [code(i) for i in vnet.dns_servers]))
                 if vnet.dns_servers
-                else "no DNS server (Azure-provided DNS)"
+                else "no DNS server (Azure-provided DNS)",
             )
             if vnet is not None
-            else "its VNet could not be read"
+            else rich("its VNet could not be read")
         )
         if bad:
-            steps = ""
-            if first_fail is not None:
-                steps = first_fail.fix_text + ("\n" + code_block(first_fail.commands) if first_fail.commands else "")
+            sql = any(t.zone.service == SQL_ZONE.service for t in bad)
             out.append(
                 Finding(
                     "critical",
-                    f"VPN clients of {code(gw.name)} cannot resolve private endpoint names",
-                    f"{dns_state}; {AZURE_DNS_IP} answers only inside a VNet. Affected: {_names(bad)}: clients get "
-                    "the public address"
-                    + (
-                        " (and connecting to Azure SQL by IP instead fails the certificate check)."
-                        if any(t.zone.service == SQL_ZONE.service for t in bad)
-                        else "."
+                    rich("VPN clients of ", code(gw.name), " cannot resolve private endpoint names"),
+                    rich(
+                        dns_state,
+                        f"; {AZURE_DNS_IP} answers only inside a VNet. Affected: ",
+                        _names(bad),
+                        ": clients get the public address",
+                        " (and connecting to Azure SQL by IP instead fails the certificate check)." if sql else ".",
                     ),
-                    steps,
+                    # The first affected endpoint's fix: the DNS servers its gateways' VNets should hand out.
+                    check_client_resolution(bad[0], facts).next_step(),
                     DOC_RESOLVER,
                     f"p2s_dns:{rid_key(gw.id)}",
                 )
@@ -202,9 +209,11 @@ def client_dns_findings(targets: Sequence[EndpointTarget], facts: DnsFacts) -> l
             out.append(
                 Finding(
                     "warning",
-                    f"Whether VPN clients of {code(gw.name)} resolve private endpoint names could not be checked",
-                    f"{dns_state}. Names: {_names(unknown)}.",
-                    "Check on a laptop: `nslookup <name>` must answer with the private IP.",
+                    rich(
+                        "Whether VPN clients of ", code(gw.name), " resolve private endpoint names could not be checked"
+                    ),
+                    rich(dns_state, ". Names: ", _names(unknown), "."),
+                    prose("Check on a laptop: `nslookup <name>` must answer with the private IP."),
                     DOC_RESOLVER,
                     f"p2s_dns:{rid_key(gw.id)}",
                 )
@@ -232,19 +241,26 @@ def duplicate_zone_findings(facts: DnsFacts, zone_names: Iterable[str] = ()) -> 
         differ = sorted(n for n, ips in records.items() if len(ips) > 1)
         present = {n for n in records}
         partial = sorted(n for n in present if any(n not in {r.name.lower() for r in z.records} for z in zones))
-        listing = "; ".join(
-            f"{where(z.id, facts)} linked to " + (", ".join(code(name_of(x.vnet_id)) for x in z.links) or "no VNet")
-            for z in zones
+        listing = join(
+            "; ",
+            [
+                rich(
+                    where(z.id, facts),
+                    " linked to ",
+                    join(", ", [code(name_of(x.vnet_id)) for x in z.links]) or "no VNet",
+                )
+                for z in zones
+            ],
         )
-        evidence = f"{len(zones)} zones named {code(name)}: {listing}."
+        evidence = rich(f"{len(zones)} zones named ", code(name), ": ", listing, ".")
         if differ:
-            evidence += " Different IPs for " + ", ".join(code(n) for n in differ) + "."
+            evidence += rich(" Different IPs for ", join(", ", [code(n) for n in differ]), ".")
         if partial:
-            evidence += " Missing in some zones: " + ", ".join(code(n) for n in partial[:10]) + "."
+            evidence += rich(" Missing in some zones: ", join(", ", [code(n) for n in partial[:10]]), ".")
         out.append(
             Finding(
                 "warning" if differ or partial else "info",
-                f"{len(zones)} private DNS zones are named {code(name)}",
+                rich(f"{len(zones)} private DNS zones are named ", code(name)),
                 evidence,
                 "Each VNet sees only the zone linked to it, so every zone needs every record (a zone group writes "
                 "only to the zones it names). Prefer one zone linked to all VNets, with a DNS resolver for VPN clients.",
@@ -255,7 +271,8 @@ def duplicate_zone_findings(facts: DnsFacts, zone_names: Iterable[str] = ()) -> 
     return out
 
 
-def _names(targets: Sequence[EndpointTarget]) -> str:
+def _names(targets: Sequence[EndpointTarget]) -> Rich:
+    """The public names of the endpoints, the first eight shown."""
     names = list(dict.fromkeys(fq for t in targets for fq in t.public_fqdns))
-    shown = ", ".join(code(n) for n in names[:8])
-    return shown + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    shown = join(", ", [code(n) for n in names[:8]])
+    return rich(shown, f" and {len(names) - 8} more" if len(names) > 8 else None)

@@ -24,7 +24,7 @@ from commands.findings.dns.facts import AZURE_DNS_IP, DnsFacts, EndpointTarget, 
 
 @dataclass(frozen=True)
 class HandedRoute:
-    """A prefix a P2S gateway gives its clients; `why` and `caveat` are plain text (escape them)."""
+    """A prefix a P2S gateway gives its clients; `why` and `caveat` are plain words."""
 
     prefix: str
     why: str
@@ -73,7 +73,7 @@ def reverse_peering(local: VirtualNetwork, remote: VirtualNetwork) -> Peering | 
 def p2s_routes(gateway: Gateway, facts: DnsFacts) -> P2SRoutes:
     """The prefixes a point-to-site gateway hands to its clients, each with the reason.
 
-    The rules are H5's `commands.coverage.p2s_plan` (one implementation for `/vpn routes`,
+    The rules are `commands.coverage.p2s_plan`'s (one implementation for `/vpn routes`,
     `/vpn diagnose` and this checklist): the gateway VNet's address space and custom routes
     always; peered VNets only with gateway transit (hub allowGatewayTransit + spoke
     useRemoteGateways); VNets behind VNet-to-VNet / site-to-site connections "maybe",

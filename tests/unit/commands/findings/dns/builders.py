@@ -206,6 +206,11 @@ def forbidden(kind: str) -> FactFailure:
     return FactFailure(kind, SUB, AzureFailure("forbidden", "no read", "AuthorizationFailed", kind, 403))
 
 
+def evidence(c: Check) -> str:
+    """A check's evidence lines, read as text (code keeps its backticks)."""
+    return "\n".join(str(line) for line in c.evidence)
+
+
 def statuses(checks: list[Check]) -> dict[int, str]:
     return {c.number: c.status for c in checks}
 

@@ -8,6 +8,7 @@ from commands.findings.dns.client_checks import check_client_resolution, check_r
 from commands.findings.dns.facts import AZURE_DNS_IP
 from tests.unit.commands.findings.dns.builders import (
     VNET_AUE,
+    evidence,
     fixed,
     seed_like,
     target,
@@ -19,7 +20,7 @@ def test_seed_nothing_a_vpn_client_can_use_to_resolve_the_zone() -> None:
     f = seed_like()
     c = check_client_resolution(target(f), f)
     assert c.status == "fail"
-    text = "\n".join(c.evidence)
+    text = evidence(c)
     assert "168.63.129.16" in text and "cannot reach" in text
     assert "azurevpnconfig.xml" in text  # what Azure cannot show, and where to look
     # No resolver or forwarder exists: the fix creates a resolver in the gateway's VNet.
@@ -31,7 +32,7 @@ def test_resolver_inbound_endpoint_with_vnet_dns_pointing_at_it_passes() -> None
     f = fixed(seed_like())
     c = check_client_resolution(target(f), f)
     assert c.status == "pass"
-    assert "DNS Private Resolver `dnsr-eun` inbound endpoint" in "\n".join(c.evidence)
+    assert "DNS Private Resolver `dnsr-eun` inbound endpoint" in evidence(c)
 
 
 def test_resolver_present_but_vnet_dns_not_pointing_at_it_suggests_pointing_it() -> None:
@@ -58,7 +59,7 @@ def test_forwarder_vm_in_a_linked_vnet_passes_but_says_what_cannot_be_seen() -> 
     )
     c = check_client_resolution(target(f), f)
     assert c.status == "pass"
-    assert "forwards to 168.63.129.16" in "\n".join(c.evidence)
+    assert "forwards to 168.63.129.16" in evidence(c)
 
 
 def test_on_premises_dns_server_cannot_be_checked() -> None:
@@ -66,7 +67,7 @@ def test_on_premises_dns_server_cannot_be_checked() -> None:
     f = dataclasses.replace(f, vnets=tuple(dataclasses.replace(v, dns_servers=("192.168.50.10",)) for v in f.vnets))
     c = check_client_resolution(target(f), f)
     assert c.status == "unknown"
-    assert "on-premises" in "\n".join(c.evidence)
+    assert "on-premises" in evidence(c)
 
 
 def test_transit_without_use_remote_gateways_gives_no_route_and_the_peering_fix() -> None:
@@ -77,7 +78,7 @@ def test_transit_without_use_remote_gateways_gives_no_route_and_the_peering_fix(
     f = dataclasses.replace(f, vnets=(f.vnets[0], spoke))
     c = check_route(target(f), f)
     assert c.status == "fail"
-    assert "useRemoteGateways is off" in "\n".join(c.evidence)
+    assert "useRemoteGateways is off" in evidence(c)
     assert "/vpn peering vnet-aue/aue-to-eun useRemoteGateways on" in c.commands
 
 
@@ -90,7 +91,7 @@ def test_vnet_to_vnet_route_is_uncertain_and_a_custom_route_is_offered() -> None
     )
     c = check_route(target(f), f)
     assert c.status == "unknown"  # depends on the client (coverage.p2s_plan: "maybe")
-    assert "VNet-to-VNet" in "\n".join(c.evidence)
+    assert "VNet-to-VNet" in evidence(c)
     assert "az network vnet-gateway update -g rg-eun -n vgw-eun --custom-routes 10.1.0.0/16" in c.commands
 
 
