@@ -1,16 +1,14 @@
-"""`/vpn checklist`: parsing, gathering across subscriptions, sections and rendering."""
+"""`/vpn checklist`: gathering across subscriptions, finding the server, sections and rendering."""
 
 from __future__ import annotations
 
 import dataclasses
 
-import pytest
-
 from bot.slack.mrkdwn import mrkdwn
 from bot.slack.render import render
 from commands.catalog import REGISTRY
-from commands.checklist import checklist, nearest, parse_server
-from commands.core.errors import AzureFailure, UsageError
+from commands.checklist.command import checklist
+from commands.core.errors import AzureFailure
 from commands.core.model import PrivateEndpoint, SqlServer, Subscription
 from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Context, Divider, Fields, Header, Reply, Text
@@ -61,72 +59,12 @@ def texts(reply: Reply) -> str:
     )
 
 
-# --------------------------------------------------------------------------------------
-# Parsing
-# --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "typed",
-    [
-        "sql-eun",
-        "SQL-EUN",
-        "sql-eun.database.windows.net",
-        "sql-eun.database.windows.net.",
-        "tcp:sql-eun.database.windows.net,1433",
-        "<http://sql-eun.database.windows.net|sql-eun.database.windows.net>",
-        "https://sql-eun.database.windows.net/",
-        "  sql-eun  ",
-    ],
-)
-def test_server_name_is_normalised(typed: str) -> None:
-    q = parse_server(typed)
-    assert q.name == "sql-eun" and not q.privatelink and not q.ip
-
-
-def test_privatelink_name_is_accepted_and_flagged() -> None:
-    q = parse_server("sql-eun.privatelink.database.windows.net")
-    assert q.name == "sql-eun" and q.privatelink
-
-
-def test_full_resource_id_is_accepted() -> None:
-    q = parse_server(SQL_EUN + "/databases/db1")
-    assert q.name == "sql-eun" and q.resource_id == SQL_EUN
-
-
-def test_ip_is_accepted_for_lookup() -> None:
-    assert parse_server("10.0.1.4").ip == "10.0.1.4"
-
-
-@pytest.mark.parametrize(
-    "typed, words",
-    [
-        ("", "Which server"),
-        ("sql-eun sql-aue", "One server at a time"),
-        ("stacct.blob.core.windows.net", "not an Azure SQL server name"),
-        ("bad_name!", "not an Azure SQL server name"),
-        ("-sql", "not an Azure SQL server name"),
-        (f"{RG}/rg/providers/Microsoft.Network/virtualNetworks/vnet-eun", "not an Azure SQL server id"),
-    ],
-)
-def test_invalid_text_is_a_usage_error_with_an_example(typed: str, words: str) -> None:
-    with pytest.raises(UsageError) as exc:
-        parse_server(typed)
-    assert words in exc.value.message
-    assert exc.value.example == "/vpn checklist sql-eun.database.windows.net"
-
-
 def test_command_is_registered_with_usage_and_example() -> None:
     cmd = REGISTRY.command("checklist")
     assert cmd is not None
     assert cmd.usage == "checklist <server>[.database.windows.net]"
     assert cmd.example == "/vpn checklist sql-eun.database.windows.net"
     assert "checklist" in cmd.summary.lower() and "private endpoint" in cmd.summary.lower()
-
-
-# --------------------------------------------------------------------------------------
-# The answer
-# --------------------------------------------------------------------------------------
 
 
 def test_seed_sql_aue_answers_one_section_with_the_summary_line() -> None:
@@ -192,11 +130,6 @@ def test_unknown_server_lists_the_servers_nearest_first() -> None:
     assert names[0] == "sql-aue" and names[1] == "sql-eun"
     assert set(names) == {"sql-aue", "sql-eun", "zeta", "alpha"}
     assert "/vpn checklist sql-aue.database.windows.net" in body
-
-
-def test_nearest_prefers_names_containing_the_query() -> None:
-    servers = [SqlServer(f"/s/{n}", n) for n in ("prod-sql-aue", "abc", "sqlx")]
-    assert nearest("sql-aue", servers)[0].name == "prod-sql-aue"
 
 
 def test_private_ip_finds_its_server_and_says_to_use_the_name() -> None:
