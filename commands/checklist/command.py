@@ -14,13 +14,11 @@ from typing import Any
 
 from commands.checklist.render import checklist_reply, unknown_server_reply
 from commands.checklist.servers import EXAMPLE, USAGE, find_server, parse_server
-from commands.core.errors import AzureFailure
 from commands.core.estate import read_lists
 from commands.core.model import Subscription
 from commands.core.port import AzurePort
 from commands.core.registry import Ctx, command
 from commands.core.reply import Reply, error_reply
-from commands.core.text import prose, rich
 from commands.findings.dns.facts import (
     CONNECTIONS,
     GATEWAYS,
@@ -76,10 +74,7 @@ def checklist(ctx: Ctx, args: str) -> Reply:
     with, the connection policy and ports, and what to run on the laptop.
     """
     q = parse_server(args)
-    try:
-        subs = ctx.azure.subscriptions()
-    except AzureFailure as exc:
-        return error_reply(rich(f"Could not list the subscriptions in scope: {exc}."), prose(exc.advice))
+    subs = ctx.azure.subscriptions()
     if not subs:
         return error_reply(
             "The bot sees no subscription.",

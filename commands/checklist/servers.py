@@ -43,7 +43,7 @@ class ServerQuery:
 
 def parse_server(text: str) -> ServerQuery:
     """Normalise `sql-eun`, `sql-eun.database.windows.net`, the privatelink name, a full
-    resource id, `tcp:…,1433`, a Slack-linked name, or a private IP. Raises UsageError."""
+    resource id, `tcp:…,1433`, a URL, or a private IP. Raises UsageError."""
     raw = (text or "").strip()
     if not raw:
         raise UsageError("Which server? Give the Azure SQL server's name.", _usage(), EXAMPLE)
@@ -51,10 +51,6 @@ def parse_server(text: str) -> ServerQuery:
     if len(words) > 1:
         raise UsageError(rich(f"One server at a time: I read {len(words)} words ({raw[:80]})."), _usage(), EXAMPLE)
     token = words[0]
-    # Slack sends names it auto-linked as <http://x.database.windows.net|x.database.windows.net>.
-    m = re.fullmatch(r"<([^|>]*)(?:\|([^>]*))?>", token)
-    if m:
-        token = m.group(2) or m.group(1)
     token = re.sub(r"^[a-z][a-z0-9+.-]*://", "", token, flags=re.I)  # http://, https://
     token = re.sub(r"^tcp:", "", token, flags=re.I)  # connection-string form tcp:host,1433
     token = re.sub(r",\d+$", "", token).strip().rstrip("/.")

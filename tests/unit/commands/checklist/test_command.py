@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
+from bot.runtime.failures import reply_for
+from bot.runtime.jobs import Job
 from bot.slack.mrkdwn import mrkdwn
 from bot.slack.render import render
 from commands.catalog import REGISTRY
@@ -186,7 +190,10 @@ def test_permission_denied_on_zones_is_could_not_check_with_advice() -> None:
 def test_subscription_listing_failure_is_an_actionable_error() -> None:
     az = fake(seed_like())
     az.fail[("subscriptions", "*")] = AzureFailure("unauthenticated", "no token", "", "subscriptions", 401)
-    reply, _ = run(az, "sql-aue")
+    with pytest.raises(AzureFailure) as exc:
+        run(az, "sql-aue")
+    # The worker's one failure policy words it.
+    reply = reply_for(exc.value, Job(kind="command", name="checklist", text="sql-aue"))
     assert reply.visibility == "ephemeral"
     assert "could not sign in to Azure" in texts(reply)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.slack.inbound import from_slack
 from commands.checklist.servers import nearest, parse_server
 from commands.core.errors import UsageError
 from commands.core.model import SqlServer
@@ -18,7 +19,6 @@ from tests.unit.commands.findings.dns.builders import RG, SQL_EUN
         "sql-eun.database.windows.net",
         "sql-eun.database.windows.net.",
         "tcp:sql-eun.database.windows.net,1433",
-        "<http://sql-eun.database.windows.net|sql-eun.database.windows.net>",
         "https://sql-eun.database.windows.net/",
         "  sql-eun  ",
     ],
@@ -26,6 +26,12 @@ from tests.unit.commands.findings.dns.builders import RG, SQL_EUN
 def test_server_name_is_normalised(typed: str) -> None:
     q = parse_server(typed)
     assert q.name == "sql-eun" and not q.privatelink and not q.ip
+
+
+def test_a_name_slack_auto_linked_reaches_the_checklist_unwrapped() -> None:
+    # bot/slack/inbound.py undoes Slack's link wrapping before the domain parses the text.
+    q = parse_server(from_slack("<http://sql-eun.database.windows.net|sql-eun.database.windows.net>"))
+    assert q.name == "sql-eun" and not q.privatelink
 
 
 def test_privatelink_name_is_accepted_and_flagged() -> None:
