@@ -141,6 +141,7 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 def as_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """`text` as an IP network (host bits allowed), or None."""
     try:
         return ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
@@ -160,6 +161,7 @@ def ip_in(ip: str, prefixes: Iterable[str]) -> str:
 
 
 def rg_of(resource_id: str) -> str:
+    """The resource group of an ARM id (a placeholder for a command when there is none)."""
     try:
         return ResourceId.parse(resource_id).resource_group or "<resource-group>"
     except ValueError:
@@ -167,6 +169,7 @@ def rg_of(resource_id: str) -> str:
 
 
 def sub_of(resource_id: str) -> str:
+    """The subscription id of an ARM id ("" when it is not one)."""
     try:
         return ResourceId.parse(resource_id).subscription_id
     except ValueError:
@@ -174,6 +177,7 @@ def sub_of(resource_id: str) -> str:
 
 
 def subnet_name(subnet_id: str) -> str:
+    """The subnet's name in a subnet id ("" when it is not one)."""
     return subnet_id.rsplit("/subnets/", 1)[1].split("/")[0] if "/subnets/" in subnet_id else ""
 
 
@@ -199,6 +203,7 @@ def ip_list(ips: Iterable[str]) -> Rich:
 
 
 def worst(statuses: Iterable[Status]) -> Status:
+    """fail, else unknown, else pass."""
     s = list(statuses)
     if "fail" in s:
         return "fail"
@@ -279,6 +284,7 @@ def endpoint_target(
 
 
 def connections_to(endpoint: PrivateEndpoint, target_id: str) -> list[PrivateLinkConnection]:
+    """The endpoint's connections to `target_id` (ARM ids compare case-insensitively)."""
     k = rid_key(target_id)
     return [c for c in endpoint.connections if rid_key(c.target_id) == k]
 
@@ -324,6 +330,7 @@ def linked_zone(vnet_id: str, zone_name: str, facts: DnsFacts) -> PrivateDnsZone
 
 
 def zones_unreadable(facts: DnsFacts) -> bool:
+    """True when the private DNS zones of some subscription could not be listed."""
     return bool(facts.failed(ZONES))
 
 

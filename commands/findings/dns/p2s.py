@@ -34,6 +34,8 @@ class HandedRoute:
 
 @dataclass(frozen=True)
 class P2SRoutes:
+    """The prefixes one P2S gateway hands its clients, by certainty, and those it does not."""
+
     gateway: Gateway
     routes: tuple[HandedRoute, ...]  # "always"
     maybe: tuple[HandedRoute, ...] = ()  # "maybe": depends on the client, or a caveat applies
@@ -66,6 +68,7 @@ def _most_specific(ip: str, routes: Iterable[HandedRoute]) -> HandedRoute | None
 
 
 def reverse_peering(local: VirtualNetwork, remote: VirtualNetwork) -> Peering | None:
+    """The peering of `remote` back to `local`, if there is one."""
     k = rid_key(local.id)
     return next((p for p in remote.peerings if rid_key(p.remote_vnet_id) == k), None)
 
@@ -113,6 +116,7 @@ class DnsServerUse:
 
 
 def classify_dns_server(ip: str, facts: DnsFacts) -> DnsServerUse:
+    """Azure's resolver, a DNS Private Resolver inbound endpoint, a forwarder in a VNet, or outside."""
     if ip == AZURE_DNS_IP:
         return DnsServerUse(ip, "azure")
     for r in facts.resolvers:

@@ -216,6 +216,7 @@ def link_states(t: EndpointTarget, facts: DnsFacts) -> list[LinkState]:
 
 
 def link_cmd(zone: PrivateDnsZone, vnet_id: str, facts: DnsFacts) -> str:
+    """`az network private-dns link vnet create` for the zone and the VNet (registration off)."""
     return az_cmd(
         f"az network private-dns link vnet create -g {rg_of(zone.id)} -z {zone.name} "
         f"-n link-{name_of(vnet_id)} -v {vnet_id} -e false",
