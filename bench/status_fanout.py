@@ -445,7 +445,7 @@ def run_status(
     """One `/vpn status <target>` through the real adapter, timed; requests from the log."""
     from bot.arm.factory import azure_from_settings
     from commands.core.registry import Ctx, DomainSettings
-    from commands.status import status
+    from commands.status.command import status
 
     azure = azure_from_settings(SimpleNamespace(arm_url=url, concurrency=concurrency, subscription_ids=()))
     # Warm-up outside the timing: SDK imports, clients, the (cached) subscription list.
