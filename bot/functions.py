@@ -2,7 +2,7 @@
 
     POST /api/slack/events   slash commands, buttons and shortcuts (Slack signs them)
     GET  /api/health         is this instance configured (names of missing settings, no values)
-    POST /api/alerts         Azure Monitor alert webhooks (function key + ?token=), see bot/alerts.py
+    POST /api/alerts         Azure Monitor alert webhooks (function key + ?token=), see bot/monitor/webhook.py
     queue  %VPNOPS_QUEUE%          the worker: runs one Job per message
     queue  %VPNOPS_QUEUE%-poison   a Job that failed maxDequeueCount times: tell the user
     timer  %VPNOPS_WATCH_SCHEDULE% the watch, and the change requests' housekeeping
@@ -95,8 +95,8 @@ def alerts(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
     """Azure Monitor action-group webhooks (common alert schema) → the alert channel.
 
     FUNCTION level: the host refuses a call without the function key (`?code=`) before
-    this runs; `bot.alerts.handle_webhook` then checks the shared `?token=` in constant
-    time, the size, the schema, and posts once (see bot/alerts.py).
+    this runs; `bot.monitor.webhook.handle_webhook` then checks the shared `?token=` in
+    constant time, the size, the schema, and posts once (see bot/monitor/webhook.py).
     """
     with bind(invocation_id=_invocation(context), function="alerts"):
         try:
@@ -104,7 +104,7 @@ def alerts(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
         except SettingsError as exc:
             log.error("settings_invalid", error=str(exc))
             return _json({"ok": False, "error": "misconfigured", "reason": "see the Function logs"}, 500)
-        from bot.alerts import handle_webhook
+        from bot.monitor.webhook import handle_webhook
 
         resp = handle_webhook(req.get_body(), dict(req.params), work.deps, settings=work.settings)
         return _json(resp.body, resp.status)

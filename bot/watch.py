@@ -29,15 +29,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.logging import get_logger
-from commands.alerts import (
-    NS_MESSAGE,
-    active_mutes,
-    change_state,
-    mark_resolved,
-    message_reply,
-    message_state,
-    remember_message,
-)
+from commands.alerts.card import message_reply, message_state
+from commands.alerts.state import NS_MESSAGE, active_mutes, change_state, mark_resolved, remember_message
 from commands.core.errors import AzureFailure
 from commands.core.fanout import gather
 from commands.core.model import Gateway, rid_key
@@ -45,6 +38,7 @@ from commands.core.port import Messenger
 from commands.core.registry import Ctx
 from commands.core.reply import Inline, Reply
 from commands.core.store import Store, StoreConflict, StoreError
+from commands.core.text import rich
 from commands.findings.connections import find_reverse
 from commands.status import gather_status
 from commands.watch.judge import (
@@ -55,7 +49,6 @@ from commands.watch.judge import (
     judge_bgp,
     judge_connection,
     judge_gone,
-    summary_line,
 )
 from commands.watch.state import NS_BGP, NS_CONN
 
@@ -63,6 +56,15 @@ if TYPE_CHECKING:
     from bot.runtime.worker import Deps
 
 log = get_logger(__name__)
+
+
+def summary_line(fired: int, recovered: int, connections: int, gateways: int) -> str:
+    """ "watch: 4 connections on 2 gateways checked; 2 alerts, 0 recoveries" """
+    return (
+        f"watch: {connections} connection{'s' if connections != 1 else ''} on {gateways} "
+        f"gateway{'s' if gateways != 1 else ''} checked; {fired} alert{'s' if fired != 1 else ''}, "
+        f"{recovered} recover{'ies' if recovered != 1 else 'y'}"
+    )
 
 
 @dataclass
@@ -275,7 +277,7 @@ def _post(store: Store, out: Messenger, channel: str, verdict: Verdict, result: 
 def _announce(store: Store, out: Messenger, channel: str, fire: Fire, result: WatchResult) -> None:
     card = fire.card
     if fire.late:
-        card = dataclasses.replace(card, context=card.context + " · posted now: it began while muted")
+        card = dataclasses.replace(card, context=card.context + rich(" · posted now: it began while muted"))
     try:
         ref = out.post(channel, message_reply(message_state(card)))
     except Exception as exc:  # noqa: BLE001 - Slack refused or was unreachable: the next cycle retries

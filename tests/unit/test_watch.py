@@ -15,7 +15,7 @@ from bot.settings import Settings
 from bot.slack.text import to_text
 from bot.store.sqlite import SqliteStore
 from bot.watch import WatchResult, run_watch
-from commands.alerts import NS_MESSAGE, NS_MUTE
+from commands.alerts.state import NS_MESSAGE, NS_MUTE
 from commands.core.model import BgpPeer, Connection, Gateway, Subscription, Tunnel, rid_key
 from commands.core.registry import Ctx, DomainSettings
 from commands.status import status
@@ -421,7 +421,7 @@ def test_every_tunnel_down_under_a_connected_status_is_said_so() -> None:
 
 
 def test_vpn_alerts_lists_the_open_incidents(store: SqliteStore) -> None:
-    from commands.alerts import alerts
+    from commands.alerts.command import alerts
 
     az, out, clock = estate(conn("c", status="NotConnected")), RecordingMessenger(), Clock()
     cycle(az, store, out, clock)
