@@ -112,19 +112,17 @@ def alerts(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
 
 @bp.timer_trigger(arg_name="timer", schedule="%VPNOPS_WATCH_SCHEDULE%", run_on_startup=False, use_monitor=True)
 def watch(timer: func.TimerRequest, context: func.Context) -> None:
-    """One watch cycle (`bot.watch.run_watch`): sample every connection, alert on
+    """One watch cycle (`bot.runtime.timer.run_watch`): sample every connection, alert on
     transitions, post recoveries. Overlapping runs are safe: the store's conditional
     writes decide which run announces a transition."""
     with bind(invocation_id=_invocation(context), function="watch"):
-        from bot.watch import run_watch
+        from bot.runtime.timer import run_watch, sweep_requests
 
         if timer.past_due:
             log.warning("watch_past_due")
         result = run_watch(runtime.work().deps)
         log.info("watch_done", summary=result.summary, failures=len(result.failures))
         # Same schedule for the change requests' housekeeping: expiry, interrupted applies.
-        from bot.runtime.timer import sweep_requests
-
         sweep_requests(runtime.work().deps)
 
 

@@ -1,5 +1,5 @@
 """The watch's judgement: from the last sample and what is seen now, which incidents open
-and which recover. Pure: the watch cycle gathers, stores and posts.
+and which recover. Pure: the watch cycle (`run.py`) gathers, stores and posts.
 
 Per connection the store keeps one record (namespace `watch.conn`, key = the connection's
 id, case-folded): the last sample (time, counters, status, tunnels) and its open
