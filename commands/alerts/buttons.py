@@ -22,6 +22,7 @@ from commands.core.reply import Reply, Text, error_reply
 from commands.core.store import ANY_ETAG, AuditEntry
 from commands.core.text import code, prose, rich, user
 from commands.core.units import when
+from commands.status import status
 
 
 def _answer_in_thread(ctx: Ctx, ref: str, reply: Reply) -> Reply | None:
@@ -36,8 +37,6 @@ def _answer_in_thread(ctx: Ctx, ref: str, reply: Reply) -> Reply | None:
 @action("alert_status")
 def alert_status(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Run `/vpn status` for the alert's gateway or connection, in the alert's thread."""
-    from commands.status import status
-
     target = value.strip()
     if not target:
         return error_reply(

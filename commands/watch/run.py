@@ -82,9 +82,22 @@ class WatchResult:
             line += f"; {len(self.failures)} could not be read: " + "; ".join(self.failures[:3])
         return line
 
+    # The cycle's subjects run in threads: each records what it did through these.
     def failed(self, what: str) -> None:
         with self._lock:
             self.failures.append(what)
+
+    def posted(self, title: str) -> None:
+        with self._lock:
+            self.fired.append(title)
+
+    def recovered_one(self, incident: str) -> None:
+        with self._lock:
+            self.recovered.append(incident)
+
+    def conflict(self) -> None:
+        with self._lock:
+            self.conflicts += 1
 
 
 class _NoProgress:
@@ -251,8 +264,7 @@ class _Cycle:
         except StoreConflict:
             # Another run wrote this record since we read it: it judged the same facts and
             # posts what they call for. Posting here too would announce twice.
-            with self.result._lock:
-                self.result.conflicts += 1
+            self.result.conflict()
             self.log.info("watch_conflict", namespace=namespace)
             return
         self.post(verdict)
@@ -277,8 +289,7 @@ class _Cycle:
             )
             self.result.failed(f"posting an alert ({type(exc).__name__})")
             return
-        with self.result._lock:
-            self.result.fired.append(card.title)
+        self.result.posted(card.title)
         remember_message(self.store, ref, card, {"incident": [fire.namespace, fire.key, fire.incident]})
         self.set_incident(fire.namespace, fire.key, fire.incident, {"ref": ref})
 
@@ -289,8 +300,7 @@ class _Cycle:
             self.log.error("watch_recovery_post_failed", error=type(exc).__name__, incident=rec.incident)
             self.result.failed(f"posting a recovery ({type(exc).__name__})")
             return
-        with self.result._lock:
-            self.result.recovered.append(rec.incident)
+        self.result.recovered_one(rec.incident)
         if rec.ref:
             # Mark the incident's own message recovered (its Acknowledge button goes). The
             # recovery is already in its thread, so a message Slack no longer has costs only this.
