@@ -2,9 +2,9 @@
 
 Found and imported by `bot.console.load_console_extensions` (its name starts with
 `console_`). Both go through the same code as production: the webhook body is handed to
-`bot.alerts.handle_webhook` exactly as the HTTP function hands it over (raw bytes, the
-query with the shared token), and `/watch` runs `bot.watch.run_watch` against the ARM
-emulator, then advances the emulator's counters by one cycle (the estate's
+`bot.monitor.webhook.handle_webhook` exactly as the HTTP function hands it over (raw bytes,
+the query with the shared token), and `/watch` runs `bot.runtime.timer.run_watch` against
+the ARM emulator, then advances the emulator's counters by one cycle (the estate's
 `counterGrowth`), so the next `/watch` sees traffic move as five minutes would.
 """
 
@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from bot.console import console_command
 from bot.logging import add_secret
+from bot.monitor.webhook import TOKEN_PARAM, handle_webhook
+from bot.runtime.timer import run_watch
 
 if TYPE_CHECKING:
     from bot.console import Console
@@ -45,10 +47,6 @@ def _webhook(console: Console, rest: str) -> None:
     except OSError as exc:
         console.note(f"Cannot read {file}: {exc.strerror or exc}. Give the path of a JSON file.")
         return
-    # Imported here, not at start-up: importing the alert modules registers `/vpn alerts`,
-    # and `/vpn help` lists commands in the order the registry loads them.
-    from bot.alerts import TOKEN_PARAM, handle_webhook
-
     token = console.settings.alert_token or _TOKEN
     settings = dataclasses.replace(console.settings, alert_token=token)
     resp = handle_webhook(body, {TOKEN_PARAM: token}, console.deps, settings=settings)
@@ -61,8 +59,6 @@ def _watch(console: Console, rest: str) -> None:
     if rest.strip():
         console.note("/watch takes no arguments: it checks every connection of the estate.")
         return
-    from bot.watch import run_watch
-
     # min_interval_s=0: in the console, one /watch is one cycle, however fast they follow.
     result = run_watch(console.deps, min_interval_s=0)
     console.arm.advance_counters(1)

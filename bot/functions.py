@@ -2,7 +2,7 @@
 
     POST /api/slack/events   slash commands, buttons and shortcuts (Slack signs them)
     GET  /api/health         is this instance configured (names of missing settings, no values)
-    POST /api/alerts         Azure Monitor alert webhooks (function key + ?token=), see bot/alerts.py
+    POST /api/alerts         Azure Monitor alert webhooks (function key + ?token=), see bot/monitor/webhook.py
     queue  %VPNOPS_QUEUE%          the worker: runs one Job per message
     queue  %VPNOPS_QUEUE%-poison   a Job that failed maxDequeueCount times: tell the user
     timer  %VPNOPS_WATCH_SCHEDULE% the watch, and the change requests' housekeeping
@@ -95,8 +95,8 @@ def alerts(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
     """Azure Monitor action-group webhooks (common alert schema) → the alert channel.
 
     FUNCTION level: the host refuses a call without the function key (`?code=`) before
-    this runs; `bot.alerts.handle_webhook` then checks the shared `?token=` in constant
-    time, the size, the schema, and posts once (see bot/alerts.py).
+    this runs; `bot.monitor.webhook.handle_webhook` then checks the shared `?token=` in
+    constant time, the size, the schema, and posts once (see bot/monitor/webhook.py).
     """
     with bind(invocation_id=_invocation(context), function="alerts"):
         try:
@@ -104,7 +104,7 @@ def alerts(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
         except SettingsError as exc:
             log.error("settings_invalid", error=str(exc))
             return _json({"ok": False, "error": "misconfigured", "reason": "see the Function logs"}, 500)
-        from bot.alerts import handle_webhook
+        from bot.monitor.webhook import handle_webhook
 
         resp = handle_webhook(req.get_body(), dict(req.params), work.deps, settings=work.settings)
         return _json(resp.body, resp.status)
@@ -112,19 +112,17 @@ def alerts(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
 
 @bp.timer_trigger(arg_name="timer", schedule="%VPNOPS_WATCH_SCHEDULE%", run_on_startup=False, use_monitor=True)
 def watch(timer: func.TimerRequest, context: func.Context) -> None:
-    """One watch cycle (`bot.watch.run_watch`): sample every connection, alert on
+    """One watch cycle (`bot.runtime.timer.run_watch`): sample every connection, alert on
     transitions, post recoveries. Overlapping runs are safe: the store's conditional
     writes decide which run announces a transition."""
     with bind(invocation_id=_invocation(context), function="watch"):
-        from bot.watch import run_watch
+        from bot.runtime.timer import run_watch, sweep_requests
 
         if timer.past_due:
             log.warning("watch_past_due")
         result = run_watch(runtime.work().deps)
         log.info("watch_done", summary=result.summary, failures=len(result.failures))
         # Same schedule for the change requests' housekeeping: expiry, interrupted applies.
-        from bot.runtime.timer import sweep_requests
-
         sweep_requests(runtime.work().deps)
 
 

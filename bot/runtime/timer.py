@@ -1,7 +1,9 @@
-"""What the timer runs besides the watch: the change requests' housekeeping."""
+"""What the timer runs: the watch cycle, and the change requests' housekeeping."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.logging import get_logger
@@ -9,11 +11,38 @@ from commands.core.errors import AzureFailure
 from commands.core.port import Messenger, MessengerError
 from commands.core.registry import Ctx
 from commands.core.store import StoreError
+from commands.watch.judge import DEFAULT_MIN_INTERVAL_S
+from commands.watch.run import WatchResult, run_cycle
 
 if TYPE_CHECKING:
     from bot.runtime.worker import Deps
 
 log = get_logger(__name__)
+
+
+def run_watch(
+    deps: Deps,
+    *,
+    messenger: Messenger | None = None,
+    now: Callable[[], datetime] | None = None,
+    min_interval_s: float = DEFAULT_MIN_INTERVAL_S,
+) -> WatchResult:
+    """One watch cycle (`commands.watch.run`) with the ports of `deps`: Azure, the state
+    store, Slack (or `messenger`) and the settings (the alert channel, the concurrency).
+    Never raises for Azure, Slack or store trouble: the cycle logs it."""
+    if messenger is None:
+        from bot.slack.messenger import SlackMessenger
+
+        messenger = SlackMessenger(deps.slack())
+    return run_cycle(
+        deps.azure_port(),
+        deps.store_port(),
+        messenger,
+        deps.settings.domain(),
+        log,
+        now=now or (lambda: datetime.now(UTC)),
+        min_interval_s=min_interval_s,
+    )
 
 
 def sweep_requests(deps: Deps, messenger: Messenger | None = None) -> list[str]:

@@ -1,5 +1,5 @@
 """The watch's judgement: from the last sample and what is seen now, which incidents open
-and which recover. Pure: the caller (`bot.watch`) gathers, stores and posts.
+and which recover. Pure: the watch cycle (`run.py`) gathers, stores and posts.
 
 Per connection the store keeps one record (namespace `watch.conn`, key = the connection's
 id, case-folded): the last sample (time, counters, status, tunnels) and its open
@@ -30,31 +30,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from commands.alerts import AlertCard
-from commands.core import regions
+from commands.alerts.card import AlertCard
 from commands.core.model import BgpPeer, Connection, Gateway, name_of, rid_key
-from commands.core.reply import Context, Finding, Reply, Text, code, esc
+from commands.core.reply import Context, Finding, Reply, Text
+from commands.core.text import Code, Rich, code, rich
 from commands.core.units import human_bytes, human_duration, when
-from commands.findings.connections import (
-    bgp_peer_not_connected,
-    connection_state,
-    direction,
-    one_way,
-    remote_name,
-    tunnel_down,
-)
+from commands.findings.connections import bgp_peer_not_connected, connection_state, one_way, tunnel_down
+from commands.watch.cards import bgp_card, connection_card
 from commands.watch.state import NS_BGP, NS_CONN, is_named, iso, parse_time, sample_of, utc
 
 # A sample younger than this is not replaced by the next run, so that one-way traffic is
 # always judged over a real interval: two runs a second apart (an overlap, a retry) would
 # otherwise compare counters that had no time to move. The console passes 0.
 DEFAULT_MIN_INTERVAL_S = 60.0
-
-TITLES = {
-    "down": "is NotConnected",
-    "tunnel": "lost a tunnel",
-    "one_way": "traffic flows one way",
-}
 
 
 @dataclass(frozen=True)
@@ -77,7 +65,7 @@ class Recover:
     incident: str
     ref: str
     reply: Reply
-    note: str
+    note: str  # the line the incident's own message gets
 
 
 @dataclass
@@ -110,83 +98,13 @@ def judge_connection(
     old: dict[str, Any] = copy.deepcopy(dict(prev)) if prev else {}
     incidents: dict[str, dict[str, Any]] = old.get("incidents") or {}
     last = old.get("sample") if isinstance(old.get("sample"), dict) else None
-    down = is_named(conn.status, "NotConnected")
-    connected = is_named(conn.status, "Connected")
-
-    # The interval's traffic, when there is an interval to judge.
-    d_out = d_in = None
     sample = sample_of(conn, now)
-    reconnected = False
-    if last is not None:
-        last_at = parse_time(last.get("at"))
-        l_in, l_out = int(last.get("ingress") or 0), int(last.get("egress") or 0)
-        reconnected = conn.ingress_bytes < l_in or conn.egress_bytes < l_out
-        elapsed = (now - last_at).total_seconds() if last_at is not None else None
-        if reconnected or elapsed is None:
-            pass  # a new baseline: counters restarted (or the old sample is unreadable)
-        elif elapsed < min_interval_s:
-            # Too soon to judge: keep the older baseline, refresh only status and tunnels.
-            sample.update(at=last["at"], ingress=l_in, egress=l_out)
-        else:
-            d_out, d_in = conn.egress_bytes - l_out, conn.ingress_bytes - l_in
-    elapsed_words = ""
-    if d_out is not None and last is not None:
-        last_at = parse_time(last.get("at"))
-        secs = (now - last_at).total_seconds() if last_at else 0.0
-        elapsed_words = f"over the last {human_duration(secs)}" if secs >= 1 else "since the last check"
-
-    opened: dict[str, AlertCard] = {}
-    closed: dict[str, tuple[str, str]] = {}  # incident -> (thread text, resolved note)
-
-    # down / up
-    if down and "down" not in incidents:
-        f = connection_state(conn, now)
-        if f is not None:
-            opened["down"] = _conn_card(conn, f, now, "down", gateways)
-    elif connected and "down" in incidents:
-        lasted = _lasted(incidents["down"], now)
-        closed["down"] = (f"✅ {code(conn.name)} is Connected again{lasted}.", "Connected again")
-
-    # tunnels (judged only while the connection itself is not down)
-    bad = [t for t in conn.tunnels if not is_named(t.status, "Connected")]
-    if not down and conn.tunnels:
-        if bad and "tunnel" not in incidents:
-            f = tunnel_down(conn)
-            if f is not None:
-                opened["tunnel"] = _conn_card(conn, f, now, "tunnel", gateways)
-        elif not bad and "tunnel" in incidents:
-            states = " · ".join(f"{esc(t.name)} {esc(t.status)}" for t in conn.tunnels)
-            closed["tunnel"] = (
-                f"✅ Every tunnel of {code(conn.name)} is up again{_lasted(incidents['tunnel'], now)}: {states}.",
-                "every tunnel up again",
-            )
-
-    # one-way over the interval
-    if d_out is not None and d_in is not None:
-        moved = f"+{human_bytes(d_out)} out, +{human_bytes(d_in)} in {elapsed_words}"
-        lopsided = (d_out > 0) != (d_in > 0)
-        if lopsided and connected and "one_way" not in incidents:
-            delta = dataclasses.replace(conn, egress_bytes=d_out, ingress_bytes=d_in)
-            f = one_way(delta, reverse, gateways, None)
-            if f is not None:
-                evidence = (
-                    f"{moved}, while {esc(conn.status)}. Totals since it last connected: "
-                    f"↑ {human_bytes(conn.egress_bytes)} out, ↓ {human_bytes(conn.ingress_bytes)} in."
-                )
-                if reverse is not None:
-                    evidence += (
-                        f" Its reverse {code(reverse.name)}: ↑ {human_bytes(reverse.egress_bytes)} out, "
-                        f"↓ {human_bytes(reverse.ingress_bytes)} in."
-                    )
-                opened["one_way"] = _conn_card(
-                    conn, dataclasses.replace(f, evidence=evidence), now, "one_way", gateways
-                )
-        elif d_out > 0 and d_in > 0 and "one_way" in incidents:
-            closed["one_way"] = (
-                f"✅ Traffic on {code(conn.name)} flows both ways again{_lasted(incidents['one_way'], now)}: {moved}.",
-                "traffic both ways again",
-            )
-
+    traffic, reconnected = _interval(last, conn, now, min_interval_s, sample)
+    t = _Transitions(conn, now, incidents, gateways)
+    t.down_or_up()
+    t.tunnels()
+    if traffic is not None:
+        t.one_way(traffic, reverse)
     value: dict[str, Any] = {
         "id": conn.id,
         "name": conn.name,
@@ -198,7 +116,100 @@ def judge_connection(
         value["reconnected_at"] = iso(now)
     elif old.get("reconnected_at"):
         value["reconnected_at"] = old["reconnected_at"]
-    return _settle(NS_CONN, rid_key(conn.id), value, incidents, opened, closed, now, muted)
+    return _settle(NS_CONN, rid_key(conn.id), value, incidents, t.opened, t.closed, now, muted)
+
+
+@dataclass(frozen=True)
+class _Traffic:
+    """Bytes out and in over the interval since the last sample, and that interval in words."""
+
+    out: int
+    into: int
+    words: str
+
+
+def _interval(
+    last: Mapping[str, Any] | None, conn: Connection, now: datetime, min_interval_s: float, sample: dict[str, Any]
+) -> tuple[_Traffic | None, bool]:
+    """The interval's traffic when there is an interval to judge, and whether the counters
+    restarted (a reconnect). Too soon after the last sample, `sample` keeps its baseline."""
+    if last is None:
+        return None, False
+    last_at = parse_time(last.get("at"))
+    l_in, l_out = int(last.get("ingress") or 0), int(last.get("egress") or 0)
+    reconnected = conn.ingress_bytes < l_in or conn.egress_bytes < l_out
+    if reconnected or last_at is None:
+        return None, reconnected  # a new baseline: counters restarted (or the old sample is unreadable)
+    secs = (now - last_at).total_seconds()
+    if secs < min_interval_s:
+        # Too soon to judge: keep the older baseline, refresh only status and tunnels.
+        sample.update(at=last["at"], ingress=l_in, egress=l_out)
+        return None, False
+    words = f"over the last {human_duration(secs)}" if secs >= 1 else "since the last check"
+    return _Traffic(conn.egress_bytes - l_out, conn.ingress_bytes - l_in, words), False
+
+
+@dataclass
+class _Transitions:
+    """The incidents one connection opens and closes now (judged against `incidents`)."""
+
+    conn: Connection
+    now: datetime
+    incidents: Mapping[str, Mapping[str, Any]]
+    gateways: Mapping[str, Gateway] | None
+    opened: dict[str, AlertCard] = field(default_factory=dict)
+    closed: dict[str, tuple[Rich, str]] = field(default_factory=dict)  # incident -> (thread text, note)
+
+    def _open(self, kind: str, f: Finding | None) -> None:
+        if f is not None:
+            self.opened[kind] = connection_card(self.conn, f, self.now, kind, self.gateways)
+
+    def _lasted(self, kind: str) -> str:
+        return _lasted(self.incidents[kind], self.now)
+
+    def down_or_up(self) -> None:
+        conn = self.conn
+        if is_named(conn.status, "NotConnected") and "down" not in self.incidents:
+            self._open("down", connection_state(conn, self.now))
+        elif is_named(conn.status, "Connected") and "down" in self.incidents:
+            text = rich("✅ ", code(conn.name), f" is Connected again{self._lasted('down')}.")
+            self.closed["down"] = (text, "Connected again")
+
+    def tunnels(self) -> None:
+        """Judged only while the connection itself is not down."""
+        conn = self.conn
+        if is_named(conn.status, "NotConnected") or not conn.tunnels:
+            return
+        bad = [t for t in conn.tunnels if not is_named(t.status, "Connected")]
+        if bad and "tunnel" not in self.incidents:
+            self._open("tunnel", tunnel_down(conn))
+        elif not bad and "tunnel" in self.incidents:
+            states = " · ".join(f"{t.name} {t.status}" for t in conn.tunnels)
+            text = rich("✅ Every tunnel of ", code(conn.name), f" is up again{self._lasted('tunnel')}: {states}.")
+            self.closed["tunnel"] = (text, "every tunnel up again")
+
+    def one_way(self, traffic: _Traffic, reverse: Connection | None) -> None:
+        conn = self.conn
+        moved = f"+{human_bytes(traffic.out)} out, +{human_bytes(traffic.into)} in {traffic.words}"
+        lopsided = (traffic.out > 0) != (traffic.into > 0)
+        if lopsided and is_named(conn.status, "Connected") and "one_way" not in self.incidents:
+            delta = dataclasses.replace(conn, egress_bytes=traffic.out, ingress_bytes=traffic.into)
+            f = one_way(delta, reverse, self.gateways, None)
+            if f is not None:
+                evidence = rich(
+                    f"{moved}, while {conn.status}. Totals since it last connected: "
+                    f"↑ {human_bytes(conn.egress_bytes)} out, ↓ {human_bytes(conn.ingress_bytes)} in."
+                )
+                if reverse is not None:
+                    evidence += rich(
+                        " Its reverse ",
+                        code(reverse.name),
+                        f": ↑ {human_bytes(reverse.egress_bytes)} out, ↓ {human_bytes(reverse.ingress_bytes)} in.",
+                    )
+                self._open("one_way", dataclasses.replace(f, evidence=evidence))
+        elif traffic.out > 0 and traffic.into > 0 and "one_way" in self.incidents:
+            text = rich("✅ Traffic on ", code(conn.name), f" flows both ways again{self._lasted('one_way')}: {moved}.")
+            self.closed["one_way"] = (text, "traffic both ways again")
 
 
 def judge_gone(prev: Mapping[str, Any], now: datetime) -> Verdict:
@@ -209,9 +220,11 @@ def judge_gone(prev: Mapping[str, Any], now: datetime) -> Verdict:
     name = str(old.get("name") or name_of(str(old.get("id") or "")))
     ns = NS_BGP if "peers" in old else NS_CONN
     if ns == NS_BGP:
-        text = f"✅ {code(name)} no longer reports BGP peers (deleted, or BGP turned off): this alert is closed."
+        text = rich(
+            "✅ ", code(name), " no longer reports BGP peers (deleted, or BGP turned off): this alert is closed."
+        )
     else:
-        text = f"✅ {code(name)} no longer exists in Azure: this alert is closed."
+        text = rich("✅ ", code(name), " no longer exists in Azure: this alert is closed.")
     closed = {k: (text, "no longer watched") for k in incidents}
     return _settle(ns, rid_key(str(old.get("id") or "")), old, incidents, {}, closed, now, muted=True)
 
@@ -223,46 +236,13 @@ def _lasted(incident: Mapping[str, Any], now: datetime) -> str:
     return f" after {human_duration((now - opened).total_seconds())}"
 
 
-def _conn_card(
-    conn: Connection, f: Finding, now: datetime, kind: str, gateways: Mapping[str, Gateway] | None
-) -> AlertCard:
-    gw = (gateways or {}).get(rid_key(conn.gateway1_id))
-    region = regions.display_name(conn.location or (gw.location if gw else "")) or "?"
-    emoji = "🔴" if f.severity == "critical" else "🟠"
-    what = TITLES[kind]
-    if kind == "tunnel" and conn.tunnels and not any(is_named(t.status, "Connected") for t in conn.tunnels):
-        what = "every tunnel is down"
-    fields: list[tuple[str, str]] = [
-        ("Connection", f"{code(conn.name)} · {esc(conn.connection_type or '?')}"),
-        ("Path", esc(direction(conn))),
-        ("Region", esc(region)),
-        ("Status", esc(conn.status or "Unknown")),
-    ]
-    if conn.tunnels:
-        fields.append(("Tunnels", " · ".join(f"{esc(t.name)} {esc(t.status)}" for t in conn.tunnels)))
-    return AlertCard(
-        title=f"{emoji} {conn.name}: {what}",
-        severity=f.severity,
-        summary=f"*{f.title}*\n{f.evidence}" if f.evidence else f"*{f.title}*",
-        fields=tuple(fields),
-        details=(f"*Next:* {f.next_step}",) if f.next_step else (),
-        context=f"vpnops watch · since {esc(when(now))} · remote {code(remote_name(conn))}",
-        subject=conn.id,
-        subject_label=conn.name,
-        status_target=conn.id,
-        links=(("Microsoft Learn", f.doc_url),) if f.doc_url else (),
-        fallback=f"{conn.name}: {what}",
-        source="watch",
-    )
-
-
 def _settle(
     namespace: str,
     key: str,
     value: dict[str, Any],
     incidents: dict[str, dict[str, Any]],
     opened: Mapping[str, AlertCard],
-    closed: Mapping[str, tuple[str, str]],
+    closed: Mapping[str, tuple[Rich, str]],
     now: datetime,
     muted: bool,
 ) -> Verdict:
@@ -278,9 +258,9 @@ def _settle(
         if inc is None or not inc.get("announced"):
             continue  # never announced (muted): it ends as quietly as it began
         ref = str(inc.get("ref") or "")
-        reply = Reply(fallback=_plain_first(text)).add(Text(text))
+        reply = Reply(fallback=rich(_plain_first(text))).add(Text(text))
         if inc.get("title"):
-            reply.add(Context(f"Raised {esc(when(parse_time(inc.get('opened'))))}: {esc(inc['title'])}"))
+            reply.add(Context(rich(f"Raised {when(parse_time(inc.get('opened')))}: {inc['title']}")))
         line = f"Recovered {when(now)}{_lasted(inc, now)}: {note} (see the thread)"
         verdict.recovers.append(Recover(namespace, key, k, ref, reply, line))
     if not muted:
@@ -295,8 +275,9 @@ def _settle(
     return verdict
 
 
-def _plain_first(text: str) -> str:
-    return text.replace("*", "").replace("`", "")[:150]
+def _plain_first(text: Rich) -> str:
+    """The words of `text` without code's backticks, cut for a notification."""
+    return "".join(s.text if isinstance(s, Code) else str(s) for s in text)[:150]
 
 
 # --- BGP peers ---------------------------------------------------------------------------------
@@ -317,7 +298,7 @@ def judge_bgp(
     incidents: dict[str, dict[str, Any]] = old.get("incidents") or {}
     before: dict[str, str] = dict(old.get("peers") or {})
     opened: dict[str, AlertCard] = {}
-    closed: dict[str, tuple[str, str]] = {}
+    closed: dict[str, tuple[Rich, str]] = {}
     seen: dict[str, str] = {}
     for p in peers:
         seen[p.neighbor] = p.state
@@ -326,51 +307,30 @@ def judge_bgp(
         if is_named(was, "Connected") and not is_named(p.state, "Connected") and k not in incidents:
             f = bgp_peer_not_connected(gateway, p)
             if f is not None:
-                opened[k] = _bgp_card(gateway, p, f, now)
+                opened[k] = bgp_card(gateway, p, f, now)
         elif is_named(p.state, "Connected") and k in incidents:
             closed[k] = (
-                f"✅ BGP peer {code(p.neighbor)} of {code(gateway.name)} is Connected again"
-                f"{_lasted(incidents[k], now)} ({p.routes_received} routes received).",
+                rich(
+                    "✅ BGP peer ",
+                    code(p.neighbor),
+                    " of ",
+                    code(gateway.name),
+                    f" is Connected again{_lasted(incidents[k], now)} ({p.routes_received} routes received).",
+                ),
                 "Connected again",
             )
     for k in list(incidents):
         neighbor = k.partition(":")[2]
         if neighbor not in seen and k not in closed:
             closed[k] = (
-                f"✅ {code(gateway.name)} no longer reports the BGP peer {code(neighbor)}: this alert is closed.",
+                rich(
+                    "✅ ",
+                    code(gateway.name),
+                    " no longer reports the BGP peer ",
+                    code(neighbor),
+                    ": this alert is closed.",
+                ),
                 "peer no longer configured",
             )
     value = {"id": gateway.id, "name": gateway.name, "peers": seen, "incidents": incidents, "at": iso(now)}
     return _settle(NS_BGP, rid_key(gateway.id), value, incidents, opened, closed, now, muted)
-
-
-def _bgp_card(gateway: Gateway, peer: BgpPeer, f: Finding, now: datetime) -> AlertCard:
-    asn = f"AS {peer.asn}" if peer.asn is not None else "?"
-    return AlertCard(
-        title=f"🟠 {gateway.name}: BGP peer {peer.neighbor} left Connected ({peer.state or 'Unknown'})",
-        severity="warning",
-        summary=f"*{f.title}*\n{f.evidence}",
-        fields=(
-            ("Gateway", code(gateway.name)),
-            ("Peer", f"{esc(peer.neighbor)} · {esc(asn)}"),
-            ("Region", esc(regions.display_name(gateway.location) or "?")),
-            ("State", f"Connected → {esc(peer.state or 'Unknown')}"),
-        ),
-        details=(f"*Next:* {f.next_step}",) if f.next_step else (),
-        context=f"vpnops watch · since {esc(when(now))}",
-        subject=gateway.id,
-        subject_label=gateway.name,
-        status_target=gateway.id,
-        links=(("Microsoft Learn", f.doc_url),) if f.doc_url else (),
-        fallback=f"BGP peer {peer.neighbor} of {gateway.name} left Connected",
-        source="watch",
-    )
-
-
-def summary_line(fired: int, recovered: int, connections: int, gateways: int) -> str:
-    """ "watch: 4 connections on 2 gateways checked; 2 alerts, 0 recoveries" """
-    return (
-        f"watch: {connections} connection{'s' if connections != 1 else ''} on {gateways} "
-        f"gateway{'s' if gateways != 1 else ''} checked; {fired} alert{'s' if fired != 1 else ''}, "
-        f"{recovered} recover{'ies' if recovered != 1 else 'y'}"
-    )

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from commands.core.model import Connection
-from commands.core.reply import esc
 from commands.core.store import Store
+from commands.core.text import Rich, rich
 from commands.core.units import when
 
 NS_CONN = "watch.conn"
@@ -93,14 +93,14 @@ def last_samples(store: Store) -> dict[str, Sample]:
     return out
 
 
-def open_incidents(store: Store, now: datetime) -> list[str]:
+def open_incidents(store: Store, now: datetime) -> list[Rich]:
     """One line per open incident of the watch, for `/vpn alerts`."""
-    lines: list[str] = []
+    lines: list[Rich] = []
     for ns in (NS_CONN, NS_BGP):
         for rec in store.list_state(ns):
             for k, inc in sorted((rec.value.get("incidents") or {}).items()):
                 opened = parse_time(inc.get("opened"))
-                since = f" since {esc(when(opened))}" if opened else ""
+                since = f" since {when(opened)}" if opened else ""
                 quiet = "" if inc.get("announced") else " (not posted yet: muted, or no alert channel)"
-                lines.append(f"• {esc(inc.get('title') or k)}{since}{quiet}")
+                lines.append(rich(f"• {inc.get('title') or k}{since}{quiet}"))
     return lines

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 
 from bot.console import Console, load_console_extensions
-from bot.watch import WatchResult, run_watch
+from bot.runtime.timer import run_watch
+from commands.watch.run import WatchResult
 from sandbox.arm_emulator import SEED_ESTATE
 from sandbox.estate import load_estate
 from tests.shared_fixtures import needs_shared, real_files
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 SEED_NET = "/subscriptions/3f2c6b1e-8d4a-4c7e-9b21-5a6f0e7d9c13/resourceGroups/{rg}/providers/Microsoft.Network"
 EUN_AUE = SEED_NET.format(rg="rg-vpn-eun") + "/connections/cn-eun-to-aue"
 AUE_EUN = SEED_NET.format(rg="rg-vpn-aue") + "/connections/cn-aue-to-eun"

@@ -14,7 +14,7 @@ import azure.functions as func
 import pytest
 
 from bot.runtime.host import runtime
-from commands.alerts import NS_MUTE
+from commands.alerts.state import NS_MUTE
 from sandbox.slack_emulator import SlackEmulator, validate_blocks
 from tests.integration.functions_host import Invocation, registered
 from tests.shared_fixtures import needs_shared, real_files, real_json
