@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from commands.core.text import Rich, prose
+
 if TYPE_CHECKING:
     from commands.core.reply import Inline
 
@@ -55,8 +57,9 @@ class AzureFailure(Exception):
         return ": ".join(bits) + (f" ({self.message})" if self.message else "")
 
     @property
-    def advice(self) -> str:
-        return _ADVICE.get(self.kind, _ADVICE["failed"])
+    def advice(self) -> Rich:
+        """What the user can do about this kind of failure (`str()` of it reads the same)."""
+        return prose(_ADVICE.get(self.kind, _ADVICE["failed"]))
 
 
 class UsageError(Exception):

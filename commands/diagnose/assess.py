@@ -18,7 +18,7 @@ from commands.core.estate import EstateIndex
 from commands.core.model import VirtualNetwork, name_of, rid_key
 from commands.core.registry import Ctx
 from commands.core.reply import Finding
-from commands.core.text import Rich, code, join, prose, rich
+from commands.core.text import Rich, code, join, rich
 from commands.diagnose.read import LIST_WORDS, Estate, Progress
 from commands.diagnose.scope import Scope
 from commands.findings import dedup, design, ranked, topology
@@ -171,8 +171,7 @@ def failure_lines(est: Estate, report: StatusReport | None) -> list[Rich]:
         )
     status_failures: list[Failure] = report.failures if report is not None else []
     for sf in status_failures:
-        # status words what failed with backticks around names.
-        groups.setdefault((sf.operation, sf.error.kind, sf.error.code), []).append((prose(sf.what), sf.error))
+        groups.setdefault((sf.operation, sf.error.kind, sf.error.code), []).append((sf.what, sf.error))
     lines: list[Rich] = []
     for (op, kind, err_code), items in groups.items():
         shown = rich(
@@ -183,5 +182,5 @@ def failure_lines(est: Estate, report: StatusReport | None) -> list[Rich]:
             lines.append(rich(f"• could not {op}: ", shown))
             continue
         detail = f" ({err_code})" if err_code else ""
-        lines.append(rich(f"• {op} failed for ", shown, f": {kind}{detail}. ", prose(items[0][1].advice)))
+        lines.append(rich(f"• {op} failed for ", shown, f": {kind}{detail}. ", items[0][1].advice))
     return lines

@@ -133,6 +133,6 @@ def read_remote_vnets(ctx: Ctx, est: Estate, scope: Scope, progress: Progress) -
         ids, gather([partial(ctx.azure.virtual_network, i) for i in ids], ctx.settings.concurrency), strict=True
     ):
         if out.error is not None:
-            est.remote_errors[rid_key(vid)] = f"{out.error}. {out.error.advice}"
+            est.remote_errors[rid_key(vid)] = f"{out.error}. {out.error.advice!s}"
         elif out.value is not None:
             est.vnets.append(out.value)

@@ -63,7 +63,7 @@ def apply_leased(ctx: Ctx, cur: Loaded, recovering: bool) -> None:
     try:
         current = ctx.azure.peering(req.peering_id)
     except AzureFailure as exc:
-        _fail(ctx, cur, f"could not re-read the peering before writing: {exc}. {exc.advice}")
+        _fail(ctx, cur, f"could not re-read the peering before writing: {exc}. {exc.advice!s}")
         return
     if recovering and current.flag(req.flag) == req.value:
         # The write landed before the process died: finish without writing again (waiting
@@ -82,7 +82,7 @@ def apply_leased(ctx: Ctx, cur: Loaded, recovering: bool) -> None:
     try:
         facts = fresh_facts(ctx, req, current)
     except AzureFailure as exc:
-        _fail(ctx, cur, f"could not re-read {req.vnet_name} before writing: {exc}. {exc.advice}")
+        _fail(ctx, cur, f"could not re-read {req.vnet_name} before writing: {exc}. {exc.advice!s}")
         return
     blockers = blocking(preflight(facts, req.flag, req.value))
     if blockers:
@@ -97,7 +97,7 @@ def apply_leased(ctx: Ctx, cur: Loaded, recovering: bool) -> None:
         ctx.azure.update_peering(req.peering_id, {req.flag: req.value})
     except AzureFailure as exc:
         arm = f" ({exc.code}: {exc.message})" if exc.code or exc.message else ""
-        _fail(ctx, cur, f"Azure refused the change{arm}. {exc.advice}")
+        _fail(ctx, cur, f"Azure refused the change{arm}. {exc.advice!s}")
         return
     after = _verify(ctx, req)
     if isinstance(after, str):
@@ -138,7 +138,7 @@ def _verify(ctx: Ctx, req: ChangeRequest) -> Peering | str:
     try:
         last = read_settled(ctx.azure, req.peering_id)
     except AzureFailure as exc:
-        return f"the change was sent but could not be verified: {exc}. {exc.advice} Check with /vpn peering {req.vnet_name}."
+        return f"the change was sent but could not be verified: {exc}. {exc.advice!s} Check with /vpn peering {req.vnet_name}."
     if last.provisioning_state == "Failed":
         return "Azure reports provisioningState Failed for the peering after the write."
     if last.flag(req.flag) != req.value:

@@ -110,7 +110,7 @@ def read_facts_many(ctx: Ctx, vnet: VirtualNetwork, peerings: list[Peering]) -> 
         if isinstance(got, VirtualNetwork):
             out.append(PeeringFacts(local, p, facts_for(got), find_reverse(p, got)))
         elif isinstance(got, AzureFailure):
-            out.append(PeeringFacts(local, p, remote_error=f"{got}. {got.advice}"))
+            out.append(PeeringFacts(local, p, remote_error=f"{got}. {got.advice!s}"))
         else:
             out.append(PeeringFacts(local, p, remote_error="The peering names no remote virtual network."))
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from commands.core.registry import Ctx
 from commands.core.reply import Actions, Button, Context, Fields, Finding, Header, Reply, Table, Text
 from commands.core.store import StoreConflict
-from commands.core.text import Icon, Rich, code, em, rich, strong, user
+from commands.core.text import Icon, Rich, code, em, prose, rich, strong, user
 from commands.findings.peerings import FLAG_ORDER, SHORT_NAMES, flag_label, on_off
 from commands.peering.request import IN_FLIGHT, OPEN, ChangeRequest, Loaded, fmt_time, save
 from commands.peering.rules import who
@@ -128,7 +128,8 @@ def outcome_line(cur: Loaded) -> Rich:
         )
     if st == "failed":
         by = rich(" — approved by ", decided) if decided else None
-        return rich(Icon.FAILED, " ", strong("Failed"), by, ": ", req.error or req.note)
+        # The stored reason is our words (with `backticked` commands) around Azure's message.
+        return rich(Icon.FAILED, " ", strong("Failed"), by, ": ", prose(req.error or req.note))
     if st == "rejected":
         return rich(Icon.REFUSED, " ", strong("Rejected"), " by ", decided, ".")
     if st == "cancelled":

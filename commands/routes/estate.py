@@ -35,7 +35,7 @@ from commands.core.model import (
     rid_key,
 )
 from commands.core.registry import Ctx
-from commands.core.text import Rich, code, prose, rich
+from commands.core.text import Rich, code, rich
 from commands.core.units import plural
 
 
@@ -139,7 +139,7 @@ def load_estate(ctx: Ctx, kinds: Sequence[str]) -> Estate:
         estate.gaps.append(
             rich(
                 f"Could not list {_KINDS[f.kind][1]} in {names[f.subscription_id]}: {f.error}. ",
-                prose(f.error.advice),
+                f.error.advice,
             )
         )
     return estate
@@ -173,7 +173,7 @@ def with_status(
             gaps.append(
                 rich(
                     f"Could not read the status of connection {c.name}: {out.error}. ",
-                    prose(out.error.advice),
+                    out.error.advice,
                 )
             )
     return [got.get(rid_key(c.id), c) for c in estate.connections]

@@ -20,7 +20,7 @@ from commands.core.estate import EstateIndex
 from commands.core.model import BgpPeer, Gateway, GatewayRoute, rid_key
 from commands.core.registry import Ctx
 from commands.core.reply import Context, Fields, Finding, Header, Part, Reply, Table, Text
-from commands.core.text import Icon, Rich, code, join, prose, rich, strong
+from commands.core.text import Icon, Rich, code, join, rich, strong
 from commands.findings import ranked
 from commands.findings.routing import coverage_findings, with_commands
 from commands.routes.coverage import CoverageTarget, coverage
@@ -151,7 +151,7 @@ def _call_findings(gw: Gateway, failures: Sequence[tuple[str, AzureFailure]]) ->
             severity="warning",
             title=rich(f"{op} on {gw.name} failed"),
             evidence=rich(str(err)),
-            next_step=prose(err.advice),
+            next_step=err.advice,
             key=f"routing:gwcall:{rid_key(gw.id)}:{op}",
         )
         for op, err in failures

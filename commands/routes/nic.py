@@ -17,7 +17,7 @@ from commands.core.estate import EstateIndex
 from commands.core.model import EffectiveRoute, NetworkInterface, name_of, rid_key
 from commands.core.registry import Ctx
 from commands.core.reply import Context, Fields, Finding, Header, Reply, Table, Text
-from commands.core.text import Icon, Rich, code, join, link, prose, rich, strong
+from commands.core.text import Icon, Rich, code, join, link, rich, strong
 from commands.findings import ranked
 from commands.findings.routing import coverage_findings, invalid_route_findings
 from commands.routes.coverage import CoverageItem, CoverageTarget, coverage
@@ -148,17 +148,17 @@ def _effective_advice(failure: AzureFailure, vm: str) -> Rich:
         )
     if failure.kind == "forbidden":
         return rich(
-            prose(failure.advice),
+            failure.advice,
             " Reading effective routes needs ",
             code("Microsoft.Network/networkInterfaces/effectiveRouteTable/action"),
             " on the NIC.",
         )
     if failure.kind == "timeout":
         return rich(
-            prose(failure.advice),
+            failure.advice,
             " The VM must also be running: Azure computes effective routes from the running host.",
         )
-    return prose(failure.advice)
+    return failure.advice
 
 
 def _route_sort_key(r: EffectiveRoute) -> tuple[int, int, int, int, int]:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from commands.core.model import rid_key
 from commands.core.reply import Context, Finding, Part, Reply, Text
-from commands.core.text import Icon, Rich, code, join, prose, rich, strong
+from commands.core.text import Icon, Rich, code, join, rich, strong
 from commands.core.units import plural
 from commands.findings.connections.facts import Assessed, GatewayFacts
 from commands.status.gateway import gateway_text
@@ -94,7 +94,7 @@ def failure_lines(failures: list[Failure]) -> list[Rich]:
                 f" ({err_code})" if err_code else None,
                 f" HTTP {error.status}" if error.status else None,
                 ". ",
-                prose(error.advice),
+                error.advice,
             )
         )
     return lines

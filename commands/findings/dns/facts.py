@@ -29,7 +29,7 @@ from commands.core.model import (
     name_of,
     rid_key,
 )
-from commands.core.text import Rich, code, join, prose, rich
+from commands.core.text import Rich, code, join, rich
 from commands.findings.dns.zones import SQL_ZONE, PrivateLinkZone, private_link_zone, sql_zone_for, zone_from_groups
 
 AZURE_DNS_IP = "168.63.129.16"
@@ -113,7 +113,7 @@ class DnsFacts:
         if not failures:
             return Rich()
         bits: list[str] = []
-        advice: list[str] = []
+        advice: list[Rich] = []
         for f in failures:
             reason = f.error.code or f.error.kind
             bits.append(
@@ -122,7 +122,7 @@ class DnsFacts:
             )
             if f.error.advice not in advice:
                 advice.append(f.error.advice)
-        return rich("; ".join(bits), ". ", join(" ", [prose(a) for a in advice]))
+        return rich("; ".join(bits), ". ", join(" ", advice))
 
     def multi_subscription(self) -> bool:
         return len(self.subscriptions) > 1

@@ -26,7 +26,7 @@ def test_subscriptions_unreadable_answers_with_advice() -> None:
         run(azure)
     reply = reply_for(err.value, Job("command", "diagnose"))
     assert reply.visibility == "ephemeral"
-    assert AzureFailure("unauthenticated").advice in text_of(reply)
+    assert str(AzureFailure("unauthenticated").advice) in text_of(reply)
 
 
 def test_no_subscription_is_a_clear_error() -> None:

@@ -29,7 +29,7 @@ def test_one_subscription_forbidden_the_rest_shown() -> None:
     reply, _ = run(az, "australia")
     body = text_of(reply)
     assert "list gateways failed for subscription `Prod` (sub1): forbidden (AuthorizationFailed) HTTP 403" in body
-    assert AzureFailure("forbidden").advice in body
+    assert str(AzureFailure("forbidden").advice) in body
     assert "*gw-two*" in body and "*gw-three*" in body
     assert reply.fallback.startswith("⚠️ No problems in what could be read in Australia (2 gateways)")
     assert "across 3 subscriptions" in body
@@ -45,7 +45,7 @@ def test_subscriptions_unreadable_is_answered_by_the_failure_policy() -> None:
     assert reply.visibility == "ephemeral"
     assert "The bot could not sign in to Azure" in reply.fallback
     assert "InvalidAuthenticationToken" in text_of(reply)
-    assert AzureFailure("unauthenticated").advice in text_of(reply)
+    assert str(AzureFailure("unauthenticated").advice) in text_of(reply)
 
 
 def test_no_subscription_says_how_to_give_the_bot_one() -> None:
