@@ -8,15 +8,16 @@ import of this file, loudly, and two entries answering to one name fail `Registr
 
 from __future__ import annotations
 
-from commands.alerts import alert_ack, alert_mute_1h, alert_mute_24h, alert_status, alerts
-from commands.approvals import approve, cancel, reject, revert
-from commands.checklist import checklist
+from commands.alerts.buttons import alert_ack, alert_mute_1h, alert_mute_24h, alert_status
+from commands.alerts.command import alerts
+from commands.checklist.command import checklist
 from commands.core.registry import Registry
-from commands.diagnose import diagnose
+from commands.diagnose.command import diagnose
 from commands.help import help_command
-from commands.peering import audit, peering, requests
-from commands.routes import check_vpn_client_log, routes
-from commands.status import status
+from commands.peering.buttons import approve, cancel, reject, revert
+from commands.peering.command import audit, peering, requests
+from commands.routes.command import check_vpn_client_log, routes
+from commands.status.command import status
 
 REGISTRY = Registry(
     commands=(status, routes, peering, requests, audit, checklist, diagnose, alerts, help_command),

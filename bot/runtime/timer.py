@@ -46,12 +46,12 @@ def run_watch(
 
 
 def sweep_requests(deps: Deps, messenger: Messenger | None = None) -> list[str]:
-    """The timer's housekeeping for change requests (`commands.approvals.sweep`): expire due
+    """The timer's housekeeping for change requests (`commands.peering.sweep.sweep`): expire due
     requests, finish applies a crashed process left half done, post outcomes that were lost.
     Without it a request nobody touches again would stay "pending" past its expiry in the
     list, and an interrupted apply would wait for the next click. Never raises: the timer
     must keep its schedule, so a failure is logged and the next run tries again."""
-    from commands.approvals import sweep
+    from commands.peering.sweep import sweep
 
     if messenger is None:
         from bot.slack.messenger import SlackMessenger

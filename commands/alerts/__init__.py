@@ -9,9 +9,3 @@ channel, their buttons, and `/vpn alerts`.
     buttons.py  Status, Acknowledge, Mute 1 h, Mute 24 h
     command.py  /vpn alerts [unmute <name>]
 """
-
-# Re-exported for commands/catalog.py until the redesign merge points it at the modules.
-from commands.alerts.buttons import alert_ack, alert_mute_1h, alert_mute_24h, alert_status
-from commands.alerts.command import alerts
-
-__all__ = ["alert_ack", "alert_mute_1h", "alert_mute_24h", "alert_status", "alerts"]

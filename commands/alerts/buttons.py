@@ -22,7 +22,7 @@ from commands.core.reply import Reply, Text, error_reply
 from commands.core.store import ANY_ETAG, AuditEntry
 from commands.core.text import code, prose, rich, user
 from commands.core.units import when
-from commands.status import status
+from commands.status.command import status
 
 
 def _answer_in_thread(ctx: Ctx, ref: str, reply: Reply) -> Reply | None:

@@ -18,10 +18,3 @@ options follow (`options`). Whatever could not be read is said, with `AzureFailu
 and the rest is answered (`render`). `scope` chooses what to look at; `command` is the
 `/vpn diagnose` entry point.
 """
-
-from __future__ import annotations
-
-# Temporary re-export for commands/catalog.py, which imports `commands.diagnose.diagnose`.
-from commands.diagnose.command import diagnose
-
-__all__ = ["diagnose"]

@@ -22,9 +22,11 @@ from commands.core.text import Rich, code, join, rich
 from commands.diagnose.read import LIST_WORDS, Estate, Progress
 from commands.diagnose.scope import Scope
 from commands.findings import dedup, design, ranked, topology
-from commands.findings import dns as dnsf
+from commands.findings.dns import facts as dnsf
+from commands.findings.dns.findings import assess as dns_findings
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
-from commands.status import Failure, StatusReport, gather_status
+from commands.status.gather import gather_status
+from commands.status.report import Failure, StatusReport
 
 # Failures of one kind listed by name before the rest are counted.
 FAILURES_NAMED = 5
@@ -62,7 +64,7 @@ def diagnose_estate(ctx: Ctx, est: Estate, scope: Scope, progress: Progress) -> 
     if report is not None:
         found += [a.finding for a in report.findings]
     found += peering_findings(est, scope)
-    found += dnsf.assess(dns_facts(est, facts), in_scope=lambda pe: scope.vnet(pe.vnet_id))
+    found += dns_findings(dns_facts(est, facts), in_scope=lambda pe: scope.vnet(pe.vnet_id))
     drop = _superseded(found)
     findings = ranked(dedup([f for f in found if f.key not in drop and f.severity != "ok"]))
     situation = design.multi_region(facts, scope.vnet)

@@ -29,7 +29,7 @@ from commands.core.port import AzurePort
 from commands.core.registry import Ctx
 from commands.core.units import plural
 from commands.diagnose.scope import Scope
-from commands.findings import dns as dnsf
+from commands.findings.dns import facts as dnsf
 
 LGW = "local_network_gateways"
 

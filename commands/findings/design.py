@@ -30,7 +30,8 @@ from commands.core.reply import Finding
 from commands.core.text import Code, Rich, code, join, link, rich
 from commands.core.units import plural
 from commands.findings.distance import region_distance, where
-from commands.findings.joins import DOC_TRANSIT, VnetScope, ask_change, components, is_v2v, is_vpn, names, touches
+from commands.findings.joins import DOC_TRANSIT, VnetScope, components, is_v2v, is_vpn, names, touches
+from commands.findings.peerings import change_code
 
 DOC_V2V = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-howto-vnet-vnet-resource-manager-portal"
 DOC_P2S_CUSTOM_ROUTES = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-p2s-advertise-custom-routes"
@@ -325,9 +326,9 @@ def _spoke_step(facts: EstateIndex, hub: VirtualNetwork, sp: VirtualNetwork) -> 
         return rich("peer ", code(hub.name), " ↔ ", code(sp.name), " (transit does not pass through a second hop)")
     todo: list[Code | Rich] = []
     if not out_p.allow_gateway_transit:
-        todo.append(ask_change(hub.name, out_p.name, "allowGatewayTransit", True))
+        todo.append(change_code(hub.name, out_p.name, "allowGatewayTransit", True))
     if not back.use_remote_gateways:
-        todo.append(rich(ask_change(sp.name, back.name, "useRemoteGateways", True), " (after its gateway is gone)"))
+        todo.append(rich(change_code(sp.name, back.name, "useRemoteGateways", True), " (after its gateway is gone)"))
     return rich(code(sp.name), ": ", join(", then ", todo) if todo else "already uses transit")
 
 
@@ -395,7 +396,7 @@ def _regional_gateways(regional: Sequence[Regional]) -> Rich:
     for site, gw, vnet in regional:
         if gw is None:
             uses = [p for p in vnet.peerings if p.use_remote_gateways]
-            after = rich(" after ", ask_change(vnet.name, uses[0].name, "useRemoteGateways", False)) if uses else None
+            after = rich(" after ", change_code(vnet.name, uses[0].name, "useRemoteGateways", False)) if uses else None
             bits.append(rich("add a VPN gateway with point-to-site in ", code(vnet.name), f" ({site.label})", after))
     return rich("Gateways: ", join("; ", bits), " — one per region, each with its own BGP ASN")
 

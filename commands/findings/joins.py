@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from commands.core.model import Connection, Gateway, rid_key
-from commands.core.text import Code, Rich, code, join
+from commands.core.text import Rich, code, join
 
 DOC_TRANSIT = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit"
 DOC_PEERING = "https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview"
@@ -42,11 +42,6 @@ def pair(a: str, b: str) -> str:
 def names(items: Iterable[str]) -> Rich:
     """Names as code, comma-separated."""
     return join(", ", [code(x) for x in items])
-
-
-def ask_change(vnet: str, peering: str, flag: str, value: bool) -> Code:
-    """The `/vpn peering` line that asks for a change of one flag (shown in next steps)."""
-    return code(f"/vpn peering {vnet}/{peering} {flag} {'on' if value else 'off'}")
 
 
 def components(nodes: Iterable[str], links: Iterable[frozenset[str]]) -> dict[str, str]:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from commands.core.model import Gateway, Peering, VirtualNetwork, name_of, rid_key
-from commands.core.reply import Finding, literal
+from commands.core.reply import Finding
 from commands.core.text import Code, Rich, code, join, prose, rich
 from commands.findings import dedup, ranked
 
@@ -118,11 +118,6 @@ def prefixes(items: Iterable[str]) -> Rich:
 def change_code(vnet: str, peering: str, flag: str, value: bool) -> Code:
     """The `/vpn` line that asks for a change (shown in next steps)."""
     return code(f"/vpn peering {vnet}/{peering} {flag} {on_off(value)}")
-
-
-def change_command(vnet: str, peering: str, flag: str, value: bool) -> str:
-    """`change_code` as mrkdwn, for commands/findings/topology.py until its findings are Rich."""
-    return f"`/vpn peering {literal(vnet)}/{literal(peering)} {flag} {on_off(value)}`"
 
 
 # --- health: what is wrong with a peering as it is -------------------------------------------

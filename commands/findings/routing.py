@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from commands.core.model import DnsResolver, EffectiveRoute, VirtualNetwork
-from commands.core.reply import Finding, code, esc
+from commands.core.reply import Finding
 from commands.core.text import Rich, join, rich
 from commands.core.text import code as code_span
 from commands.findings import dedup, ranked
@@ -277,17 +277,3 @@ def _no_dns(gateway_vnet: VirtualNetwork | None, resolvers: Sequence[DnsResolver
         doc_url=DOC_PE_DNS,
         key=f"{key}:nodns",
     )
-
-
-def words(text: str) -> str:
-    """Plain text from the routing rules as mrkdwn: escaped, `/vpn …` commands as code."""
-    # shim: removed after the redesign merge, when findings/topology.py writes inline text
-    # (`with_commands`); until then it puts this mrkdwn into its own strings.
-    out: list[str] = []
-    pos = 0
-    for m in _COMMAND.finditer(text):
-        out.append(esc(text[pos : m.start()]))
-        out.append(code(m.group(1).strip()))
-        pos = m.end()
-    out.append(esc(text[pos:]))
-    return "".join(out)

@@ -32,14 +32,12 @@ from commands.core.model import Connection, Gateway, Peering, VirtualNetwork, ri
 from commands.core.reply import Finding, Severity
 from commands.core.text import code, join, link, rich
 from commands.core.units import plural
-from commands.coverage import P2S_ROUTING_DOC, p2s_plan
 from commands.findings import dedup, ranked
 from commands.findings.distance import Distance, gateway_location, region_distance, where
 from commands.findings.joins import (
     DOC_PEERING,
     DOC_TRANSIT,
     VnetScope,
-    ask_change,
     connected,
     is_v2v,
     is_vpn,
@@ -48,6 +46,8 @@ from commands.findings.joins import (
     touches,
 )
 from commands.findings.overlaps import overlaps
+from commands.findings.peerings import change_code
+from commands.routes.p2s import P2S_ROUTING_DOC, p2s_plan
 
 DOC_MANAGE_PEERING = "https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering"
 DOC_LATENCY = "https://learn.microsoft.com/azure/networking/azure-network-latency"
@@ -117,7 +117,7 @@ def _transit_not_used(
             ": a client gets a peered VNet's routes only when both sides of the peering use gateway transit.",
         ),
         next_step=rich(
-            ask_change(b_name, back.name, "useRemoteGateways", True),
+            change_code(b_name, back.name, "useRemoteGateways", True),
             " (VPN clients of ",
             code(hub.name),
             " then download their profile again).",
@@ -194,7 +194,7 @@ def _transit_blocked_by_gateway(
             "Finishing this design means ",
             cost,
             ". To keep a gateway per region instead, drop the leftover flag: ",
-            ask_change(a.name, p.name, "allowGatewayTransit", False),
+            change_code(a.name, p.name, "allowGatewayTransit", False),
             ". The design options below compare both.",
         ),
         doc_url=DOC_TRANSIT,
@@ -226,7 +226,7 @@ def remote_gateways_on_several(facts: EstateIndex, in_scope: VnetScope | None = 
                 ),
                 next_step=rich(
                     "Keep the one whose gateway its users should use; turn the others off, e.g. ",
-                    ask_change(v.name, users[-1].name, "useRemoteGateways", False),
+                    change_code(v.name, users[-1].name, "useRemoteGateways", False),
                     ".",
                 ),
                 doc_url=DOC_MANAGE_PEERING,
@@ -275,7 +275,7 @@ def flags_differ(facts: EstateIndex, in_scope: VnetScope | None = None) -> list[
                         "If ",
                         code(off_vnet),
                         " should receive them: ",
-                        ask_change(off_vnet, off.name, "allowForwardedTraffic", True),
+                        change_code(off_vnet, off.name, "allowForwardedTraffic", True),
                         "; otherwise this is as meant.",
                     ),
                     doc_url=DOC_MANAGE_PEERING,

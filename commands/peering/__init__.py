@@ -12,9 +12,3 @@ apply     apply an approved request once, and verify it
 sweep     expiry, interrupted applies, lost answers (on every touch, and for the timer)
 listing   `/vpn requests` and `/vpn audit`
 """
-
-# Re-exported for commands/catalog.py and the tests that import the old module path;
-# removed after the redesign merge.
-from commands.peering.command import audit, peering, requests
-
-__all__ = ["audit", "peering", "requests"]

@@ -19,23 +19,3 @@ should reach is covered, and what a point-to-site VPN client was given.
 The rules (selection … p2s, vpnlog) are pure; `commands/findings/routing.py` turns their
 results into findings that `/vpn diagnose` and the checklist can compose too.
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from commands.routes.command import check_vpn_client_log, routes
-
-__all__ = ["check_vpn_client_log", "routes"]
-
-
-def __getattr__(name: str) -> Any:
-    # shim: removed after the redesign merge, when commands/catalog.py imports commands.routes.command.
-    # Loaded on first use, not at import: findings/routing.py imports the rules in this package,
-    # and the command imports those findings.
-    if name in __all__:
-        from commands.routes import command
-
-        return getattr(command, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

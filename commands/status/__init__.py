@@ -9,13 +9,3 @@
 
 The findings themselves come from `commands.findings.connections` (pure functions).
 """
-
-# shim: removed after the redesign merge. Re-exports for importers of `commands.status`:
-# `status` (commands/catalog.py, commands/alerts.py, tests/unit/test_diagnose.py,
-# tests/unit/test_watch.py), `gather_status` (bot/watch.py, commands/diagnose.py),
-# `StatusReport` and `Failure` (commands/diagnose.py).
-from commands.status.command import status
-from commands.status.gather import gather_status
-from commands.status.report import Failure, StatusReport
-
-__all__ = ["Failure", "StatusReport", "gather_status", "status"]

@@ -13,7 +13,7 @@ from commands.core.model import BgpPeer, Connection, Gateway, rid_key
 from commands.core.reply import Finding
 from commands.core.text import Rich, code, rich, strong
 from commands.core.units import when
-from commands.findings.connections import direction, remote_name
+from commands.findings.connections.facts import direction, remote_name
 from commands.watch.state import is_named
 
 TITLES = {

@@ -35,7 +35,7 @@ from commands.core.model import BgpPeer, Connection, Gateway, name_of, rid_key
 from commands.core.reply import Context, Finding, Reply, Text
 from commands.core.text import Code, Rich, code, rich
 from commands.core.units import human_bytes, human_duration, when
-from commands.findings.connections import bgp_peer_not_connected, connection_state, one_way, tunnel_down
+from commands.findings.connections.checks import bgp_peer_not_connected, connection_state, one_way, tunnel_down
 from commands.watch.cards import bgp_card, connection_card
 from commands.watch.state import NS_BGP, NS_CONN, is_named, iso, parse_time, sample_of, utc
 

@@ -40,8 +40,8 @@ from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Inline, Reply
 from commands.core.store import Store, StoreConflict, StoreError
 from commands.core.text import rich
-from commands.findings.connections import find_reverse
-from commands.status import gather_status
+from commands.findings.connections.facts import find_reverse
+from commands.status.gather import gather_status
 from commands.watch.judge import (
     DEFAULT_MIN_INTERVAL_S,
     Fire,

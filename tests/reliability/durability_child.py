@@ -6,7 +6,7 @@
 `run` runs one Job exactly as a worker does (`bot.runtime.worker.run_job` with `Deps` built from
 settings: the real Azure adapter against the parent's ARM emulator, the real Slack client
 against its Slack emulator, the SQLite store in DIR). `sweep` is what a restarted process
-runs to finish interrupted requests (`commands.approvals.sweep`, the timer's entry point),
+runs to finish interrupted requests (`commands.peering.sweep.sweep`, the timer's entry point),
 optionally with its clock N minutes ahead, as the timer would see it after the lease.
 The settings (slack_api_url, bot_token, arm_url, approvers, channel) come on stdin as JSON,
 so the bot token is never on a command line. Prints one JSON line with what it did.
@@ -25,7 +25,7 @@ from bot.logging import configure
 from bot.runtime.jobs import Job
 from bot.runtime.worker import Deps, build_ctx, run_job
 from bot.settings import Settings
-from commands import approvals
+from commands.peering.sweep import sweep as sweep_requests
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.later_min:
         real_now, ahead = ctx.now, timedelta(minutes=args.later_min)
         ctx = dataclasses.replace(ctx, now=lambda: real_now() + ahead)
-    print(json.dumps({"swept": approvals.sweep(ctx)}), flush=True)
+    print(json.dumps({"swept": sweep_requests(ctx)}), flush=True)
     return 0
 
 

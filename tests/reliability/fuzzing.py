@@ -41,7 +41,7 @@ from commands.core.registry import Ctx
 from commands.core.reply import Reply, Text
 from commands.help import unknown_command
 from tests.fakes import RecordingMessenger
-from tests.unit.peering_estate import estate, make_ctx
+from tests.unit.commands.peering.peering_estate import estate, make_ctx
 
 GENERIC = {"error", "invalid", "invalid input", "bad input", "failed", "usage error"}
 

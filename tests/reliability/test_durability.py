@@ -11,7 +11,7 @@ caught at a known point, and SIGKILLed there:
 * between apply and answer — the PUT landed, its long-running-operation poll never
   answers (the answer is never posted).
 
-Then a restarted worker runs the recovery (`commands.approvals.sweep`, the timer's entry
+Then a restarted worker runs the recovery (`commands.peering.sweep.sweep`, the timer's entry
 point): at once, while the dead worker's lease still runs, it must leave the request alone
 (the worker might only be slow); once the lease is over it completes it, exactly once.
 """

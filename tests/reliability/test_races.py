@@ -16,7 +16,7 @@ import pytest
 
 from bot.runtime.jobs import Job
 from bot.runtime.worker import build_ctx
-from commands import approvals
+from commands.peering.sweep import sweep
 from tests.reliability.harness import ALICE, BOB, CAROL, PEERING_EUN, Rig
 
 DECISIONS = ("approved", "rejected", "cancelled", "expired")
@@ -97,7 +97,7 @@ def test_approve_reject_cancel_and_expiry_at_the_same_instant_have_one_outcome(r
         ttl = timedelta(minutes=rig.console.settings.request_ttl_minutes + 1)
         ctx = dataclasses.replace(ctx, now=lambda ctx=ctx, ttl=ttl: ctx.now() + ttl)  # type: ignore[misc]
         before = len(rig.dispatcher.submitted)
-        order = [lambda b=b, h=h: rig.console.post_http(b, h) for b, h in clicks] + [lambda c=ctx: approvals.sweep(c)]
+        order = [lambda b=b, h=h: rig.console.post_http(b, h) for b, h in clicks] + [lambda c=ctx: sweep(c)]
         order = order[trial % 4 :] + order[: trial % 4]  # vary who starts first
         _at_once(order)
         assert rig.dispatcher.wait_idle(120)

@@ -9,23 +9,3 @@ Pure functions over `commands.core.model` dataclasses and the facts containers o
   the reverse half, shared keys, BGP, the gateway, VPN clients);
 * `assess.py` — all of them over a scope, deduplicated and ranked: what `/vpn status` shows.
 """
-
-# shim: removed after the redesign merge. Re-exports for commands/watch/judge.py and
-# bot/watch.py, which import from `commands.findings.connections`.
-from commands.findings.connections.checks import (
-    bgp_peer_not_connected,
-    connection_state,
-    one_way,
-    tunnel_down,
-)
-from commands.findings.connections.facts import direction, find_reverse, remote_name
-
-__all__ = [
-    "bgp_peer_not_connected",
-    "connection_state",
-    "direction",
-    "find_reverse",
-    "one_way",
-    "remote_name",
-    "tunnel_down",
-]

@@ -27,29 +27,3 @@ The rules behind the checks, in Azure's words:
   without BGP, the VNets on the far side of its VNet-to-VNet connections.
   https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-about-point-to-site-routing
 """
-
-# shim: removed after the redesign merge — `commands/diagnose.py` and tests/unit/test_diagnose.py
-# import these from `commands.findings.dns`; new code imports the submodule that defines them.
-from commands.findings.dns.facts import (
-    CONNECTIONS,
-    GATEWAYS,
-    PRIVATE_ENDPOINTS,
-    RESOLVERS,
-    SQL_SERVERS,
-    VNETS,
-    ZONES,
-    DnsFacts,
-)
-from commands.findings.dns.findings import assess
-
-__all__ = [
-    "CONNECTIONS",
-    "GATEWAYS",
-    "PRIVATE_ENDPOINTS",
-    "RESOLVERS",
-    "SQL_SERVERS",
-    "VNETS",
-    "ZONES",
-    "DnsFacts",
-    "assess",
-]

@@ -18,10 +18,10 @@ from bot.runtime.worker import Deps
 from bot.settings import Settings
 from bot.slack.messenger import SlackMessenger
 from bot.store.sqlite import SqliteStore
-from commands.peering import peering as peering_cmd
+from commands.peering.command import peering as peering_cmd
 from sandbox.arm_emulator import ArmEmulator
 from sandbox.slack_emulator import SlackEmulator
-from tests.unit.peering_estate import Clock, make_ctx
+from tests.unit.commands.peering.peering_estate import Clock, make_ctx
 
 CHANGE = "vnet-eun/peer-eun-to-aue allowForwardedTraffic off reason: sweep test"
 

@@ -7,9 +7,10 @@ from bot.slack.mrkdwn import mrkdwn
 from commands.core.model import Subscription
 from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Header
-from commands.findings import dns as dnsf
+from commands.findings.dns.facts import DnsFacts
+from commands.findings.dns.findings import assess as dns_assess
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
-from commands.status import status
+from commands.status.command import status
 from tests.fakes import FakeAzure, RecordingMessenger
 from tests.unit.commands.diagnose.diagnose_support import (
     NOW,
@@ -59,9 +60,9 @@ def test_findings_are_the_shared_functions_results_not_copies() -> None:
     assert st is not None
     for f in st.findings:
         assert f in reply.findings, f.key
-    # DNS findings: exactly what commands.findings.dns.assess says.
+    # DNS findings: exactly what commands.findings.dns.findings.assess says.
     vnets = list(azure.vnets.values())
-    facts = dnsf.DnsFacts(
+    facts = DnsFacts(
         subscriptions=(SUB,),
         sql_servers=tuple(azure.sqls),
         private_endpoints=tuple(azure.pes.values()),
@@ -70,7 +71,7 @@ def test_findings_are_the_shared_functions_results_not_copies() -> None:
         gateways=tuple(azure.gws.values()),
         connections=tuple(azure.conns.values()),
     )
-    dns_keys = {f.key for f in dnsf.assess(facts)}
+    dns_keys = {f.key for f in dns_assess(facts)}
     assert dns_keys and dns_keys <= set(keys(reply))
 
 

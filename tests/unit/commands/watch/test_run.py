@@ -17,7 +17,7 @@ from commands.alerts.command import alerts
 from commands.alerts.state import NS_MESSAGE, NS_MUTE
 from commands.core.model import BgpPeer, Connection, Subscription, rid_key
 from commands.core.registry import Ctx, DomainSettings
-from commands.status import status
+from commands.status.command import status
 from commands.watch.run import WatchResult, run_cycle
 from commands.watch.state import NS_CONN
 from tests.fakes import FakeAzure, RecordingMessenger
