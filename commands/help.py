@@ -61,7 +61,7 @@ def command_help(registry: Registry, name: str) -> Reply:
             .add(Text(rich("Commands: ", join(", ", [code(x.name) for x in registry.visible()]))))
             .add(Context(rich("Example: ", code("/vpn help status"))))
         )
-    r = Reply(fallback=f"/vpn {c.usage}: {c.summary}", visibility="ephemeral")
+    r = Reply(fallback=rich(f"/vpn {c.usage}: ", prose(c.summary)), visibility="ephemeral")
     r.add(Header(f"/vpn {c.name}"), Text(rich(strong("Usage:"), " ", code(f"/vpn {c.usage}"))), Text(prose(c.doc)))
     if c.aliases:
         r.add(Text(rich(strong("Also:"), " ", join(", ", [code(a) for a in c.aliases]))))

@@ -66,9 +66,7 @@ def mention(user_id: str, empty: str = "?") -> str:
 
 
 def mrkdwn(value: Inline) -> str:
-    """Inline text as mrkdwn. A bare `str` is mrkdwn already (see commands.core.reply)."""
-    if isinstance(value, str) and not isinstance(value, Icon):
-        return value
+    """Inline text as mrkdwn: every word escaped, every span in Slack's syntax."""
     return _rich(as_rich(value))
 
 

@@ -179,7 +179,7 @@ def _fields(part: Fields) -> list[Block]:
 
     for label, inline in part.items:
         value = mrkdwn(inline)
-        text = f"*{label}*\n{value}" if label else value
+        text = f"*{mrkdwn(label)}*\n{value}" if label else value
         if len(text) > MAX_FIELD_TEXT:
             # Too long for a field: it gets a full-width section of its own.
             flush()
@@ -410,10 +410,6 @@ def fallback_text(value: Inline) -> str:
     raw `<!channel>`, `<@U…>` or `<http://x|y>` from an estate name, an alert rule or a
     reason would ping or link from there even when the blocks are escaped. No fallback is
     meant to ping or link: links and people are shown as words."""
-    if isinstance(value, str):
-        # Legacy mrkdwn: `<` and `>` made inert; `&` is left alone, because text that
-        # already went through esc() holds `&lt;` / `&gt;` (shown as < and >).
-        return _fallback(value.replace("<", "&lt;").replace(">", "&gt;"))
     return _fallback(inert(value))
 
 

@@ -128,7 +128,7 @@ def to_text(reply: Reply, button_hint: ButtonHint | None = None) -> str:
         elif isinstance(part, Text):
             lines.append(mrkdwn_to_plain(mrkdwn(part.text)))
         elif isinstance(part, Fields):
-            lines.extend(f"  {_inline(label)}: {mrkdwn_to_plain(mrkdwn(value))}" for label, value in part.items)
+            lines.extend(f"  {_inline(mrkdwn(label))}: {mrkdwn_to_plain(mrkdwn(value))}" for label, value in part.items)
         elif isinstance(part, Finding):
             lines.append(finding_text(part))
         elif isinstance(part, Table):

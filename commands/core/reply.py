@@ -4,11 +4,10 @@ A `Reply` is a list of parts. `bot/slack/render.py` turns it into Block Kit (val
 slack_sdk's block models, split over several messages when Slack's limits are reached,
 never cut silently) and `bot/slack/text.py` into readable text for the console.
 
-Text in parts is inline text (`commands.core.text.Rich`: words and spans such as code,
-links and user references); the renderer escapes it for Slack.
-
-Transition: a plain `str` in a part is still read as mrkdwn authored by us (with `esc()`
-around anything untrusted) until every capability writes `Rich`.
+Text in parts is inline text (`commands.core.text`: a `Rich` of words and spans such as
+code, links and user references, or a plain `str` of words). Nothing here is Slack markup:
+the renderer escapes every word for the medium, so a name from the estate or a reason a
+user typed can never mention, link or format.
 """
 
 from __future__ import annotations
@@ -16,44 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
-from commands.core.text import Icon, Rich, Span, rich
+from commands.core.text import Icon, Rich, Span, code, rich
 
-# Inline text in a part: a Rich or a single span (a plain str: see the module docstring).
+# Inline text in a part: a Rich, or a single span (a plain str is words).
 Inline: TypeAlias = Rich | Span
 
 Severity = Literal["critical", "warning", "info", "ok"]
 
 SEVERITY_RANK: dict[str, int] = {"critical": 0, "warning": 1, "info": 2, "ok": 3}
-
-
-def esc(text: object) -> str:
-    """Make untrusted text inert in Slack mrkdwn.
-
-    Slack's rule: escape &, < and > (so `<!channel>` and `<@U123>` are not mentions and
-    `<http://x|y>` is not a link). Backticks and formatting characters are neutralised
-    too, so a name cannot close our code span or turn text bold.
-    """
-    s = str(text)
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # Zero-width joiner after each formatting char keeps it visible but inert.
-    for ch in ("`", "*", "_", "~"):
-        s = s.replace(ch, ch + "\u200b")
-    return s
-
-
-def literal(text: object) -> str:
-    """Untrusted text for use INSIDE a code span (a copy-pasteable name or command).
-
-    Inside a code span Slack applies no formatting, so the zero-width breaks `esc()` puts
-    after `*_~` would only corrupt what is pasted; `&<>` stay escaped (Slack's rule for
-    every message) and a backtick, which would close the span, is dropped.
-    """
-    return esc(text).replace("\u200b", "").replace("`", "")
-
-
-def code(text: object) -> str:
-    """`text` as inline code, escaped for a code span."""
-    return f"`{literal(text)}`"
 
 
 @dataclass(frozen=True)
@@ -70,7 +39,7 @@ class Text:
 class Fields:
     """Label/value pairs shown side by side (two columns on a phone)."""
 
-    items: tuple[tuple[str, Inline], ...]  # (label in plain words, value)
+    items: tuple[tuple[Inline, Inline], ...]  # (label, value)
 
 
 @dataclass(frozen=True)
@@ -147,12 +116,9 @@ class Reply:
 
 def error_reply(what: Inline, hint: Inline = "", example: str = "") -> Reply:
     """A clear, specific error: what was wrong, what would be right, an example."""
-    if isinstance(what, str):  # mrkdwn (see the module docstring)
-        r = Reply(fallback=what, visibility="ephemeral").add(Text(f":warning: {what}"))
-    else:
-        r = Reply(fallback=what, visibility="ephemeral").add(Text(rich(Icon.WARNING, " ", what)))
+    r = Reply(fallback=what, visibility="ephemeral").add(Text(rich(Icon.WARNING, " ", what)))
     if hint:
         r.add(Text(hint))
     if example:
-        r.add(Context(f"Example: `{example}`"))
+        r.add(Context(rich("Example: ", code(example))))
     return r

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from commands.core.model import Gateway, Peering, VirtualNetwork, rid_key
 from commands.core.registry import Ctx
-from commands.core.reply import Context, Fields, Header, Reply, Table, Text, esc
+from commands.core.reply import Context, Fields, Header, Reply, Table, Text
 from commands.core.store import StoreError
 from commands.core.text import Icon, Rich, code, join, rich
 from commands.findings import dedup, ranked
@@ -55,7 +55,7 @@ def show_reply(ctx: Ctx, vnet: VirtualNetwork, facts: list[PeeringFacts], only: 
     )
     # A Fields label is still read as mrkdwn by bot/slack/render.py (checklist writes code
     # there), so the estate's name is escaped here until labels are plain words.
-    r.add(Fields(tuple((f"Gateways in {esc(name)}", desc) for name, desc in gateways.items())))
+    r.add(Fields(tuple((rich("Gateways in ", name), desc) for name, desc in gateways.items())))
     found = ranked(dedup([x for f in facts for x in health(f)]))
     if found:
         r.add(*found)

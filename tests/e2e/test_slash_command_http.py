@@ -25,6 +25,7 @@ from commands.core import registry
 from commands.core.errors import AzureFailure, UsageError
 from commands.core.registry import Registry
 from commands.core.reply import Actions, Button, Reply, Table, Text
+from commands.core.text import rich, user
 from sandbox.arm_emulator import ArmEmulator
 from sandbox.slack_emulator import SlackEmulator
 
@@ -121,7 +122,7 @@ def request(ctx: registry.Ctx, args: str) -> None:
 
 @registry.action("e2e_approve")
 def approve(ctx: registry.Ctx, value: str, ref: str) -> Reply:
-    ctx.out.update(ref, Reply(f"request #{value} approved", [Text(f"approved by <@{ctx.user}>")]))
+    ctx.out.update(ref, Reply(f"request #{value} approved", [Text(rich("approved by ", user(ctx.user)))]))
     ctx.out.post(ctx.channel, Reply("applied", [Text(f"request #{value} applied")]), thread=ref)
     return Reply("ok", [Text(f"you approved #{value}")], visibility="ephemeral")
 

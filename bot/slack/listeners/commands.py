@@ -15,10 +15,11 @@ from slack_bolt import Ack, App
 from bot.logging import get_logger
 from bot.runtime.jobs import Dispatcher, Job, delivery_job_id
 from bot.slack.inbound import from_slack
+from bot.slack.mrkdwn import literal
 from bot.slack.render import SlackMessage, render
 from commands.core.parse import normalise, parse
 from commands.core.registry import Registry
-from commands.core.reply import Reply, code
+from commands.core.reply import Reply
 from commands.help import help_reply, unknown_command
 
 log = get_logger(__name__)
@@ -86,5 +87,5 @@ def handle_command(ack: Ack, body: dict[str, Any], dispatcher: Dispatcher, regis
         return
     shown = normalise(text)
     shown = shown if len(shown) <= 120 else shown[:119] + "…"
-    ack(text=f"⏳ Working on {code(f'{SLASH_COMMAND} {shown}')}…", response_type="ephemeral")
+    ack(text=f"⏳ Working on `{literal(f'{SLASH_COMMAND} {shown}')}`…", response_type="ephemeral")
     log.info("slash_command_acked", job_id=job.id, ack_ms=round((time.perf_counter() - start) * 1000, 1), **fields)

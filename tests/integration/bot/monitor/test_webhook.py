@@ -15,7 +15,8 @@ import pytest
 
 from bot.runtime.host import runtime
 from commands.alerts.state import NS_MUTE
-from sandbox.slack_emulator import SlackEmulator, validate_blocks
+from sandbox.slack_blocks import validate_blocks
+from sandbox.slack_emulator import SlackEmulator
 from tests.integration.functions_host import Invocation, registered
 from tests.shared_fixtures import needs_shared, real_files, real_json
 

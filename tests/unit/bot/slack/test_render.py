@@ -25,7 +25,8 @@ from commands.core.reply import (
     Table,
     Text,
 )
-from sandbox.slack_emulator import validate_blocks
+from commands.core.text import code, rich, strong
+from sandbox.slack_blocks import validate_blocks
 
 
 def _texts(blocks: list[dict[str, Any]]) -> list[str]:
@@ -129,7 +130,7 @@ def test_a_header_longer_than_150_chars_continues_below_it() -> None:
 def test_findings_show_severity_title_evidence_next_step_and_doc() -> None:
     f = Finding(
         "critical",
-        "`cn-eun-to-aue` sends but receives nothing",
+        rich(code("cn-eun-to-aue"), " sends but receives nothing"),
         evidence="↑ 48 GB out, ↓ 0 B in",
         next_step="check the reverse connection",
         doc_url="https://learn.microsoft.com/azure/vpn-gateway/x",
@@ -163,7 +164,9 @@ def test_more_than_25_buttons_are_spread_over_actions_blocks_with_distinct_ids()
 
 
 def test_a_table_renders_as_aligned_monospace_with_escaped_cells() -> None:
-    t = Table(("name", "prefix"), (("vgw-<eun>", "10.0.0.0/16"), ("vgw-aue", "10.1.0.0/16")), caption="*Gateways*")
+    t = Table(
+        ("name", "prefix"), (("vgw-<eun>", "10.0.0.0/16"), ("vgw-aue", "10.1.0.0/16")), caption=strong("Gateways")
+    )
     (blocks,) = _all_valid(Reply("t", [t]))
     caption, table = _texts(blocks)
     assert caption == "*Gateways*"

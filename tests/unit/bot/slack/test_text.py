@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from bot.slack.mrkdwn import esc
 from bot.slack.render import to_blocks
 from bot.slack.text import blocks_to_text, mrkdwn_to_plain, to_text
-from commands.core.reply import Actions, Button, Context, Fields, Finding, Header, Reply, Table, Text, esc
+from commands.core.reply import Actions, Button, Context, Fields, Finding, Header, Reply, Table, Text
+from commands.core.text import rich, strong
 
 
 def test_mrkdwn_formatting_links_and_entities_become_plain_text() -> None:
@@ -31,7 +33,7 @@ def test_to_text_renders_every_part_in_order() -> None:
         "status",
         [
             Header("Australia East"),
-            Text("*2* gateways"),
+            Text(rich(strong("2"), " gateways")),
             Fields((("Status", "Connected"), ("Bytes", "1 GB"))),
             Finding("critical", "one-way traffic", "↑ 1 GB ↓ 0 B", "check the key", "https://learn.microsoft.com/x"),
             Table(("name", "state"), (("cn-1", "Connected"),)),
@@ -60,12 +62,12 @@ def test_to_text_renders_every_part_in_order() -> None:
 def test_posted_blocks_read_the_same_as_the_reply() -> None:
     reply = Reply(
         "x",
-        [Header("Gateways"), Fields((("Status", "*Connected*"),)), Finding("ok", "all good"), Context("note")],
+        [Header("Gateways"), Fields((("Status", strong("Connected")),)), Finding("ok", "all good"), Context("note")],
     )
     (blocks,) = to_blocks(reply)
     assert blocks_to_text(blocks).split("\n") == ["■ Gateways", "  Status: Connected", "✅ all good", "  note"]
 
 
 def test_a_reply_without_parts_reads_as_its_fallback() -> None:
-    assert to_text(Reply("*nothing* to do")) == "nothing to do"
+    assert to_text(Reply(rich(strong("nothing"), " to do"))) == "nothing to do"
     assert blocks_to_text([], "fallback only") == "fallback only"

@@ -168,7 +168,7 @@ def text_of(reply: Reply | None, table_sep: str = " | ") -> str:
         elif isinstance(p, Table):
             bits += [table_sep.join(r) for r in p.rows]
         elif isinstance(p, Fields):
-            bits += [f"{k}: {mrkdwn(v)}" for k, v in p.items]
+            bits += [f"{mrkdwn(k)}: {mrkdwn(v)}" for k, v in p.items]
     return "\n".join(bits).replace("\u200b", "")
 
 
