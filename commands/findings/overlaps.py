@@ -25,7 +25,7 @@ from commands.core.reply import Finding, Severity
 from commands.core.text import Rich, code, join, rich
 from commands.core.units import plural
 from commands.findings.joins import DOC_PEERING, VnetScope, components, touches
-from commands.routes.selection import parse_net
+from commands.findings.routing.selection import parse_net
 
 DOC_P2S_POOL = "https://learn.microsoft.com/azure/vpn-gateway/point-to-site-certificate-gateway"
 DOC_S2S = "https://learn.microsoft.com/azure/vpn-gateway/tutorial-site-to-site-portal"

@@ -47,7 +47,7 @@ from commands.findings.joins import (
 )
 from commands.findings.overlaps import overlaps
 from commands.findings.peerings import change_code
-from commands.routes.p2s import P2S_ROUTING_DOC, p2s_plan
+from commands.findings.routing.p2s import P2S_ROUTING_DOC, p2s_plan
 
 DOC_MANAGE_PEERING = "https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering"
 DOC_LATENCY = "https://learn.microsoft.com/azure/networking/azure-network-latency"

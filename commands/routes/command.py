@@ -14,13 +14,13 @@ from commands.core.parse import normalise
 from commands.core.registry import Ctx, command, shortcut
 from commands.core.reply import Reply, error_reply
 from commands.core.text import code, rich
+from commands.findings.routing.selection import parse_net
+from commands.findings.routing.vpnlog import looks_like_vpn_log
 from commands.routes.estate import load_estate
 from commands.routes.gateway import gateway_reply
 from commands.routes.log import LOG_EXAMPLE, LOG_HINT, log_reply
 from commands.routes.nic import nic_replies
-from commands.routes.selection import parse_net
 from commands.routes.target import EXAMPLE, ambiguous_reply, resolve, unknown_reply
-from commands.routes.vpnlog import looks_like_vpn_log
 
 USAGE = "routes <nic|vm|gateway|log …>"
 USAGE_LONG = "/vpn routes <nic|vm|gateway> [ip …]"

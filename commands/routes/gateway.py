@@ -22,12 +22,12 @@ from commands.core.registry import Ctx
 from commands.core.reply import Context, Fields, Finding, Header, Part, Reply, Table, Text
 from commands.core.text import Icon, Rich, code, join, rich, strong
 from commands.findings import ranked
-from commands.findings.routing import coverage_findings, with_commands
-from commands.routes.coverage import CoverageTarget, coverage
+from commands.findings.routing.coverage import CoverageTarget, coverage
+from commands.findings.routing.findings import coverage_findings, with_commands
+from commands.findings.routing.p2s import P2S_ROUTING_DOC, ExpectedPrefix, p2s_plan
+from commands.findings.routing.selection import learned_as_effective, parse_net, select_route
 from commands.routes.estate import Estate, gather_with_progress, near_connections, with_status
 from commands.routes.lines import coverage_lines, verdict
-from commands.routes.p2s import P2S_ROUTING_DOC, ExpectedPrefix, p2s_plan
-from commands.routes.selection import learned_as_effective, parse_net, select_route
 
 
 @dataclass

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from commands.core.model import EffectiveRoute
 from commands.core.text import Rich, code, join, rich, strong
-from commands.findings.routing import with_commands
-from commands.routes.coverage import CoverageItem
-from commands.routes.selection import describe_route
+from commands.findings.routing.coverage import CoverageItem
+from commands.findings.routing.findings import with_commands
+from commands.findings.routing.selection import describe_route
 
 STATUS_MARK = {"reached": "✅", "partial": "🟠", "not_reached": "❌", "unknown": "❔"}
 

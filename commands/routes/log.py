@@ -12,9 +12,8 @@ from commands.core.model import Gateway, VirtualNetwork, rid_key
 from commands.core.registry import Ctx
 from commands.core.reply import Context, Fields, Finding, Header, Inline, Reply, Text, error_reply
 from commands.core.text import Icon, Rich, code, join, link, rich, strong
-from commands.findings.routing import p2s_log_findings, with_commands
-from commands.routes.estate import gather_with_progress, load_estate, with_status
-from commands.routes.p2s import (
+from commands.findings.routing.findings import p2s_log_findings, with_commands
+from commands.findings.routing.p2s import (
     P2S_ROUTING_DOC,
     ExpectedPrefix,
     GatewayMatch,
@@ -23,7 +22,8 @@ from commands.routes.p2s import (
     match_gateway,
     p2s_plan,
 )
-from commands.routes.vpnlog import VpnClientLog, parse_vpn_client_log
+from commands.findings.routing.vpnlog import VpnClientLog, parse_vpn_client_log
+from commands.routes.estate import gather_with_progress, load_estate, with_status
 
 LOG_HINT = rich(
     "Paste lines from the Azure VPN client's log (",

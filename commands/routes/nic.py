@@ -19,11 +19,11 @@ from commands.core.registry import Ctx
 from commands.core.reply import Context, Fields, Finding, Header, Reply, Table, Text
 from commands.core.text import Icon, Rich, code, join, link, rich, strong
 from commands.findings import ranked
-from commands.findings.routing import coverage_findings, invalid_route_findings
-from commands.routes.coverage import CoverageItem, CoverageTarget, coverage
+from commands.findings.routing.coverage import CoverageItem, CoverageTarget, coverage
+from commands.findings.routing.findings import coverage_findings, invalid_route_findings
+from commands.findings.routing.selection import ROUTE_SELECTION_DOC, RouteChoice, parse_net, select_route
 from commands.routes.estate import Estate, gather_with_progress, near_connections, with_status
 from commands.routes.lines import coverage_lines, verdict
-from commands.routes.selection import ROUTE_SELECTION_DOC, RouteChoice, parse_net, select_route
 from commands.routes.target import Resolved
 
 SOURCE_ORDER = ("Default", "User", "VirtualNetworkGateway")

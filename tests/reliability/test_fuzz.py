@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from bot.slack.inbound import from_slack
 from commands.catalog import REGISTRY
 from commands.core.parse import parse
+from commands.findings.routing.vpnlog import looks_like_vpn_log, parse_vpn_client_log
 from commands.help import unknown_command
-from commands.routes.vpnlog import looks_like_vpn_log, parse_vpn_client_log
 from tests.reliability.fuzzing import LOG, NAMES, SLACKISMS, World, check, check_shortcut, random_text
 from tests.reliability.harness import ALICE, Rig
 

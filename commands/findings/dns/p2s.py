@@ -1,6 +1,6 @@
 """What a point-to-site gateway hands its VPN clients: routes, and DNS servers.
 
-The routes follow `commands.routes.p2s.p2s_plan` (one implementation for `/vpn routes`,
+The routes follow `commands.findings.routing.p2s.p2s_plan` (one implementation for `/vpn routes`,
 `/vpn diagnose` and the checklist): the gateway VNet's prefixes, those of VNets peered with
 gateway transit (hub allowGatewayTransit + spoke useRemoteGateways), the gateway's custom
 routes, and, without BGP, maybe the VNets behind its VNet-to-VNet connections.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from commands.core.estate import EstateIndex
 from commands.core.model import DnsResolver, Gateway, Peering, VirtualNetwork, name_of, rid_key
 from commands.findings.dns.facts import AZURE_DNS_IP, DnsFacts, EndpointTarget, as_network, ip_in
-from commands.routes.p2s import p2s_plan
+from commands.findings.routing.p2s import p2s_plan
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def reverse_peering(local: VirtualNetwork, remote: VirtualNetwork) -> Peering | 
 def p2s_routes(gateway: Gateway, facts: DnsFacts) -> P2SRoutes:
     """The prefixes a point-to-site gateway hands to its clients, each with the reason.
 
-    The rules are `commands.routes.p2s.p2s_plan`'s (one implementation for `/vpn routes`,
+    The rules are `commands.findings.routing.p2s.p2s_plan`'s (one implementation for `/vpn routes`,
     `/vpn diagnose` and this checklist): the gateway VNet's address space and custom routes
     always; peered VNets only with gateway transit (hub allowGatewayTransit + spoke
     useRemoteGateways); VNets behind VNet-to-VNet / site-to-site connections "maybe",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from bot.slack.mrkdwn import mrkdwn
 from commands.core.text import Code
-from commands.findings.routing import coverage_findings, invalid_route_findings, with_commands
-from commands.routes.coverage import CoverageItem
+from commands.findings.routing.coverage import CoverageItem
+from commands.findings.routing.findings import coverage_findings, invalid_route_findings, with_commands
 from tests.unit.commands.routes.estates import route
 
 

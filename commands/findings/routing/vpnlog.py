@@ -22,7 +22,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
-from commands.routes.logmessage import KEYWORDS, STRONG, Message, read_message
+from commands.findings.routing.logmessage import KEYWORDS, STRONG, Message, read_message
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from commands.core.model import EffectiveRoute, rid_key
-from commands.routes.coverage import CoverageItem, CoverageTarget, coverage
-from commands.routes.selection import learned_as_effective
+from commands.findings.routing.coverage import CoverageItem, CoverageTarget, coverage
+from commands.findings.routing.selection import learned_as_effective
 from tests.fakes import FakeAzure
 from tests.unit.commands.routes.estates import (
     RG,

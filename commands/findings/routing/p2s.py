@@ -18,8 +18,8 @@ from typing import Literal
 
 from commands.core.estate import EstateIndex
 from commands.core.model import Connection, Gateway, rid_key
-from commands.routes.links import bgp_missing, bgp_off, connected, is_vnet2vnet, known
-from commands.routes.selection import covers, overlaps, parse_net
+from commands.findings.routing.links import bgp_missing, bgp_off, connected, is_vnet2vnet, known
+from commands.findings.routing.selection import covers, overlaps, parse_net
 
 P2S_ROUTING_DOC = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-about-point-to-site-routing"
 

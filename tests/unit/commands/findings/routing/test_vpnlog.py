@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.slack.inbound import from_slack
-from commands.routes.vpnlog import looks_like_vpn_log, parse_vpn_client_log
+from commands.findings.routing.vpnlog import looks_like_vpn_log, parse_vpn_client_log
 from tests.unit.commands.routes.estates import SEED_LOG
 
 PREFIX = "[3/23/2020 1:28:14 PM] PId:[00025864] TId:[00024864] [hub-eun] [{…}] [Verbose] "

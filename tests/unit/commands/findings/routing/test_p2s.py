@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from commands.core.model import rid_key
-from commands.routes.p2s import compare_client_routes, match_gateway, p2s_plan
+from commands.findings.routing.p2s import compare_client_routes, match_gateway, p2s_plan
 from tests.unit.commands.routes.estates import RG, facts_of, gateway, gw_id, hub_spoke, seed_transit, seed_v2v
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands.core.model import EffectiveRoute
-from commands.routes.selection import select_route
+from commands.findings.routing.selection import select_route
 from tests.unit.commands.routes.estates import defaults, route
 
 

@@ -15,8 +15,8 @@ from typing import Literal
 
 from commands.core.estate import EstateIndex
 from commands.core.model import Connection, Gateway, name_of, rid_key
-from commands.routes.links import and_, bgp_missing, bgp_off, connected, is_vnet2vnet, known
-from commands.routes.selection import GATEWAY_HOPS, PEERING_HOPS
+from commands.findings.routing.links import and_, bgp_missing, bgp_off, connected, is_vnet2vnet, known
+from commands.findings.routing.selection import GATEWAY_HOPS, PEERING_HOPS
 
 
 @dataclass

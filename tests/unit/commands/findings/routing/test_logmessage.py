@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from commands.routes.logmessage import read_message
+from commands.findings.routing.logmessage import read_message
 
 
 def test_a_push_reply_gives_every_option_it_carries() -> None:

@@ -19,11 +19,11 @@ from commands.core.reply import Finding
 from commands.core.text import Rich, join, rich
 from commands.core.text import code as code_span
 from commands.findings import dedup, ranked
-from commands.routes.coverage import GATEWAY_TRANSIT_DOC, CoverageItem
-from commands.routes.links import VNET2VNET_BGP_DOC
-from commands.routes.p2s import P2S_ROUTING_DOC, RouteCheck
-from commands.routes.selection import ROUTE_SELECTION_DOC
-from commands.routes.vpnlog import VpnClientLog
+from commands.findings.routing.coverage import GATEWAY_TRANSIT_DOC, CoverageItem
+from commands.findings.routing.links import VNET2VNET_BGP_DOC
+from commands.findings.routing.p2s import P2S_ROUTING_DOC, RouteCheck
+from commands.findings.routing.selection import ROUTE_SELECTION_DOC
+from commands.findings.routing.vpnlog import VpnClientLog
 
 DOC_PE_DNS = "https://learn.microsoft.com/azure/private-link/private-endpoint-dns"
 DOC_PROPAGATION = (

@@ -16,8 +16,8 @@ from typing import Literal
 
 from commands.core.estate import EstateIndex
 from commands.core.model import EffectiveRoute, name_of, rid_key
-from commands.routes.destinations import Destination, destinations
-from commands.routes.selection import DROP_HOPS, GATEWAY_HOPS, RouteChoice, select_route
+from commands.findings.routing.destinations import Destination, destinations
+from commands.findings.routing.selection import DROP_HOPS, GATEWAY_HOPS, RouteChoice, select_route
 
 GATEWAY_TRANSIT_DOC = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit"
 
