@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args else 2
     cmd, rest = args[0], args[1:]
     if cmd == "console":
-        from bot.console import main as console_main
+        from bot.console.app import main as console_main
 
         return console_main(rest)
     if cmd == "serve":

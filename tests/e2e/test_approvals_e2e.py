@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.console import Console
+from bot.console.app import Console
 from sandbox.arm_emulator import SEED_ESTATE
 from sandbox.estate import load_estate
 

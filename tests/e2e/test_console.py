@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import console as console_mod
-from bot.console import CONSOLE_COMMANDS, Console, console_command
+from bot.console.app import CONSOLE_COMMANDS, Console
+from bot.console.commands import console_command
 from commands.catalog import REGISTRY
 from sandbox.estate import load_estate
 
@@ -64,8 +64,7 @@ def test_comments_blank_lines_and_console_mistakes_are_handled_clearly() -> None
     assert "Unknown console command /frob." in out
     assert "Lines start with a command" in out
     assert "now acting as bob (U_BOB)" in out
-    console_mod.load_console_extensions()  # the console lists the extensions it found, so must we
-    for c in CONSOLE_COMMANDS.values():
+    for c in CONSOLE_COMMANDS:
         assert c.usage in out, f"/help lacks the console command {c.usage}"
     assert "/click ACTION_ID [VALUE]" in out
 
@@ -125,7 +124,7 @@ def _out(con: Console) -> str:
     return con.out.getvalue()
 
 
-def test_other_modules_add_console_commands_through_the_registry(console: Console) -> None:
+def test_a_console_runs_the_commands_it_is_given() -> None:
     calls: list[tuple[str, str]] = []
 
     @console_command("e2ewebhook", "/e2ewebhook KIND FILE", "deliver a test webhook")
@@ -133,23 +132,19 @@ def test_other_modules_add_console_commands_through_the_registry(console: Consol
         calls.append((con.user, rest))
         con.note("delivered")
 
+    out = io.StringIO()
+    con = Console(load_estate(SEED), out=out, console_commands=(*CONSOLE_COMMANDS, hook))
     try:
-        console.run(["/e2ewebhook alerts file.json", "/help"])
+        con.run(["/e2ewebhook alerts file.json", "/help"])
     finally:
-        CONSOLE_COMMANDS.pop("e2ewebhook", None)
+        con.close()
     assert calls == [("U_ALICE", "alerts file.json")]
-    out = _out(console)
-    assert "· delivered" in out and "/e2ewebhook KIND FILE" in out
+    assert "· delivered" in _out(con) and "/e2ewebhook KIND FILE" in _out(con)
 
 
-def test_console_extension_modules_are_discovered_under_bot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    seen: list[str] = []
-    monkeypatch.setattr(console_mod, "CONSOLE_MODULES", ["tests.e2e.test_console"])
-    monkeypatch.setattr(console_mod.importlib, "import_module", lambda name: seen.append(name))
-    console_mod.load_console_extensions()
-    assert seen[0] == "tests.e2e.test_console"
-    expected = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "bot").rglob("console_*.py"))
-    assert seen[1:] == expected
+def test_the_console_lists_its_own_and_the_alerts_commands_explicitly() -> None:
+    names = [c.name for c in CONSOLE_COMMANDS]
+    assert names == ["vpn", "as", "approve", "reject", "cancel", "revert", "click", "help", "webhook", "watch"]
 
 
 def test_the_approval_demo_of_the_seed_estate(console: Console) -> None:

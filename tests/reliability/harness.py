@@ -1,6 +1,6 @@
 """The whole bot on loopback, driven as Slack drives it, with a stopwatch on every answer.
 
-`Rig` is `bot.console.Console` (signed Slack requests → Bolt → dispatcher → worker → the
+`Rig` is `bot.console.app.Console` (signed Slack requests → Bolt → dispatcher → worker → the
 real Azure SDK → the ARM emulator; answers → the real Slack Web API client → the Slack
 emulator) with one change: its dispatcher records when each job finished, so a command
 that never ends is seen as such (the console's own `wait()` would wait for it forever).
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.console import Console
+from bot.console.app import Console
 from bot.runtime.jobs import Job, ThreadPoolDispatcher
 from bot.runtime.worker import run_job
 from bot.settings import Settings

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import Console
+from bot.console.app import Console
 from sandbox.estate import load_estate
 
 ROOT = Path(__file__).resolve().parents[4]

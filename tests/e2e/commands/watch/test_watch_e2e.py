@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.console import Console, load_console_extensions
+from bot.console.app import Console
 from bot.runtime.timer import run_watch
 from commands.watch.run import WatchResult
 from sandbox.arm_emulator import SEED_ESTATE
@@ -28,8 +28,6 @@ SEED_NET = "/subscriptions/3f2c6b1e-8d4a-4c7e-9b21-5a6f0e7d9c13/resourceGroups/{
 EUN_AUE = SEED_NET.format(rg="rg-vpn-eun") + "/connections/cn-eun-to-aue"
 AUE_EUN = SEED_NET.format(rg="rg-vpn-aue") + "/connections/cn-aue-to-eun"
 ONE_WAY = "traffic flows one way"
-
-load_console_extensions()
 
 
 def alerts_posted(con: Console) -> list[Any]:

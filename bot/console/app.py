@@ -6,19 +6,9 @@ real worker, the real Azure SDK against the ARM emulator, and the real Slack Web
 client against the Slack emulator. Every message the bot posts, updates or uploads is
 printed as it arrives — readable text, or Block Kit JSON with `--json`.
 
-Console commands (lines starting with "/"):
-
-    /vpn …            run a slash command as the current user
-    /as USER          act as another user (alice, bob, carol, dave or a user id)
-    /approve N        click Approve on request #N (also /reject, /cancel, /revert)
-    /click ACTION [VALUE]  click any button by its action_id
-    /help             this list
-
-Other parts of the bot add their own console commands with `@console_command` in a module
-named `console_<thing>.py` anywhere under `bot/` (found and imported at start-up), e.g.
-`/webhook alerts FILE` or `/watch`. A handler receives the `Console` and the rest of the
-line; it can use `console.settings`, `console.deps`, `console.slack`, `console.arm`,
-`console.app`, `console.post_http(...)`, `console.wait()` and `console.note(...)`.
+Console commands (lines starting with "/") are `CONSOLE_COMMANDS`: the console's own
+(`bot/console/commands.py`: /vpn, /as, /approve …, /click, /help) and the alerts'
+(`bot/console/alerts.py`: /webhook alerts FILE, /watch).
 
 `#` lines and blank lines are skipped. At end of input the console waits for every job,
 saves `--state`, and exits 0.
@@ -28,18 +18,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import json
 import secrets
 import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from bot.console import alerts, commands
+from bot.console.commands import ConsoleCommand, button_hint
 from bot.runtime.jobs import ThreadPoolDispatcher
 from bot.runtime.worker import Deps, run_job
 from bot.settings import Settings, SettingsError
@@ -47,45 +37,14 @@ from bot.slack.adapter import handle_http
 from bot.slack.text import blocks_to_text
 from sandbox.slack_emulator import BOT_USER
 
-BOT_DIR = Path(__file__).resolve().parent
-SEED_ESTATE = BOT_DIR.parent / "sandbox" / "estates" / "seed.json"
+ROOT = Path(__file__).resolve().parents[2]
+SEED_ESTATE = ROOT / "sandbox" / "estates" / "seed.json"
 DEFAULT_USER = "U_ALICE"
 DEFAULT_CHANNEL = "C_VPNOPS"
 DEFAULT_APPROVERS = frozenset({"U_BOB", "U_CAROL"})
 DEFAULT_ALERT_CHANNEL = "C_ALERTS"
-# Modules that register console commands besides the `console_*.py` files found under bot/.
-CONSOLE_MODULES: list[str] = []
-
-
-@dataclass(frozen=True)
-class ConsoleCommand:
-    name: str  # without the slash, e.g. "watch"
-    usage: str  # e.g. "/watch"
-    help: str
-    fn: Callable[[Console, str], None]
-
-
-CONSOLE_COMMANDS: dict[str, ConsoleCommand] = {}
-
-
-def console_command(name: str, usage: str, help: str) -> Callable[[Callable[[Console, str], None]], Any]:
-    """Register a console command: `fn(console, rest_of_line)`."""
-
-    def deco(fn: Callable[[Console, str], None]) -> Callable[[Console, str], None]:
-        CONSOLE_COMMANDS[name.lstrip("/").lower()] = ConsoleCommand(name.lstrip("/").lower(), usage, help, fn)
-        return fn
-
-    return deco
-
-
-def load_console_extensions() -> None:
-    """Import CONSOLE_MODULES and every `console_*.py` under bot/ (they register commands)."""
-    names = list(CONSOLE_MODULES)
-    for path in sorted(BOT_DIR.rglob("console_*.py")):
-        rel = path.relative_to(BOT_DIR.parent).with_suffix("")
-        names.append(".".join(rel.parts))
-    for name in names:
-        importlib.import_module(name)
+# Every console command, in /help order.
+CONSOLE_COMMANDS: tuple[ConsoleCommand, ...] = (*commands.COMMANDS, *alerts.COMMANDS)
 
 
 class Console:
@@ -102,11 +61,13 @@ class Console:
         base_settings: Settings | None = None,
         channel: str = DEFAULT_CHANNEL,
         echo: bool = True,
+        console_commands: tuple[ConsoleCommand, ...] = CONSOLE_COMMANDS,
     ) -> None:
         from sandbox.arm_emulator import ArmEmulator
         from sandbox.slack_emulator import SlackEmulator
 
         self.out = out or sys.stdout
+        self.commands = {c.name: c for c in console_commands}
         self.json_out = json_out
         self.echo = echo
         self.channel = channel
@@ -261,9 +222,9 @@ class Console:
             self.note("Lines start with a command: /vpn …, /as USER, /approve N … (/help lists them).")
             return
         word, _, rest = line[1:].partition(" ")
-        cmd = CONSOLE_COMMANDS.get(word.lower())
+        cmd = self.commands.get(word.lower())
         if cmd is None:
-            names = ", ".join(c.usage for c in CONSOLE_COMMANDS.values())
+            names = ", ".join(c.usage for c in self.commands.values())
             self.note(f"Unknown console command /{word}. Try: {names}")
             return
         cmd.fn(self, rest.strip())
@@ -334,74 +295,6 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line if line else "" for line in text.split("\n"))
 
 
-_CLICK_VERBS = {"approval_approve": "approve", "approval_reject": "reject", "approval_cancel": "cancel"}
-_CLICK_VERBS["approval_revert"] = "revert"
-
-
-def button_hint(action_id: str, value: str) -> str | None:
-    """What to type in the console to click a button."""
-    verb = _CLICK_VERBS.get(action_id)
-    if verb:
-        return f"/{verb} {value}"
-    return f"/click {action_id} {value}".rstrip()
-
-
-# ---------------------------------------------------------------------------- built-in commands
-
-
-@console_command("vpn", "/vpn …", "run a /vpn command as the current user")
-def _vpn(console: Console, rest: str) -> None:
-    console.slash(rest)
-
-
-@console_command("as", "/as USER", "act as another user: alice, bob, carol, dave or a user id")
-def _as(console: Console, rest: str) -> None:
-    console.switch_user(rest)
-
-
-def _clicker(verb: str, action_id: str) -> Callable[[Console, str], None]:
-    def run(console: Console, rest: str) -> None:
-        number = rest.strip().lstrip("#")
-        if not number.isdigit():
-            console.note(f"/{verb} needs a request number, e.g. /{verb} 1")
-            return
-        if not console.click(action_id, number):
-            console.note(
-                f"There is no request #{number} with a “{verb.capitalize()}” button that "
-                f"{console.user_label(console.user)} can see. Requests appear after "
-                "`/vpn peering <vnet>/<peering> <flag> on|off`; `/vpn requests` lists the open ones."
-            )
-
-    return run
-
-
-for _verb, _action in (
-    ("approve", "approval_approve"),
-    ("reject", "approval_reject"),
-    ("cancel", "approval_cancel"),
-    ("revert", "approval_revert"),
-):
-    console_command(_verb, f"/{_verb} N", f"click {_verb.capitalize()} on request #N")(_clicker(_verb, _action))
-
-
-@console_command("click", "/click ACTION_ID [VALUE]", "click the latest button with that action_id (and value)")
-def _click(console: Console, rest: str) -> None:
-    action_id, _, value = rest.partition(" ")
-    if not action_id:
-        console.note("Usage: /click ACTION_ID [VALUE], e.g. /click alert_ack 3")
-        return
-    if not console.click(action_id, value.strip() or None):
-        console.note(
-            f"No message shows a button {action_id!r}" + (f" with value {value.strip()!r}" if value else "") + "."
-        )
-
-
-@console_command("help", "/help", "list the console commands")
-def _help(console: Console, rest: str) -> None:
-    for c in CONSOLE_COMMANDS.values():
-        console.note(f"{c.usage:<28} {c.help}")
-
-
 # ---------------------------------------------------------------------------- entry point
 
 
@@ -435,7 +328,6 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"console: cannot load estate {estate_path}: {exc}", file=sys.stderr)
         return 2
-    load_console_extensions()
     interactive = sys.stdin.isatty()
     console = Console(estate, json_out=args.json, state_dir=args.state, base_settings=base)
     if not console.switch_user(args.user, quiet=True):

@@ -1,7 +1,6 @@
 """Console commands for alerts: `/webhook alerts FILE` and `/watch`.
 
-Found and imported by `bot.console.load_console_extensions` (its name starts with
-`console_`). Both go through the same code as production: the webhook body is handed to
+Listed in `bot/console/app.py`'s CONSOLE_COMMANDS. Both go through the same code as production: the webhook body is handed to
 `bot.monitor.webhook.handle_webhook` exactly as the HTTP function hands it over (raw bytes,
 the query with the shared token), and `/watch` runs `bot.runtime.timer.run_watch` against
 the ARM emulator, then advances the emulator's counters by one cycle (the estate's
@@ -16,13 +15,13 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.console import console_command
+from bot.console.commands import ConsoleCommand, console_command
 from bot.logging import add_secret
 from bot.monitor.webhook import TOKEN_PARAM, handle_webhook
 from bot.runtime.timer import run_watch
 
 if TYPE_CHECKING:
-    from bot.console import Console
+    from bot.console.app import Console
 
 # One token per console process: the console plays both Azure Monitor and the endpoint.
 _TOKEN = secrets.token_hex(16)
@@ -64,3 +63,6 @@ def _watch(console: Console, rest: str) -> None:
     console.arm.advance_counters(1)
     console.wait()
     console.note(result.summary + "; counters advanced one cycle")
+
+
+COMMANDS: tuple[ConsoleCommand, ...] = (_webhook, _watch)
