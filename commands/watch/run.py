@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from commands.alerts.card import message_reply, message_state
 from commands.alerts.deliver import Log
@@ -52,6 +52,8 @@ from commands.watch.judge import (
     judge_gone,
 )
 from commands.watch.state import NS_BGP, NS_CONN
+
+T = TypeVar("T")
 
 
 def summary_line(fired: int, recovered: int, connections: int, gateways: int) -> str:
@@ -167,7 +169,7 @@ def run_cycle(
     cycle = _Cycle(store, out, channel, log, result)
     facts = report.facts
     everything = list(facts.connections.values())
-    jobs: list[Callable[[], None]] = []
+    jobs: list[Callable[[], Verdict | None]] = []
     seen_conns: set[str] = set()
     seen_gws: set[str] = set()
     for gf in facts.gateways:
@@ -200,11 +202,16 @@ def run_cycle(
             log.error("watch_store_failed", error=type(exc).__name__)
             result.failures.append("the state store")
 
+    # Records are judged and written concurrently; what they call for is posted afterwards,
+    # in the order of the estate, so a cycle's alerts always appear in the same order.
     workers = max(1, min(settings.concurrency, len(jobs)))
+    verdicts: list[Verdict | None] = []
     if jobs:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="watch") as pool:
-            for fut in [pool.submit(cycle.guarded, j) for j in jobs]:
-                fut.result()
+            verdicts = [fut.result() for fut in [pool.submit(cycle.guarded, j) for j in jobs]]
+    for verdict in verdicts:
+        if verdict is not None:
+            cycle.guarded(partial(cycle.post, verdict))
     log.info(
         "watch_cycle",
         connections=result.connections,
@@ -244,19 +251,20 @@ class _Cycle:
     log: Log
     result: WatchResult
 
-    def guarded(self, job: Callable[[], None]) -> None:
+    def guarded(self, job: Callable[[], T]) -> T | None:
         """One subject's trouble (store, Slack, a bug) must not stop the others; all is logged."""
         try:
-            job()
+            return job()
         except StoreError as exc:
             self.log.error("watch_store_failed", error=type(exc).__name__)
             self.result.failed("the state store")
         except Exception as exc:  # logged in full (log.exception); the cycle goes on
             self.log.exception("watch_subject_failed", error=type(exc).__name__)
             self.result.failed(f"internal error ({type(exc).__name__})")
+        return None
 
-    def subject(self, namespace: str, key: str, judge: Callable[..., Verdict]) -> None:
-        """Judge one record, write it conditionally, then post what it says."""
+    def subject(self, namespace: str, key: str, judge: Callable[..., Verdict]) -> Verdict | None:
+        """Judge one record and write it conditionally: what to post, if this run won."""
         rec = self.store.get_state(namespace, key)
         verdict = judge(rec.value if rec is not None else None)
         try:
@@ -266,8 +274,8 @@ class _Cycle:
             # posts what they call for. Posting here too would announce twice.
             self.result.conflict()
             self.log.info("watch_conflict", namespace=namespace)
-            return
-        self.post(verdict)
+            return None
+        return verdict
 
     def post(self, verdict: Verdict) -> None:
         for fire in verdict.fires:
@@ -326,23 +334,23 @@ class _Cycle:
         except StoreError as exc:
             self.log.error("watch_store_failed", error=type(exc).__name__, namespace=namespace)
 
-    def gone_jobs(self, at: datetime, seen_conns: set[str], seen_gws: set[str]) -> list[Callable[[], None]]:
+    def gone_jobs(self, at: datetime, seen_conns: set[str], seen_gws: set[str]) -> list[Callable[[], Verdict | None]]:
         """Records of connections and BGP gateways that no longer exist (the estate was read
         in full): close their incidents and remove them."""
-        jobs: list[Callable[[], None]] = []
+        jobs: list[Callable[[], Verdict | None]] = []
         for ns, seen in ((NS_CONN, seen_conns), (NS_BGP, seen_gws)):
             for rec in self.store.list_state(ns):
                 if rec.key not in seen:
                     jobs.append(partial(self.gone, ns, rec.key, at))
         return jobs
 
-    def gone(self, namespace: str, key: str, at: datetime) -> None:
+    def gone(self, namespace: str, key: str, at: datetime) -> Verdict | None:
         cur = self.store.get_state(namespace, key)
         if cur is None:
-            return
+            return None
         verdict = judge_gone(cur.value, at)
         try:
             self.store.delete_state(namespace, key, etag=cur.etag)
         except StoreConflict:
-            return  # written since: it exists again, or another run is on it
-        self.post(verdict)
+            return None  # written since: it exists again, or another run is on it
+        return verdict
