@@ -29,22 +29,15 @@ from commands.alerts.words import (
 from commands.core.model import name_of
 from commands.core.reply import Actions, Button, Context, Fields, Header, Reply, Text
 from commands.core.text import (
-    ChannelRef,
-    Code,
-    Em,
-    Icon,
-    Link,
-    Pre,
     Rich,
-    Span,
-    Strong,
-    UserRef,
     code,
     em,
+    from_json,
     join,
     link,
     rich,
     strong,
+    to_json,
     user,
 )
 from commands.core.units import human_duration, when
@@ -76,10 +69,10 @@ class AlertCard:
         return {
             "title": self.title,
             "severity": self.severity,
-            "summary": rich_to_json(self.summary),
-            "fields": [[label, rich_to_json(value)] for label, value in self.fields],
-            "details": [rich_to_json(d) for d in self.details],
-            "context": rich_to_json(self.context),
+            "summary": to_json(self.summary),
+            "fields": [[label, to_json(value)] for label, value in self.fields],
+            "details": [to_json(d) for d in self.details],
+            "context": to_json(self.context),
             "subject": self.subject,
             "subject_label": self.subject_label,
             "status_target": self.status_target,
@@ -94,73 +87,12 @@ class AlertCard:
         kw: dict[str, Any] = {k: v for k, v in data.items() if k in known}
         kw["title"] = str(kw.get("title") or "")
         kw["severity"] = str(kw.get("severity") or "info")
-        kw["summary"] = rich_from_json(kw.get("summary"))
-        kw["context"] = rich_from_json(kw.get("context"))
-        kw["fields"] = tuple((str(label), rich_from_json(value)) for label, value in kw.get("fields") or ())
-        kw["details"] = tuple(rich_from_json(d) for d in kw.get("details") or ())
+        kw["summary"] = from_json(kw.get("summary"))
+        kw["context"] = from_json(kw.get("context"))
+        kw["fields"] = tuple((str(label), from_json(value)) for label, value in kw.get("fields") or ())
+        kw["details"] = tuple(from_json(d) for d in kw.get("details") or ())
         kw["links"] = tuple((str(label), str(url)) for label, url in kw.get("links") or ())
         return AlertCard(**kw)
-
-
-# --- inline text in the store ----------------------------------------------------------------------
-# A Rich is kept as a JSON list of spans: words as strings, other spans as one-key objects.
-# A bare string where a Rich is expected (a card stored before cards held Rich) is read as words.
-
-
-def rich_to_json(value: Rich) -> list[Any]:
-    return [_span_to_json(s) for s in value.spans]
-
-
-def _span_to_json(s: Span) -> Any:
-    if isinstance(s, Icon):
-        return {"icon": s.value}
-    if isinstance(s, str):
-        return s
-    if isinstance(s, Code):
-        return {"code": s.text}
-    if isinstance(s, Pre):
-        return {"pre": s.text}
-    if isinstance(s, Strong):
-        return {"strong": rich_to_json(s.content)}
-    if isinstance(s, Em):
-        return {"em": rich_to_json(s.content)}
-    if isinstance(s, Link):
-        return {"link": s.url, "label": s.label}
-    if isinstance(s, UserRef):
-        return {"user": s.id, "empty": s.empty}
-    return {"channel": s.id}
-
-
-def rich_from_json(value: Any) -> Rich:
-    if isinstance(value, str):
-        return rich(value)
-    if not isinstance(value, list):
-        return Rich()
-    return rich(*(_span_from_json(s) for s in value))
-
-
-def _span_from_json(s: Any) -> Span | Rich | None:
-    if isinstance(s, str):
-        return s
-    if not isinstance(s, dict):
-        return None
-    if "icon" in s:
-        return Icon(s["icon"])
-    if "code" in s:
-        return Code(str(s["code"]))
-    if "pre" in s:
-        return Pre(str(s["pre"]))
-    if "strong" in s:
-        return Strong(rich_from_json(s["strong"]))
-    if "em" in s:
-        return Em(rich_from_json(s["em"]))
-    if "link" in s:
-        return Link(str(s["link"]), str(s.get("label") or ""))
-    if "user" in s:
-        return UserRef(str(s["user"]), str(s.get("empty") or "?"))
-    if "channel" in s:
-        return ChannelRef(str(s["channel"]))
-    return None
 
 
 # --- the message ---------------------------------------------------------------------------------------

@@ -15,28 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 from commands.alerts.alert import Alert
 from commands.alerts.card import alert_card, message_reply, message_state, resolved_note, resolved_reply
 from commands.alerts.state import NS_SEEN, NS_THREAD, mark_resolved, mute_of, remember_message
-from commands.core.port import Messenger, MessengerError
+from commands.core.port import Log, Messenger, MessengerError
 from commands.core.store import ANY_ETAG, Store, StoreConflict, StoreError
 
 Outcome = Literal["duplicate", "muted", "posted", "in_thread", "resolved_in_thread", "not_posted"]
-
-
-class Log(Protocol):
-    """Where a use case reports what went wrong on the way (structlog's logger in bot/):
-    short snake_case events with keyword fields."""
-
-    def info(self, event: str, **fields: Any) -> Any: ...
-
-    def warning(self, event: str, **fields: Any) -> Any: ...
-
-    def error(self, event: str, **fields: Any) -> Any: ...
-
-    def exception(self, event: str, **fields: Any) -> Any: ...
 
 
 @dataclass(frozen=True)

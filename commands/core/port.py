@@ -9,11 +9,14 @@ the domain fans out with `commands.core.fanout.gather`. Every method raises
 
 `Messenger` — how a command talks back to Slack without knowing Slack; it raises
 `MessengerError` when Slack refuses a message.
+
+`Log` — where a use case that runs without a user (the watch, an alert delivery) reports
+what went wrong on the way.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from commands.core.model import (
     BgpPeer,
@@ -172,3 +175,16 @@ class Messenger(Protocol):
     def user_groups_members(self, group: str) -> set[str]:
         """Members (user ids) of a Slack user group id or handle; empty set when unknown."""
         ...
+
+
+class Log(Protocol):
+    """Where a use case reports what went wrong on the way (structlog's logger in bot/):
+    short snake_case events with keyword fields."""
+
+    def info(self, event: str, **fields: Any) -> Any: ...
+
+    def warning(self, event: str, **fields: Any) -> Any: ...
+
+    def error(self, event: str, **fields: Any) -> Any: ...
+
+    def exception(self, event: str, **fields: Any) -> Any: ...

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 
 class Icon(StrEnum):
@@ -278,3 +278,67 @@ def channel(channel_id: str) -> ChannelRef:
 def pre(lines: Iterable[str] | str) -> Pre:
     """Preformatted lines (commands to run)."""
     return Pre(lines if isinstance(lines, str) else "\n".join(lines))
+
+
+# --- stored form ----------------------------------------------------------------------------
+# A Rich is kept as a JSON list of spans: words as strings, other spans as one-key objects.
+# A bare string where a Rich is expected (text stored before it was Rich) is read as words.
+
+
+def to_json(value: Rich) -> list[Any]:
+    """A Rich as JSON (for the store): words as strings, each span as a small object."""
+    return [_span_to_json(s) for s in value.spans]
+
+
+def _span_to_json(s: Span) -> Any:
+    if isinstance(s, Icon):
+        return {"icon": s.value}
+    if isinstance(s, str):
+        return s
+    if isinstance(s, Code):
+        return {"code": s.text}
+    if isinstance(s, Pre):
+        return {"pre": s.text}
+    if isinstance(s, Strong):
+        return {"strong": to_json(s.content)}
+    if isinstance(s, Em):
+        return {"em": to_json(s.content)}
+    if isinstance(s, Link):
+        return {"link": s.url, "label": s.label}
+    if isinstance(s, UserRef):
+        return {"user": s.id, "empty": s.empty}
+    return {"channel": s.id}
+
+
+def from_json(value: Any) -> Rich:
+    """`to_json`'s inverse. A plain string is words; an unknown span is dropped, so text
+    stored by another version still reads."""
+    if isinstance(value, str):
+        return rich(value)
+    if not isinstance(value, list):
+        return Rich()
+    return rich(*(_span_from_json(s) for s in value))
+
+
+def _span_from_json(s: Any) -> Span | Rich | None:
+    if isinstance(s, str):
+        return s
+    if not isinstance(s, dict):
+        return None
+    if "icon" in s:
+        return Icon(s["icon"]) if s["icon"] in Icon._value2member_map_ else None
+    if "code" in s:
+        return Code(str(s["code"]))
+    if "pre" in s:
+        return Pre(str(s["pre"]))
+    if "strong" in s:
+        return Strong(from_json(s["strong"]))
+    if "em" in s:
+        return Em(from_json(s["em"]))
+    if "link" in s:
+        return Link(str(s["link"]), str(s.get("label") or ""))
+    if "user" in s:
+        return UserRef(str(s["user"]), str(s.get("empty") or "?"))
+    if "channel" in s:
+        return ChannelRef(str(s["channel"]))
+    return None

@@ -30,12 +30,11 @@ from functools import partial
 from typing import Any, TypeVar
 
 from commands.alerts.card import message_reply, message_state
-from commands.alerts.deliver import Log
 from commands.alerts.state import active_mutes, change_state, mark_resolved, remember_message
 from commands.core.errors import AzureFailure
 from commands.core.fanout import gather
 from commands.core.model import Gateway, rid_key
-from commands.core.port import AzurePort, Messenger
+from commands.core.port import AzurePort, Log, Messenger
 from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Inline, Reply
 from commands.core.store import Store, StoreConflict, StoreError
