@@ -233,10 +233,6 @@ class QueueDispatcher:
                 )
             return self._client
 
-    def warm(self) -> None:
-        """Build the client now (imports the SDK): call off the request path if you can."""
-        self._queue()
-
     def submit(self, job: Job) -> None:
         """Enqueue `job`. Raises QueueError (with a reason a user may see) on failure."""
         from azure.core.exceptions import AzureError, ResourceNotFoundError

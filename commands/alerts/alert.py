@@ -51,7 +51,7 @@ class HealthInfo:
     title: str = ""
     current: str = ""
     previous: str = ""
-    kind: str = ""  # type: Downtime, …
+    kind: str = ""  # the health event's type: Downtime, …
     cause: str = ""  # PlatformInitiated | UserInitiated
     status: str = ""  # Active | Resolved
     details: str = ""

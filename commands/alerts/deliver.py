@@ -21,7 +21,7 @@ from commands.alerts.alert import Alert
 from commands.alerts.card import alert_card, message_reply, message_state, resolved_note, resolved_reply
 from commands.alerts.state import NS_SEEN, NS_THREAD, mark_resolved, mute_of, remember_message
 from commands.core.port import Log, Messenger, MessengerError
-from commands.core.store import ANY_ETAG, Store, StoreConflict, StoreError
+from commands.core.store import ANY_ETAG, Store, StoreError, claim
 
 Outcome = Literal["duplicate", "muted", "posted", "in_thread", "resolved_in_thread", "not_posted"]
 
@@ -39,9 +39,7 @@ class Delivery:
 def deliver(alert: Alert, channel: str, store: Store, out: Messenger, now: datetime, log: Log) -> Delivery:
     """Post a parsed alert once. Raises StoreError when the store cannot be used."""
     seen = alert.delivery_key
-    try:
-        store.put_state(NS_SEEN, seen, {"at": now.isoformat(), "rule": alert.rule[:200]}, etag=None)
-    except StoreConflict:
+    if not claim(store, NS_SEEN, seen, {"at": now.isoformat(), "rule": alert.rule[:200]}):
         return Delivery("duplicate")
 
     card = alert_card(alert)
