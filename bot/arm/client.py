@@ -23,12 +23,13 @@ shared by every thread of `commands.core.fanout.gather`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Unpack
 
 from azure.core.credentials import TokenCredential
 
 from bot.arm.gateways import Gateways
 from bot.arm.nics import NetworkInterfaces
-from bot.arm.pipeline import ArmPipeline
+from bot.arm.pipeline import ArmPipeline, PipelineOptions
 from bot.arm.private_link import PrivateLink
 from bot.arm.resources import Resources
 from bot.arm.vnets import VirtualNetworks
@@ -42,38 +43,19 @@ class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, Private
         self,
         credential: TokenCredential,
         *,
-        base_url: str | None = None,
         subscription_ids: Sequence[str] = (),
-        concurrency: int = 16,
-        call_timeout_s: float = 60.0,
-        read_timeout_s: float | None = None,
-        connect_timeout_s: float = 5.0,
-        retry_total: int = 3,
-        retry_backoff_s: float = 0.8,
-        retry_backoff_max_s: float = 8.0,
-        max_retry_after_s: float = 15.0,
-        polling_interval_s: float = 1.0,
         subscriptions_ttl_s: float = 300.0,
+        **pipeline: Unpack[PipelineOptions],
     ) -> None:
-        """`base_url`: None for public Azure; an https URL; or http to a loopback host (the
-        sandbox — the token may then go over plain HTTP). Plain HTTP elsewhere is refused.
-        `subscription_ids`: the subscriptions to work on; empty = every one the identity sees.
-        `call_timeout_s`: deadline of one port call (retries and LRO wait included). The
-        retry and timeout settings are `bot.arm.pipeline`'s."""
-        pipeline = ArmPipeline(
-            credential,
-            base_url=base_url,
-            concurrency=concurrency,
-            call_timeout_s=call_timeout_s,
-            read_timeout_s=read_timeout_s,
-            connect_timeout_s=connect_timeout_s,
-            retry_total=retry_total,
-            retry_backoff_s=retry_backoff_s,
-            retry_backoff_max_s=retry_backoff_max_s,
-            max_retry_after_s=max_retry_after_s,
-            polling_interval_s=polling_interval_s,
+        """`subscription_ids`: the subscriptions to work on; empty = every one the identity
+        sees. The rest sets the pipeline (`bot.arm.pipeline.ArmPipeline`): `base_url` None
+        for public Azure, an https URL, or http to a loopback host (the sandbox); the
+        deadline of one port call (retries and LRO wait included); retries and timeouts."""
+        super().__init__(
+            ArmPipeline(credential, **pipeline),
+            subscription_ids=subscription_ids,
+            subscriptions_ttl_s=subscriptions_ttl_s,
         )
-        super().__init__(pipeline, subscription_ids=subscription_ids, subscriptions_ttl_s=subscriptions_ttl_s)
 
     def close(self) -> None:
         """Close every SDK client and the shared HTTP session."""

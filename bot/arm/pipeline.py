@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -152,6 +152,21 @@ class _ArmPolling(ARMPolling):
                     continue
                 return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
         return float(self._timeout)
+
+
+class PipelineOptions(TypedDict, total=False):
+    """How `ArmPipeline` talks to ARM (its keyword arguments, for those that pass them on)."""
+
+    base_url: str | None
+    concurrency: int
+    call_timeout_s: float
+    read_timeout_s: float | None
+    connect_timeout_s: float
+    retry_total: int
+    retry_backoff_s: float
+    retry_backoff_max_s: float
+    max_retry_after_s: float
+    polling_interval_s: float
 
 
 class ArmPipeline:
