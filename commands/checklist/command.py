@@ -14,11 +14,11 @@ from typing import Any
 
 from commands.checklist.render import checklist_reply, unknown_server_reply
 from commands.checklist.servers import EXAMPLE, USAGE, find_server, parse_server
-from commands.core.estate import read_lists
+from commands.core.estate import read_lists, subscriptions_in_scope
 from commands.core.model import Subscription
 from commands.core.port import AzurePort
 from commands.core.registry import Ctx, command
-from commands.core.reply import Reply, error_reply
+from commands.core.reply import Reply
 from commands.findings.dns.facts import (
     CONNECTIONS,
     GATEWAYS,
@@ -74,12 +74,7 @@ def checklist(ctx: Ctx, args: str) -> Reply:
     with, the connection policy and ports, and what to run on the laptop.
     """
     q = parse_server(args)
-    subs = ctx.azure.subscriptions()
-    if not subs:
-        return error_reply(
-            "The bot sees no subscription.",
-            "Set AZURE_SUBSCRIPTION_IDS or grant the bot's identity Reader on a subscription.",
-        )
+    subs = subscriptions_in_scope(ctx, "your SQL servers")
     facts = gather_facts(ctx, subs)
     servers, note = find_server(q, facts)
     if not servers:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Any
 
-from commands.core.errors import AzureFailure
+from commands.core.errors import AzureFailure, UsageError
 from commands.core.fanout import Outcome, gather
 from commands.core.model import (
     Connection,
@@ -32,11 +32,28 @@ from commands.core.model import (
 )
 from commands.core.port import AzurePort
 from commands.core.registry import Ctx
+from commands.core.text import code, rich
 
 # How one kind is listed in one subscription (a port call).
 Reader = Callable[[AzurePort, str], Sequence[Any]]
 # Runs the tasks and returns their outcomes in order (default: `gather` at ctx's concurrency).
 Runner = Callable[[list[Callable[[], Sequence[Any]]]], Sequence[Outcome[Any]]]
+
+
+def subscriptions_in_scope(ctx: Ctx, holding: str) -> list[Subscription]:
+    """The subscriptions the bot reads; when it sees none, the answer says how to give it
+    some (`holding`: what the user is looking for, "VPN gateways")."""
+    subs = ctx.azure.subscriptions()
+    if not subs:
+        raise UsageError(
+            "The bot sees no subscription.",
+            rich(
+                "Set ",
+                code("AZURE_SUBSCRIPTION_IDS"),
+                f", or give its identity Reader on the subscriptions with {holding}.",
+            ),
+        )
+    return subs
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ words both. Lists that fail once the subscriptions are known are part of the ans
 
 from __future__ import annotations
 
+from commands.core.estate import subscriptions_in_scope
 from commands.core.registry import Ctx, command
-from commands.core.reply import Reply, error_reply
+from commands.core.reply import Reply
 from commands.diagnose.assess import diagnose_estate
 from commands.diagnose.read import Progress, read_estate, read_remote_vnets
 from commands.diagnose.render import no_vnets, render
@@ -28,12 +29,7 @@ def diagnose(ctx: Ctx, args: str) -> Reply:
     VPN users, the answer ends with the design options side by side.
     """
     progress = Progress(ctx)
-    subs = ctx.azure.subscriptions()
-    if not subs:
-        return error_reply(
-            "The bot sees no subscription.",
-            "Set AZURE_SUBSCRIPTION_IDS, or give its identity Reader on the subscriptions with your VNets.",
-        )
+    subs = subscriptions_in_scope(ctx, "your VNets")
     est = read_estate(ctx, subs, progress)
     scope = resolve_scope(args, est.vnets)
     if isinstance(scope, Reply):

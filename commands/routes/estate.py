@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from commands.core.estate import EstateIndex, Reader, read_lists
+from commands.core.estate import EstateIndex, Reader, read_lists, subscriptions_in_scope
 from commands.core.fanout import Outcome, gather
 from commands.core.model import (
     Connection,
@@ -35,7 +35,7 @@ from commands.core.model import (
     rid_key,
 )
 from commands.core.registry import Ctx
-from commands.core.text import Rich, code, rich
+from commands.core.text import Rich, rich
 from commands.core.units import plural
 
 
@@ -114,17 +114,8 @@ _KINDS: dict[str, tuple[str, str]] = {
 
 def load_estate(ctx: Ctx, kinds: Sequence[str]) -> Estate:
     """Read `kinds` (fields of `Estate`) in every subscription, concurrently."""
-    subs = ctx.azure.subscriptions()
+    subs = subscriptions_in_scope(ctx, "your NICs and gateways")
     estate = Estate(subscriptions=subs)
-    if not subs:
-        estate.gaps.append(
-            rich(
-                "The bot sees no subscription: check ",
-                code("AZURE_SUBSCRIPTION_IDS"),
-                " and its role assignments.",
-            )
-        )
-        return estate
     n = len(subs)
     lists = read_lists(
         ctx,

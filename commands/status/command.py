@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from commands.core import regions
+from commands.core.estate import subscriptions_in_scope
 from commands.core.fanout import gather
 from commands.core.lookup import by_name
 from commands.core.model import Connection, Gateway, Subscription, name_of, rid_key
@@ -38,12 +39,7 @@ def status(ctx: Ctx, args: str) -> Reply:
     target = " ".join(args.split())
     if not target:
         raise regions.unknown_target("")
-    subs = ctx.azure.subscriptions()
-    if not subs:
-        return error_reply(
-            "The bot sees no subscription.",
-            rich("Set AZURE_SUBSCRIPTION_IDS, or give its identity Reader on the subscriptions with VPN gateways."),
-        )
+    subs = subscriptions_in_scope(ctx, "VPN gateways")
     listing = _list_gateways(ctx, subs)
     chosen = _choose(ctx, target, listing)
     if isinstance(chosen, Reply):

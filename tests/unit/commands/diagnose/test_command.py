@@ -8,7 +8,7 @@ import pytest
 from bot.runtime.failures import reply_for
 from bot.runtime.jobs import Job
 from commands.catalog import REGISTRY
-from commands.core.errors import AzureFailure
+from commands.core.errors import AzureFailure, UsageError
 from tests.fakes import FakeAzure
 from tests.unit.commands.diagnose.diagnose_support import both_attempts, run, text_of
 
@@ -30,5 +30,8 @@ def test_subscriptions_unreadable_answers_with_advice() -> None:
 
 
 def test_no_subscription_is_a_clear_error() -> None:
-    reply, _ = run(FakeAzure(subscriptions=()))
+    with pytest.raises(UsageError) as err:
+        run(FakeAzure(subscriptions=()))
+    reply = reply_for(err.value, Job("command", "diagnose"))
     assert "The bot sees no subscription." in text_of(reply)
+    assert "Reader on the subscriptions with your VNets" in text_of(reply)
