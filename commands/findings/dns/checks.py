@@ -31,6 +31,7 @@ from commands.findings.dns.facts import (
     subnet_name,
     where,
     worst,
+    zones_and_links,
     zones_unreadable,
 )
 from commands.findings.dns.records import link_cmd, link_states, record_verdict
@@ -284,17 +285,7 @@ def _zones_of_the_name(
                 _zone_group_cmd(pe, zid, t, facts),
             ]
     elif len(same_name) > 1:
-        listing = join(
-            "; ",
-            [
-                rich(
-                    where(z.id, facts),
-                    " linked to ",
-                    join(", ", [code(name_of(x.vnet_id)) for x in z.links]) or "no VNet",
-                )
-                for z in same_name
-            ],
-        )
+        listing = zones_and_links(same_name, facts)
         found.evidence.append(
             rich(
                 strong(f"{len(same_name)} zones named ", code(zone_name)),

@@ -10,7 +10,7 @@ DNS must give for it.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -195,6 +195,19 @@ def where(resource_id: str, facts: DnsFacts) -> Rich:
     if facts.multi_subscription():
         return rich(f"({rg}, {facts.sub_label(sub_of(resource_id))})")
     return rich(f"({rg})")
+
+
+def zones_and_links(zones: Sequence[PrivateDnsZone], facts: DnsFacts) -> Rich:
+    """ "(rg-a) linked to `vnet-a`, `vnet-b`; (rg-b) linked to no VNet": each zone and its links."""
+    return join(
+        "; ",
+        [
+            rich(
+                where(z.id, facts), " linked to ", join(", ", [code(name_of(x.vnet_id)) for x in z.links]) or "no VNet"
+            )
+            for z in zones
+        ],
+    )
 
 
 def ip_list(ips: Iterable[str]) -> Rich:

@@ -34,6 +34,7 @@ from commands.findings.dns.facts import (
     endpoint_targets,
     primary_zone,
     where,
+    zones_and_links,
 )
 from commands.findings.dns.p2s import p2s_routes
 from commands.findings.dns.records import LinkState, link_cmd, link_states
@@ -241,17 +242,7 @@ def duplicate_zone_findings(facts: DnsFacts, zone_names: Iterable[str] = ()) -> 
         differ = sorted(n for n, ips in records.items() if len(ips) > 1)
         present = {n for n in records}
         partial = sorted(n for n in present if any(n not in {r.name.lower() for r in z.records} for z in zones))
-        listing = join(
-            "; ",
-            [
-                rich(
-                    where(z.id, facts),
-                    " linked to ",
-                    join(", ", [code(name_of(x.vnet_id)) for x in z.links]) or "no VNet",
-                )
-                for z in zones
-            ],
-        )
+        listing = zones_and_links(zones, facts)
         evidence = rich(f"{len(zones)} zones named ", code(name), ": ", listing, ".")
         if differ:
             evidence += rich(" Different IPs for ", join(", ", [code(n) for n in differ]), ".")
