@@ -12,7 +12,7 @@ What it does:
 2. starts the ARM emulator (sandbox.arm_emulator.ArmEmulator) with L ms added to every
    answer — in a child process, so the emulator's own Python work does not compete with
    the bot for this process's GIL (as Azure does not);
-3. runs the real command (`commands.status.status(ctx, "all")`) through the real adapter
+3. runs the real command (`commands.status.command.status(ctx, "all")`) through the real adapter
    (`bot.arm.factory.azure_from_settings` → ArmClient → azure-mgmt-network over HTTP),
    printing its progress messages;
 4. counts every HTTP request the emulator answered (its request log) and prints

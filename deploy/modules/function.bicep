@@ -79,7 +79,7 @@ var platformSettings = [
     name: 'AzureWebJobsStorage__clientId'
     value: identityClientId
   }
-  // The bot's own storage clients (bot/store's tables, bot/queue.py's jobs queue on the
+  // The bot's own storage clients (bot/store's tables, bot/runtime/queue.py's jobs queue on the
   // same account): an endpoint URL, not a connection string, so the clients sign in as
   // the identity that AZURE_CLIENT_ID names (no key exists to put here).
   {

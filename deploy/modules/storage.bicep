@@ -1,5 +1,5 @@
 // The Function's own storage account: the Functions host (AzureWebJobsStorage), the
-// deployment package, the jobs queue (bot/queue.py) and the store's tables
+// deployment package, the jobs queue (bot/runtime/queue.py) and the store's tables
 // (VPNOPS_STORE=table). Reached only with the managed identity: allowSharedKeyAccess is
 // false, so no account key or SAS exists that could leak.
 
