@@ -3,7 +3,7 @@
 Three kinds of state live behind this one interface, implemented by
 `bot.store.sqlite.SqliteStore` (local default) and `bot.store.tables.TableStore`
 (Azure Table Storage in production, Azurite in tests); both pass the same contract
-suite (tests/integration/test_store_contract.py).
+suite (tests/integration/bot/store/test_store_contract.py).
 
 * **Requests** (peering change requests): numbered #1, #2… by the store itself, so two
   requests filed at the same instant never share a number. Every write is conditional

@@ -1,4 +1,4 @@
-"""A worker process for tests/reliability/test_durability.py — killed and restarted by it.
+"""A worker process for tests/reliability/commands/peering/test_durability.py — killed and restarted by it.
 
     python -m tests.reliability.durability_child --state DIR run JOB_JSON     < settings.json
     python -m tests.reliability.durability_child --state DIR sweep [--later-min N] < settings.json

@@ -6,7 +6,7 @@ minutes from its clock ("Verifying requests from Slack"). `forgeries(slack, n, s
 starts from genuine requests (a slash command, a button click, a message shortcut, signed
 by the Slack emulator with the app's real secret) and spoils them in every way but one —
 an exact copy within five minutes, which is authentic by Slack's definition and is handled
-as a duplicate delivery (tests/reliability/test_duplicates.py), not as a forgery:
+as a duplicate delivery (tests/reliability/bot/runtime/test_duplicates.py), not as a forgery:
 
 * bad_signature    random, truncated, wrong scheme, wrong secret, another body's, case-changed
 * stale_timestamp  correctly signed, but 5 min + 1 s … a year old

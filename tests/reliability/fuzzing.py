@@ -1,4 +1,4 @@
-"""What a fuzz case is and how it is judged; shared by tests/reliability/test_fuzz.py
+"""What a fuzz case is and how it is judged; shared by tests/reliability/commands/test_fuzz.py
 (hypothesis) and bench/fuzz.py (a long seeded campaign).
 
 A case is the text after `/vpn`. `check(text, world)` runs it the way the worker does,

@@ -16,7 +16,7 @@ from bot.console.commands import console_command
 from commands.catalog import REGISTRY
 from sandbox.estate import load_estate
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 SEED = ROOT / "sandbox" / "estates" / "seed.json"
 
 

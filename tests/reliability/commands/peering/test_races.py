@@ -2,7 +2,7 @@
 instant through Bolt, jobs running side by side, the real SDK against the ARM emulator.
 
 (The store-level races on both stores are commands/approvals' own tests in
-tests/integration/test_approval_race.py; here it is the product as deployed.)
+tests/integration/commands/peering/test_approval_race.py; here it is the product as deployed.)
 """
 
 from __future__ import annotations

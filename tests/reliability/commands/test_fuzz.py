@@ -14,7 +14,6 @@ import json
 import random
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +27,7 @@ from commands.findings.routing.vpnlog import looks_like_vpn_log, parse_vpn_clien
 from commands.help import unknown_command
 from tests.reliability.fuzzing import LOG, NAMES, SLACKISMS, World, check, check_shortcut, random_text
 from tests.reliability.harness import ALICE, Rig
+from tests.shared_fixtures import REAL
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(
@@ -35,7 +35,7 @@ SLOW = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-ALERTS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real" / "alerts"
+ALERTS = REAL / "alerts"
 COMMAND_WORDS = ["status", "routes", "peering", "checklist", "diagnose", "requests", "audit", "alerts", "help", ""]
 
 # Text as people and Slack produce it: any Unicode, weighted towards the awkward bits.
