@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.monitor.webhook import TOKEN_PARAM, handle_webhook
 from bot.slack.inbound import from_slack
 from commands.catalog import REGISTRY
 from commands.core.parse import parse
@@ -159,10 +160,9 @@ json_junk = st.recursive(
     )
 )
 def test_any_alert_webhook_body_gets_a_status_and_a_reason_never_an_exception(rig: Rig, body: bytes) -> None:
-    alerts = pytest.importorskip("bot.alerts")
     token = secrets.token_hex(8)
     s = dataclasses.replace(rig.console.settings, alert_token=token)
-    resp = alerts.handle_webhook(body, {alerts.TOKEN_PARAM: token}, rig.console.deps, settings=s)
+    resp = handle_webhook(body, {TOKEN_PARAM: token}, rig.console.deps, settings=s)
     assert 200 <= resp.status < 500, (resp.status, resp.body)
     if resp.status >= 400:
         assert resp.body.get("reason"), resp.body

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
-
 from bot.slack.mrkdwn import mrkdwn
+from bot.slack.render import render
 from commands.core.errors import AzureFailure
 from commands.core.model import EffectiveRoute, rid_key
 from commands.core.reply import Fields, Header, Text
@@ -103,7 +102,6 @@ def test_forbidden_effective_routes_say_which_permission() -> None:
 
 
 def test_large_route_tables_render_within_block_kit_limits() -> None:
-    render = pytest.importorskip("bot.slack.render")
     az = seed_v2v()
     many: list[EffectiveRoute] = [
         route("VirtualNetworkGateway", f"10.{i // 256}.{i % 256}.0/24", "VirtualNetworkGateway", ("10.1.255.4",))
@@ -115,7 +113,7 @@ def test_large_route_tables_render_within_block_kit_limits() -> None:
     assert len(table.rows) == 808  # nothing dropped from the reply itself
     fields = next(p for p in reply.parts if isinstance(p, Fields))
     assert ("VirtualNetworkGateway", "801 active") in fields.items
-    rendered = render.render(reply)
+    rendered = render(reply)
     assert all(len(m.blocks) <= 50 for m in rendered.messages)
     assert rendered.files and "10.3.87.0/24" in rendered.files[0].content
 
