@@ -14,12 +14,12 @@ from datetime import timedelta
 from typing import Any
 
 from commands.alerts.card import AlertCard, message_reply
-from commands.alerts.state import MUTE_1H, MUTE_24H, NS_MESSAGE, NS_MUTE, change_state, require_store
+from commands.alerts.state import MUTE_1H, MUTE_24H, NS_MESSAGE, NS_MUTE, require_store
 from commands.core.errors import AzureFailure
 from commands.core.model import name_of, rid_key
 from commands.core.registry import Ctx, action
 from commands.core.reply import Reply, Text, error_reply
-from commands.core.store import ANY_ETAG, AuditEntry
+from commands.core.store import ANY_ETAG, AuditEntry, update_state
 from commands.core.text import code, prose, rich, user
 from commands.core.units import when
 from commands.status.command import status
@@ -73,7 +73,7 @@ def alert_ack(ctx: Ctx, value: str, ref: str) -> Reply | None:
         v["acked_by"], v["acked_at"] = ctx.user, stamp
         return v
 
-    written = change_state(store, NS_MESSAGE, ref, change) if ref else None
+    written = update_state(store, NS_MESSAGE, ref, change) if ref else None
     if earlier:
         return Reply(fallback="Already acknowledged", visibility="ephemeral").add(
             Text(
@@ -140,7 +140,7 @@ def _mute(ctx: Ctx, value: str, ref: str, length: timedelta, words: str) -> Repl
             v["muted_by"], v["muted_until"] = ctx.user, when(until)
             return v
 
-        written = change_state(store, NS_MESSAGE, ref, change)
+        written = update_state(store, NS_MESSAGE, ref, change)
         if written is not None:
             ctx.out.update(ref, message_reply(written))
     return Reply(fallback=f"Muted {label} for {words}", visibility="ephemeral").add(

@@ -12,15 +12,14 @@ Namespaces (commands.core.store: letters, digits, `_ . -`):
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from commands.alerts.card import AlertCard, message_state
 from commands.core.model import rid_key
 from commands.core.registry import Ctx
-from commands.core.store import ANY_ETAG, Store, StoreConflict, StoreError
+from commands.core.store import ANY_ETAG, Store, StoreError, update_state
 from commands.watch.state import parse_time
 
 NS_MESSAGE = "alert.msg"
@@ -38,26 +37,6 @@ def require_store(ctx: Ctx) -> Store:
         raise StoreError("no state store is configured (VPNOPS_STORE)")
     store: Store = ctx.store
     return store
-
-
-def change_state(
-    store: Store, namespace: str, key: str, change: Callable[[dict[str, Any]], dict[str, Any] | None], attempts: int = 8
-) -> dict[str, Any] | None:
-    """Read-modify-write one record with its etag, retried when another writer got there
-    first. `change` gets a copy of the current value ({} when absent) and returns the new
-    one, or None to leave it. Returns what was written (None when nothing was)."""
-    for _ in range(attempts):
-        rec = store.get_state(namespace, key)
-        current = json.loads(json.dumps(rec.value)) if rec is not None else {}
-        new = change(current)
-        if new is None:
-            return None
-        try:
-            store.put_state(namespace, key, new, etag=rec.etag if rec is not None else None)
-            return new
-        except StoreConflict:
-            continue
-    raise StoreConflict(f"{namespace}/{key} kept changing under {attempts} attempts to update it")
 
 
 def active_mutes(store: Store, now: datetime) -> dict[str, dict[str, Any]]:
@@ -97,4 +76,4 @@ def mark_resolved(store: Store, ref: str, note: str) -> dict[str, Any] | None:
         v["resolved"] = note
         return v
 
-    return change_state(store, NS_MESSAGE, ref, change)
+    return update_state(store, NS_MESSAGE, ref, change)

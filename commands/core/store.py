@@ -24,11 +24,14 @@ processes (several Function instances share one storage account).
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+from tenacity import retry, retry_if_exception_type, stop_after_attempt
 
 # Pass as `etag` to `put_state` / `delete_state` to write whatever is there.
 ANY_ETAG = "*"
@@ -166,3 +169,31 @@ def claim(store: Store, namespace: str, key: str, value: dict[str, Any] | None =
     except StoreConflict:
         return False
     return True
+
+
+def update_state(
+    store: Store,
+    namespace: str,
+    key: str,
+    change: Callable[[dict[str, Any]], dict[str, Any] | None],
+    attempts: int = 8,
+) -> dict[str, Any] | None:
+    """Read-modify-write one record with its etag, again when another writer got there
+    first. `change` gets a copy of the current value ({} when absent) and returns the new
+    one, or None to leave it. Returns what was written (None when nothing was); raises
+    StoreConflict when the record kept changing for `attempts` tries."""
+
+    @retry(retry=retry_if_exception_type(StoreConflict), stop=stop_after_attempt(attempts), reraise=True)
+    def once() -> dict[str, Any] | None:
+        rec = store.get_state(namespace, key)
+        current = json.loads(json.dumps(rec.value)) if rec is not None else {}
+        new = change(current)
+        if new is None:
+            return None
+        store.put_state(namespace, key, new, etag=rec.etag if rec is not None else None)
+        return new
+
+    try:
+        return once()
+    except StoreConflict as exc:
+        raise StoreConflict(f"{namespace}/{key} kept changing under {attempts} attempts to update it") from exc

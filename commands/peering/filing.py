@@ -8,11 +8,12 @@ with one.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from commands.core.model import rid_key
 from commands.core.registry import Ctx
 from commands.core.reply import Context, Finding, Reply, Text, error_reply
-from commands.core.store import StoreConflict, StoreError
+from commands.core.store import update_state
 from commands.core.text import Icon, code, rich, strong, user
 from commands.findings.peerings import FLAG_ORDER, PeeringFacts, on_off
 from commands.peering.messages import request_message
@@ -207,20 +208,18 @@ def open_request_for(ctx: Ctx, peering_id: str) -> Loaded | None:
 
 def _claim_peering(ctx: Ctx, peering_id: str, number: int) -> int | None:
     """Make `number` the one open request of this peering; return the holder if another is."""
-    store = store_of(ctx)
-    key = rid_key(peering_id)
-    for _ in range(10):
-        rec = store.get_state(LOCK_NS, key)
-        if rec is not None:
-            holder = int(rec.value.get("request", 0))
-            if holder == number:
-                return None
-            cur = load(ctx, holder) if holder else None
-            if cur is not None and touch(ctx, cur).state not in TERMINAL:
-                return holder
-        try:
-            store.put_state(LOCK_NS, key, {"request": number}, rec.etag if rec else None)
+    holder: list[int] = []
+
+    def claim(lock: dict[str, Any]) -> dict[str, Any] | None:
+        holder.clear()
+        held = int(lock.get("request", 0))
+        if held == number:
             return None
-        except StoreConflict:
-            continue
-    raise StoreError("the request lock of this peering is contended; try again")
+        cur = load(ctx, held) if held else None
+        if cur is not None and touch(ctx, cur).state not in TERMINAL:
+            holder.append(held)
+            return None
+        return {"request": number}
+
+    update_state(store_of(ctx), LOCK_NS, rid_key(peering_id), claim, attempts=10)
+    return holder[0] if holder else None

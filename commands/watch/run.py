@@ -30,14 +30,14 @@ from functools import partial
 from typing import Any, TypeVar
 
 from commands.alerts.card import message_reply, message_state
-from commands.alerts.state import active_mutes, change_state, mark_resolved, remember_message
+from commands.alerts.state import active_mutes, mark_resolved, remember_message
 from commands.core.errors import AzureFailure
 from commands.core.fanout import gather
 from commands.core.model import Gateway, rid_key
 from commands.core.port import AzurePort, Log, Messenger
 from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Inline, Reply
-from commands.core.store import Store, StoreConflict, StoreError
+from commands.core.store import Store, StoreConflict, StoreError, update_state
 from commands.core.text import rich
 from commands.findings.connections.facts import find_reverse
 from commands.status.gather import gather_status
@@ -329,7 +329,7 @@ class _Cycle:
             return v
 
         try:
-            change_state(self.store, namespace, key, change)
+            update_state(self.store, namespace, key, change)
         except StoreError as exc:
             self.log.error("watch_store_failed", error=type(exc).__name__, namespace=namespace)
 
