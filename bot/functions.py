@@ -9,7 +9,8 @@
 
 Bindings only: each function binds the Functions invocation id to every log line it
 writes (one KQL query on `invocation_id` shows the whole story of a request) and calls
-`bot.runtime.host`, which does the work. Slack drops a request it has no HTTP 200 for
+`bot.runtime.host`, which does the work (imported on the first call, so a cold instance
+pays only for the bindings when the host loads this module). Slack drops a request it has no HTTP 200 for
 within 3 s, and ARM calls take 5-60 s: the HTTP function only verifies, acks and
 enqueues; the queue function does the work. Nothing on the Slack HTTP side imports the
 Azure management SDK.
@@ -25,7 +26,6 @@ from urllib.parse import urlencode
 import azure.functions as func
 
 from bot.logging import bind, get_logger
-from bot.runtime.host import handle_poison, health_report, run_message, runtime
 from bot.settings import SettingsError
 
 log = get_logger(__name__)
@@ -55,6 +55,8 @@ def slack_events(req: func.HttpRequest, context: func.Context) -> func.HttpRespo
     header; Bolt's request verification (signature over the raw body + a timestamp no
     older than 5 minutes) is the authentication, and runs before any listener.
     """
+    from bot.runtime.host import runtime
+
     started = time.perf_counter()
     with bind(invocation_id=_invocation(context), function="slack_events"):
         try:
@@ -73,6 +75,8 @@ def slack_events(req: func.HttpRequest, context: func.Context) -> func.HttpRespo
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def health(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
     """Is this instance configured? Names what is missing, never a value; no Azure call."""
+    from bot.runtime.host import health_report
+
     with bind(invocation_id=_invocation(context), function="health"):
         report, status = health_report()
         return _json(report, status)
@@ -81,12 +85,16 @@ def health(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
 @bp.queue_trigger(arg_name="msg", queue_name=QUEUE_SETTING, connection=STORAGE_CONNECTION)
 def worker(msg: func.QueueMessage, context: func.Context) -> None:
     """Runs one Job (`bot.runtime.host.run_message`)."""
+    from bot.runtime.host import run_message
+
     run_message(msg.get_body(), msg.dequeue_count or 1, _invocation(context), msg.id or "")
 
 
 @bp.queue_trigger(arg_name="msg", queue_name=POISON_QUEUE_SETTING, connection=STORAGE_CONNECTION)
 def poison(msg: func.QueueMessage, context: func.Context) -> None:
     """The poison queue: jobs that failed maxDequeueCount (host.json) times."""
+    from bot.runtime.host import handle_poison
+
     handle_poison(msg.get_body(), _invocation(context))
 
 
@@ -98,6 +106,8 @@ def alerts(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
     this runs; `bot.monitor.webhook.handle_webhook` then checks the shared `?token=` in
     constant time, the size, the schema, and posts once (see bot/monitor/webhook.py).
     """
+    from bot.runtime.host import runtime
+
     with bind(invocation_id=_invocation(context), function="alerts"):
         try:
             work = runtime.work()
@@ -115,9 +125,10 @@ def watch(timer: func.TimerRequest, context: func.Context) -> None:
     """One watch cycle (`bot.runtime.timer.run_watch`): sample every connection, alert on
     transitions, post recoveries. Overlapping runs are safe: the store's conditional
     writes decide which run announces a transition."""
-    with bind(invocation_id=_invocation(context), function="watch"):
-        from bot.runtime.timer import run_watch, sweep_requests
+    from bot.runtime.host import runtime
+    from bot.runtime.timer import run_watch, sweep_requests
 
+    with bind(invocation_id=_invocation(context), function="watch"):
         if timer.past_due:
             log.warning("watch_past_due")
         result = run_watch(runtime.work().deps)

@@ -17,7 +17,6 @@ be read) stay in that answer; this is for the job itself failing.
 from __future__ import annotations
 
 from bot.runtime.jobs import Job
-from commands.catalog import REGISTRY
 from commands.core.errors import AzureFailure, UsageError
 from commands.core.port import MessengerError
 from commands.core.reply import Context, Reply, Text, error_reply
@@ -157,6 +156,8 @@ def describe(job: Job) -> str:
     if job.kind == "command":
         return f"/vpn {job.name} {job.text}".strip()
     if job.kind == "shortcut":
+        from commands.catalog import REGISTRY  # on first use: this module is on the cold-start path
+
         sc = REGISTRY.shortcut(job.name)
         return f"the “{sc.title if sc else job.name}” shortcut"
     return "the button you clicked"

@@ -3,7 +3,8 @@
 `bot/functions.py` only declares the bindings (HTTP routes, queue and timer triggers) and
 calls in here. `Runtime` builds the HTTP side and the worker side once per process, each
 on first use, so a worker-only instance never builds the Bolt app and an HTTP-only one
-never opens the store or the Azure SDK.
+never opens the store or the Azure SDK. The commands (the catalog, and the worker with it)
+are imported on first use too: importing the app stays cheap for a cold instance.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.logging import bind, configure, get_logger
-from bot.runtime import failures
 from bot.runtime.jobs import Job
 from bot.runtime.ledger import JobLedger
 from bot.runtime.queue import QueueDispatcher, decode_job
-from bot.runtime.worker import Deps, run_job
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from slack_bolt import App
+
+    from bot.runtime.worker import Deps
 
 log = get_logger(__name__)
 
@@ -79,6 +80,8 @@ class Runtime:
         settings = self.settings()
         with self._lock:
             if self._work is None:
+                from bot.runtime.worker import Deps
+
                 deps = Deps.from_settings(settings)
                 ledger = JobLedger(deps.store_port())
                 deps.on_first_answer = ledger.mark_answered
@@ -127,6 +130,7 @@ def health_report() -> tuple[dict[str, Any], int]:
 
 def tell(job: Job, settings: Settings, reason: str = "", reference: str = "") -> bool:
     """Tell the asker that `job` failed and will not be run (again)."""
+    from bot.runtime import failures
     from bot.slack.client import web_client
     from bot.slack.notify import notify
 
@@ -162,6 +166,8 @@ def run_message(body: bytes, dequeue_count: int, invocation_id: str = "", messag
                 work.ledger.finish(job, "interrupted")
                 return "interrupted"
             log.info("job_started", dequeue_count=dequeue_count, queued_s=round(time.time() - job.created_at, 3))
+            from bot.runtime.worker import run_job
+
             run_job(job, work.deps)
             work.ledger.finish(job)
             return "done"

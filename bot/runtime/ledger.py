@@ -11,13 +11,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.logging import get_logger
 from bot.runtime.jobs import Job
-from commands.core.port import Messenger
-from commands.core.reply import Inline, Reply
 from commands.core.store import ANY_ETAG, Store, StoreConflict
+
+if TYPE_CHECKING:  # the Functions host imports this module at cold start: keep it light
+    from commands.core.port import Messenger
+    from commands.core.reply import Inline, Reply
 
 log = get_logger(__name__)
 

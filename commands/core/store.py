@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from tenacity import retry, retry_if_exception_type, stop_after_attempt
-
 # Pass as `etag` to `put_state` / `delete_state` to write whatever is there.
 ANY_ETAG = "*"
 
@@ -182,6 +180,7 @@ def update_state(
     first. `change` gets a copy of the current value ({} when absent) and returns the new
     one, or None to leave it. Returns what was written (None when nothing was); raises
     StoreConflict when the record kept changing for `attempts` tries."""
+    from tenacity import retry, retry_if_exception_type, stop_after_attempt  # on first use: cold start
 
     @retry(retry=retry_if_exception_type(StoreConflict), stop=stop_after_attempt(attempts), reraise=True)
     def once() -> dict[str, Any] | None:
