@@ -34,8 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from commands.catalog import REGISTRY
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -175,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     log_file = log_path.open("w", encoding="utf-8")
     configure("INFO", stream=log_file, force=True)
     logging.getLogger("vpnops.bolt").setLevel(logging.ERROR)
+
+    from commands.catalog import REGISTRY
 
     reads = list(READS) + (list(DIAGNOSE) if REGISTRY.command("diagnose") else [])
     print(

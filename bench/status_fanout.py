@@ -417,7 +417,7 @@ class PrintMessenger:
 
     def progress(self, text: str) -> None:
         if not self.quiet:
-            print(f"  [{time.monotonic() - self.started:6.1f} s] {text}", flush=True)
+            print(f"  [{time.monotonic() - self.started:6.1f} s] {text!s}", flush=True)
 
     def post(self, channel: str, reply: Any, thread: str | None = None) -> str:
         self.replies.append(reply)
@@ -471,7 +471,7 @@ def run_status(
     close = getattr(azure, "close", None)
     if callable(close):
         close()
-    return Run(wall, requests, failed, reply.fallback if reply else "", cpu)
+    return Run(wall, requests, failed, str(reply.fallback) if reply else "", cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
