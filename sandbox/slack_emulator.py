@@ -171,6 +171,10 @@ class SlackEmulator:
         self.users: dict[str, tuple[str, str]] = dict(DEFAULT_USERS if users is None else users)
         self.channels: dict[str, str] = dict(DEFAULT_CHANNELS if channels is None else channels)
         self.usergroups: dict[str, dict[str, Any]] = {}
+        # Private channels the bot is not a member of: Slack answers chat.postMessage there
+        # with `not_in_channel` (chat:write.public covers public channels only), while the
+        # response_url of a slash command typed there still works.
+        self.private_without_bot: set[str] = set()
         for handle, members in (groups or {}).items():
             self.add_usergroup(handle, members)
         self._lock = threading.RLock()
@@ -570,6 +574,8 @@ class SlackEmulator:
         channel = str(args.get("channel") or "")
         if not channel:
             raise SlackApiRefusal("channel_not_found")
+        if channel in self.private_without_bot:
+            raise SlackApiRefusal("not_in_channel")
         text, blocks = self._content(args)
         m = Message(
             channel,

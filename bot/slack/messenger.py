@@ -104,7 +104,11 @@ class SlackMessenger:
 
     # ------------------------------------------------------------------ Messenger
     def respond(self, reply: Reply) -> None:
-        """Answer the asker: through the response_url while it lasts, else the Web API."""
+        """Answer the asker: through the response_url while it lasts, else the Web API.
+
+        An answer with a thread (its evidence and details) is posted with the Web API, whose
+        answer names the message, and the thread under it; when the bot may not post there
+        (a private channel it is not in), everything goes through the response_url, in order."""
         rendered = render(reply)
         ephemeral = reply.visibility == "ephemeral"
         with self._lock:
@@ -113,9 +117,32 @@ class SlackMessenger:
             # first (one use), so it never outlives the answer however long that is.
             if self._ack_pending and not ephemeral and self._send_url({"delete_original": True}):
                 self._ack_pending = False
-            for i, msg in enumerate(rendered.messages):
+            head_ts = self._post_threaded(rendered) if rendered.thread and not self.thread_ts else ""
+            if head_ts:
+                self._upload(rendered, thread_ts=head_ts)
+                return
+            for i, msg in enumerate(rendered.all):
                 self._respond_one(msg, ephemeral, first=i == 0)
         self._upload(rendered)
+
+    def _post_threaded(self, rendered: Rendered) -> str:
+        """The first message with the Web API, then the thread under it; the first message's
+        ts, or "" when Slack refused it (nothing was posted then)."""
+        if not self.channel:
+            return ""
+        head = rendered.messages[0]
+        try:
+            resp = self.client.chat_postMessage(channel=self.channel, text=head.text, blocks=head.blocks)
+        except SlackApiError as exc:
+            log.info("threaded_answer_refused", error=exc.response.get("error", "unknown"))
+            return ""
+        ts = str(resp.get("ts") or "")
+        for msg in [*rendered.messages[1:], *rendered.thread]:
+            try:
+                self.client.chat_postMessage(channel=self.channel, text=msg.text, blocks=msg.blocks, thread_ts=ts)
+            except SlackApiError as exc:
+                log.error("respond_failed", error=exc.response.get("error", "unknown"))
+        return ts
 
     def _respond_one(self, msg: SlackMessage, ephemeral: bool, first: bool) -> None:
         body: dict[str, Any] = {
@@ -176,13 +203,15 @@ class SlackMessenger:
         channel, thread_ts = _target(channel, thread)
         rendered = render(reply)
         first_ref = ""
-        for msg in rendered.messages:
+        for msg in rendered.all:
             with refused():
                 resp = self.client.chat_postMessage(
                     channel=channel, text=msg.text, blocks=msg.blocks, thread_ts=thread_ts
                 )
             ref = f"{resp['channel']}:{resp['ts']}"
             first_ref = first_ref or ref
+            # The thread of an answer hangs off its first message (unless it is in a thread already).
+            thread_ts = thread_ts or str(resp["ts"])
         self._upload(rendered, channel=channel, thread_ts=thread_ts or first_ref.partition(":")[2])
         return first_ref
 
@@ -191,7 +220,7 @@ class SlackMessenger:
         first and continues in the message's thread."""
         channel, _, ts = ref.partition(":")
         rendered = render(reply)
-        msgs = rendered.messages
+        msgs = rendered.all
         if not msgs:
             return
         with refused():

@@ -10,7 +10,11 @@ button text ≤ 75, confirm text ≤ 300 …). This module splits content so tho
   characters → several messages, each after the first marked "(continued k/N)";
 * tables → monospace code blocks split by rows with the header row repeated; a table too
   big for `TABLE_MAX_MESSAGES` messages is summarised in the message and sent whole as a
-  file snippet (`Rendered.files`, uploaded by the messenger).
+  file snippet (`Rendered.files`, uploaded by the messenger);
+* the first message of an answer is read on a phone: `Reply.parts` become it, within
+  `PHONE_BUDGET` characters, and `Reply.thread` the messages posted in its thread
+  (`Rendered.thread`). Parts that do not fit the first message move to the start of the
+  thread, with a line saying so — never cut.
 """
 
 from __future__ import annotations
@@ -63,6 +67,9 @@ MESSAGE_CHAR_BUDGET = 12000
 # A table that would take more messages than this is summarised and sent as a file.
 TABLE_MAX_MESSAGES = 3
 TABLE_PREVIEW_CHARS = 2400
+# The first message of an answer fits a phone screen: at most this many characters of
+# block text (mrkdwn, which is never shorter than what the reader sees).
+PHONE_BUDGET = 2500
 
 SEVERITY_EMOJI = {"critical": "🔴", "warning": "🟠", "info": "🔵", "ok": "✅"}
 
@@ -86,20 +93,64 @@ class FileSnippet:
 
 @dataclass(frozen=True)
 class Rendered:
+    """`messages`: the answer's own messages (the first one fits a phone); `thread`: the
+    messages that go in the thread of the first; `files`: uploaded into that thread."""
+
     messages: list[SlackMessage]
     files: list[FileSnippet] = field(default_factory=list)
+    thread: list[SlackMessage] = field(default_factory=list)
+
+    @property
+    def all(self) -> list[SlackMessage]:
+        return [*self.messages, *self.thread]
 
 
 def to_blocks(reply: Reply) -> list[list[dict[str, Any]]]:
-    """The Block Kit of each message the reply needs (one inner list per message)."""
-    return [m.blocks for m in render(reply).messages]
+    """The Block Kit of each message the reply needs (one inner list per message, the
+    thread's after the first message's)."""
+    return [m.blocks for m in render(reply).all]
 
 
 def render(reply: Reply) -> Rendered:
-    """Everything Slack needs to show `reply`: messages in order, and files to upload."""
-    blocks: list[Block] = []
+    """Everything Slack needs to show `reply`: the first message, the thread, files.
+
+    An ephemeral reply (only the asker sees it) has no thread in Slack: its thread parts
+    follow as further messages."""
     files: list[FileSnippet] = []
-    for part in reply.parts:
+    head = _blocks(reply.parts, files)
+    rest = _blocks(reply.thread, files)
+    if not head and not rest and reply.fallback:
+        head = _sections(mrkdwn(reply.fallback))
+    head_dicts = [b.to_dict() for b in head]  # validates every block against Slack's limits
+    rest_dicts = [b.to_dict() for b in rest]
+    fallback = fallback_text(reply.fallback)
+    if reply.visibility == "ephemeral":
+        return Rendered(_pack(head_dicts + rest_dicts, fallback), files)
+    first, moved = _phone(head_dicts)
+    if moved:
+        note = ContextBlock(elements=[MarkdownTextObject(text="_More in the thread._")]).to_dict()
+        first.append(note)
+    if not rest_dicts and not moved:
+        return Rendered(_pack(first, fallback), files)
+    thread = _pack(moved + rest_dicts, fallback)
+    return Rendered(_pack(first, fallback, numbered=False), files, thread)
+
+
+def _phone(blocks: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The blocks of the first message within `PHONE_BUDGET`, and those moved to the thread
+    (from the first that does not fit; the first block always stays)."""
+    used = 0
+    for i, b in enumerate(blocks):
+        used += _block_chars(b)
+        # Room for the "more in the thread" line, in characters and in blocks.
+        if i and (used > PHONE_BUDGET - 40 or i >= MAX_BLOCKS - 1):
+            return blocks[:i], blocks[i:]
+    return blocks, []
+
+
+def _blocks(parts: list[Any], files: list[FileSnippet]) -> list[Block]:
+    blocks: list[Block] = []
+    for part in parts:
         if isinstance(part, Header):
             blocks.extend(_header(part.text))
         elif isinstance(part, Text):
@@ -118,17 +169,15 @@ def render(reply: Reply) -> Rendered:
             blocks.append(DividerBlock())
         elif isinstance(part, Actions):
             blocks.extend(_actions(part))
-    if not blocks and reply.fallback:
-        blocks.extend(_sections(mrkdwn(reply.fallback)))
-    dicts = [b.to_dict() for b in blocks]  # validates every block against Slack's limits
-    return Rendered(_pack(dicts, fallback_text(reply.fallback)), files)
+    return blocks
 
 
 # ------------------------------------------------------------------------------- parts
 
 
 def finding_mrkdwn(f: Finding) -> str:
-    """A finding as mrkdwn: severity marker and title, the evidence, the next step, the doc."""
+    """A finding as mrkdwn: severity marker and title, the evidence, the next step, the doc,
+    then the symptoms it explains (a line each)."""
     lines = [f"{SEVERITY_EMOJI.get(f.severity, '•')} *{mrkdwn(f.title)}*"]
     if f.evidence:
         lines.append(mrkdwn(f.evidence))
@@ -136,7 +185,14 @@ def finding_mrkdwn(f: Finding) -> str:
         lines.append(f"*Next:* {mrkdwn(f.next_step)}")
     if f.doc_url:
         lines.append(f"📖 <{link_target(f.doc_url)}|{_doc_label(f.doc_url)}>")
+    if f.explains:
+        lines.append("_Explains:_")
+        lines += [f"↳ {SEVERITY_EMOJI.get(s.severity, '•')} {mrkdwn(s.title)}" for s in _symptoms(f)]
     return "\n".join(lines)
+
+
+def _symptoms(f: Finding) -> list[Finding]:
+    return [s for x in f.explains for s in x.every()]
 
 
 def _doc_label(url: str) -> str:
@@ -375,7 +431,7 @@ def _block_chars(block: dict[str, Any]) -> int:
     return 20
 
 
-def _pack(blocks: list[dict[str, Any]], fallback: str) -> list[SlackMessage]:
+def _pack(blocks: list[dict[str, Any]], fallback: str, numbered: bool = True) -> list[SlackMessage]:
     if not blocks:
         return [SlackMessage(_fallback(fallback), [])] if fallback else []
     # One block per message is reserved for the "(continued k/N)" marker.
@@ -396,7 +452,7 @@ def _pack(blocks: list[dict[str, Any]], fallback: str) -> list[SlackMessage]:
     out = []
     for k, msg in enumerate(messages, start=1):
         text = _fallback(fallback)
-        if total > 1:
+        if total > 1 and numbered:
             marker = f"(continued {k}/{total})" if k > 1 else f"(1/{total})"
             if k > 1:
                 msg = [ContextBlock(elements=[MarkdownTextObject(text=f"_{marker}_")]).to_dict(), *msg]

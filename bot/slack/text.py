@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.slack.mrkdwn import mrkdwn
-from commands.core.reply import Actions, Button, Context, Divider, Fields, Finding, Header, Reply, Table, Text
+from commands.core.reply import Actions, Button, Context, Divider, Fields, Finding, Header, Part, Reply, Table, Text
 
 ButtonHint = Callable[[str, str], "str | None"]  # (action_id, value) -> e.g. "/approve 3"
 UserName = Callable[[str], str]  # user id -> display name, for <@U123> mentions
@@ -120,9 +120,20 @@ def _buttons_line(buttons: list[tuple[str, str, str]], hint: ButtonHint | None) 
 
 
 def to_text(reply: Reply, button_hint: ButtonHint | None = None) -> str:
-    """A Reply as plain text: every part, in order, nothing cut (the console has no limits)."""
+    """A Reply as plain text: every part, in order, nothing cut (the console has no limits);
+    the thread follows the first message under a line that says so."""
+    lines = _parts_text(reply.parts, button_hint)
+    if reply.thread:
+        lines.append("── in the thread ──")
+        lines += _parts_text(reply.thread, button_hint)
+    if not lines:
+        lines.append(mrkdwn_to_plain(mrkdwn(reply.fallback)))
+    return "\n".join(x for x in lines if x is not None)
+
+
+def _parts_text(parts: list[Part], button_hint: ButtonHint | None) -> list[str]:
     lines: list[str] = []
-    for part in reply.parts:
+    for part in parts:
         if isinstance(part, Header):
             lines.append(f"■ {part.text}")
         elif isinstance(part, Text):
@@ -139,9 +150,7 @@ def to_text(reply: Reply, button_hint: ButtonHint | None = None) -> str:
             lines.append("─" * 40)
         elif isinstance(part, Actions):
             lines.append(_buttons_line([_button(b) for b in part.buttons], button_hint))
-    if not lines:
-        lines.append(mrkdwn_to_plain(mrkdwn(reply.fallback)))
-    return "\n".join(x for x in lines if x is not None)
+    return lines
 
 
 def _button(b: Button) -> tuple[str, str, str]:
@@ -158,6 +167,8 @@ def finding_text(f: Finding) -> str:
         out.append(_indent("Next: " + mrkdwn_to_plain(mrkdwn(f.next_step))))
     if f.doc_url:
         out.append(_indent("Docs: " + f.doc_url))
+    for x in f.every()[1:]:
+        out.append(_indent(f"↳ {SEVERITY_EMOJI.get(x.severity, '•')} {_inline(mrkdwn(x.title))}"))
     return "\n".join(out)
 
 

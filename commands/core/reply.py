@@ -52,6 +52,18 @@ class Finding:
     next_step: Inline = ""  # what to look at / run
     doc_url: str = ""  # Azure's rule behind it, when there is one
     key: str = ""  # stable identity (for dedup / tests), e.g. "one_way:<connection id>"
+    # Keys of findings that would explain this one when present (a coverage gap names the
+    # missing reverse connection behind it); the judgement folds it under such a cause.
+    causes: tuple[str, ...] = ()
+    # The symptoms this root cause explains, folded under it (filled by the judgement).
+    explains: tuple[Finding, ...] = ()
+
+    def every(self) -> list[Finding]:
+        """This finding and the symptoms folded under it, depth first."""
+        out: list[Finding] = [self]
+        for f in self.explains:
+            out += f.every()
+        return out
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,10 @@ Part = Header | Text | Fields | Finding | Table | Context | Divider | Actions
 class Reply:
     """One answer. `fallback` is the notification text (and the console's first line).
 
+    `parts` are the first message: it must read on a phone screen (the headline, at most
+    three root causes a line each with the next step). `thread` is the rest — evidence,
+    tables, every finding in full — posted in the thread of that first message.
+
     visibility: "ephemeral" = only the asker sees it (errors, help);
                 "in_channel" = everyone in the channel sees it.
     """
@@ -104,14 +120,30 @@ class Reply:
     fallback: Inline
     parts: list[Part] = field(default_factory=list)
     visibility: Literal["ephemeral", "in_channel"] = "in_channel"
+    thread: list[Part] = field(default_factory=list)
 
     def add(self, *parts: Part) -> Reply:
         self.parts.extend(parts)
         return self
 
+    def more(self, *parts: Part) -> Reply:
+        """Add to the thread of the first message."""
+        self.thread.extend(parts)
+        return self
+
     @property
     def findings(self) -> list[Finding]:
-        return [p for p in self.parts if isinstance(p, Finding)]
+        """Every finding of the answer, first message and thread, with the symptoms folded
+        under each (once each, in order)."""
+        out: list[Finding] = []
+        seen: set[int] = set()
+        for p in [*self.parts, *self.thread]:
+            if isinstance(p, Finding):
+                for f in p.every():
+                    if id(f) not in seen:
+                        seen.add(id(f))
+                        out.append(f)
+        return out
 
 
 def error_reply(what: Inline, hint: Inline = "", example: str = "") -> Reply:

@@ -95,16 +95,38 @@ def test_when_the_response_url_is_spent_the_rest_goes_through_chat_post_message(
     slack: SlackEmulator, client: WebClient
 ) -> None:
     out = _command(slack, client)
-    big = Reply("long", [Text(("word " * 590 + "\n\n") * 30)])  # ~90k chars → 8 messages
-    out.respond(big)
+    for i in range(6):  # a VM with six NICs: one answer each
+        out.respond(Reply(f"nic {i}", [Text(f"routes of nic {i}")]))
     msgs = slack.messages(channel="C_VPNOPS")
     vias = [m.via for m in msgs]
-    # 5 uses: one removes the "working on it" ack, four carry messages; the rest via the Web API.
-    assert vias.count("response_url") == 4
-    assert vias.count("chat.postMessage") == len(msgs) - 4 > 0
+    # 5 uses: one removes the "working on it" ack, four carry answers; the rest via the Web API.
+    assert vias == ["response_url"] * 4 + ["chat.postMessage"] * 2
     assert all(m.ephemeral_to is None for m in msgs)
-    text = " ".join(json.dumps(m.blocks) for m in msgs)
-    assert "(continued 2/" in text and f"(continued {len(msgs)}/{len(msgs)})" in text
+    assert [json.dumps(m.blocks).count("routes of nic") for m in msgs] == [1] * 6
+
+
+def test_an_answer_with_a_thread_posts_its_first_message_then_the_details_under_it(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    out = _command(slack, client)
+    head = [Text("🔴 1 problem in Europe"), Text("🔴 *keys differ* — set the same key on both")]
+    out.respond(Reply("🔴 1 problem in Europe", head, thread=[Text(("evidence " * 590 + "\n\n") * 10)]))
+    top = [m for m in slack.messages(channel="C_VPNOPS") if not m.thread_ts]
+    (first,) = top
+    assert "1 problem in Europe" in json.dumps(first.blocks) and first.ephemeral_to is None
+    thread = slack.thread(first.ref)
+    assert len(thread) > 1 and all("evidence" in json.dumps(m.blocks) for m in thread)
+    assert [e.kind for e in slack.events][:3] == ["post", "delete", "post"]  # the ack goes first
+
+
+def test_where_the_bot_may_not_post_a_threaded_answer_goes_through_the_response_url_in_order(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    slack.private_without_bot.add("C_VPNOPS")
+    out = _command(slack, client)
+    out.respond(Reply("status", [Text("first")], thread=[Text("second")]))
+    msgs = [m for m in slack.messages(channel="C_VPNOPS") if m.via == "response_url"]
+    assert [_texts(m.blocks) for m in msgs] == [["first"], ["second"]]
 
 
 def test_an_expired_response_url_falls_back_to_the_web_api(slack: SlackEmulator, client: WebClient) -> None:
@@ -153,7 +175,7 @@ def test_a_table_too_big_for_three_messages_goes_as_a_file_in_the_thread(
     (f,) = slack.files()
     assert f["filename"] == "routes.txt"
     assert all(row[0] in f["content"] for row in rows)
-    (share,) = slack.thread(ref)
+    (share,) = [m for m in slack.thread(ref) if m.files]
     assert share.files[0]["name"] == "routes.txt"
 
 
@@ -165,6 +187,10 @@ def test_user_groups_members_by_handle_or_id(slack: SlackEmulator, client: WebCl
     assert out.user_groups_members(gid) == {"U_BOB", "U_CAROL"}
     assert out.user_groups_members("nobody-group") == set()
     assert out.user_groups_members("") == set()
+
+
+def _texts(blocks: list[dict[str, object]]) -> list[str]:
+    return [str(b["text"]["text"]) for b in blocks if b.get("type") == "section"]  # type: ignore[index]
 
 
 def _section(text: str) -> dict[str, object]:

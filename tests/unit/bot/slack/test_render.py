@@ -9,6 +9,7 @@ from typing import Any
 from bot.slack.render import (
     MAX_BLOCKS,
     MESSAGE_CHAR_BUDGET,
+    PHONE_BUDGET,
     render,
     split_mrkdwn,
     to_blocks,
@@ -47,6 +48,20 @@ def _all_valid(reply: Reply) -> list[list[dict[str, Any]]]:
     return messages
 
 
+def test_the_first_message_fits_a_phone_and_the_rest_goes_in_its_thread() -> None:
+    r = render(Reply("status", [Text("x " * 500) for _ in range(6)], thread=[Text("evidence")]))
+    (first,) = r.messages
+    assert sum(len(t) for t in _texts(first.blocks)) <= PHONE_BUDGET
+    assert "More in the thread" in json.dumps(first.blocks)
+    thread = json.dumps([m.blocks for m in r.thread])
+    assert thread.count("x x") >= 4 and "evidence" in thread  # moved, not cut
+
+
+def test_an_ephemeral_reply_has_no_thread_its_parts_follow_in_order() -> None:
+    r = render(Reply("help", [Text("a")], visibility="ephemeral", thread=[Text("b")]))
+    assert r.thread == [] and [_texts(m.blocks) for m in r.messages] == [["a", "b"]]
+
+
 def test_a_small_reply_is_one_message_with_its_fallback_text() -> None:
     r = render(Reply("3 gateways", [Header("Status"), Text("all *good*"), Divider(), Context("as of now")]))
     (msg,) = r.messages
@@ -59,7 +74,7 @@ def test_long_text_is_split_into_sections_of_at_most_3000_chars_and_nothing_is_l
     words = [f"w{i}" for i in range(3000)]
     text = " ".join(words)
     messages = _all_valid(Reply("long", [Text(text)]))
-    chunks = [t for m in messages for t in _texts(m) if "continued" not in t]
+    chunks = [t for m in messages for t in _texts(m) if "continued" not in t and "More in the thread" not in t]
     assert len(chunks) > 1 and all(len(c) <= 3000 for c in chunks)
     assert " ".join(chunks).split() == words
 
@@ -82,7 +97,7 @@ def test_a_word_longer_than_a_section_is_cut_hard_but_kept_whole_across_sections
 
 
 def test_more_than_fifty_blocks_become_several_messages_marked_continued() -> None:
-    reply = Reply("many", [Text(f"line {i}") for i in range(120)])
+    reply = Reply("many", [Text(f"line {i}") for i in range(120)], visibility="ephemeral")
     messages = _all_valid(reply)
     assert len(messages) == 3
     assert messages[1][0]["type"] == "context" and "(continued 2/3)" in messages[1][0]["elements"][0]["text"]
@@ -114,7 +129,7 @@ def test_more_than_ten_fields_go_in_several_sections() -> None:
 
 
 def test_a_field_longer_than_2000_chars_becomes_its_own_section() -> None:
-    (blocks,) = _all_valid(Reply("f", [Fields((("short", "v"), ("long", "z" * 2500)))]))
+    (blocks,) = _all_valid(Reply("f", [Fields((("short", "v"), ("long", "z" * 2500)))], visibility="ephemeral"))
     assert blocks[0]["fields"][0]["text"] == "*short*\nv"
     assert sum(t.count("z") for t in _texts(blocks[1:])) == 2500
 
@@ -191,10 +206,14 @@ def test_a_long_table_splits_by_rows_repeating_the_header() -> None:
 def test_a_table_too_big_for_three_messages_is_summarised_and_attached_whole() -> None:
     rows = tuple((f"10.{i // 250}.{i % 250}.0/24", "VirtualNetworkGateway", f"10.0.0.{i % 250}") for i in range(2000))
     r = render(
-        Reply("routes", [Table(("prefix", "type", "next hop"), rows, caption="Learned routes", filename="learned.txt")])
+        Reply(
+            "routes",
+            [Text("Routes of vgw-x")],
+            thread=[Table(("prefix", "type", "next hop"), rows, caption="Learned routes", filename="learned.txt")],
+        )
     )
-    assert len(r.messages) == 1
-    text = json.dumps(r.messages[0].blocks)
+    assert len(r.messages) == 1 and len(r.thread) == 1
+    text = json.dumps(r.thread[0].blocks)
     assert "Showing " in text and "of 2000 rows" in text and "learned.txt" in text
     (f,) = r.files
     assert f.filename == "learned.txt" and f.title == "Learned routes"
@@ -219,5 +238,7 @@ def test_nothing_in_a_huge_mixed_reply_is_dropped() -> None:
     messages = _all_valid(Reply("all", parts))
     blob = json.dumps(messages)
     assert all(f"finding {i}*" in blob and f"conn {i}*" in blob and f'"gw {i}"' in blob for i in range(80))
-    markers = re.findall(r"continued (\d+)/(\d+)", blob)
-    assert markers and {total for _, total in markers} == {str(len(messages))}
+    # The first message fits a phone; the rest goes in its thread, numbered there.
+    thread = render(Reply("all", parts)).thread
+    markers = re.findall(r"continued (\d+)/(\d+)", json.dumps([m.blocks for m in thread]))
+    assert markers and {total for _, total in markers} == {str(len(thread))}
