@@ -15,6 +15,7 @@ from commands.findings.dns.checks import STATUS_ICON, STATUS_WORD, Check, summar
 from commands.findings.dns.facts import PRIVATE_ENDPOINTS, SQL_SERVERS, DnsFacts, endpoint_target, endpoints_for, sub_of
 from commands.findings.dns.sql import sql_checklist, sql_checklist_without_endpoint
 from commands.findings.dns.zones import sql_zone_for
+from commands.judgement.view import MAX_ROOTS, short_step
 
 
 def checklist_reply(
@@ -24,10 +25,10 @@ def checklist_reply(
     private endpoint; `unread` says what could not be read, from `subscriptions` read."""
     reply = Reply(fallback="")
     if note:
-        reply.add(Text(rich(Icon.INFO, " ", note)))
+        reply.more(Text(rich(Icon.INFO, " ", note)))
     if q.privatelink:
         fq = f"{q.name}.{sql_zone_for(servers[0]).public_suffix}"
-        reply.add(
+        reply.more(
             Text(
                 rich(
                     Icon.INFO,
@@ -40,27 +41,61 @@ def checklist_reply(
             )
         )
     fallbacks: list[str] = []
+    failing: list[Check] = []
     first = True
     for server in servers:
         for header, checks, where in server_sections(server, facts):
             if not first:
-                reply.add(Divider())
+                reply.more(Divider())
             first = False
             failed, unknown, total = summary(checks)
             line = summary_line(server.name, where, failed, unknown, total)
             fallbacks.append(line)
-            reply.add(Header(header), Text(rich(strong(line))))
-            reply.add(*render_checks(checks))
+            failing += [c for c in checks if c.status == "fail"]
+            reply.more(Header(header), Text(rich(strong(line))))
+            reply.more(*render_checks(checks))
     if unread:
-        reply.add(Context(rich(Icon.WARNING, " Partial view: ", unread)))
-    reply.add(
+        reply.more(Context(rich(Icon.WARNING, " Partial view: ", unread)))
+    reply.more(
         Context(
             f"Read from {plural(subscriptions, 'subscription')}. "
             "✔ right · ✘ wrong, with the fix · ❔ could not check, with why · ℹ to do on the laptop"
         )
     )
     reply.fallback = rich("Checklist: " + "; ".join(fallbacks))
+    reply.parts[:0] = _head(fallbacks, failing, bool(unread))
     return reply
+
+
+def _head(lines: Sequence[str], failing: Sequence[Check], partial: bool) -> list[Part]:
+    """The first message: each endpoint's summary line, then the first three items that fail,
+    a line each with the fix's first sentence (the items in full are in the thread)."""
+    unique: dict[str, Check] = {}
+    for c in failing:
+        unique.setdefault(str(c.title), c)
+    shown = list(unique.values())[:MAX_ROOTS]
+    parts: list[Part] = [Text(rich(strong("\n".join(lines))))]
+    if shown:
+        parts.append(
+            Text(
+                join(
+                    "\n",
+                    [
+                        rich(
+                            "✘ ",
+                            strong(f"{c.number}. ", c.title),
+                            rich(" — ", short_step(c.fix_text)) if c.fix_text else None,
+                        )
+                        for c in shown
+                    ],
+                )
+            )
+        )
+    tail = [rich("Every item, with the fixes to run, in the thread")]
+    if partial:
+        tail.append(rich("⚠️ partial view: some lists could not be read"))
+    parts.append(Context(join(" · ", tail)))
+    return parts
 
 
 def summary_line(server: str, where: str, failed: int, unknown: int, total: int) -> str:

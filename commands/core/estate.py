@@ -12,7 +12,7 @@ says what it could not read.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import Any
 
@@ -21,6 +21,7 @@ from commands.core.fanout import Outcome, gather
 from commands.core.model import (
     Connection,
     Gateway,
+    GatewayRoute,
     LocalNetworkGateway,
     Peering,
     PrivateEndpoint,
@@ -109,6 +110,8 @@ class EstateIndex:
     local_gateways: tuple[LocalNetworkGateway, ...] = ()
     private_endpoints: tuple[PrivateEndpoint, ...] = ()
     peerings: tuple[Peering, ...] = ()  # extra peerings, beyond those listed in `vnets`
+    # gateway key -> its learned routes, where they were read and can be read as a route table
+    learned: Mapping[str, Sequence[GatewayRoute]] = field(default_factory=dict)
 
     @cached_property
     def vnet_by_key(self) -> dict[str, VirtualNetwork]:

@@ -63,6 +63,13 @@ def split_args(text: str) -> list[str]:
         return s.split(" ")
 
 
+def unquote(text: str) -> str:
+    """The words of `text` without the quotes or backticks around them: `"vgw-aue"`,
+    `“vgw-aue”` (as Slack clients type it), `'West Europe'` and `` `vnet-hub` `` all mean the
+    name inside."""
+    return " ".join(w.strip("`") for w in split_args(text) if w.strip("`"))
+
+
 def suggest(registry: Registry, word: str) -> str:
     """The known command closest to `word` by edit similarity, or "" if none is close."""
     best = difflib.get_close_matches(word.lower(), registry.words(), n=1, cutoff=0.6)

@@ -233,6 +233,17 @@ def guesses(text: str, extra_names: tuple[str, ...] = (), n: int = 3) -> list[st
     return [pool[k] for k in found]
 
 
+def nearest_names(text: str, names: tuple[str, ...], n: int = 3) -> list[str]:
+    """The `n` names most like `text` (by edit similarity, best first), however far: a person
+    who mistyped a gateway's name sees the ones it could have been."""
+    key = text.strip().lower()
+    unique = list(dict.fromkeys(names))
+    if not key or not unique:
+        return []
+    score = {name: difflib.SequenceMatcher(None, key, name.lower()).ratio() for name in unique}
+    return sorted(unique, key=lambda name: (-score[name], name.lower()))[:n]
+
+
 def unknown_target(text: str, extra_names: tuple[str, ...] = (), what: str = "region or gateway") -> UsageError:
     """The UsageError for a word that is neither a region nor a known name: choices and a guess."""
     shown = text.strip()
@@ -249,10 +260,12 @@ def unknown_target(text: str, extra_names: tuple[str, ...] = (), what: str = "re
             example="/vpn status australia",
         )
     found = guesses(shown, extra_names)
+    near = nearest_names(shown, extra_names)
     return UsageError(
         rich(f"Unknown {what} ", code(shown[:80]), "."),
         hint=rich(
             rich("Did you mean ", code(found[0]), "? ") if found else None,
+            rich("Nearest names: ", join(", ", [code(n) for n in near]), ". ") if near else None,
             "Valid areas: ",
             join(", ", [code(w) for w in AREA_WORDS]),
             "; or a region name such as ",

@@ -8,12 +8,15 @@ words both. Lists that fail once the subscriptions are known are part of the ans
 from __future__ import annotations
 
 from commands.core.estate import subscriptions_in_scope
+from commands.core.parse import unquote
 from commands.core.registry import Ctx, command
 from commands.core.reply import Reply
-from commands.diagnose.assess import diagnose_estate
-from commands.diagnose.read import Progress, read_estate, read_remote_vnets
+from commands.diagnose.assess import diagnose_view
 from commands.diagnose.render import no_vnets, render
 from commands.diagnose.scope import resolve_scope
+from commands.judgement.estate import read_estate, read_in_depth, read_peered_vnets
+from commands.judgement.judge import judge
+from commands.judgement.progress import Progress
 
 USAGE = "diagnose [region|vnet]"
 EXAMPLE = "/vpn diagnose europe"
@@ -31,10 +34,13 @@ def diagnose(ctx: Ctx, args: str) -> Reply:
     progress = Progress(ctx)
     subs = subscriptions_in_scope(ctx, "your VNets")
     est = read_estate(ctx, subs, progress)
-    scope = resolve_scope(args, est.vnets)
+    scope = resolve_scope(unquote(args), est.vnets)
     if isinstance(scope, Reply):
         return scope
     if not scope.vnet_keys:
         return no_vnets(scope, est)
-    read_remote_vnets(ctx, est, scope, progress)
-    return render(diagnose_estate(ctx, est, scope.with_hubs(est.vnets), progress))
+    read_peered_vnets(ctx, est, progress, of=scope.vnet)
+    scope = scope.with_hubs(est.vnets)
+    read_in_depth(ctx, est, scope.label, scope.gateway)
+    progress.say("Putting the findings together…", force=True)
+    return render(diagnose_view(est, judge(est), scope))

@@ -1,6 +1,7 @@
-"""The answer of `/vpn diagnose`: the headline with where the problems are, what could not
-be read, the top findings in full, the rest (a long tail counted per area, never dropped
-silently), then the design options.
+"""The answer of `/vpn diagnose`. The first message: the headline with where the problems
+are, and the top root causes a line each. The thread: what could not be read, the top
+findings in full, the rest (a long tail counted per area, never dropped silently), then
+the design options.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from commands.core import regions
 from commands.core.reply import Context, Divider, Finding, Reply, Text
 from commands.core.text import Icon, Rich, code, join, rich, strong
 from commands.core.units import plural
-from commands.diagnose.assess import Diagnosis, failure_lines
+from commands.diagnose.assess import Diagnosis
 from commands.diagnose.options import options_parts
-from commands.diagnose.read import Estate
 from commands.diagnose.scope import Scope
+from commands.judgement.estate import Estate
+from commands.judgement.view import head, problems
 
 TOP_FINDINGS = 6  # shown in full first; the rest follow after a divider
 REST_IN_FULL = 12  # beyond this the rest is counted per area with a few titles (never dropped silently)
@@ -49,36 +51,35 @@ _MORE = rich(
 
 
 def render(d: Diagnosis) -> Reply:
-    """Headline, what could not be read, the top findings, the rest, then the design options."""
-    problems = [f for f in d.findings if f.severity in ("critical", "warning")]
-    headline = _headline(d, problems)
-    reply = Reply(fallback=rich(headline)).add(
-        Text(rich(strong(headline), f"\n{areas_line(problems)}" if problems else None))
-    )
+    """The first message (headline, where, top root causes); the thread (what could not be
+    read, the findings in full, the design options)."""
+    probs = problems(d.findings)
+    headline = _headline(d, probs)
+    reply = Reply(fallback=rich(headline))
+    reply.add(*head(headline, probs, unread=len(d.failures), more=areas_line(probs) if probs else ""))
     looked = ", ".join(plural(n, w) for w, n in d.counts.items() if n)
-    reply.add(Context(f"Looked at {looked or 'nothing'}."))
     if d.failures:
-        reply.add(_failures(d.failures, rich(strong("Could not read everything"), " — the rest is answered:")))
-    top = problems[:TOP_FINDINGS]
+        reply.more(_failures(d.failures, rich(strong("Could not read everything"), " — the rest is answered:")))
+    top = probs[:TOP_FINDINGS]
     for f in top:
-        reply.add(f)
+        reply.more(f)
     rest = [f for f in d.findings if f not in top]
     if rest:
-        reply.add(Divider(), Text(rich(strong("The rest"), f" ({len(rest)})")))
+        reply.more(Divider(), Text(rich(strong("The rest"), f" ({len(rest)})")))
         for f in rest[:REST_IN_FULL]:
-            reply.add(f)
+            reply.more(f)
         if len(rest) > REST_IN_FULL:
-            reply.add(Text(_overflow(rest[REST_IN_FULL:])))
+            reply.more(Text(_overflow(rest[REST_IN_FULL:])))
     if d.options and d.situation is not None:
-        reply.add(Divider(), *options_parts(d.situation, d.options))
-    reply.add(Context(_MORE))
+        reply.more(Divider(), *options_parts(d.situation, d.options))
+    reply.more(Context(f"Looked at {looked or 'nothing'}."), Context(_MORE))
     return reply
 
 
 def _headline(d: Diagnosis, problems: Sequence[Finding]) -> str:
     where = d.scope.label
     if problems:
-        critical = sum(1 for f in problems if f.severity == "critical")
+        critical = sum(1 for f in problems if any(x.severity == "critical" for x in f.every()))
         mark = "🔴" if critical else "🟠"
         bits = [
             x
@@ -89,7 +90,7 @@ def _headline(d: Diagnosis, problems: Sequence[Finding]) -> str:
             if x
         ]
         return f"{mark} {plural(len(problems), 'problem')} in {where} ({', '.join(bits)})"
-    if d.failures:
+    if not d.complete:
         return f"⚠️ No problem found in what could be read in {where}; some reads failed"
     return f"🟢 Nothing wrong found in {where}"
 
@@ -146,7 +147,7 @@ def no_vnets(scope: Scope, est: Estate) -> Reply:
         reply.add(Context(rich("Example: ", code(f"/vpn diagnose {regions.normalise(first)}"))))
     else:
         reply.add(Text("No virtual network was found in any subscription the bot can read."))
-    lines = failure_lines(est, None)
+    lines = est.gap_lines()
     if lines:
         reply.add(_failures(lines, rich(strong("Could not read everything:"))))
     return reply

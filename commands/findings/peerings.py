@@ -120,6 +120,29 @@ def change_code(vnet: str, peering: str, flag: str, value: bool) -> Code:
     return code(f"/vpn peering {vnet}/{peering} {flag} {on_off(value)}")
 
 
+def state_key(p: Peering) -> str:
+    """The key of the finding `health` gives a peering that is not Connected ("" when it is)."""
+    state = p.state or "Unknown"
+    if state == "Initiated":
+        return f"peering_half_configured:{rid_key(p.id)}"
+    if state == "Disconnected":
+        return f"peering_disconnected:{rid_key(p.id)}"
+    if state != "Connected":
+        return f"peering_not_connected:{rid_key(p.id)}"
+    return ""
+
+
+def pair_causes(there: Peering | None, back: Peering | None) -> tuple[str, ...]:
+    """The keys of the findings that say why a peering pair does not work: a side that is
+    not Connected, or the one side that exists when the other is missing."""
+    out = [k for k in (state_key(p) for p in (there, back) if p is not None) if k]
+    if not out and (there is None) != (back is None):
+        only = there or back
+        assert only is not None
+        out.append(f"peering_half_configured:{rid_key(only.id)}")
+    return tuple(out)
+
+
 # --- health: what is wrong with a peering as it is -------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Gathering for `/vpn status`: phases 2 and 3 for the gateways in scope.
+"""Reading the gateways in depth: phases 2 and 3 for the gateways a command looks at.
 
 Every call goes through `commands.core.fanout.gather`, at most `settings.concurrency` at a
 time, one flat task list per phase so nothing waits gateway by gateway:
@@ -9,9 +9,10 @@ time, one flat task list per phase so nothing waits gateway by gateway:
 3. GET each connection (the list call leaves `connectionStatus` and the tunnels empty),
    the reverse halves of VNet-to-VNet pairs, and the shared-key digests of both halves.
 
-Phase 1 (the subscriptions and their gateways) is the command's: the scope is chosen from
-its result. A gateway or connection that fails is kept as a `Failure` while the rest is
-gathered. `bot/watch.py` and `/vpn diagnose` gather through `gather_status` too.
+Phase 1 (the subscriptions and their gateways) comes first (`commands.judgement.estate`):
+the scope is chosen from its result. A gateway or connection that fails is kept as a
+`Failure` while the rest is gathered. Every command that looks at a gateway reads it
+through here, so the same gateway is judged from the same facts whichever command asks.
 """
 
 from __future__ import annotations
@@ -30,9 +31,8 @@ from commands.core.model import BgpPeer, Connection, Gateway, P2SClient, name_of
 from commands.core.port import AzurePort
 from commands.core.registry import Ctx
 from commands.core.reply import Inline
-from commands.core.text import code, rich
+from commands.core.text import Rich, code, rich
 from commands.core.units import plural
-from commands.findings.connections.assess import assess
 from commands.findings.connections.facts import (
     ConnectionFacts,
     GatewayFacts,
@@ -41,7 +41,6 @@ from commands.findings.connections.facts import (
     pair_key,
     reverse_index,
 )
-from commands.status.report import Failure, StatusReport
 
 _LIST_OPERATIONS = {"list": "list connections", "bgp": "getBgpPeerStatus", "p2s": "getVpnclientConnectionHealth"}
 
@@ -51,7 +50,27 @@ def is_vpn(gw: Gateway) -> bool:
     return (gw.gateway_type or "Vpn").lower() == "vpn"
 
 
-def gather_status(ctx: Ctx, label: str, scope: Callable[[Gateway], bool], gateways: list[Gateway]) -> StatusReport:
+@dataclass(frozen=True)
+class Failure:
+    """Something that could not be read: the operation, what it was read for, and why."""
+
+    operation: str  # e.g. "list gateways", "getBgpPeerStatus"
+    what: Rich  # e.g. "gateway `vgw-eun`", "subscription `Prod` (sub1)"
+    error: AzureFailure
+    gateway: str = ""  # rid_key of the gateway in scope it concerns, if any
+
+
+@dataclass
+class GatewayReading:
+    """What was read about the gateways in depth, and what could not be read."""
+
+    facts: ConnectionFacts
+    failures: list[Failure]
+    list_shape: dict[str, Connection] = field(default_factory=dict)  # connections whose GET failed
+    reverses: Mapping[str, Connection] = field(default_factory=dict)  # connection key -> other half
+
+
+def read_gateways(ctx: Ctx, label: str, scope: Callable[[Gateway], bool], gateways: list[Gateway]) -> GatewayReading:
     """Phases 2 and 3 for the gateways `scope` selects among `gateways` (phase 1's result)."""
     g = _Gathering(ctx, label, scope, gateways)
     lists = _list_phase(g)
@@ -69,16 +88,7 @@ def gather_status(ctx: Ctx, label: str, scope: Callable[[Gateway], bool], gatewa
         shared_keys=shared_keys,
         now=ctx.now(),
     )
-    return StatusReport(
-        label=label,
-        facts=facts,
-        findings=assess(facts),
-        failures=g.failures,
-        all_gateways=gateways,
-        subscriptions=[],
-        list_shape=reads.list_shape,
-        reverses=reverses,
-    )
+    return GatewayReading(facts=facts, failures=g.failures, list_shape=reads.list_shape, reverses=reverses)
 
 
 # --- running a phase --------------------------------------------------------------------------

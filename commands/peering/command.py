@@ -13,12 +13,18 @@ import re
 from dataclasses import dataclass
 
 from commands.core.errors import UsageError
+from commands.core.estate import subscriptions_in_scope
 from commands.core.model import ResourceId, rid_key
+from commands.core.parse import unquote
 from commands.core.registry import Ctx, command
 from commands.core.reply import Reply
 from commands.core.text import code, join, prose, rich
+from commands.findings.dns import facts as dnsf
 from commands.findings.peerings import FLAG_ORDER, SHORT_NAMES, on_off
-from commands.peering.facts import find_peering, find_vnet, read_facts, read_facts_many
+from commands.judgement.estate import read_estate, read_peered_vnets
+from commands.judgement.judge import judge
+from commands.judgement.progress import Progress
+from commands.peering.facts import find_peering, find_vnet, pick_vnet, read_facts
 from commands.peering.filing import file_request
 from commands.peering.listing import audit_reply, requests_reply
 from commands.peering.show import show_reply
@@ -76,8 +82,9 @@ def _value_of(text: str) -> bool:
 
 
 def parse_target(text: str) -> Target:
-    """`<vnet>`, `<vnet>/<peering>` or the resource id of either → Target; UsageError when not."""
-    t = text.strip()
+    """`<vnet>`, `<vnet>/<peering>` or the resource id of either → Target; UsageError when not.
+    Quotes or backticks around it (`"vnet-hub"`, as a Slack client may type it) are dropped."""
+    t = unquote(text)
     if t.lower().startswith("/subscriptions/"):
         try:
             rid = ResourceId.parse(t)
@@ -182,13 +189,10 @@ def peering(ctx: Ctx, args: str) -> Reply | None:
     """
     parsed = parse_args(args)
     target = parsed.target
-    vnet = find_vnet(ctx, target.vnet)
-    chosen = find_peering(vnet, target.peering) if target.peering else None
     if not parsed.flag:
-        shown = [chosen] if chosen else list(vnet.peerings)
-        ctx.out.progress(rich(f"Reading both sides of {len(shown)} peering(s) of {vnet.name}…"))
-        return show_reply(ctx, vnet, read_facts_many(ctx, vnet, shown), only=chosen.name if chosen else "")
-    assert chosen is not None
+        return _show(ctx, target)
+    vnet = find_vnet(ctx, target.vnet)
+    chosen = find_peering(vnet, target.peering)
     ctx.out.progress(rich(f"Planning {parsed.flag} → {on_off(parsed.value)} for {vnet.name}/{chosen.name}…"))
     # The VNet list may be seconds old: plan on a fresh GET (its etag is what apply compares).
     fresh = ctx.azure.peering(chosen.id)
@@ -197,6 +201,21 @@ def peering(ctx: Ctx, args: str) -> Reply | None:
     )
     facts = read_facts(ctx, vnet, fresh)
     return file_request(ctx, facts, parsed.flag, parsed.value, parsed.reason)
+
+
+def _show(ctx: Ctx, target: Target) -> Reply:
+    """Both sides of the VNet's peerings and those pointing at it, judged with the estate."""
+    progress = Progress(ctx)
+    subs = subscriptions_in_scope(ctx, "your VNets")
+    est = read_estate(ctx, subs, progress)
+    failed = [f.error for f in est.failures if f.kind == dnsf.VNETS]
+    if target.vnet.startswith("/") and not any(rid_key(v.id) == rid_key(target.vnet) for v in est.vnets):
+        est.vnets.append(ctx.azure.virtual_network(target.vnet))  # outside the listed subscriptions
+    vnet = pick_vnet(target.vnet, est.vnets, failed, len(subs))
+    chosen = find_peering(vnet, target.peering) if target.peering else None
+    progress.say(rich(f"Reading both sides of the peerings of {vnet.name}…"), force=True)
+    read_peered_vnets(ctx, est, progress, of=lambda v: rid_key(v) == rid_key(vnet.id))
+    return show_reply(ctx, vnet, est, judge(est), only=chosen.name if chosen else "")
 
 
 @command("requests", usage="requests", example="/vpn requests", aliases=("approvals",))

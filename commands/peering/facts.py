@@ -29,6 +29,12 @@ def find_vnet(ctx: Ctx, name_or_id: str) -> VirtualNetwork:
     outcomes = gather(tasks, ctx.settings.concurrency)
     seen: list[VirtualNetwork] = [v for o in outcomes if o.ok and o.value for v in o.value]
     failed = [o.error for o in outcomes if o.error is not None]
+    return pick_vnet(name_or_id, seen, failed, len(subs))
+
+
+def pick_vnet(name_or_id: str, seen: list[VirtualNetwork], failed: list[AzureFailure], subs: int) -> VirtualNetwork:
+    """The VNet of `seen` with this name (or id). UsageError when none or several match: the
+    ids to choose from, or the nearest names (and what could not be read)."""
     matches = by_name(seen, name_or_id, groups=False)
     if len(matches) == 1:
         return matches[0]
@@ -49,7 +55,7 @@ def find_vnet(ctx: Ctx, name_or_id: str) -> VirtualNetwork:
         hint = rich("Virtual networks: ", join(", ", (code(v.name) for v in known)))
     missing = f" ({len(failed)} subscription(s) could not be read: {failed[0]})" if failed else ""
     raise UsageError(
-        rich("No virtual network called ", code(name_or_id), f" in {len(subs)} subscription(s){missing}."), hint
+        rich("No virtual network called ", code(name_or_id), f" in {subs} subscription(s){missing}."), hint
     )
 
 

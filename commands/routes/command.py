@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import Literal
 
 from commands.core.errors import UsageError
+from commands.core.estate import subscriptions_in_scope
 from commands.core.parse import normalise
 from commands.core.registry import Ctx, command, shortcut
 from commands.core.reply import Reply, error_reply
 from commands.core.text import code, rich
 from commands.findings.routing.selection import parse_net
 from commands.findings.routing.vpnlog import looks_like_vpn_log
-from commands.routes.estate import load_estate
+from commands.judgement.estate import ALL_KINDS, read_estate
+from commands.judgement.progress import Progress
 from commands.routes.gateway import gateway_reply
 from commands.routes.log import LOG_EXAMPLE, LOG_HINT, log_reply
 from commands.routes.nic import nic_replies
@@ -68,7 +70,8 @@ def routes(ctx: Ctx, args: str) -> Reply | None:
     if looks_like_vpn_log(stripped):
         return log_reply(ctx, stripped)
     kind, query, dests = _asked(stripped)
-    estate = load_estate(ctx, ["nics", "gateways", "vnets", "connections", "local_gateways", "private_endpoints"])
+    subs = subscriptions_in_scope(ctx, "your NICs and gateways")
+    estate = read_estate(ctx, subs, Progress(ctx), ALL_KINDS, slow=True)
     found = resolve(query, kind, estate)
     if not found:
         return unknown_reply(query, kind, estate)

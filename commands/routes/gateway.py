@@ -2,18 +2,20 @@
 what it advertises to each BGP peer, whether it knows every address space it should reach,
 and what its point-to-site clients are handed.
 
-`getLearnedRoutes` and `getAdvertisedRoutes` are long-running operations (5–60 s);
-`getAdvertisedRoutes` needs a peer's address, so it follows `getBgpPeerStatus`. Each call
-that fails is a finding of its own while the rest is shown.
+The gateway is read in depth as every command reads it (`commands.judgement`), then its
+learned routes (`getLearnedRoutes`, 5–60 s) and what it advertises to each BGP peer
+(`getAdvertisedRoutes` needs a peer's address, so it follows `getBgpPeerStatus`). The
+findings are the one judgement's, about this gateway; each call that fails is said as such
+while the rest is shown. An answer Azure gives that cannot be read as a route table (`{}`,
+or one without the gateway's own VNet) leaves every destination unknown, never unreachable.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from commands.core.errors import AzureFailure
 from commands.core.estate import EstateIndex
@@ -21,12 +23,13 @@ from commands.core.model import BgpPeer, Gateway, GatewayRoute, rid_key
 from commands.core.registry import Ctx
 from commands.core.reply import Context, Fields, Finding, Header, Part, Reply, Table, Text
 from commands.core.text import Icon, Rich, code, join, rich, strong
-from commands.findings import ranked
-from commands.findings.routing.coverage import CoverageTarget, coverage
-from commands.findings.routing.findings import coverage_findings, with_commands
-from commands.findings.routing.p2s import P2S_ROUTING_DOC, ExpectedPrefix, p2s_plan
+from commands.findings.routing.findings import with_commands
+from commands.findings.routing.p2s import ExpectedPrefix, p2s_plan
 from commands.findings.routing.selection import learned_as_effective, parse_net, select_route
-from commands.routes.estate import Estate, gather_with_progress, near_connections, with_status
+from commands.judgement.estate import Estate, read_in_depth, read_learned, read_peered_vnets
+from commands.judgement.judge import judge
+from commands.judgement.progress import Progress, gather_with_progress
+from commands.judgement.view import head, problems
 from commands.routes.lines import coverage_lines, verdict
 
 
@@ -35,98 +38,105 @@ class _Read:
     """What Azure said about a gateway; each call may have failed on its own (`failures`)."""
 
     facts: EstateIndex
-    learned: list[GatewayRoute] | None
+    learned: list[GatewayRoute] | None  # as Azure answered (None: the call failed)
+    usable: bool  # the answer can be read as a route table
     peers: list[BgpPeer]
     advertised: dict[str, list[GatewayRoute]]  # by peer address
     failures: list[tuple[str, AzureFailure]]  # (operation, why)
-    gaps: list[Rich]
 
 
-def gateway_reply(ctx: Ctx, gw: Gateway, estate: Estate, dests: Sequence[str]) -> Reply:
+def gateway_reply(ctx: Ctx, gw: Gateway, est: Estate, dests: Sequence[str]) -> Reply:
     """The answer for `gw`, with the route for each address in `dests` explained."""
-    read = _read(ctx, gw, estate)
+    read = _read(ctx, gw, est)
+    j = judge(est)
     facts, learned = read.facts, read.learned
+    items = j.coverage.get(rid_key(gw.id), [])
+    roots = [*_call_findings(gw, read.failures), *j.touching({gw.id})]
     title = f"Routes of gateway {gw.name}"
-    r = Reply(fallback=rich(f"{title}: {len(learned) if learned is not None else '?'} learned routes"))
-    r.add(Header(title), Context(_about(gw, facts)))
-    target = CoverageTarget(
-        vnet_id=gw.vnet_id,
-        name=gw.name,
-        routes=tuple(learned_as_effective(learned)) if learned is not None else None,
-        kind="gateway",
-    )
-    items = coverage(target, facts) if gw.vnet_id else []
+    count = f"{len(learned)} learned routes" if learned is not None and read.usable else "learned routes unknown"
+    gaps = est.gap_lines()
+    headline = rich(f"{title}: ", verdict(items) if items else count)
+    r = Reply(fallback=rich(f"{title}: {count}"))
+    r.add(*head(headline, problems(roots), unread=len(gaps)))
+    r.more(Header(title), Context(_about(gw, facts)))
     if items:
-        r.add(Text(rich(strong("What ", gw.name, " knows — ", verdict(items)), "\n", coverage_lines(items, True))))
+        r.more(Text(rich(strong("What ", gw.name, " knows — ", verdict(items)), "\n", coverage_lines(items, True))))
+    if learned is not None and not read.usable:
+        r.more(Context(rich(Icon.WARNING, " ", _unusable(gw, learned))))
+    r.more(*roots)
     plan = p2s_plan(gw, facts) if gw.serves_p2s else []
-    r.add(
-        *ranked(
-            [
-                *_call_findings(gw, read.failures),
-                *coverage_findings(gw.name, rid_key(gw.id), items),
-                *_plan_findings(gw, plan),
-            ]
-        )
-    )
     if plan:
-        r.add(Text(rich(strong("What a point-to-site client of ", gw.name, " gets"), "\n", _plan_lines(plan))))
-    if dests and learned is not None:
+        r.more(Text(rich(strong("What a point-to-site client of ", gw.name, " gets"), "\n", _plan_lines(plan))))
+    if dests and learned is not None and read.usable:
         eff = learned_as_effective(learned)
         explained = [rich(f"• {select_route(eff, d).explanation}") for d in dests]
-        r.add(Text(rich(strong("Routes for the addresses asked"), "\n", join("\n", explained))))
-    r.add(*_bgp_parts(gw, read))
+        r.more(Text(rich(strong("Routes for the addresses asked"), "\n", join("\n", explained))))
+    r.more(*_bgp_parts(gw, read))
     if learned is not None:
-        r.add(*_learned_parts(gw, learned))
-    r.add(*_advertised_tables(gw, read))
-    for gap in read.gaps[:5]:
-        r.add(Context(rich(Icon.WARNING, " ", gap)))
+        r.more(*_learned_parts(gw, learned))
+    r.more(*_advertised_tables(gw, read))
+    for gap in gaps[:5]:
+        r.more(Context(rich(Icon.WARNING, " ", gap)))
     return r
 
 
-def _read(ctx: Ctx, gw: Gateway, estate: Estate) -> _Read:
-    """Learned routes, BGP peers (when BGP is on) and the nearby connections' status, then
-    what is advertised to every peer with an address."""
-    near = near_connections(estate, [gw.vnet_id])
-    tasks: list[Callable[[], Any]] = [partial(ctx.azure.learned_routes, gw.id)]
-    if gw.enable_bgp:
-        tasks.append(partial(ctx.azure.bgp_peer_status, gw.id))
-    first = len(tasks)
-    tasks += [partial(ctx.azure.connection, c.id) for c in near]
-    outs = gather_with_progress(ctx, tasks, f"Asking Azure for the learned routes of {gw.name} (5–60 s)")
-    gaps = list(estate.gaps)
-    learned_out = outs[0]
-    learned: list[GatewayRoute] | None = learned_out.value if learned_out.ok else None
-    peers: list[BgpPeer] = []
-    failures: list[tuple[str, AzureFailure]] = []
-    if learned_out.error is not None:
-        failures.append(("getLearnedRoutes", learned_out.error))
-    if gw.enable_bgp:
-        if outs[1].ok:
-            peers = list(outs[1].value or [])
-        elif outs[1].error is not None:
-            failures.append(("getBgpPeerStatus", outs[1].error))
-    facts = estate.facts(with_status(estate, near, outs[first:], gaps))
-    advertised = _advertised(ctx, gw, [p for p in peers if p.neighbor], failures)
-    return _Read(facts, learned, peers, advertised, failures, gaps)
+def _unusable(gw: Gateway, learned: Sequence[GatewayRoute]) -> Rich:
+    """Why a learned-routes answer cannot be read as a route table."""
+    if not learned:
+        return rich(
+            "Azure answered ",
+            code("getLearnedRoutes"),
+            " for ",
+            code(gw.name),
+            " with no routes at all. A gateway always knows its own VNet, so this answer cannot say what it "
+            "does not know: every destination stays unknown. Ask again in a minute.",
+        )
+    return rich(
+        "The learned routes Azure returned for ",
+        code(gw.name),
+        " leave out its own VNet, which a gateway always knows: the answer is incomplete, so what is missing "
+        "from it is unknown, not unreachable.",
+    )
+
+
+def _read(ctx: Ctx, gw: Gateway, est: Estate) -> _Read:
+    """The gateway in depth (connections, BGP peers, VPN clients), its learned routes, then
+    what it advertises to every BGP peer with an address."""
+    progress = Progress(ctx)
+    read_peered_vnets(ctx, est, progress)
+    key = rid_key(gw.id)
+    read_in_depth(ctx, est, gw.name, lambda g: rid_key(g.id) == key)
+    read_learned(ctx, est, [gw], f"Asking Azure for the learned routes of {gw.name} (5–60 s)")
+    got = est.learned.get(key)
+    learned = got if isinstance(got, list) else None
+    failures: list[tuple[str, AzureFailure]] = [("getLearnedRoutes", got)] if isinstance(got, AzureFailure) else []
+    gf = next((x for x in est.depth.facts.gateways if rid_key(x.gateway.id) == key), None) if est.depth else None
+    peers = list(gf.bgp_peers or ()) if gf is not None else []
+    if gw.enable_bgp and gf is not None and gf.bgp_peers is None:
+        failures += [(f.operation, f.error) for f in est.gaps if f.operation == "getBgpPeerStatus" and f.gateway == key]
+    advertised = _advertised(ctx, gw, peers, failures)
+    return _Read(est.index, learned, est.learned_routes(key) is not None, peers, advertised, failures)
 
 
 def _advertised(
     ctx: Ctx, gw: Gateway, peers: Sequence[BgpPeer], failures: list[tuple[str, AzureFailure]]
 ) -> dict[str, list[GatewayRoute]]:
-    """What `gw` advertises to each of `peers`, by peer address; a failed call joins `failures`."""
-    if not peers:
+    """What `gw` advertises to each of `peers` (each address once: an active-active gateway
+    lists a peer once per instance), by peer address; a failed call joins `failures`."""
+    neighbors = list(dict.fromkeys(p.neighbor for p in peers if p.neighbor))
+    if not neighbors:
         return {}
     outs = gather_with_progress(
         ctx,
-        [partial(ctx.azure.advertised_routes, gw.id, p.neighbor) for p in peers],
-        f"Asking Azure what {gw.name} advertises to {len(peers)} BGP peer{'s' if len(peers) != 1 else ''}",
+        [partial(ctx.azure.advertised_routes, gw.id, n) for n in neighbors],
+        f"Asking Azure what {gw.name} advertises to {len(neighbors)} BGP peer{'s' if len(neighbors) != 1 else ''}",
     )
     advertised: dict[str, list[GatewayRoute]] = {}
-    for p, out in zip(peers, outs, strict=True):
+    for n, out in zip(neighbors, outs, strict=True):
         if out.ok:
-            advertised[p.neighbor] = list(out.value or [])
+            advertised[n] = list(out.value or [])
         elif out.error is not None:
-            failures.append((f"getAdvertisedRoutes to {p.neighbor}", out.error))
+            failures.append((f"getAdvertisedRoutes to {n}", out.error))
     return advertised
 
 
@@ -146,6 +156,7 @@ def _about(gw: Gateway, facts: EstateIndex) -> Rich:
 
 
 def _call_findings(gw: Gateway, failures: Sequence[tuple[str, AzureFailure]]) -> list[Finding]:
+    """A call about this gateway that failed: what it leaves unknown, and what to do."""
     return [
         Finding(
             severity="warning",
@@ -161,11 +172,15 @@ def _call_findings(gw: Gateway, failures: Sequence[tuple[str, AzureFailure]]) ->
 def _bgp_parts(gw: Gateway, read: _Read) -> list[Part]:
     """The BGP peers and their state, or why there are none."""
     if read.peers:
+        # An active-active gateway reports each peer once per instance: the local address
+        # (the instance's BGP address) tells the two sessions apart.
         lines = [
             rich(
                 "• ",
                 code(p.neighbor),
-                f" AS {p.asn if p.asn is not None else '?'} — {p.state or '?'}",
+                f" AS {p.asn if p.asn is not None else '?'}",
+                rich(" from instance ", code(p.local_address)) if p.local_address else None,
+                f" — {p.state or '?'}",
                 f", {p.routes_received} routes received" if p.routes_received else None,
                 f", up {p.connected_duration}" if p.connected_duration else None,
             )
@@ -255,22 +270,3 @@ def _plan_lines(plan: Sequence[ExpectedPrefix]) -> Rich:
             line += rich("\n      ↳ ", with_commands(e.caveat))
         lines.append(line)
     return join("\n", lines) or rich("Only its own pool.")
-
-
-def _plan_findings(gw: Gateway, plan: Sequence[ExpectedPrefix]) -> list[Finding]:
-    """A VNet-to-VNet remote P2S clients get a route to, but whose replies are dropped."""
-    return [
-        Finding(
-            severity="warning",
-            title=rich(f"Point-to-site clients of {gw.name} may get {e.prefix}, but traffic cannot get through"),
-            evidence=rich("• ", with_commands(e.caveat)),
-            next_step=rich(
-                "Enable BGP on both gateways and both connections, or peer the VNets with gateway transit "
-                "(then only one region's gateway serves the clients)."
-            ),
-            doc_url=P2S_ROUTING_DOC,
-            key=f"routing:p2s_oneway:{rid_key(gw.id)}:{e.prefix}",
-        )
-        for e in plan
-        if e.kind == "vnet2vnet" and e.caveat
-    ]

@@ -4,10 +4,9 @@ served it, and how that compares with what the gateway hands out (`p2s`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
 from commands.core.errors import UsageError
-from commands.core.estate import EstateIndex
+from commands.core.estate import EstateIndex, subscriptions_in_scope
 from commands.core.model import Gateway, VirtualNetwork, rid_key
 from commands.core.registry import Ctx
 from commands.core.reply import Context, Fields, Finding, Header, Inline, Reply, Text, error_reply
@@ -23,7 +22,9 @@ from commands.findings.routing.p2s import (
     p2s_plan,
 )
 from commands.findings.routing.vpnlog import VpnClientLog, parse_vpn_client_log
-from commands.routes.estate import gather_with_progress, load_estate, with_status
+from commands.judgement.estate import read_estate, read_in_depth, read_peered_vnets
+from commands.judgement.progress import Progress
+from commands.judgement.view import head, problems
 
 LOG_HINT = rich(
     "Paste lines from the Azure VPN client's log (",
@@ -46,43 +47,44 @@ def log_reply(ctx: Ctx, text: str) -> Reply:
     log = parse_vpn_client_log(text)
     if log.empty:
         return error_reply("I could not find Azure VPN client log lines in that text.", LOG_HINT, LOG_EXAMPLE)
-    estate = load_estate(ctx, ["gateways", "vnets", "connections", "local_gateways", "resolvers"])
-    facts = estate.facts()
-    match = match_gateway(log.assigned_ip, log.profiles, estate.gateways, facts)
+    subs = subscriptions_in_scope(ctx, "your VPN gateways")
+    progress = Progress(ctx)
+    est = read_estate(ctx, subs, progress)
+    match = match_gateway(log.assigned_ip, log.profiles, est.gateways, est.index)
     checks: list[RouteCheck] = []
-    gaps = list(estate.gaps)
     if match.gateway is not None:
-        mine = [
-            c
-            for c in estate.connections
-            if rid_key(match.gateway.id) in (rid_key(c.gateway1_id), rid_key(c.gateway2_id))
-        ]
-        outs = gather_with_progress(
-            ctx, [partial(ctx.azure.connection, c.id) for c in mine], "Reading the gateway's connections"
-        )
-        facts = estate.facts(with_status(estate, mine, outs, gaps))
-        plan: list[ExpectedPrefix] = p2s_plan(match.gateway, facts)
+        key = rid_key(match.gateway.id)
+        read_peered_vnets(ctx, est, progress)
+        read_in_depth(ctx, est, match.gateway.name, lambda g: rid_key(g.id) == key)
+        plan: list[ExpectedPrefix] = p2s_plan(match.gateway, est.index)
         checks = compare_client_routes(plan, log.prefixes, log.assigned_prefix)
+    facts = est.index
+    gaps = est.gap_lines()
 
     profile = log.profiles[0] if log.profiles else ""
     title = "VPN client log" + (f" — {profile}" if profile else "")
     received = ", ".join(log.prefixes) or "none"
-    r = Reply(fallback=rich(f"{title}: routes {received}; address {log.assigned_ip or '?'}")).add(Header(title))
-    r.add(Fields(_fields(log, match)))
+    r = Reply(fallback=rich(f"{title}: routes {received}; address {log.assigned_ip or '?'}"))
+    findings: list[Finding] = []
     if match.gateway is None:
-        r.add(_no_gateway(match))
+        findings.append(_no_gateway(match))
     else:
+        findings += p2s_log_findings(log, checks, match.gateway.name, _vnet_of(match.gateway, facts), est.resolvers)
+    served = rich(", served by ", code(match.gateway.name)) if match.gateway is not None else None
+    r.add(*head(rich(title, served), problems(findings), unread=len(gaps)))
+    r.more(Header(title), Fields(_fields(log, match)))
+    if match.gateway is not None:
         gw = match.gateway
-        r.add(Context(rich("Served by ", code(gw.name), f": {match.how}.")))
+        r.more(Context(rich("Served by ", code(gw.name), f": {match.how}.")))
         if checks:
-            r.add(Text(rich(strong("Compared with what ", gw.name, " hands out"), "\n", _check_lines(checks))))
-        r.add(*p2s_log_findings(log, checks, gw.name, _vnet_of(gw, facts), estate.resolvers))
+            r.more(Text(rich(strong("Compared with what ", gw.name, " hands out"), "\n", _check_lines(checks))))
+    r.more(*findings)
     if log.errors:
         errors = [f"• line {n}: {m[:200]}" for n, m in log.errors]
-        r.add(Text(rich(strong("Errors in the log"), "\n", join("\n", errors))))
-    r.add(Context(rich(_read_words(log), " · ", link(P2S_ROUTING_DOC, "Azure's point-to-site routing"))))
+        r.more(Text(rich(strong("Errors in the log"), "\n", join("\n", errors))))
+    r.more(Context(rich(_read_words(log), " · ", link(P2S_ROUTING_DOC, "Azure's point-to-site routing"))))
     for gap in gaps[:5]:
-        r.add(Context(rich(Icon.WARNING, " ", gap)))
+        r.more(Context(rich(Icon.WARNING, " ", gap)))
     return r
 
 

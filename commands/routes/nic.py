@@ -2,7 +2,10 @@
 every address space it should reach is covered, and the route Azure picks where it matters.
 
 Azure computes a NIC's effective routes on demand (`effectiveRouteTable`, 5–60 s) and only
-while the VM runs; when it cannot, the coverage is worked out from the estate alone.
+while the VM runs; when it cannot, the coverage is worked out from the estate alone. The
+gateways near the NIC are read in depth as every command reads them, and the BGP gateways
+it uses tell what they learned; the NIC's coverage gaps are folded under the judgement's
+root causes (a half peering explains the spoke the NIC does not reach).
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from commands.core.model import EffectiveRoute, NetworkInterface, name_of, rid_k
 from commands.core.registry import Ctx
 from commands.core.reply import Context, Fields, Finding, Header, Reply, Table, Text
 from commands.core.text import Icon, Rich, code, join, link, rich, strong
-from commands.findings import ranked
 from commands.findings.routing.coverage import CoverageItem, CoverageTarget, coverage
 from commands.findings.routing.findings import coverage_findings, invalid_route_findings
 from commands.findings.routing.selection import ROUTE_SELECTION_DOC, RouteChoice, parse_net, select_route
-from commands.routes.estate import Estate, gather_with_progress, near_connections, with_status
+from commands.judgement.estate import Estate, read_in_depth, read_peered_vnets
+from commands.judgement.judge import Judgement, judge
+from commands.judgement.progress import Progress, gather_with_progress
+from commands.judgement.view import head, problems
+from commands.routes.estate import near_gateways, used_gateways
 from commands.routes.lines import coverage_lines, verdict
 from commands.routes.target import Resolved
 
@@ -30,22 +36,28 @@ SOURCE_ORDER = ("Default", "User", "VirtualNetworkGateway")
 EXPLAINED_MAX = 8  # route-choice explanations shown per NIC (the table holds everything)
 
 
-def nic_replies(ctx: Ctx, target: Resolved, estate: Estate, dests: Sequence[str]) -> list[Reply]:
+def nic_replies(ctx: Ctx, target: Resolved, est: Estate, dests: Sequence[str]) -> list[Reply]:
     """One answer per NIC of `target`, with the route for each address in `dests` explained."""
     nics = list(target.nics)
     vnet_ids = [v for n in nics for v in n.vnet_ids]
-    near = near_connections(estate, vnet_ids)
+    progress = Progress(ctx)
+    read_peered_vnets(ctx, est, progress)
+    near = {rid_key(g.id) for g in near_gateways(est, vnet_ids)}
+    read_in_depth(ctx, est, ", ".join(n.name for n in nics), lambda g: rid_key(g.id) in near)
+    bgp = list({rid_key(g.id): g for v in vnet_ids for g in used_gateways(est, v) if g.enable_bgp}.values())
     names = ", ".join(n.name for n in nics)
     tasks: list[Callable[[], Any]] = [partial(ctx.azure.effective_routes, n.id) for n in nics]
-    tasks += [partial(ctx.azure.connection, c.id) for c in near]
+    tasks += [partial(ctx.azure.learned_routes, g.id) for g in bgp]
     outcomes = gather_with_progress(
         ctx, tasks, f"Asking Azure for the effective routes of {names} (it computes them: 5–60 s)"
     )
-    gaps = list(estate.gaps)
-    facts = estate.facts(with_status(estate, near, outcomes[len(nics) :], gaps))
+    for g, out in zip(bgp, outcomes[len(nics) :], strict=True):
+        est.learned[rid_key(g.id)] = out.error if out.error is not None else list(out.value or [])
+    est.__dict__.pop("index", None)
+    j = judge(est)
     vm = name_of(nics[0].vm_id) if nics[0].vm_id else ""
     return [
-        nic_reply(nic, vm, out.value if out.ok else None, out.error, facts, dests, gaps)
+        nic_reply(nic, vm, out.value if out.ok else None, out.error, j, dests)
         for nic, out in zip(nics, outcomes[: len(nics)], strict=True)
     ]
 
@@ -55,11 +67,11 @@ def nic_reply(
     vm: str,
     routes: list[EffectiveRoute] | None,
     failure: AzureFailure | None,
-    facts: EstateIndex,
+    j: Judgement,
     dests: Sequence[str],
-    gaps: Sequence[Rich],
 ) -> Reply:
     """The answer for one NIC; `routes` None when Azure did not return them (`failure` says why)."""
+    facts = j.estate.index
     vnet_id = nic.vnet_ids[0] if nic.vnet_ids else ""
     target = CoverageTarget(
         vnet_id=vnet_id,
@@ -70,13 +82,9 @@ def nic_reply(
     items = coverage(target, facts) if vnet_id else []
     title = f"Routes of {nic.name}" + (f" ({vm})" if vm else "")
     fallback = f"{title}: {verdict(items)}" + (f", {len(routes)} routes" if routes is not None else "")
-    r = Reply(fallback=rich(fallback)).add(Header(title))
-    r.add(Context(_where(nic, vnet_id, facts)))
-    if items:
-        r.add(Text(rich(strong("Coverage — ", verdict(items)), "\n", coverage_lines(items))))
-    findings: list[Finding] = []
+    own: list[Finding] = []
     if failure is not None:
-        findings.append(
+        own.append(
             Finding(
                 severity="warning",
                 title=rich(f"Azure did not return the effective routes of {nic.name}"),
@@ -85,16 +93,39 @@ def nic_reply(
                 key=f"routing:effective:{rid_key(nic.id)}",
             )
         )
-    findings += coverage_findings(nic.name, rid_key(nic.id), items)
+    own += coverage_findings(nic.name, rid_key(nic.id), items)
     if routes is not None:
-        findings += invalid_route_findings(nic.name, rid_key(nic.id), routes)
-    r.add(*ranked(findings))
+        own += invalid_route_findings(nic.name, rid_key(nic.id), routes)
+    mine = {f.key for f in own}
+    roots = [
+        f
+        for f in j.with_findings(own)
+        if any(x.key in mine for x in f.every()) or (vnet_id and rid_key(vnet_id) in _about(j, f) and not _dns_only(f))
+    ]
+    gaps = j.estate.gap_lines()
+    r = Reply(fallback=rich(fallback))
+    r.add(*head(rich(title, ": ", verdict(items)) if items else rich(title), problems(roots), unread=len(gaps)))
+    r.more(Header(title))
+    r.more(Context(_where(nic, vnet_id, facts)))
+    if items:
+        r.more(Text(rich(strong("Coverage — ", verdict(items)), "\n", coverage_lines(items))))
+    r.more(*roots)
     if routes is not None:
-        r.add(*_route_parts(nic, routes, items, dests))
+        r.more(*_route_parts(nic, routes, items, dests))
     for gap in gaps[:5]:
-        r.add(Context(rich(Icon.WARNING, " ", gap)))
-    r.add(Context(rich("Route selection: ", link(ROUTE_SELECTION_DOC, "how Azure selects a route"))))
+        r.more(Context(rich(Icon.WARNING, " ", gap)))
+    r.more(Context(rich("Route selection: ", link(ROUTE_SELECTION_DOC, "how Azure selects a route"))))
     return r
+
+
+def _dns_only(f: Finding) -> bool:
+    """Private endpoint DNS is the checklist's and diagnose's: a route answer leaves it out."""
+    return all(x.key.startswith(("pe_", "p2s_dns:")) for x in f.every())
+
+
+def _about(j: Judgement, f: Finding) -> frozenset[str]:
+    """Every resource a root and its symptoms are about."""
+    return frozenset(s for x in f.every() for s in j.subjects.get(x.key, frozenset()))
 
 
 def _where(nic: NetworkInterface, vnet_id: str, facts: EstateIndex) -> Rich:

@@ -12,7 +12,7 @@ from commands.core.model import Gateway, NetworkInterface, name_of, rid_key
 from commands.core.reply import Context, Reply, Text, error_reply
 from commands.core.text import Icon, Rich, code, join, rich
 from commands.core.units import plural
-from commands.routes.estate import Estate
+from commands.judgement.estate import Estate
 
 EXAMPLE = "/vpn routes vm-aue"
 
@@ -86,7 +86,7 @@ def unknown_reply(query: str, kind: str | None, estate: Estate) -> Reply:
         if names:
             more = f" and {len(names) - 12} more" if len(names) > 12 else ""
             r.add(Context(rich(f"{label}: ", _codes(names[:12]), more)))
-    for gap in estate.gaps[:3]:
+    for gap in estate.gap_lines()[:3]:
         r.add(Context(rich(Icon.WARNING, " ", gap)))
     return r
 

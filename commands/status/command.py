@@ -1,29 +1,32 @@
 """`/vpn status <region|gateway>`: the command, and which gateways its words choose.
 
-Phase 1 of the gathering is here: the subscriptions, then every subscription's gateways
-(one task per subscription), because the scope is chosen from what they hold — a region,
-a gateway by name, or the gateway of a connection. Phases 2 and 3 are `gather.py`'s.
+The estate is read once (`commands.judgement.estate`): every list of every subscription,
+because the scope is chosen from what they hold — a region, a gateway by name, or the
+gateway of a connection — and because status shows what the one judgement of the estate
+says about those gateways (`commands.judgement.judge`): the same findings `/vpn diagnose`,
+`/vpn routes` and the watch show for them. The gateways in scope are then read in depth.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import partial
 
 from commands.core import regions
 from commands.core.estate import subscriptions_in_scope
-from commands.core.fanout import gather
 from commands.core.lookup import by_name
-from commands.core.model import Connection, Gateway, Subscription, name_of, rid_key
+from commands.core.model import Connection, Gateway, name_of, rid_key
+from commands.core.parse import unquote
 from commands.core.registry import Ctx, command
 from commands.core.reply import Context, Reply, Text, error_reply
-from commands.core.text import Icon, Rich, code, join, rich, strong
-from commands.core.units import plural
+from commands.core.text import Icon, code, join, rich, strong
+from commands.findings.dns import facts as dnsf
+from commands.judgement.estate import Estate, read_estate, read_in_depth, read_peered_vnets
+from commands.judgement.gateways import is_vpn
+from commands.judgement.judge import judge
+from commands.judgement.progress import Progress
 from commands.status.deltas import earlier_samples
-from commands.status.gather import gather_status, is_vpn
-from commands.status.render import failure_lines, render_status
-from commands.status.report import Failure
+from commands.status.render import render_status
+from commands.status.report import StatusReport
 
 Scope = Callable[[Gateway], bool]
 
@@ -36,72 +39,48 @@ def status(ctx: Ctx, args: str) -> Reply:
     or `Australia East` one region; a gateway's name (or `resource-group/name`, or its id)
     one gateway; a connection's name its gateway.
     """
-    target = " ".join(args.split())
+    target = unquote(args)
     if not target:
         raise regions.unknown_target("")
     subs = subscriptions_in_scope(ctx, "VPN gateways")
-    listing = _list_gateways(ctx, subs)
-    chosen = _choose(ctx, target, listing)
+    progress = Progress(ctx)
+    est = read_estate(ctx, subs, progress)
+    chosen = _choose(target, est)
     if isinstance(chosen, Reply):
         return chosen
     label, scope = chosen
-    if not any(is_vpn(g) and scope(g) for g in listing.gateways):
-        return _no_gateways(label, listing.gateways, listing.failures)
-    report = gather_status(ctx, label, scope, listing.gateways)
-    report.failures[:0] = listing.failures
-    report.subscriptions = list(subs)
-    report.samples = earlier_samples(ctx)
+    if not any(is_vpn(g) and scope(g) for g in est.gateways):
+        return _no_gateways(label, est)
+    read_peered_vnets(ctx, est, progress)
+    read_in_depth(ctx, est, label, scope)
+    progress.say("Putting the findings together…", force=True)
+    report = StatusReport(label, est, judge(est), list(subs), earlier_samples(ctx))
     return render_status(report, ctx.now())
 
 
-@dataclass
-class _Listing:
-    """Phase 1's result: every gateway of every subscription, and what could not be listed."""
-
-    subs: list[Subscription]
-    gateways: list[Gateway] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    unread: set[str] = field(default_factory=set)  # ids of subscriptions whose gateways could not be listed
-
-
-def _list_gateways(ctx: Ctx, subs: list[Subscription]) -> _Listing:
-    """Every subscription's gateways, one task per subscription."""
-    ctx.out.progress(f"listing gateways in {plural(len(subs), 'subscription')}…")
-    listing = _Listing(subs)
-    outcomes = gather([partial(ctx.azure.gateways, s.id) for s in subs], ctx.settings.concurrency)
-    for s, o in zip(subs, outcomes, strict=True):
-        if o.error is not None:
-            listing.failures.append(Failure("list gateways", _subscription(s), o.error))
-            listing.unread.add(s.id)
-        else:
-            listing.gateways.extend(o.value or [])
-    return listing
-
-
-def _subscription(s: Subscription) -> Rich:
-    return rich("subscription ", code(s.name or s.id), f" ({s.id})")
-
-
-def _choose(ctx: Ctx, target: str, listing: _Listing) -> tuple[str, Scope] | Reply:
+def _choose(target: str, est: Estate) -> tuple[str, Scope] | Reply:
     """The scope the words choose and its label: a region or area, a gateway, or the gateway
     of a connection; a question when a name is ambiguous. Raises UsageError when nothing matches."""
     region = regions.match_regions(target)
     if region is not None:
         return region.label, _in_regions(region)
-    vpn = [g for g in listing.gateways if is_vpn(g)]
+    vpn = [g for g in est.gateways if is_vpn(g)]
     hits: list[Gateway] = by_name(vpn, target)
     if not hits:
-        by_conn = _gateways_of_connection(ctx, target, listing)
+        by_conn = _gateways_of_connection(target, est)
         if isinstance(by_conn, Reply):
             return by_conn
         hits = by_conn
     if not hits:
         err = regions.unknown_target(target, tuple(g.name for g in vpn))
-        if listing.failures:
+        unread = [f for f in est.failures if f.kind in (dnsf.GATEWAYS, dnsf.CONNECTIONS)]
+        if unread:
+            names = {s.id.lower(): s.name or s.id for s in est.subscriptions}
+            subs = dict.fromkeys(f.subscription_id for f in unread)
             err.hint = rich(
                 err.hint,
                 " (Some subscriptions could not be read, so the gateway may be there: ",
-                join("; ", [f.what for f in listing.failures]),
+                join("; ", [rich("subscription ", code(names.get(s.lower(), s)), f" ({s})") for s in subs]),
                 ".)",
             )
         raise err
@@ -119,23 +98,15 @@ def _is_gateway(gateway_id: str) -> Scope:
     return lambda g: rid_key(g.id) == key
 
 
-def _gateways_of_connection(ctx: Ctx, target: str, listing: _Listing) -> list[Gateway] | Reply:
+def _gateways_of_connection(target: str, est: Estate) -> list[Gateway] | Reply:
     """A connection's name or id selects the gateway that owns it (alert buttons send those)."""
-    subs = listing.subs
-    outcomes = gather([partial(ctx.azure.connections, s.id) for s in subs], ctx.settings.concurrency)
-    conns: list[Connection] = []
-    for s, o in zip(subs, outcomes, strict=True):
-        if o.error is None:
-            conns.extend(o.value or [])
-        elif s.id not in listing.unread:
-            listing.failures.append(Failure("list connections", _subscription(s), o.error))
-    hits = by_name(conns, target)
+    hits: list[Connection] = by_name(est.connections, target)
     if len({rid_key(h.id) for h in hits}) > 1:
         return _ambiguous(target, hits, "connection")
     if not hits:
         return []
     owner = rid_key(hits[0].gateway1_id)
-    found = [g for g in listing.gateways if rid_key(g.id) == owner]
+    found = [g for g in est.gateways if rid_key(g.id) == owner]
     if found:
         return found
     return error_reply(
@@ -159,9 +130,9 @@ def _ambiguous(name: str, matches: list[Gateway] | list[Connection], kind: str) 
     return Reply(fallback=text, visibility="ephemeral").add(Text(rich(strong(text), "\n", join("\n", lines))))
 
 
-def _no_gateways(label: str, gateways: list[Gateway], failures: list[Failure]) -> Reply:
+def _no_gateways(label: str, est: Estate) -> Reply:
     where: dict[str, int] = {}
-    for g in gateways:
+    for g in est.gateways:
         if is_vpn(g):
             where[g.location] = where.get(g.location, 0) + 1
     text = rich("No VPN gateways in ", label, ".")
@@ -175,10 +146,7 @@ def _no_gateways(label: str, gateways: list[Gateway], failures: list[Failure]) -
         reply.add(Context(rich("Example: ", code(f"/vpn status {regions.normalise(first)}"))))
     else:
         reply.add(Text(rich("No VPN gateway was found in any subscription the bot can read.")))
-    if failures:
-        reply.add(
-            Text(
-                rich(Icon.WARNING, " ", strong("Could not read everything:"), "\n", join("\n", failure_lines(failures)))
-            )
-        )
+    lines = est.gap_lines()
+    if lines:
+        reply.add(Text(rich(Icon.WARNING, " ", strong("Could not read everything:"), "\n", join("\n", lines))))
     return reply

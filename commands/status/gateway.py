@@ -141,7 +141,8 @@ def bgp_line(peers: tuple[BgpPeer, ...] | None, gw: Gateway) -> Rich:
             if p.state.lower() == "connected" and up is not None
             else f", {p.routes_received} routes"
         )
-        bits.append(f"{_emoji(p.state)} {p.neighbor}{asn} {p.state or 'Unknown'}{extra}")
+        via = f" (from {p.local_address})" if p.local_address else ""
+        bits.append(f"{_emoji(p.state)} {p.neighbor}{asn}{via} {p.state or 'Unknown'}{extra}")
     return rich("• BGP peers: " + " · ".join(bits))
 
 

@@ -1,6 +1,8 @@
-"""The answer of `/vpn status`: headline, what could not be read, ranked findings, then
-each gateway (every one in a small scope; in a large one, the troubled ones in the
-compact form and the healthy ones as one line of names)."""
+"""The answer of `/vpn status`. The first message: the headline and the root causes that
+concern the gateways in scope (a line each, with the next step). The thread: what could
+not be read, every finding in full, then each gateway (every one in a small scope; in a
+large one, the troubled ones in the compact form and the healthy ones as one line of
+names)."""
 
 from __future__ import annotations
 
@@ -11,15 +13,16 @@ from commands.core.model import rid_key
 from commands.core.reply import Context, Finding, Part, Reply, Text
 from commands.core.text import Icon, Rich, code, join, rich, strong
 from commands.core.units import plural
-from commands.findings.connections.facts import Assessed, GatewayFacts
+from commands.findings.connections.facts import GatewayFacts
+from commands.judgement.view import head, problems
 from commands.status.gateway import gateway_text
-from commands.status.report import Failure, StatusReport
+from commands.status.report import StatusReport
 
 # A region with more gateways than this shows the healthy ones as one line of names, so
-# the answer stays one message readable on a phone; problems are always shown in full.
+# the thread stays readable on a phone; problems are always shown in full.
 DETAIL_GATEWAYS = 12
-# Findings shown in full; the next ones by title; any beyond, counted by kind (never
-# dropped silently: the count and the kinds are said).
+# Findings shown in full in the thread; the next ones by title; any beyond, counted by kind
+# (never dropped silently: the count and the kinds are said).
 DETAIL_FINDINGS = 8
 TITLED_FINDINGS = 20
 # In a large scope, gateways with problems shown in the compact form (problems only).
@@ -43,27 +46,31 @@ KIND_WORDS = {
 
 
 def render_status(report: StatusReport, now: datetime) -> Reply:
-    """The answer: headline, what could not be read, ranked findings, then each gateway."""
+    """The first message (headline, root causes), then the thread (what could not be read,
+    every finding, each gateway)."""
     gfs = report.facts.gateways
     n_conns = sum(len(gf.connections) for gf in gfs)
+    roots = report.findings
     headline = _headline(report, n_conns)
-    reply = Reply(fallback=headline).add(Text(rich(strong(headline))))
-    if report.failures:
-        reply.add(
+    gaps = report.estate.gap_lines()
+    reply = Reply(fallback=headline)
+    reply.add(*head(headline, problems(roots), unread=len(gaps)))
+    if gaps:
+        reply.more(
             Text(
                 rich(
                     Icon.WARNING,
                     " ",
                     strong("Could not read everything"),
                     " — the rest is shown:\n",
-                    join("\n", failure_lines(report.failures)),
+                    join("\n", gaps),
                 )
             )
         )
-    reply.add(*_finding_parts(report.findings))
-    reply.add(*_gateway_parts(report, now))
+    reply.more(*_finding_parts(roots))
+    reply.more(*_gateway_parts(report, now))
     subs = len(report.subscriptions)
-    reply.add(
+    reply.more(
         Context(
             rich(
                 f"{plural(len(gfs), 'gateway')}, {plural(n_conns, 'connection')} in ",
@@ -76,50 +83,21 @@ def render_status(report: StatusReport, now: datetime) -> Reply:
     return reply
 
 
-def failure_lines(failures: list[Failure]) -> list[Rich]:
-    """One line per kind of failure and operation, naming what failed (grouped: a missing
-    permission on 200 gateways is one line, not 200)."""
-    groups: dict[tuple[str, str, str], list[Failure]] = {}
-    for f in failures:
-        groups.setdefault((f.operation, f.error.kind, f.error.code), []).append(f)
-    lines = []
-    for (op, kind, err_code), fs in groups.items():
-        error = fs[0].error
-        lines.append(
-            rich(
-                f"• {op} failed for ",
-                join(", ", [f.what for f in fs[:5]]),
-                f" and {len(fs) - 5} more" if len(fs) > 5 else None,
-                f": {kind}",
-                f" ({err_code})" if err_code else None,
-                f" HTTP {error.status}" if error.status else None,
-                ". ",
-                error.advice,
-            )
-        )
-    return lines
-
-
-def _problems(findings: list[Assessed]) -> list[Assessed]:
-    return [a for a in findings if a.finding.severity in ("critical", "warning")]
-
-
 def _headline(report: StatusReport, n_conns: int) -> Rich:
     """ "🔴 3 problems in Europe: 2 gateways, 3 connections", or why there is none."""
     gfs = report.facts.gateways
-    problems = _problems(report.findings)
-    if problems:
-        in_scope_gws = {rid_key(gf.gateway.id) for gf in gfs}
-        in_scope_conns = {rid_key(c.id) for gf in gfs for c in gf.connections}
-        n_gw = len({rid_key(g) for a in problems for g in a.gateway_ids} & in_scope_gws)
-        conns = {rid_key(c) for a in problems for c in a.connection_ids}
-        n_conn = len((conns & in_scope_conns) or conns)
+    probs = problems(report.findings)
+    if probs:
+        touched = {s for f in probs for s in report.subjects(f)}
+        n_gw = len(touched & report.gateway_keys)
+        n_conn = len(touched & report.connection_keys)
         affected = [
             x for x in (plural(n_gw, "gateway") if n_gw else "", plural(n_conn, "connection") if n_conn else "") if x
         ]
-        mark = "🔴" if any(a.finding.severity == "critical" for a in problems) else "🟠"
-        return rich(f"{mark} {plural(len(problems), 'problem')} in ", report.label, f": {', '.join(affected)}")
-    if report.failures:
+        mark = "🔴" if any(x.severity == "critical" for f in probs for x in f.every()) else "🟠"
+        where = rich(f": {', '.join(affected)}") if affected else None
+        return rich(f"{mark} {plural(len(probs), 'problem')} in ", report.label, where)
+    if not report.estate.complete:
         return rich(
             "⚠️ No problems in what could be read in ",
             report.label,
@@ -132,9 +110,9 @@ def _headline(report: StatusReport, n_conns: int) -> Rich:
     )
 
 
-def _finding_parts(findings: list[Assessed]) -> list[Part]:
+def _finding_parts(findings: list[Finding]) -> list[Part]:
     """The first findings in full, the next ones by title, any beyond counted by kind."""
-    shown = [a.finding for a in findings if a.finding.severity != "ok"]
+    shown = [f for f in findings if f.severity != "ok"]
     parts: list[Part] = list(shown[:DETAIL_FINDINGS])
     rest = shown[DETAIL_FINDINGS:]
     if rest:
@@ -166,7 +144,7 @@ def _gateway_parts(report: StatusReport, now: datetime) -> list[Part]:
     gfs = report.facts.gateways
     small = len(gfs) <= DETAIL_GATEWAYS
     flagged, flagged_conns = _flagged(report)
-    failed_gws = {f.gateway for f in report.failures if f.gateway}
+    failed_gws = {f.gateway for f in report.estate.gaps if f.gateway}
     ordered = list(gfs) if small else sorted(gfs, key=_by_weight(report))
     troubled: list[GatewayFacts] = []
     healthy: list[GatewayFacts] = []
@@ -219,9 +197,9 @@ def _gateway_parts(report: StatusReport, now: datetime) -> list[Part]:
 def _flagged(report: StatusReport) -> tuple[set[str], set[str]]:
     """The gateways and connections with a problem: a finding about them, or a connection
     that is not Connected or could not be read."""
-    problems = _problems(report.findings)
-    flagged = {rid_key(g) for a in problems for g in a.gateway_ids}
-    flagged_conns = {rid_key(c) for a in problems for c in a.connection_ids}
+    touched = {s for f in problems(report.findings) for s in report.subjects(f)}
+    flagged = touched & report.gateway_keys
+    flagged_conns = touched & report.connection_keys
     for gf in report.facts.gateways:
         for c in gf.connections:
             if rid_key(c.id) in flagged_conns or c.status.lower() != "connected" or rid_key(c.id) in report.list_shape:
@@ -233,15 +211,18 @@ def _flagged(report: StatusReport) -> tuple[set[str], set[str]]:
 def _by_weight(report: StatusReport) -> Callable[[GatewayFacts], tuple[int, int]]:
     """Sort key: gateways with the most severe problems first (critical, then warnings)."""
     weight: dict[str, tuple[int, int]] = {}
-    for a in _problems(report.findings):
-        owners = {rid_key(g) for g in a.gateway_ids}
-        for cid in a.connection_ids:
-            owner = report.facts.connections.get(rid_key(cid))
+    conns = report.facts.connections
+    for f in problems(report.findings):
+        subjects = report.subjects(f)
+        owners = set(subjects & report.gateway_keys)
+        for ck in subjects & report.connection_keys:
+            owner = conns.get(ck)
             if owner is not None:
                 owners.add(rid_key(owner.gateway1_id))
+        crit = any(x.severity == "critical" for x in f.every())
         for k in owners:
-            crit, warn = weight.get(k, (0, 0))
-            weight[k] = (crit + (a.finding.severity == "critical"), warn + (a.finding.severity == "warning"))
+            c, w = weight.get(k, (0, 0))
+            weight[k] = (c + crit, w + (not crit))
 
     def key(gf: GatewayFacts) -> tuple[int, int]:
         crit, warn = weight.get(rid_key(gf.gateway.id), (0, 0))

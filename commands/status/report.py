@@ -1,38 +1,59 @@
-"""What `/vpn status` gathered, before it is put into words: `StatusReport`, and a
-`Failure` for each thing that could not be read."""
+"""What `/vpn status` read and judged, before it is put into words: `StatusReport`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from commands.core.errors import AzureFailure
-from commands.core.model import Connection, Gateway, Subscription
-from commands.core.text import Rich
-from commands.findings.connections.facts import Assessed, ConnectionFacts
+from commands.core.model import Connection, Gateway, Subscription, rid_key
+from commands.core.reply import Finding
+from commands.findings.connections.facts import ConnectionFacts
+from commands.judgement.estate import Estate
+from commands.judgement.judge import Judgement
 from commands.watch.state import CounterSample
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Something that could not be read: the operation, what it was read for, and why."""
-
-    operation: str  # e.g. "list gateways", "getBgpPeerStatus"
-    what: Rich  # e.g. "gateway `vgw-eun`", "subscription `Prod` (sub1)"
-    error: AzureFailure
-    gateway: str = ""  # rid_key of the gateway in scope it concerns, if any
 
 
 @dataclass
 class StatusReport:
-    """Everything `/vpn status` gathered, before it is put into words."""
+    """The gateways in scope, read in depth, and the judgement's findings about them."""
 
     label: str  # "Australia", "vgw-eun"
-    facts: ConnectionFacts
-    findings: list[Assessed]
-    failures: list[Failure]
-    all_gateways: list[Gateway]  # every gateway seen in every subscription
+    estate: Estate
+    judgement: Judgement
     subscriptions: list[Subscription]
-    list_shape: dict[str, Connection] = field(default_factory=dict)  # connections whose GET failed
     samples: Mapping[str, CounterSample] = field(default_factory=dict)
-    reverses: Mapping[str, Connection] = field(default_factory=dict)  # connection key -> other half
+
+    @property
+    def facts(self) -> ConnectionFacts:
+        assert self.estate.depth is not None, "status reads its gateways in depth"
+        return self.estate.depth.facts
+
+    @property
+    def list_shape(self) -> dict[str, Connection]:
+        """Connections whose GET failed (status unknown)."""
+        return self.estate.depth.list_shape if self.estate.depth is not None else {}
+
+    @property
+    def reverses(self) -> Mapping[str, Connection]:
+        return self.estate.depth.reverses if self.estate.depth is not None else {}
+
+    @property
+    def gateway_keys(self) -> set[str]:
+        return {rid_key(gf.gateway.id) for gf in self.facts.gateways}
+
+    @property
+    def connection_keys(self) -> set[str]:
+        return {rid_key(c.id) for gf in self.facts.gateways for c in gf.connections}
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The root causes, ranked, that concern a gateway in scope (or one of its connections)."""
+        return self.judgement.touching(self.gateway_keys | self.connection_keys)
+
+    def subjects(self, f: Finding) -> frozenset[str]:
+        """Every resource a finding (and the symptoms under it) is about."""
+        return frozenset(s for x in f.every() for s in self.judgement.subjects.get(x.key, frozenset()))
+
+    @property
+    def all_gateways(self) -> list[Gateway]:
+        return self.estate.gateways

@@ -36,35 +36,53 @@ def _links(f: Finding) -> tuple[tuple[str, str], ...]:
 
 
 def connection_card(
-    conn: Connection, f: Finding, now: datetime, kind: str, gateways: Mapping[str, Gateway] | None
+    conn: Connection,
+    f: Finding,
+    now: datetime,
+    kind: str,
+    gateways: Mapping[str, Gateway] | None,
+    reverse: Connection | None = None,
+    cause: Finding | None = None,
 ) -> AlertCard:
-    """A connection's incident (`down`, `tunnel`, `one_way`) as an alert message."""
+    """A connection's incident (`down`, `tunnel`, `one_way`) as an alert message. A
+    VNet-to-VNet pair is one tunnel: the card names both halves. With `cause` (the root
+    cause the judgement found), the card says it first, and its next step is the cause's."""
     gw = (gateways or {}).get(rid_key(conn.gateway1_id))
     region = regions.display_name(conn.location or (gw.location if gw else "")) or "?"
-    emoji = "🔴" if f.severity == "critical" else "🟠"
+    emoji = "🔴" if f.severity == "critical" or (cause is not None and cause.severity == "critical") else "🟠"
     what = TITLES[kind]
     if kind == "tunnel" and conn.tunnels and not any(is_named(t.status, "Connected") for t in conn.tunnels):
         what = "every tunnel is down"
+    name = f"{conn.name} ⇄ {reverse.name}" if reverse is not None else conn.name
     fields: list[tuple[str, Rich]] = [
         ("Connection", rich(code(conn.name), f" · {conn.connection_type or '?'}")),
         ("Path", rich(direction(conn))),
         ("Region", rich(region)),
         ("Status", rich(conn.status or "Unknown")),
     ]
+    if reverse is not None:
+        fields.append(("Reverse", rich(code(reverse.name), f" · {reverse.status or 'Unknown'}")))
     if conn.tunnels:
         fields.append(("Tunnels", rich(" · ".join(f"{t.name} {t.status}" for t in conn.tunnels))))
+    summary = _summary(f)
+    if cause is not None and cause.key != f.key:
+        summary = (
+            rich(strong("Cause: ", cause.title), "\n", cause.evidence, "\n", f.title)
+            if cause.evidence
+            else rich(strong("Cause: ", cause.title), "\n", f.title)
+        )
     return AlertCard(
-        title=f"{emoji} {conn.name}: {what}",
+        title=f"{emoji} {name}: {what}",
         severity=f.severity,
-        summary=_summary(f),
+        summary=summary,
         fields=tuple(fields),
-        details=_next(f),
+        details=_next(cause if cause is not None else f),
         context=rich(f"vpnops watch · since {when(now)} · remote ", code(remote_name(conn))),
         subject=conn.id,
         subject_label=conn.name,
         status_target=conn.id,
-        links=_links(f),
-        fallback=f"{conn.name}: {what}",
+        links=_links(cause if cause is not None and cause.doc_url else f),
+        fallback=f"{name}: {what}",
         source="watch",
     )
 

@@ -7,6 +7,10 @@ incidents. Per gateway with BGP, one record (`watch.bgp`): the peers' states and
 incidents. An incident is raised once, and recovers once, in the thread of its message:
 
 * `down` — the connection is NotConnected (Azure's connectionStatus);
+* a VNet-to-VNet pair is one tunnel (two connection resources, one per direction): its
+  `down` and `one_way` incidents are raised once, naming both halves — by the half that
+  leads the pair (`leads`), or by the other when the leading half cannot see it (it is
+  Connected while this one is not, or not Connected while this one carries traffic);
 * `tunnel` — a tunnel is down while the connection is not (an active-active pair lost
   its redundancy, or every tunnel is down under a "Connected" status);
 * `one_way` — over the interval since the last sample, bytes went out and none came in,
@@ -38,6 +42,9 @@ from commands.core.units import human_bytes, human_duration, when
 from commands.findings.connections.checks import bgp_peer_not_connected, connection_state, one_way, tunnel_down
 from commands.watch.cards import bgp_card, connection_card
 from commands.watch.state import NS_BGP, NS_CONN, is_named, iso, parse_time, sample_of, utc
+
+# The incidents of a VNet-to-VNet pair: raised once for the tunnel, by the half that speaks.
+PAIR_INCIDENTS = frozenset({"down", "one_way"})
 
 # A sample younger than this is not replaced by the next run, so that one-way traffic is
 # always judged over a real interval: two runs a second apart (an overlap, a retry) would
@@ -89,10 +96,15 @@ def judge_connection(
     gateways: Mapping[str, Gateway] | None = None,
     muted: bool = False,
     min_interval_s: float = DEFAULT_MIN_INTERVAL_S,
+    leads: bool = True,
+    causes: Mapping[str, Finding] | None = None,
 ) -> Verdict:
     """One connection seen now (after a GET: status, counters, tunnels), against its record.
 
     `muted`: the connection (or its gateway) is muted, or there is no channel to post to.
+    `leads`: False for the half of a VNet-to-VNet pair (`reverse` watched too) whose partner
+    raises the pair's `down` and `one_way` incidents (one incident per tunnel). `causes`:
+    finding key -> the root cause the judgement folds it under (a card names it first).
     """
     now = utc(now)
     old: dict[str, Any] = copy.deepcopy(dict(prev)) if prev else {}
@@ -100,7 +112,7 @@ def judge_connection(
     last = old.get("sample") if isinstance(old.get("sample"), dict) else None
     sample = sample_of(conn, now)
     traffic, reconnected = _interval(last, conn, now, min_interval_s, sample)
-    t = _Transitions(conn, now, incidents, gateways)
+    t = _Transitions(conn, now, incidents, gateways, reverse, leads, causes or {})
     t.down_or_up()
     t.tunnels()
     if traffic is not None:
@@ -157,12 +169,27 @@ class _Transitions:
     now: datetime
     incidents: Mapping[str, Mapping[str, Any]]
     gateways: Mapping[str, Gateway] | None
+    reverse: Connection | None = None
+    leads: bool = True
+    causes: Mapping[str, Finding] = field(default_factory=dict)
     opened: dict[str, AlertCard] = field(default_factory=dict)
     closed: dict[str, tuple[Rich, str]] = field(default_factory=dict)  # incident -> (thread text, note)
 
+    def _partner_raises(self, kind: str) -> bool:
+        """Whether the leading half of this pair raises `kind` itself (it sees it too)."""
+        if self.leads or self.reverse is None or kind not in PAIR_INCIDENTS:
+            return False
+        if kind == "down":
+            return is_named(self.reverse.status, "NotConnected")
+        return is_named(self.reverse.status, "Connected")
+
     def _open(self, kind: str, f: Finding | None) -> None:
-        if f is not None:
-            self.opened[kind] = connection_card(self.conn, f, self.now, kind, self.gateways)
+        if f is None or self._partner_raises(kind):
+            return
+        cause = self.causes.get(f.key)
+        self.opened[kind] = connection_card(
+            self.conn, f, self.now, kind, self.gateways, reverse=self.reverse, cause=cause
+        )
 
     def _lasted(self, kind: str) -> str:
         return _lasted(self.incidents[kind], self.now)

@@ -4,11 +4,14 @@ The timer (VPNOPS_WATCH_SCHEDULE, every 5 minutes by default) and the console's 
 run `run_cycle` with the ports it needs (`bot/runtime/timer.py` wires them). A cycle:
 
 1. gathers every VPN gateway of every subscription and, for each, exactly what
-   `/vpn status` reads (`commands.status.gather_status`: connections GET with status,
-   counters and tunnels; BGP peers), concurrently and bounded by the concurrency setting;
+   `/vpn status` reads (`commands.judgement.gateways.read_gateways`: connections GET with
+   status, counters and tunnels; BGP peers), concurrently and bounded by the concurrency
+   setting, and judges them as `/vpn status` does (`commands.findings.connections`, root
+   causes folded by `commands.judgement.causes`), so a card names the same cause;
 2. judges each connection and each BGP gateway against its record in the store
    (`judge.py`), and writes the new record *conditionally* (etag): when two runs
-   overlap, only the run whose write wins posts, so nothing is announced twice;
+   overlap, only the run whose write wins posts, so nothing is announced twice. A
+   VNet-to-VNet pair is one tunnel: one incident for both halves;
 3. posts what the judgement says: new incidents to the alert channel (unless muted),
    recoveries in the thread of the incident's message (which is marked recovered).
 
@@ -32,15 +35,18 @@ from typing import Any, TypeVar
 from commands.alerts.card import message_reply, message_state
 from commands.alerts.state import active_mutes, mark_resolved, remember_message
 from commands.core.errors import AzureFailure
+from commands.core.estate import EstateIndex
 from commands.core.fanout import gather
 from commands.core.model import Gateway, rid_key
 from commands.core.port import AzurePort, Log, Messenger
 from commands.core.registry import Ctx, DomainSettings
-from commands.core.reply import Inline, Reply
+from commands.core.reply import Finding, Inline, Reply
 from commands.core.store import Store, StoreConflict, StoreError, update_state
 from commands.core.text import rich
-from commands.findings.connections.facts import find_reverse
-from commands.status.gather import gather_status
+from commands.findings.connections.assess import assess
+from commands.findings.connections.facts import ConnectionFacts, reverse_index
+from commands.judgement.causes import fold
+from commands.judgement.gateways import read_gateways
 from commands.watch.judge import (
     DEFAULT_MIN_INTERVAL_S,
     Fire,
@@ -146,7 +152,7 @@ def run_cycle(
     ctx = Ctx(azure=azure, out=_NoProgress(out), settings=settings, store=store, now=now)
     try:
         gateways, complete = _gateways(ctx, result)
-        report = gather_status(ctx, "every region", lambda g: True, gateways)
+        report = read_gateways(ctx, "every region", lambda g: True, gateways)
     except AzureFailure as exc:
         result.failures.append(f"{exc.kind}: {exc.target or exc.code or 'subscriptions'}")
         log.error("watch_unreadable", failure=exc.kind, code=exc.code)
@@ -167,7 +173,9 @@ def run_cycle(
 
     cycle = _Cycle(store, out, channel, log, result)
     facts = report.facts
-    everything = list(facts.connections.values())
+    reverses = reverse_index(facts.connections.values())
+    watched = {rid_key(c.id) for gf in facts.gateways for c in gf.connections if rid_key(c.id) not in report.list_shape}
+    causes = _causes(facts, gateways)
     jobs: list[Callable[[], Verdict | None]] = []
     seen_conns: set[str] = set()
     seen_gws: set[str] = set()
@@ -176,18 +184,22 @@ def run_cycle(
         result.gateways += 1
         for conn in gf.connections:
             key = rid_key(conn.id)
-            if key in report.list_shape:
+            if key not in watched:
                 continue  # its GET failed: no status to judge, keep the record as it is
             seen_conns.add(key)
             result.connections += 1
+            rev = reverses.get(key)
+            pair = rev is not None and rid_key(rev.id) in watched
             judge = partial(
                 judge_connection,
                 conn=conn,
                 now=at,
-                reverse=find_reverse(conn, everything),
+                reverse=rev,
                 gateways=facts.known_gateways,
-                muted=muted(conn.id, conn.gateway1_id),
+                muted=muted(conn.id, conn.gateway1_id, *((rev.id, rev.gateway1_id) if pair and rev else ())),
                 min_interval_s=min_interval_s,
+                leads=not pair or key < rid_key(rev.id if rev else ""),
+                causes=causes,
             )
             jobs.append(partial(cycle.subject, NS_CONN, key, judge))
         if gw.enable_bgp and gf.bgp_peers is not None:
@@ -222,6 +234,17 @@ def run_cycle(
         ms=round((time.perf_counter() - started) * 1000, 1),
     )
     return result
+
+
+def _causes(facts: ConnectionFacts, gateways: list[Gateway]) -> dict[str, Finding]:
+    """Finding key -> the root cause `/vpn status` folds it under, for every finding that
+    has one (a NotConnected half under the different shared keys of its pair)."""
+    index = EstateIndex(gateways=tuple(gateways), connections=tuple(facts.connections.values()))
+    out: dict[str, Finding] = {}
+    for root in fold([a.finding for a in assess(facts)], index):
+        for f in root.every()[1:]:
+            out[f.key] = root
+    return out
 
 
 def _gateways(ctx: Ctx, result: WatchResult) -> tuple[list[Gateway], bool]:

@@ -408,8 +408,11 @@ def bgp_asn_clash(conn: Connection, gw1: Gateway | None, gw2: Gateway | None) ->
 def bgp_peer_not_connected(gateway: Gateway, peer: BgpPeer) -> Finding | None:
     """A BGP peer of the gateway that is not Connected; a Connected one that sent no routes."""
     asn = f" (AS {peer.asn})" if peer.asn is not None else ""
-    who = rich("BGP peer ", code(peer.neighbor), asn, " of ", code(gateway.name))
-    key = f"bgp_peer:{rid_key(gateway.id)}:{peer.neighbor}"
+    instance = rich(" (from instance ", code(peer.local_address), ")") if peer.local_address else None
+    who = rich("BGP peer ", code(peer.neighbor), asn, " of ", code(gateway.name), instance)
+    # An active-active gateway has a session per instance to the same peer: one key each.
+    at = f"{peer.local_address}>" if peer.local_address else ""
+    key = f"bgp_peer:{rid_key(gateway.id)}:{at}{peer.neighbor}"
     routes = code(f"/vpn routes {gateway.name}")
     if arm_is(peer.state, "Connected"):
         if peer.routes_received > 0:

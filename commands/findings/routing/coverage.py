@@ -17,7 +17,7 @@ from typing import Literal
 from commands.core.estate import EstateIndex
 from commands.core.model import EffectiveRoute, name_of, rid_key
 from commands.findings.routing.destinations import Destination, destinations
-from commands.findings.routing.selection import DROP_HOPS, GATEWAY_HOPS, RouteChoice, select_route
+from commands.findings.routing.selection import DROP_HOPS, GATEWAY_HOPS, PEERING_HOPS, RouteChoice, select_route
 
 GATEWAY_TRANSIT_DOC = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit"
 
@@ -47,6 +47,7 @@ class CoverageItem:
     fixes: tuple[str, ...] = ()  # what to do, for the reasons above
     notes: tuple[str, ...] = ()  # caveats even when reached
     source_id: str = ""
+    causes: tuple[str, ...] = ()  # keys of the findings behind the reasons (their root causes)
 
     @property
     def reached(self) -> bool:
@@ -93,9 +94,31 @@ def _propagation_reason(facts: EstateIndex, target: CoverageTarget) -> tuple[str
     return None
 
 
+# Next hops that keep traffic inside the VNet or its peers: a destination that should be
+# reached through a gateway but is covered by one of these never gets to the gateway.
+_STAYS_INSIDE = frozenset({"vnetlocal", *PEERING_HOPS})
+
+
+def _overlapped(choice: RouteChoice, it: Destination, target: CoverageTarget) -> tuple[str, str] | None:
+    """A destination behind a gateway (a P2S pool, a remote VNet, a site) that overlaps the
+    VNet's own or a peered address space: Azure picks the VNet or peering route, so the
+    traffic never leaves for the gateway (the overlap finding says which spaces)."""
+    if target.kind != "nic" or not it.hops or not (it.hops & GATEWAY_HOPS) or choice.route is None:
+        return None
+    hop = (choice.route.next_hop_type or "").lower()
+    if hop not in _STAYS_INSIDE:
+        return None
+    return (
+        f"{choice.prefix} ({choice.route.next_hop_type}) covers it: it overlaps that address space, so Azure keeps "
+        "the traffic in the virtual network and it never reaches the gateway",
+        "give it an address range that overlaps no VNet its users reach",
+    )
+
+
 def _evaluate(facts: EstateIndex, target: CoverageTarget, it: Destination, prefix: str) -> CoverageItem:
-    reasons = [b[0] for b in it.blockers]
-    fixes = [b[1] for b in it.blockers if b[1]]
+    reasons = [b.reason for b in it.blockers]
+    fixes = [b.fix for b in it.blockers if b.fix]
+    causes = tuple(dict.fromkeys(b.cause for b in it.blockers if b.cause))
     notes = list(it.notes)
     if target.routes is None:
         return CoverageItem(
@@ -109,8 +132,24 @@ def _evaluate(facts: EstateIndex, target: CoverageTarget, it: Destination, prefi
             tuple(fixes),
             tuple(notes),
             it.source_id,
+            causes,
         )
     choice = select_route(target.routes, prefix)
+    overlap = _overlapped(choice, it, target)
+    if overlap is not None:
+        return CoverageItem(
+            prefix,
+            it.label,
+            it.kind,
+            it.via,
+            "not_reached",
+            choice,
+            (*reasons, overlap[0]),
+            (*fixes, overlap[1]),
+            tuple(notes),
+            it.source_id,
+            causes,
+        )
     route_reasons = _route_reasons(choice, prefix)
     if target.kind == "gateway" and it.static and route_reasons:
         # Static prefixes (peering, static connections) come from configuration, not from
@@ -126,6 +165,7 @@ def _evaluate(facts: EstateIndex, target: CoverageTarget, it: Destination, prefi
             tuple(fixes),
             tuple(notes),
             it.source_id,
+            causes,
         )
     drops_inside = [(p, r) for p, r in choice.inside if (r.next_hop_type or "").lower() in DROP_HOPS]
     if route_reasons:
@@ -169,6 +209,7 @@ def _evaluate(facts: EstateIndex, target: CoverageTarget, it: Destination, prefi
         tuple(dict.fromkeys(fixes)),
         tuple(notes),
         it.source_id,
+        causes,
     )
 
 
@@ -214,10 +255,11 @@ def coverage(target: CoverageTarget, facts: EstateIndex) -> list[CoverageItem]:
                     it.via,
                     "not_reached",
                     None,
-                    tuple(b[0] for b in it.blockers),
-                    tuple(b[1] for b in it.blockers if b[1]),
+                    tuple(b.reason for b in it.blockers),
+                    tuple(b.fix for b in it.blockers if b.fix),
                     tuple(it.notes),
                     it.source_id,
+                    tuple(dict.fromkeys(b.cause for b in it.blockers if b.cause)),
                 )
             )
     return [_merge(by_dest[(i.prefix, rid_key(i.source_id) or i.label)]) if i.prefix != "—" else i for i in items]

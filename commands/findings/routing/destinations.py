@@ -15,14 +15,25 @@ from typing import Literal
 
 from commands.core.estate import EstateIndex
 from commands.core.model import Connection, Gateway, name_of, rid_key
+from commands.findings.peerings import pair_causes
 from commands.findings.routing.links import and_, bgp_missing, bgp_off, connected, is_vnet2vnet, known
 from commands.findings.routing.selection import GATEWAY_HOPS, PEERING_HOPS
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """What breaks a path: the reason, the fix, and the key of the finding that says so
+    (its root cause in the judgement; "" when no finding does)."""
+
+    reason: str
+    fix: str = ""
+    cause: str = ""
 
 
 @dataclass
 class Destination:
     """An address space to reach, the path to it (`via`, and the next hops that path shows as),
-    and what blocks the path (reason, fix) or is worth knowing about it."""
+    and what blocks the path or is worth knowing about it."""
 
     prefixes: tuple[str, ...]
     label: str
@@ -30,7 +41,7 @@ class Destination:
     via: str
     hops: frozenset[str]
     source_id: str = ""
-    blockers: list[tuple[str, str]] = field(default_factory=list)  # (reason, fix)
+    blockers: list[Blocker] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # Configured statically (peering, static connection): a gateway's learned routes need
     # not list it, so for a gateway target the configuration decides.
@@ -67,14 +78,16 @@ def _of_gateway(facts: EstateIndex, vnet_id: str, vname: str, own: Destination) 
             it.static = True
             if there is not None and not there.allow_gateway_transit:
                 it.blockers.append(
-                    (
+                    Blocker(
                         f"allowGatewayTransit is off on {vname}→{it.label}",
                         f"/vpn peering {vname}/{there.name} allowGatewayTransit on",
+                        f"peering_transit_not_offered:{rid_key(back.id)}",
                     )
                 )
             out.append(it)
     for g in facts.vpn_gateways_in(vnet_id):
         out += _through_gateway(facts, g, g.name, [], vnet_id, include_pool=False)
+        out += _incoming(facts, g, g.name)
     for it in out:
         it.hops = frozenset()
     return out
@@ -96,34 +109,39 @@ def _peerings(facts: EstateIndex, vnet_id: str, vname: str) -> list[Destination]
             hops=PEERING_HOPS,
             source_id=rid,
         )
+        causes = pair_causes(there, back)
         if there is None:
             it.blockers.append(
-                (
+                Blocker(
                     f"no peering from {vname} to {rname} (only {rname}→{vname} exists, {back.state if back else '?'})",
                     f"create the peering {vname}→{rname}; both directions are needed",
+                    causes[0] if causes else "",
                 )
             )
         else:
             if not connected(there.state):
                 if back is None:
                     it.blockers.append(
-                        (
+                        Blocker(
                             f"peering {vname}→{rname} is {there.state or 'not Connected'}: there is no peering back from {rname}",
                             f"create the peering {rname}→{vname}",
+                            causes[0] if causes else "",
                         )
                     )
                 else:
                     it.blockers.append(
-                        (
+                        Blocker(
                             f"peering {vname}→{rname} is {there.state or 'not Connected'}",
                             "delete and re-create the side that is Disconnected; a peering is Connected only when both sides exist",
+                            causes[0] if causes else "",
                         )
                     )
             if not there.allow_virtual_network_access:
                 it.blockers.append(
-                    (
+                    Blocker(
                         f"allowVirtualNetworkAccess is off on {vname}→{rname}",
                         f"/vpn peering {vname}/{there.name} allowVirtualNetworkAccess on",
+                        f"peering_access_off:{rid_key(there.id)}",
                     )
                 )
             if there.sync_level and there.sync_level.lower() not in ("fullyinsync", ""):
@@ -142,7 +160,7 @@ def _through_gateway(
     facts: EstateIndex,
     gw: Gateway,
     via: str,
-    base: Sequence[tuple[str, str]],
+    base: Sequence[Blocker],
     target_vnet: str,
     include_pool: bool = True,
 ) -> list[Destination]:
@@ -157,9 +175,10 @@ def _through_gateway(
         notes: list[str] = []
         if known(conn.status) and not connected(conn.status):
             blockers.append(
-                (
+                Blocker(
                     f"connection {conn.name} is {conn.status}",
                     f"check the shared key and the remote side (/vpn status {gw.name})",
+                    f"{'down' if conn.status.lower() == 'notconnected' else 'connecting'}:{rid_key(conn.id)}",
                 )
             )
         elif not known(conn.status):
@@ -176,7 +195,7 @@ def _vnet2vnet(
     gw: Gateway,
     conn: Connection,
     via: str,
-    blockers: list[tuple[str, str]],
+    blockers: list[Blocker],
     notes: list[str],
     target_vnet: str,
 ) -> list[Destination]:
@@ -187,13 +206,20 @@ def _vnet2vnet(
     back = facts.connection_between(rgw.id, gw.id)
     if back is None:
         blockers.append(
-            (
+            Blocker(
                 f"there is no connection from {rgw.name} back to {gw.name}",
                 f"create the VNet-to-VNet connection {rgw.name}→{gw.name} with the same shared key: each direction needs its own",
+                f"missing_reverse:{rid_key(conn.id)}",
             )
         )
     elif known(back.status) and not connected(back.status):
-        blockers.append((f"the reverse connection {back.name} is {back.status}", "check its shared key matches"))
+        blockers.append(
+            Blocker(
+                f"the reverse connection {back.name} is {back.status}",
+                "check its shared key matches",
+                f"down:{rid_key(back.id)}",
+            )
+        )
     missing = bgp_missing(gw, rgw, conn, back)
     bgp = not missing and back is not None
     rvnet = rgw.vnet_id
@@ -201,7 +227,7 @@ def _vnet2vnet(
     vblock = list(blockers)
     if rid_key(target_vnet) != rid_key(gw.vnet_id) and not bgp:
         vblock.append(
-            (
+            Blocker(
                 f"{rname} has no route back to {facts.vnet_name(target_vnet)}: {bgp_off(missing)}, and a static "
                 f"VNet-to-VNet connection carries only {facts.vnet_name(gw.vnet_id)}'s address space",
                 "enable BGP on both gateways and both connections, or peer the VNets directly",
@@ -224,7 +250,7 @@ def _vnet2vnet(
         pblock = list(blockers)
         if not bgp:
             pblock.append(
-                (
+                Blocker(
                     f"{gw.name} learns only {rname}'s address space over {conn.name}, not {rgw.name}'s P2S "
                     f"pool: {bgp_off(missing)}",
                     "turn BGP on for "
@@ -243,17 +269,32 @@ def _site_to_site(
     gw: Gateway,
     conn: Connection,
     via: str,
-    blockers: list[tuple[str, str]],
+    blockers: list[Blocker],
     notes: list[str],
     target_vnet: str,
 ) -> list[Destination]:
-    """The networks behind a site-to-site connection of `gw` (and its BGP peer address)."""
+    """The networks behind a site-to-site connection of `gw`.
+
+    Not the BGP peer's own address: a BGP session is judged by its state
+    (`getBgpPeerStatus`), and an APIPA peer address (169.254.21.0–169.254.22.255, the
+    custom BGP addresses Azure allows) lives on the tunnel and is in no route table. Azure
+    asks a local network gateway with BGP for the peer's /32 only when it is not APIPA
+    (https://learn.microsoft.com/azure/vpn-gateway/bgp-howto); the networks the peer
+    advertises are what it learned (`learned_from`)."""
     lng = facts.lng_by_key.get(rid_key(conn.local_network_gateway_id))
     if lng is None:
         return []
-    prefixes = list(lng.address_prefixes)
-    if conn.enable_bgp and lng.bgp_peering_address:
-        prefixes.append(f"{lng.bgp_peering_address}/32")
+    prefixes = [p for p in lng.address_prefixes if not _link_local(p)]
+    learned = facts.learned.get(rid_key(gw.id))
+    peer = lng.bgp_peering_address
+    if conn.enable_bgp and peer and learned is not None:
+        # What the peer really advertised: the gateway learned it over this session.
+        heard = [
+            r.network for r in learned if peer in (r.source_peer, r.next_hop) and (r.origin or "").lower() != "network"
+        ]
+        prefixes += [n for n in dict.fromkeys(heard) if n not in prefixes and not _link_local(n)]
+    if not prefixes:
+        return []
     if rid_key(target_vnet) != rid_key(gw.vnet_id):
         notes.append(
             f"the device behind {lng.name} must route {facts.vnet_name(target_vnet)}'s address space back through the tunnel"
@@ -273,6 +314,48 @@ def _site_to_site(
     ]
 
 
+def _link_local(prefix: str) -> bool:
+    """An IPv4 link-local (APIPA, 169.254.0.0/16) prefix: never routed."""
+    return prefix.strip().startswith("169.254.")
+
+
+def _incoming(facts: EstateIndex, gw: Gateway, via: str) -> list[Destination]:
+    """VNet-to-VNet connections pointing AT `gw` from another gateway, with no connection
+    back: their VNet is a destination `gw` should reach, and the tunnel cannot come up
+    (a VNet-to-VNet tunnel is a connection resource on each side)."""
+    out: list[Destination] = []
+    mine = rid_key(gw.id)
+    for c in facts.connections:
+        if not is_vnet2vnet(c) or rid_key(c.gateway2_id) != mine or rid_key(c.gateway1_id) == mine:
+            continue
+        if facts.connection_between(gw.id, c.gateway1_id) is not None:
+            continue  # the pair is whole: listed from this side
+        rgw = facts.gateway_by_key.get(rid_key(c.gateway1_id))
+        rvnet = rgw.vnet_id if rgw is not None else ""
+        if not rvnet:
+            continue
+        rname = facts.vnet_name(rvnet)
+        out.append(
+            Destination(
+                facts.vnet_prefixes(rvnet),
+                rname,
+                "vnet2vnet",
+                f"{via}, VNet-to-VNet {c.name} (from {name_of(c.gateway1_id)})",
+                GATEWAY_HOPS,
+                rvnet,
+                [
+                    Blocker(
+                        f"only {name_of(c.gateway1_id)}→{gw.name} exists ({c.name}); there is no connection from "
+                        f"{gw.name} back to {name_of(c.gateway1_id)}",
+                        f"create the VNet-to-VNet connection {gw.name}→{name_of(c.gateway1_id)} with the same shared key",
+                        f"missing_reverse:{rid_key(c.id)}",
+                    )
+                ],
+            )
+        )
+    return out
+
+
 def _through_peer_gateway(facts: EstateIndex, vnet_id: str, rkey: str, own_gws: Sequence[Gateway]) -> list[Destination]:
     """What the gateway of the peered VNet `rkey` reaches, through gateway transit (or why not)."""
     vname, rname = facts.vnet_name(vnet_id), facts.vnet_name(rkey)
@@ -281,9 +364,10 @@ def _through_peer_gateway(facts: EstateIndex, vnet_id: str, rkey: str, own_gws: 
     if not hub_gws:
         if there is None or not there.use_remote_gateways:
             return []
-        blocker = (
+        blocker = Blocker(
             f"{vname}→{rname} uses remote gateways but {rname} has no VPN gateway",
             "turn useRemoteGateways off or deploy the gateway",
+            f"peering_remote_gw_missing:{rid_key(there.id)}",
         )
         return [
             Destination(
@@ -299,37 +383,49 @@ def _through_peer_gateway(facts: EstateIndex, vnet_id: str, rkey: str, own_gws: 
         if own_gws and any(facts.connection_between(o.id, g.id) for o in own_gws):
             continue  # reached through our own gateway's connection, listed above
         out += _through_gateway(facts, g, via, base, vnet_id)
+        out += [_blocked_by(d, base) for d in _incoming(facts, g, via)]
     return out
+
+
+def _blocked_by(d: Destination, base: Sequence[Blocker]) -> Destination:
+    d.blockers[:0] = list(base)
+    return d
 
 
 def _transit(
     facts: EstateIndex, vnet_id: str, rkey: str, own_gws: Sequence[Gateway], hub_gws: Sequence[Gateway]
-) -> tuple[str, list[tuple[str, str]]] | None:
+) -> tuple[str, list[Blocker]] | None:
     """The path from `vnet_id` to the gateways of the peered VNet `rkey`, in words, and what
     blocks it; None when there is nothing more to say (a one-sided peering, reported already)."""
     vname, rname = facts.vnet_name(vnet_id), facts.vnet_name(rkey)
     there = facts.peering(vnet_id, rkey)
     back = facts.peering(rkey, vnet_id)
-    base: list[tuple[str, str]] = []
+    base: list[Blocker] = []
     if there is not None and there.use_remote_gateways:
         if not (connected(there.state) and back is not None and connected(back.state)):
-            base.append((f"peering {vname}↔{rname} is not Connected", "fix the peering first"))
+            causes = pair_causes(there, back)
+            base.append(
+                Blocker(
+                    f"peering {vname}↔{rname} is not Connected", "fix the peering first", causes[0] if causes else ""
+                )
+            )
         if back is None or not back.allow_gateway_transit:
             base.append(
-                (
+                Blocker(
                     f"allowGatewayTransit is off on {rname}→{vname}"
                     if back is not None
                     else f"there is no peering {rname}→{vname} to allow gateway transit",
                     f"/vpn peering {rname}/{back.name} allowGatewayTransit on"
                     if back is not None
                     else f"create the peering {rname}→{vname} with allowGatewayTransit",
+                    f"peering_transit_not_offered:{rid_key(there.id)}",
                 )
             )
         return f"gateway transit through {rname}", base
     if own_gws:
         # Azure refuses useRemoteGateways on a VNet that has its own gateway: the seed's trade-off.
         base.append(
-            (
+            Blocker(
                 f"{vname} has its own gateway, so it cannot use {rname}'s (useRemoteGateways needs a VNet without one)",
                 f"connect {own_gws[0].name} and {hub_gws[0].name} (VNet-to-VNet with BGP), or remove {own_gws[0].name} "
                 f"and use gateway transit: clients near {vname} then go through {rname}",
@@ -339,7 +435,7 @@ def _transit(
     if there is None:
         return None  # the one-sided peering is already reported
     base.append(
-        (
+        Blocker(
             f"useRemoteGateways is off on {vname}→{rname}, so {vname} does not learn {hub_gws[0].name}'s routes",
             f"/vpn peering {vname}/{there.name} useRemoteGateways on"
             + (

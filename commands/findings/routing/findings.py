@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from commands.core.model import DnsResolver, EffectiveRoute, VirtualNetwork
+from commands.core.model import DnsResolver, EffectiveRoute, Gateway, VirtualNetwork, rid_key
 from commands.core.reply import Finding
 from commands.core.text import Rich, join, rich
 from commands.core.text import code as code_span
 from commands.findings import dedup, ranked
 from commands.findings.routing.coverage import GATEWAY_TRANSIT_DOC, CoverageItem
 from commands.findings.routing.links import VNET2VNET_BGP_DOC
-from commands.findings.routing.p2s import P2S_ROUTING_DOC, RouteCheck
+from commands.findings.routing.p2s import P2S_ROUTING_DOC, ExpectedPrefix, RouteCheck
 from commands.findings.routing.selection import ROUTE_SELECTION_DOC
 from commands.findings.routing.vpnlog import VpnClientLog
 
@@ -91,6 +91,7 @@ def coverage_findings(target: str, target_key: str, items: Sequence[CoverageItem
                 next_step=join("; ", [with_commands(f) for f in fixes[:3]]),
                 doc_url=_doc_for(group),
                 key=f"routing:coverage:{target_key}:{'|'.join(sorted(it.prefix for it in group))}",
+                causes=tuple(dict.fromkeys(c for it in group for c in it.causes)),
             )
         )
     for it in items:
@@ -104,6 +105,30 @@ def coverage_findings(target: str, target_key: str, items: Sequence[CoverageItem
                 )
             )
     return ranked(dedup(out))
+
+
+def p2s_plan_findings(gw: Gateway, plan: Sequence[ExpectedPrefix]) -> list[Finding]:
+    """A VNet-to-VNet remote whose prefixes P2S clients of `gw` may get, but whose replies
+    cannot come back (no BGP on every piece of the pair, or no reverse connection)."""
+    return [
+        Finding(
+            severity="warning",
+            title=rich(
+                f"Point-to-site clients of {gw.name} {'get' if e.certainty == 'always' else 'may get'} {e.prefix}, "
+                "but traffic cannot get through"
+            ),
+            evidence=rich("• ", with_commands(e.caveat)),
+            next_step=rich(
+                "Enable BGP on both gateways and both connections, or peer the VNets with gateway transit "
+                "(then only one region's gateway serves the clients)."
+            ),
+            doc_url=P2S_ROUTING_DOC,
+            key=f"routing:p2s_oneway:{rid_key(gw.id)}:{e.prefix}",
+            causes=e.causes,
+        )
+        for e in plan
+        if e.kind == "vnet2vnet" and e.caveat
+    ]
 
 
 def invalid_route_findings(target: str, target_key: str, routes: Sequence[EffectiveRoute]) -> list[Finding]:

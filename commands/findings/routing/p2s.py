@@ -18,6 +18,7 @@ from typing import Literal
 
 from commands.core.estate import EstateIndex
 from commands.core.model import Connection, Gateway, rid_key
+from commands.findings.peerings import pair_causes
 from commands.findings.routing.links import bgp_missing, bgp_off, connected, is_vnet2vnet, known
 from commands.findings.routing.selection import covers, overlaps, parse_net
 
@@ -41,6 +42,7 @@ class ExpectedPrefix:
     kind: str  # own_vnet | transit_peering | peering_no_transit | custom_route | vnet2vnet | s2s | p2s_pool
     source_id: str = ""
     caveat: str = ""
+    causes: tuple[str, ...] = ()  # keys of the findings behind a caveat or a "never"
 
 
 def p2s_plan(gateway: Gateway, facts: EstateIndex) -> list[ExpectedPrefix]:
@@ -51,15 +53,68 @@ def p2s_plan(gateway: Gateway, facts: EstateIndex) -> list[ExpectedPrefix]:
             out += _vnet2vnet(gateway, conn, facts)
         elif conn.local_network_gateway_id:
             out += _site_to_site(gateway, conn, facts)
+    out += _incoming(gateway, facts)
     for p in gateway.p2s_address_pool:
         out.append(
             ExpectedPrefix(
                 p, f"the P2S address pool of {gateway.name} (the client's own subnet)", "maybe", "p2s_pool", gateway.id
             )
         )
-    # A VNet both peered (without transit) and connected by VNet-to-VNet is reached the second way.
-    given = {e.prefix for e in out if e.certainty != "never"}
-    return [e for e in out if e.certainty != "never" or e.prefix not in given]
+    return _one_per_prefix(out)
+
+
+_STRENGTH = {"always": 0, "maybe": 1, "never": 2}
+
+
+def _one_per_prefix(plan: list[ExpectedPrefix]) -> list[ExpectedPrefix]:
+    """One entry per prefix: what a client gets is the strongest rule that hands it out
+    (a custom route gives for certain what a VNet-to-VNet connection only may give); the
+    path the traffic then takes keeps its caveat (a VNet-to-VNet remote still needs a route
+    back). A prefix some rule hands out is never also "not given"."""
+    by: dict[str, list[ExpectedPrefix]] = {}
+    for e in plan:
+        by.setdefault(e.prefix, []).append(e)
+    out: list[ExpectedPrefix] = []
+    for prefix, entries in by.items():
+        given = [e for e in entries if e.certainty != "never"]
+        if not given:
+            out.append(entries[0])
+            continue
+        best = min(given, key=lambda e: _STRENGTH[e.certainty])
+        carrier = next((e for e in given if e.caveat), None)
+        if carrier is None or carrier is best:
+            out.append(best)
+            continue
+        why = best.why if best.why == carrier.why else f"{best.why}; it is reached over {carrier.why}"
+        out.append(
+            ExpectedPrefix(prefix, why, best.certainty, carrier.kind, carrier.source_id, carrier.caveat, carrier.causes)
+        )
+    return out
+
+
+def _incoming(gateway: Gateway, facts: EstateIndex) -> list[ExpectedPrefix]:
+    """VNet-to-VNet connections that point AT `gateway` from another gateway with no
+    connection back: the far VNet is a destination the tunnel should bring, and cannot
+    (a VNet-to-VNet tunnel needs a connection resource on each side)."""
+    out: list[ExpectedPrefix] = []
+    mine = rid_key(gateway.id)
+    for c in facts.connections:
+        if not is_vnet2vnet(c) or rid_key(c.gateway2_id) != mine or rid_key(c.gateway1_id) == mine:
+            continue
+        if facts.connection_between(gateway.id, c.gateway1_id) is not None:
+            continue  # the pair is whole: listed from our own side
+        rgw = facts.gateway_by_key.get(rid_key(c.gateway1_id))
+        if rgw is None or not rgw.vnet_id:
+            continue
+        why = (
+            f"{facts.vnet_name(rgw.vnet_id)} connects to {gateway.name} by {c.name}, but {gateway.name} has no "
+            f"connection back to {rgw.name}: a VNet-to-VNet tunnel needs one on each side"
+        )
+        out += [
+            ExpectedPrefix(p, why, "never", "vnet2vnet", rgw.vnet_id, causes=(f"missing_reverse:{rid_key(c.id)}",))
+            for p in facts.vnet_prefixes(rgw.vnet_id)
+        ]
+    return out
 
 
 def _own(gateway: Gateway, facts: EstateIndex) -> list[ExpectedPrefix]:
@@ -93,6 +148,7 @@ def _peered(gateway: Gateway, facts: EstateIndex) -> list[ExpectedPrefix]:
             )
         else:
             why = f"{sname} is peered with {hub_name}, but " + "; ".join(missing)
+        causes = pair_causes(facts.peering(hub, spoke), facts.peering(spoke, hub)) if missing else ()
         for p in facts.vnet_prefixes(spoke):
             out.append(
                 ExpectedPrefix(
@@ -101,6 +157,7 @@ def _peered(gateway: Gateway, facts: EstateIndex) -> list[ExpectedPrefix]:
                     "never" if missing else "always",
                     "peering_no_transit" if missing else "transit_peering",
                     spoke,
+                    causes=causes,
                 )
             )
     return out
@@ -157,10 +214,14 @@ def _vnet2vnet(gateway: Gateway, conn: Connection, facts: EstateIndex) -> list[E
     rname = facts.vnet_name(rgw.vnet_id)
     status = _status(conn)
     caveats = [status] if status else []
+    causes = [f"down:{rid_key(conn.id)}"] if status else []
     if reverse is None:
         caveats.append(
             f"there is no connection from {rgw.name} back to {gateway.name} (VNet-to-VNet needs one per direction)"
         )
+        causes.insert(0, f"missing_reverse:{rid_key(conn.id)}")
+    elif 0 < len(missing) < 4:
+        causes.append("bgp_one_side:" + "|".join(sorted({rid_key(conn.id), rid_key(reverse.id)})))
     if not bgp:
         caveats.append(
             f"{bgp_off(missing)}, so {rgw.name} learns only {facts.vnet_name(gateway.vnet_id)}'s address space over "
@@ -173,7 +234,7 @@ def _vnet2vnet(gateway: Gateway, conn: Connection, facts: EstateIndex) -> list[E
         else " (static): whether clients get it depends on the client; Windows IKEv2/SSTP clients do not"
     )
     return [
-        ExpectedPrefix(p, why, "maybe", "vnet2vnet", rgw.vnet_id, "; ".join(caveats))
+        ExpectedPrefix(p, why, "maybe", "vnet2vnet", rgw.vnet_id, "; ".join(caveats), tuple(causes))
         for p in facts.vnet_prefixes(rgw.vnet_id)
     ]
 

@@ -172,6 +172,20 @@ def select_route(routes: Sequence[EffectiveRoute], destination: str) -> RouteCho
     )
 
 
+def learned_complete(routes: Sequence[GatewayRoute], own_prefixes: Iterable[str]) -> bool:
+    """Can this `getLearnedRoutes` answer say what a gateway does NOT know?
+
+    A gateway always lists its own VNet's address space among its learned routes (origin
+    Network). An empty answer (ARM often answers `{}`), or one without the gateway's own
+    VNet, is not a gateway that knows nothing: it is an answer that cannot be read as a
+    route table, so every destination stays unknown rather than unreachable."""
+    if not routes:
+        return False
+    nets = {n for n in (parse_net(r.network) for r in routes) if n is not None}
+    own = [n for n in (parse_net(p) for p in own_prefixes) if n is not None]
+    return all(n in nets for n in own)
+
+
 def learned_as_effective(routes: Iterable[GatewayRoute]) -> list[EffectiveRoute]:
     """A gateway's learned routes in the shape `select_route` reads (all Active).
 

@@ -277,6 +277,8 @@ def test_status_runs_against_the_arm_emulator_end_to_end(tmp_path: Path, arm_emu
     for stack in _make_stack(tmp_path, arm_url=arm_emulator.base_url):
         status, _ = stack.command("status australia")
         assert status == 200
-        (answer,) = [m for m in stack.slack.messages() if m.via == "response_url"]
-        assert "vgw-aue" in json.dumps(answer.blocks)
+        # The first message (the headline) in the channel, the gateways in its thread.
+        (answer,) = [m for m in stack.slack.messages() if not m.thread_ts and not m.ephemeral_to]
+        assert "Australia" in json.dumps(answer.blocks)
+        assert any("vgw-aue" in json.dumps(m.blocks) for m in stack.slack.thread(answer.ref))
         assert any(r.method == "GET" and "virtualNetworkGateways" in r.path for r in arm_emulator.requests)

@@ -28,6 +28,9 @@ SEED_NET = "/subscriptions/3f2c6b1e-8d4a-4c7e-9b21-5a6f0e7d9c13/resourceGroups/{
 EUN_AUE = SEED_NET.format(rg="rg-vpn-eun") + "/connections/cn-eun-to-aue"
 AUE_EUN = SEED_NET.format(rg="rg-vpn-aue") + "/connections/cn-aue-to-eun"
 ONE_WAY = "traffic flows one way"
+# A VNet-to-VNet pair is one tunnel: one incident for both halves, raised by the half whose
+# id sorts first and naming both.
+PAIR = "cn-aue-to-eun ⇄ cn-eun-to-aue"
 
 
 def alerts_posted(con: Console) -> list[Any]:
@@ -59,33 +62,37 @@ def seed() -> Iterator[Console]:
 # --- the seed estate -----------------------------------------------------------------------------
 
 
-def test_two_watch_cycles_raise_one_one_way_alert_per_connection_a_third_none(seed: Console) -> None:
+def test_two_watch_cycles_raise_one_one_way_alert_per_tunnel_a_third_none(seed: Console) -> None:
     seed.run(["/watch"])
     assert alerts_posted(seed) == []
     seed.run(["/watch"])
-    assert sorted(titles(seed)) == [f"🔴 cn-aue-to-eun: {ONE_WAY}", f"🔴 cn-eun-to-aue: {ONE_WAY}"]
+    assert titles(seed) == [f"🔴 {PAIR}: {ONE_WAY}"]
+    (card,) = alerts_posted(seed)
+    assert "Cause: `cn-aue-to-eun` and `cn-eun-to-aue` use different shared keys" in json.dumps(
+        card.blocks, ensure_ascii=False
+    )
     seed.run(["/watch"])
-    assert len(alerts_posted(seed)) == 2  # the same incidents: nothing new
+    assert len(alerts_posted(seed)) == 1  # the same incident: nothing new
     out = seed.out.getvalue()  # type: ignore[attr-defined]
-    assert "2 alerts, 0 recoveries; counters advanced one cycle" in out
+    assert "1 alert, 0 recoveries; counters advanced one cycle" in out
 
 
 def test_a_recovery_is_posted_in_each_alert_thread_when_traffic_flows_both_ways(seed: Console) -> None:
     seed.run(["/watch", "/watch"])
     fired = {m.ref: m for m in alerts_posted(seed)}
-    assert len(fired) == 2
+    assert len(fired) == 1
     for cid in (EUN_AUE, AUE_EUN):
         seed.arm.set_counter_growth(cid, ingress=5_000_000, egress=6_000_000)
     # The cycle already counted before the change still flows one way; the next one both ways.
     seed.run(["/watch", "/watch", "/watch"])
     recovered = replies(seed)
-    assert len(recovered) == 2
+    assert len(recovered) == 1
     assert {f"{m.channel}:{m.thread_ts}" for m in recovered} == set(fired)
     assert all("flows both ways again" in m.text for m in recovered)
     for ref in fired:
         msg = seed.slack.message(ref)
         assert msg is not None and "Recovered" in json.dumps(msg.blocks)
-    assert len(alerts_posted(seed)) == 2
+    assert len(alerts_posted(seed)) == 1
 
 
 def test_status_after_a_watch_shows_the_change_since_its_sample(seed: Console) -> None:
@@ -96,30 +103,32 @@ def test_status_after_a_watch_shows_the_change_since_its_sample(seed: Console) -
 
 def test_alert_buttons_work_through_slack(seed: Console) -> None:
     seed.run(["/watch", "/watch"])
-    msg = next(m for m in alerts_posted(seed) if "cn-eun-to-aue" in m.text)
-    assert seed.click("alert_ack", EUN_AUE)
+    msg = next(m for m in alerts_posted(seed) if "cn-aue-to-eun" in m.text)
+    assert seed.click("alert_ack", AUE_EUN)
     acked = seed.slack.message(msg.ref)
     assert acked is not None and "Acknowledged by" in json.dumps(acked.blocks)
     assert "alert_ack" not in {b["action_id"] for b in acked.buttons()}
 
     seed.switch_user("bob", quiet=True)
-    assert seed.click("alert_mute_1h", EUN_AUE)
-    audit = seed.store.recent_audit(matching="cn-eun-to-aue")
+    assert seed.click("alert_mute_1h", AUE_EUN)
+    audit = seed.store.recent_audit(matching="cn-aue-to-eun")
     assert [(a.actor, a.action) for a in audit] == [("U_BOB", "alert_muted"), ("U_ALICE", "alert_acknowledged")]
 
-    assert seed.click("alert_status", EUN_AUE)
+    assert seed.click("alert_status", AUE_EUN)
     thread = seed.slack.thread(msg.ref)
-    assert any("cn-eun-to-aue" in m.text or "vgw-eun" in m.text for m in thread), [m.text for m in thread]
+    assert any("cn-aue-to-eun" in m.text or "vgw-aue" in m.text for m in thread), [m.text for m in thread]
 
 
 def test_a_muted_connection_raises_nothing_until_the_mute_is_lifted(seed: Console) -> None:
     seed.run(["/watch", "/watch"])
-    assert seed.click("alert_mute_24h", EUN_AUE)
+    # The tunnel's card is the half that leads the pair; muting it mutes the tunnel.
+    assert seed.click("alert_mute_24h", AUE_EUN)
     seed.arm.set_connection_status(EUN_AUE, "NotConnected")
     seed.run(["/watch"])
     assert not any("NotConnected" in t for t in titles(seed))
-    seed.run(["/vpn alerts unmute cn-eun-to-aue", "/watch"])
-    assert "🔴 cn-eun-to-aue: is NotConnected" in titles(seed)
+    seed.run(["/vpn alerts unmute cn-aue-to-eun", "/watch"])
+    # Only this half is down: it raises the tunnel's incident (its partner does not see it).
+    assert "🔴 cn-eun-to-aue ⇄ cn-aue-to-eun: is NotConnected" in titles(seed)
 
 
 @pytest.mark.parametrize("attempt", range(3))
@@ -135,11 +144,8 @@ def test_two_overlapping_watch_runs_never_double_alert(seed: Console, attempt: i
     for t in threads:
         t.join(60)
     assert len(results) == 2
-    assert sorted(f for r in results for f in r.fired) == [
-        f"🔴 cn-aue-to-eun: {ONE_WAY}",
-        f"🔴 cn-eun-to-aue: {ONE_WAY}",
-    ]
-    assert len(alerts_posted(seed)) == 2
+    assert sorted(f for r in results for f in r.fired) == [f"🔴 {PAIR}: {ONE_WAY}"]
+    assert len(alerts_posted(seed)) == 1
 
 
 # --- estates never seen here -------------------------------------------------------------------------
@@ -323,11 +329,11 @@ def console(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_piped_watch_lines_alert_once_per_one_way_connection() -> None:
+def test_piped_watch_lines_alert_once_per_one_way_tunnel() -> None:
     proc = console("/watch\n/watch\n/watch\n")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.count(ONE_WAY) == 2
-    assert proc.stdout.count("■ 🔴 cn-eun-to-aue") == 1 and proc.stdout.count("■ 🔴 cn-aue-to-eun") == 1
+    assert proc.stdout.count(ONE_WAY) == 1
+    assert proc.stdout.count(f"■ 🔴 {PAIR}") == 1
 
 
 def test_state_dir_keeps_the_sample_so_a_second_run_compares_with_the_first(tmp_path: Path) -> None:
@@ -337,7 +343,7 @@ def test_state_dir_keeps_the_sample_so_a_second_run_compares_with_the_first(tmp_
     assert ONE_WAY not in first.stdout
     second = console("/watch\n", "--state", str(state))
     assert second.returncode == 0, second.stderr[-2000:]
-    assert second.stdout.count(ONE_WAY) == 2
+    assert second.stdout.count(ONE_WAY) == 1
 
     # The estate in the state dir may change: traffic now flows both ways.
     estate = json.loads((state / "estate.json").read_text(encoding="utf-8"))
@@ -346,8 +352,8 @@ def test_state_dir_keeps_the_sample_so_a_second_run_compares_with_the_first(tmp_
     (state / "estate.json").write_text(json.dumps(estate), encoding="utf-8")
     third = console("/watch\n/watch\n", "--state", str(state))
     assert third.returncode == 0, third.stderr[-2000:]
-    assert third.stdout.count("flows both ways again") == 2
-    assert third.stdout.count("(thread of [") == 2
+    assert third.stdout.count("flows both ways again") == 1
+    assert third.stdout.count("(thread of [") == 1
 
 
 # --- on Azure Table Storage (Azurite), as on Azure Functions ---------------------------------------
@@ -380,11 +386,8 @@ def test_overlapping_runs_on_table_storage_alert_once_and_status_reads_the_sampl
             t.start()
         for t in threads:
             t.join(60)
-        assert sorted(f for r in results for f in r.fired) == [
-            f"🔴 cn-aue-to-eun: {ONE_WAY}",
-            f"🔴 cn-eun-to-aue: {ONE_WAY}",
-        ]
-        assert len([m for m in slack.messages("C_ALERTS") if not m.thread_ts]) == 2
+        assert sorted(f for r in results for f in r.fired) == [f"🔴 {PAIR}: {ONE_WAY}"]
+        assert len([m for m in slack.messages("C_ALERTS") if not m.thread_ts]) == 1
 
         from commands.watch.state import last_samples
 

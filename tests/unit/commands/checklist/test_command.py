@@ -58,7 +58,7 @@ def texts(reply: Reply) -> str:
         else mrkdwn(p.text)
         if isinstance(p, (Text, Context))
         else "\n".join(f"{a} {mrkdwn(b)}" for a, b in p.items)
-        for p in reply.parts
+        for p in (reply.parts + reply.thread)
         if isinstance(p, (Text, Context, Header, Fields))
     )
 
@@ -73,7 +73,7 @@ def test_command_is_registered_with_usage_and_example() -> None:
 
 def test_seed_sql_aue_answers_one_section_with_the_summary_line() -> None:
     reply, out = run(fake(seed_like()), "sql-aue.database.windows.net")
-    headers = [p.text for p in reply.parts if isinstance(p, Header)]
+    headers = [p.text for p in (reply.parts + reply.thread) if isinstance(p, Header)]
     assert headers == ["sql-aue · pe-sql-aue · australiaeast"]
     body = texts(reply)
     assert "*3 of 8 checks fail for sql-aue (australiaeast)*" in body
@@ -111,9 +111,9 @@ def test_server_with_endpoints_in_two_regions_gets_a_section_each() -> None:
     )
     f = dataclasses.replace(f, private_endpoints=(*f.private_endpoints, extra))
     reply, _ = run(fake(f), "sql-eun")
-    headers = [p.text for p in reply.parts if isinstance(p, Header)]
+    headers = [p.text for p in (reply.parts + reply.thread) if isinstance(p, Header)]
     assert headers == ["sql-eun · pe-sql-eun-aue · australiaeast", "sql-eun · pe-sql-eun · northeurope"]
-    assert sum(isinstance(p, Divider) for p in reply.parts) == 1
+    assert sum(isinstance(p, Divider) for p in (reply.parts + reply.thread)) == 1
     body = texts(reply)
     assert "for sql-eun (australiaeast, pe-sql-eun-aue)" in body
     assert "for sql-eun (northeurope, pe-sql-eun)" in body
@@ -129,7 +129,7 @@ def test_unknown_server_lists_the_servers_nearest_first() -> None:
     assert reply.visibility == "ephemeral"
     body = texts(reply)
     assert "No Azure SQL server named `sql-au`" in body
-    fields = next(p for p in reply.parts if isinstance(p, Fields))
+    fields = next(p for p in (reply.parts + reply.thread) if isinstance(p, Fields))
     names = [label for label, _ in fields.items]
     assert names[0] == "sql-aue" and names[1] == "sql-eun"
     assert set(names) == {"sql-aue", "sql-eun", "zeta", "alpha"}
@@ -140,7 +140,7 @@ def test_private_ip_finds_its_server_and_says_to_use_the_name() -> None:
     reply, _ = run(fake(seed_like()), "10.1.1.4")
     body = texts(reply)
     assert "`10.1.1.4` is private endpoint `pe-sql-aue` of `sql-aue.database.windows.net`" in body
-    assert any(isinstance(p, Header) and p.text.startswith("sql-aue") for p in reply.parts)
+    assert any(isinstance(p, Header) and p.text.startswith("sql-aue") for p in (reply.parts + reply.thread))
 
 
 def test_unknown_ip_answers_with_the_servers() -> None:
@@ -159,7 +159,9 @@ def test_server_without_private_endpoint_gets_the_create_command() -> None:
     f = dataclasses.replace(f, private_endpoints=tuple(p for p in f.private_endpoints if p.id != PE_AUE))
     reply, _ = run(fake(f), "sql-aue")
     body = texts(reply)
-    assert any(isinstance(p, Header) and p.text == "sql-aue · no private endpoint" for p in reply.parts)
+    assert any(
+        isinstance(p, Header) and p.text == "sql-aue · no private endpoint" for p in (reply.parts + reply.thread)
+    )
     assert "✘ *1. Private endpoint for `sql-aue`*" in body
     assert "az network private-endpoint create -g rg-eun -n pe-sql-aue -l northeurope --vnet-name vnet-eun" in body
     assert "needs a private endpoint first (see 1)" in body
@@ -184,7 +186,7 @@ def test_permission_denied_on_zones_is_could_not_check_with_advice() -> None:
     assert "❔ *3." in body
     assert "could not read private DNS zones in subscription Contoso (AuthorizationFailed)" in body
     assert "lacks a permission" in body  # AzureFailure.advice
-    assert any(isinstance(p, Context) and "Partial view" in mrkdwn(p.text) for p in reply.parts)
+    assert any(isinstance(p, Context) and "Partial view" in mrkdwn(p.text) for p in (reply.parts + reply.thread))
 
 
 def test_subscription_listing_failure_is_an_actionable_error() -> None:
@@ -211,7 +213,7 @@ def test_estate_names_are_escaped_in_mrkdwn() -> None:
     evil: PrivateEndpoint = dataclasses.replace(pe, name="pe-<!channel>", location="<@U123>")
     f = dataclasses.replace(f, private_endpoints=(evil, *[p for p in f.private_endpoints if p.id != PE_EUN]))
     reply, _ = run(fake(f), "sql-eun")
-    for p in reply.parts:
+    for p in reply.parts + reply.thread:
         if isinstance(p, (Text, Context)):
             assert "<!channel>" not in mrkdwn(p.text) and "<@U123>" not in mrkdwn(p.text)
 
@@ -231,7 +233,7 @@ def test_every_section_fits_slack() -> None:
     )
     f = dataclasses.replace(f, gateways=(*f.gateways, *gws))
     reply, _ = run(fake(f), "sql-eun")
-    sections = [b["text"]["text"] for m in render(reply).messages for b in m.blocks if b["type"] == "section"]
+    sections = [b["text"]["text"] for m in render(reply).all for b in m.blocks if b["type"] == "section"]
     assert any("vgw-39" in s for s in sections)
     for text in sections:
         assert len(text) <= 3000
@@ -240,5 +242,5 @@ def test_every_section_fits_slack() -> None:
 
 def test_reply_for_sql_aue_is_unaffected_by_other_servers_endpoints() -> None:
     reply, _ = run(fake(seed_like()), "sql-aue")
-    assert "pe-sql-eun" not in "\n".join(p.text for p in reply.parts if isinstance(p, Header))
+    assert "pe-sql-eun" not in "\n".join(p.text for p in (reply.parts + reply.thread) if isinstance(p, Header))
     assert str(reply.fallback).count("checks fail") == 1

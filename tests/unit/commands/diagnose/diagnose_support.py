@@ -93,9 +93,10 @@ def run(azure: FakeAzure, text: str = "") -> tuple[Reply, RecordingMessenger]:
 
 def _inlines(reply: Reply) -> list[Inline]:
     bits: list[Inline] = [reply.fallback]
-    for p in reply.parts:
+    for p in [*reply.parts, *reply.thread]:
         if isinstance(p, Finding):
             bits += [p.title, p.evidence, p.next_step]
+            bits += [x.title for x in p.every()[1:]]
         elif isinstance(p, Text | Context | Header):
             bits.append(p.text)
         elif isinstance(p, Table):

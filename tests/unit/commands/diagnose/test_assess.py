@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.slack.mrkdwn import mrkdwn
 from commands.core.model import Subscription
 from commands.core.registry import Ctx, DomainSettings
-from commands.core.reply import Header
+from commands.core.reply import Header, Reply
 from commands.findings.dns.facts import DnsFacts
 from commands.findings.dns.findings import assess as dns_assess
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
@@ -128,8 +128,8 @@ def test_overlapping_spaces_in_a_new_estate() -> None:
     titles = {str(f.title) for f in overlaps}
     assert "VNet `vn-a` `10.1.0.0/16` overlaps VNet `vn-b` `10.1.128.0/17`" in titles
     assert "VNet `vn-a` `10.1.0.0/16` overlaps point-to-site pool of `gw-a` `10.1.250.0/24`" in titles
-    assert "🔴 address spaces" in reply.parts[0].text  # type: ignore[union-attr]
-    assert not any(isinstance(p, Header) for p in reply.parts)  # one region: no design options
+    assert "🔴 address spaces" in text_of(Reply(reply.fallback, reply.parts))  # the first message says where
+    assert not any(isinstance(p, Header) for p in reply.thread)  # one region: no design options
 
 
 def test_remote_gateway_misuse_is_reported_from_every_angle() -> None:
@@ -169,4 +169,4 @@ def test_a_vnet_to_vnet_connection_without_its_reverse_is_named() -> None:
     assert "has no reverse connection from `gw-b` to `gw-a`" in f.title
     has(reply, "down:")
     # Two US regions joined for VPN users, and the join is broken: the options follow.
-    assert any(isinstance(p, Header) and p.text == "What to do instead" for p in reply.parts)
+    assert any(isinstance(p, Header) and p.text == "What to do instead" for p in reply.thread)

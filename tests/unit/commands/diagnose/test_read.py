@@ -16,7 +16,7 @@ def test_unreadable_lists_are_said_with_advice_and_the_rest_is_answered() -> Non
     reply, _ = run(azure)
     text = text_of(reply)
     assert "Could not read everything" in text
-    assert "list private DNS zones failed for subscription `Fabrikam`: forbidden (AuthorizationFailed)" in text
+    assert f"list private DNS zones failed for subscription `Fabrikam` ({SUB}): forbidden (AuthorizationFailed)" in text
     assert str(AzureFailure("forbidden").advice) in text
     has(reply, "one_way:")  # the rest is still there
 

@@ -17,13 +17,15 @@ def test_the_answer_reads_headline_top_findings_rest_then_options() -> None:
     reply, _ = run(both_attempts())
     first = reply.parts[0]
     assert isinstance(first, Text) and mrkdwn(first.text).startswith("*🔴 ") and "critical" in first.text
-    assert "🔴 gateways and connections" in first.text and "private endpoint DNS" in first.text
-    kinds = [type(p).__name__ for p in reply.parts]
-    header = next(i for i, p in enumerate(reply.parts) if isinstance(p, Header))
-    assert isinstance(reply.parts[header - 1], Divider)
-    assert reply.parts[header].text == "What to do instead"
+    where = reply.parts[-1]
+    assert isinstance(where, Context)
+    assert "🔴 gateways and connections" in where.text and "private endpoint DNS" in where.text
+    kinds = [type(p).__name__ for p in reply.thread]
+    header = next(i for i, p in enumerate(reply.thread) if isinstance(p, Header))
+    assert isinstance(reply.thread[header - 1], Divider)
+    assert reply.thread[header].text == "What to do instead"
     assert kinds.index("Finding") < header
-    table = next(p for p in reply.parts if isinstance(p, Table))
+    table = next(p for p in reply.thread if isinstance(p, Table))
     assert table.columns == ("", "1. Hub+spoke", "2. GW per region", "3. Virtual WAN")
     text = text_of(reply)
     assert (
@@ -39,7 +41,7 @@ def test_the_answer_reads_headline_top_findings_rest_then_options() -> None:
 @pytest.mark.parametrize("word", ["", "europe", "japaneast", "vn-ams"])
 def test_no_answer_part_is_ever_empty(word: str) -> None:
     reply, _ = run(both_attempts(), word)
-    for p in reply.parts:
+    for p in [*reply.parts, *reply.thread]:
         if isinstance(p, Text | Context):
             assert str(p.text).strip()
         if isinstance(p, Finding):
@@ -55,5 +57,5 @@ def test_a_long_tail_is_counted_per_area_not_dropped() -> None:
     reply, _ = run(FakeAzure(subscriptions=(Subscription(SUB),), vnets=(hub, *spokes)))
     shown = [f for f in reply.findings if f.key.startswith("topology:flags_differ:")]
     assert len(shown) == REST_IN_FULL
-    tail = next(p for p in reply.parts if isinstance(p, Text) and mrkdwn(p.text).startswith("*18 more:*"))
+    tail = next(p for p in reply.thread if isinstance(p, Text) and mrkdwn(p.text).startswith("*18 more:*"))
     assert "• peerings (18): " in tail.text and "; and 15 more" in tail.text

@@ -18,7 +18,7 @@ from bot.store.sqlite import SqliteStore
 from commands.catalog import REGISTRY
 from commands.core.model import Gateway, Peering, VirtualNetwork
 from commands.core.registry import Action, Command, Ctx, DomainSettings
-from commands.core.reply import Actions, Fields, Finding, Reply, Table, Text
+from commands.core.reply import Actions, Context, Fields, Finding, Reply, Table, Text
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse
 from commands.peering.command import peering as peering_cmd
 from tests.fakes import FakeAzure, RecordingMessenger
@@ -160,8 +160,8 @@ def text_of(reply: Reply | None, table_sep: str = " | ") -> str:
     one string, for `in` assertions; zero-width spaces (mrkdwn escaping) removed."""
     assert reply is not None
     bits = [mrkdwn(reply.fallback)]
-    for p in reply.parts:
-        if isinstance(p, Text):
+    for p in reply.parts + reply.thread:
+        if isinstance(p, Text | Context):
             bits.append(mrkdwn(p.text))
         elif isinstance(p, Finding):
             bits += [mrkdwn(p.title), mrkdwn(p.evidence), mrkdwn(p.next_step)]
@@ -188,7 +188,7 @@ def facts(local: str, name: str, az: FakeAzure | None = None, local_gws_known: b
 
 def buttons(reply: Reply) -> list[tuple[str, str]]:
     """(action_id, value) of every button of a reply."""
-    return [(b.action_id, b.value) for p in reply.parts if isinstance(p, Actions) for b in p.buttons]
+    return [(b.action_id, b.value) for p in (reply.parts + reply.thread) if isinstance(p, Actions) for b in p.buttons]
 
 
 def out(ctx: Ctx) -> RecordingMessenger:

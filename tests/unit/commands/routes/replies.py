@@ -22,7 +22,7 @@ def run(az: FakeAzure, args: str) -> tuple[list[Reply], RecordingMessenger]:
 def text_of(reply: Reply) -> str:
     """Every text of `reply` in its readable form (code keeps its backticks, bold loses its stars)."""
     bits: list[object] = [reply.fallback]
-    for p in reply.parts:
+    for p in reply.parts + reply.thread:
         if isinstance(p, Header | Text | Context):
             bits.append(p.text)
         elif isinstance(p, Finding):
@@ -35,4 +35,4 @@ def text_of(reply: Reply) -> str:
 
 
 def tables(reply: Reply) -> list[Table]:
-    return [p for p in reply.parts if isinstance(p, Table)]
+    return [p for p in (reply.parts + reply.thread) if isinstance(p, Table)]

@@ -17,4 +17,8 @@ def test_a_subscription_that_cannot_be_read_is_reported_and_the_rest_answers() -
     )
     [reply], _ = run(az, "nic-vm-aue")
     assert "Routes of nic-vm-aue" in text_of(reply)
-    assert any("Could not list private endpoints in Locked" in p.text for p in reply.parts if isinstance(p, Context))
+    assert any(
+        "list private endpoints failed for subscription `Locked` (dead-sub)" in p.text
+        for p in (reply.parts + reply.thread)
+        if isinstance(p, Context)
+    )

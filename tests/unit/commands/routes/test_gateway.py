@@ -19,7 +19,8 @@ def test_gateway_shows_learned_routes_peers_and_what_each_peer_is_sent() -> None
     [reply], out = run(az, "vgw-eun")
     text = text_of(reply)
     assert "Routes of gateway vgw-eun" in text
-    assert "`10.1.255.30` AS 65020 — Connected" in text
+    # Each peer with the gateway instance its session starts from (active-active has two).
+    assert "`10.1.255.30` AS 65020 from instance `10.0.255.30` — Connected" in text
     captions = [t.caption for t in tables(reply)]
     assert mrkdwn(captions[0]).startswith("*Learned routes of vgw-eun* (2)")
     assert any("Advertised to 10.1.255.30" in c for c in captions)

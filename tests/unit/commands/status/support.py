@@ -57,9 +57,10 @@ def run(azure: FakeAzure, text: str, **overrides: object) -> tuple[Reply, Record
 def text_of(reply: Reply) -> str:
     """Everything the reply says, as the mrkdwn Slack receives."""
     bits = [reply.fallback]
-    for p in reply.parts:
+    for p in [*reply.parts, *reply.thread]:
         if isinstance(p, Finding):
             bits += [p.title, p.evidence, p.next_step]
+            bits += [x.title for x in p.every()[1:]]
         elif isinstance(p, Text | Context):
             bits.append(p.text)
     return "\n".join(mrkdwn(b) for b in bits)

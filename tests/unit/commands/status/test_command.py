@@ -28,7 +28,10 @@ def test_one_subscription_forbidden_the_rest_shown() -> None:
     az.fail[("gateways", "sub1")] = AzureFailure("forbidden", "no access", "AuthorizationFailed", "sub1", 403)
     reply, _ = run(az, "australia")
     body = text_of(reply)
-    assert "list gateways failed for subscription `Prod` (sub1): forbidden (AuthorizationFailed) HTTP 403" in body
+    assert (
+        "list virtual network gateways failed for subscription `Prod` (sub1): forbidden (AuthorizationFailed) HTTP 403"
+        in body
+    )
     assert str(AzureFailure("forbidden").advice) in body
     assert "*gw-two*" in body and "*gw-three*" in body
     assert reply.fallback.startswith("⚠️ No problems in what could be read in Australia (2 gateways)")

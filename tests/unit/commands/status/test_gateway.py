@@ -35,7 +35,7 @@ def test_tunnel_down_in_an_active_active_pair() -> None:
     body = text_of(reply)
     assert "tunnels: 🟢 20.1.1.1 Connected · 🔴 20.1.1.2 NotConnected" in body
     assert "active-active" in body
-    assert reply.fallback.startswith("🟠 1 problem in West Europe: 1 connection")
+    assert reply.fallback.startswith("🟠 1 problem in West Europe: 1 gateway, 1 connection")
 
 
 def test_bgp_peer_idle() -> None:

@@ -138,7 +138,7 @@ def test_a_gateway_whose_connections_cannot_be_listed() -> None:
 def test_progress_counts_checked_gateways() -> None:
     _, out = run(big_estate(30), "westus2", concurrency=4)
     said = progress_of(out)
-    assert said[0] == "listing gateways in 1 subscription…"
+    assert said[0] == "Reading 8 lists in 1 subscription…"
     assert "reading 30 gateways in West US 2…" in said
     checked = [t for t in said if t.startswith("checked ")]
     assert checked[-1].startswith("checked 30 of 30 gateways…")
@@ -146,7 +146,8 @@ def test_progress_counts_checked_gateways() -> None:
 
 def test_progress_is_throttled() -> None:
     _, out = run(big_estate(30), "westus2", progress_every_s=3600)
-    assert len(out.progress_texts) == 2  # the two phase starts, none per call
+    # the phase starts (lists, gateways in depth) and the judgement, none per call
+    assert len(out.progress_texts) == 3
 
 
 def test_every_long_running_call_starts_before_any_connection_is_read() -> None:

@@ -3,13 +3,14 @@ large scope shows."""
 
 from __future__ import annotations
 
+from commands.core.reply import Reply
 from tests.fakes import FakeAzure
 from tests.unit.commands.status.support import big_estate, conn, finding, gw, run, seed_like, text_of
 
 
 def test_europe_names_the_one_way_connection_and_the_reverse_with_the_next_step() -> None:
     reply, _ = run(seed_like(), "europe")
-    assert reply.fallback.startswith("🔴 1 problem in Europe: 1 connection")
+    assert reply.fallback.startswith("🔴 1 problem in Europe: 1 gateway, 1 connection")
     f = finding(reply, "one_way:")
     assert "`eun-to-aue` (vgw-eun → vgw-aue) sends but receives nothing" in f.title
     assert "`aue-to-eun`" in f.evidence and "5.1 GB in" in f.evidence
@@ -23,7 +24,7 @@ def test_europe_names_the_one_way_connection_and_the_reverse_with_the_next_step(
 
 def test_australia_shows_the_mirror_image() -> None:
     reply, _ = run(seed_like(), "australia")
-    assert reply.fallback.startswith("🔴 1 problem in Australia: 1 connection")
+    assert reply.fallback.startswith("🔴 1 problem in Australia: 1 gateway, 1 connection")
     f = finding(reply, "one_way:")
     assert "`aue-to-eun` (vgw-aue → vgw-eun) receives but sends nothing back" in f.title
     assert "`eun-to-aue`" in f.evidence and "5.3 GB out" in f.evidence
@@ -31,16 +32,19 @@ def test_australia_shows_the_mirror_image() -> None:
     assert "172.16.10.0/25" in f.next_step  # the VPN client pool has no way back without BGP
 
 
-def test_findings_come_before_the_gateways() -> None:
+def test_the_first_message_is_the_root_causes_and_the_thread_has_findings_before_gateways() -> None:
     reply, _ = run(seed_like(), "europe")
-    kinds = [type(p).__name__ for p in reply.parts]
+    head = text_of(Reply(reply.fallback, reply.parts))
+    assert "🔴 *`eun-to-aue` (vgw-eun → vgw-aue) sends but receives nothing*" in head
+    assert "*vgw-eun* · North Europe" not in head  # the gateway's details are in the thread
+    kinds = [type(p).__name__ for p in reply.thread]
     assert kinds.index("Finding") < max(i for i, k in enumerate(kinds) if k == "Text")
 
 
 def test_a_large_region_keeps_healthy_gateways_to_one_line() -> None:
     reply, _ = run(big_estate(40, sick=2), "westus2")
     body = text_of(reply)
-    assert reply.fallback.startswith("🔴 2 problems in West US 2: 2 connections")
+    assert reply.fallback.startswith("🔴 2 problems in West US 2: 2 gateways, 2 connections")
     assert "*Gateways with problems*" in body
     assert "*gw-000*" in body and "*gw-001*" in body and "*gw-002*" not in body
     assert "✅ 38 other gateways with no problem found: `gw-002`" in body and "and 13 more" in body
@@ -52,7 +56,7 @@ def test_a_large_region_shows_only_what_is_wrong_and_counts_the_rest() -> None:
     conns += [conn(f"down-{i:03}", g, status="NotConnected") for i, g in enumerate(gws[:45])]
     reply, _ = run(FakeAzure(gateways=gws, connections=conns), "westus2")
     body = text_of(reply)
-    assert reply.fallback.startswith("🔴 45 problems in West US 2: 45 connections")
+    assert reply.fallback.startswith("🔴 45 problems in West US 2: 45 gateways, 45 connections")
     assert len(reply.findings) == 8  # in full; the others by title, then counted
     assert "*37 more findings:*" in body and "• and 17 more: 17 NotConnected" in body
     assert "`ok-000`" not in body  # a healthy connection of a troubled gateway is left out

@@ -176,7 +176,9 @@ def test_missing_reverse_vnet2vnet_connection_is_named() -> None:
     assert "no connection from vgw-eun back to vgw-aue" in eun.reasons[0]
 
 
-def test_overlapping_prefixes_peering_wins_over_the_more_specific_gateway_route() -> None:
+def test_a_site_overlapping_a_peered_vnet_is_not_reached_the_peering_wins() -> None:
+    # Azure prefers the peering's system route even over a more specific gateway route, so
+    # traffic to the overlapping site never leaves for the gateway.
     az = hub_spoke()
     az.lngs = {k: dataclasses.replace(x, address_prefixes=("10.11.5.0/24",)) for k, x in az.lngs.items()}
     routes = [
@@ -186,10 +188,10 @@ def test_overlapping_prefixes_peering_wins_over_the_more_specific_gateway_route(
         route("VirtualNetworkGateway", "10.11.5.0/24", "VirtualNetworkGateway", ("10.10.255.4",)),
     ]
     overlap = item(coverage(nic_target(az, "nic-hub", routes), facts_of(az)), "10.11.5.0/24", "s2s")
-    assert overlap.status == "reached"
+    assert overlap.status == "not_reached"
     assert overlap.route is not None and overlap.route.route is not None
     assert overlap.route.route.next_hop_type == "VNetPeering"
-    assert "not through" in overlap.notes[0]
+    assert "it overlaps that address space" in overlap.reasons[-1]
 
 
 def test_gateway_target_checks_bgp_destinations_against_learned_routes() -> None:
