@@ -321,7 +321,9 @@ def _uses_remote_gateways(f: PeeringFacts) -> list[Finding]:
                 key=f"peering_transit_not_offered:{rid_key(p.id)}",
             )
         )
-    elif f.remote is not None and f.remote.gateways and not f.local.gateways:
+    elif f.remote is not None and f.remote.gateways and not f.local.gateways and _both_connected(f):
+        # Only a peering Connected on both sides carries anything: a Disconnected or
+        # Initiated one uses no gateway, whatever its flags say.
         hub = f.remote.gateways[0]
         far = f.remote.vnet.location and vnet.location and f.remote.vnet.location != vnet.location
         evidence = rich(
@@ -345,6 +347,10 @@ def _uses_remote_gateways(f: PeeringFacts) -> list[Finding]:
             )
         )
     return out
+
+
+def _both_connected(f: PeeringFacts) -> bool:
+    return (f.peering.state or "") == "Connected" and f.reverse is not None and (f.reverse.state or "") == "Connected"
 
 
 def alternatives_text() -> str:

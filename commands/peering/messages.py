@@ -8,7 +8,7 @@ from commands.core.store import StoreConflict
 from commands.core.text import Icon, Rich, code, em, prose, rich, strong, user
 from commands.findings.peerings import FLAG_ORDER, SHORT_NAMES, flag_label, on_off
 from commands.peering.request import IN_FLIGHT, OPEN, ChangeRequest, Loaded, fmt_time, save
-from commands.peering.rules import who
+from commands.peering.rules import DOC_P2S_PROFILE, who
 
 
 def _flag_cells(before: dict[str, bool], after: dict[str, bool]) -> tuple[str, ...]:
@@ -201,8 +201,17 @@ def result_message(cur: Loaded) -> Reply:
             r.add(
                 Finding(
                     "info",
-                    rich("VPN clients of ", code(gw), " must download the VPN client profile again"),
-                    evidence=rich("The change alters the routes ", code(gw), " gives point-to-site clients."),
+                    rich("VPN clients of ", code(gw), " get other routes now"),
+                    evidence=rich(
+                        "Gateway transit took effect or stopped, so the routes ",
+                        code(gw),
+                        " hands point-to-site clients changed.",
+                    ),
+                    next_step=rich(
+                        "Windows clients that use the native VPN client (IKEv2/SSTP) download and install the VPN "
+                        "client configuration package again; Azure VPN Client (OpenVPN) users reconnect."
+                    ),
+                    doc_url=DOC_P2S_PROFILE,
                     key=f"p2s_profile:{gw}",
                 )
             )

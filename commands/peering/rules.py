@@ -9,8 +9,16 @@ https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transi
   (else ARM answers `RemoteVnetHasNoGateways`); `allowGatewayTransit` on the remote
   VNet's peering back; and no other peering of the local VNet using remote gateways.
 * Changing a flag does not make a peering that is not `Connected` work.
-* Routes learned through gateway transit reach point-to-site clients only after they
-  download the VPN client profile again.
+* A change that would have no effect is refused, not filed: gateway transit offered by a
+  VNet that has no gateway gives nothing to use.
+* A transit change alters the routes a point-to-site gateway hands its clients only when
+  transit takes effect or stops (the other side's flag is set, both sides Connected, the
+  gateway serves P2S). Then Windows clients that use the native VPN client (IKEv2/SSTP,
+  from the VPN client configuration package) must download and install the package again
+  (https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-about-point-to-site-routing);
+  the Azure VPN Client (OpenVPN) gets routes when it connects — a peering changes nothing
+  in its profile (Microsoft's correction, https://github.com/MicrosoftDocs/azure-docs/pull/123039):
+  its users reconnect.
 
 Ours: the requester never approves their own request; approvers are `VPNOPS_APPROVERS`
 plus the members of the Slack user group `VPNOPS_APPROVER_GROUP`.
@@ -23,7 +31,7 @@ from collections.abc import Iterable
 from commands.core.model import PEERING_FLAGS, Gateway, Peering, rid_key
 from commands.core.registry import Ctx
 from commands.core.reply import Finding
-from commands.core.text import Rich, code, join, rich, user
+from commands.core.text import Rich, code, join, link, rich, user
 from commands.findings import dedup, ranked
 from commands.findings.peerings import (
     DOC_PEERING,
@@ -37,6 +45,10 @@ from commands.findings.peerings import (
 )
 
 DOC_P2S_PROFILE = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-about-point-to-site-routing"
+# The doc author's correction: peering has no effect on the VPN client profile package.
+DOC_PROFILE_CORRECTION = "https://github.com/MicrosoftDocs/azure-docs/pull/123039"
+# The P2S tunnel types a Windows native client uses (configured from the package).
+_NATIVE_WINDOWS = frozenset({"ikev2", "sstp"})
 # Flags whose change alters the routes a gateway learns or advertises (gateway transit).
 TRANSIT_FLAGS = frozenset({"allowGatewayTransit", "useRemoteGateways"})
 
@@ -71,6 +83,16 @@ def preflight(f: PeeringFacts, flag: str, value: bool, others: Iterable[Peering]
         out.append(_preflight_forwarded(f, value))
     out += [_profile_finding(g, flag) for g in p2s_affected(f, flag)]
     return ranked(dedup(out))
+
+
+def _transit_works(f: PeeringFacts) -> bool:
+    """Both sides of the peering exist and are Connected: only then do its flags act."""
+    return (
+        f.peering.state == "Connected"
+        and f.remote is not None
+        and f.reverse is not None
+        and f.reverse.state == "Connected"
+    )
 
 
 def _preflight_peering(f: PeeringFacts) -> list[Finding]:
@@ -269,9 +291,27 @@ def _preflight_gateway_transit(f: PeeringFacts, value: bool) -> list[Finding]:
         if f.local.gateways_known and not f.local.gateways:
             return [
                 Finding(
-                    "warning",
-                    rich(code(vnet.name), " has no gateway: offering gateway transit will have no effect yet"),
-                    evidence="allowGatewayTransit lets the peer use this VNet's gateway; there is none.",
+                    "critical",
+                    rich(
+                        "Nothing to change: ",
+                        code(vnet.name),
+                        " has no gateway, so offering gateway transit would have no effect",
+                    ),
+                    evidence=rich(
+                        "allowGatewayTransit lets ",
+                        code(remote),
+                        " use a gateway in ",
+                        code(vnet.name),
+                        "; there is none, so nothing would change and nothing is filed.",
+                    ),
+                    next_step=rich(
+                        "Create the VPN (or ExpressRoute) gateway in ",
+                        code(vnet.name),
+                        " first, then ask again: ",
+                        change_code(vnet.name, p.name, "allowGatewayTransit", True),
+                        ".",
+                    ),
+                    doc_url=DOC_TRANSIT,
                     key=f"preflight_transit_no_gateway:{rid_key(p.id)}",
                 )
             ]
@@ -309,10 +349,18 @@ def _preflight_gateway_transit(f: PeeringFacts, value: bool) -> list[Finding]:
 
 
 def p2s_affected(f: PeeringFacts, flag: str) -> list[Gateway]:
-    """Point-to-site gateways whose clients get new routes when `flag` changes."""
-    if flag not in TRANSIT_FLAGS:
+    """Point-to-site gateways whose clients get other routes when `flag` changes: only when
+    gateway transit takes effect or stops, which needs the other side's flag and both sides
+    Connected. allowGatewayTransit on the hub's side changes what the hub's gateways hand
+    out (the spoke's address space); useRemoteGateways on the spoke's side, what the remote
+    hub's gateways hand out."""
+    if flag not in TRANSIT_FLAGS or not _transit_works(f):
         return []
-    gws = list(f.local.gateways) + (list(f.remote.gateways) if f.remote else [])
+    assert f.remote is not None and f.reverse is not None
+    if flag == "allowGatewayTransit":
+        gws = list(f.local.gateways) if f.reverse.use_remote_gateways else []
+    else:
+        gws = list(f.remote.gateways) if f.reverse.allow_gateway_transit and not f.local.gateways else []
     seen: set[str] = set()
     out = []
     for g in gws:
@@ -323,15 +371,40 @@ def p2s_affected(f: PeeringFacts, flag: str) -> list[Gateway]:
 
 
 def _profile_finding(g: Gateway, flag: str) -> Finding:
+    """Who must do what so that the point-to-site clients of `g` use the new routes."""
+    protocols = {x.lower() for x in g.p2s_protocols}
+    native = not protocols or bool(protocols & _NATIVE_WINDOWS)
+    openvpn = not protocols or "openvpn" in protocols
+    who: list[Rich] = []
+    if native:
+        who.append(
+            rich(
+                "Windows clients that use the native VPN client (",
+                "/".join(sorted(x.upper() if x != "ikev2" else "IKEv2" for x in (protocols & _NATIVE_WINDOWS)))
+                or "IKEv2/SSTP",
+                ") keep the routes of the VPN client configuration package they installed: they download and "
+                "install it again",
+            )
+        )
+    if openvpn:
+        who.append(
+            rich(
+                "Azure VPN Client (OpenVPN) users get the routes when they connect: they reconnect; a peering "
+                "change leaves their profile as it is (",
+                link(DOC_PROFILE_CORRECTION, "Microsoft's correction"),
+                ")",
+            )
+        )
+    tunnel = ", ".join(g.p2s_protocols) if g.p2s_protocols else "not read"
     return Finding(
         "info",
-        rich("VPN clients of ", code(g.name), " must download the VPN client profile again"),
+        rich("VPN clients of ", code(g.name), " get other routes after this change"),
         evidence=rich(
-            f"Changing {flag} changes the routes ",
+            f"Changing {flag} makes gateway transit take effect or stop, which changes the routes ",
             code(g.name),
-            " gives point-to-site clients; a client only learns them from a freshly downloaded profile.",
+            f" hands point-to-site clients (its tunnel types: {tunnel}).",
         ),
-        next_step="Tell the users of that gateway to re-download and re-import the profile after the change.",
+        next_step=join("; ", who) + rich("."),
         doc_url=DOC_P2S_PROFILE,
         key=f"p2s_profile:{rid_key(g.id)}",
     )

@@ -372,6 +372,9 @@ def check_zone_links(t: EndpointTarget, facts: DnsFacts, number: int = 3) -> Che
         vname = name_of(st.vnet_id)
         label = rich(code(vname), " (", join(", ", st.reasons), ")")
         if st.zone is None:
+            if st.status == "pass":
+                lines.append(rich("✔ ", label, ": not linked, but its DNS servers resolve the zone: ", st.through))
+                continue
             if st.status == "unknown":
                 lines.append(rich("❔ ", label, ": no link seen"))
                 continue

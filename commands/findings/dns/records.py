@@ -195,11 +195,49 @@ class LinkState:
     verdict: RecordVerdict | None = None  # that zone's record for the endpoint
     other_zone: bool = False  # linked to a same-named zone other than the endpoint's own
     vital: bool = False  # clients resolve through it (not only peered with a gateway's VNet)
+    through: Rich = field(default_factory=Rich)  # not linked, but its DNS servers resolve the zone: which
+
+
+def resolved_through(vnet_id: str, t: EndpointTarget, facts: DnsFacts) -> tuple[Status, Rich] | None:
+    """A VNet that is not linked to the zone still resolves it when every DNS server it names
+    (dhcpOptions.dnsServers) is a DNS Private Resolver inbound endpoint or a forwarder in a VNet
+    that sees the zone with the right record: its queries are answered there, by Azure's
+    resolver of a linked VNet (https://learn.microsoft.com/azure/dns/private-resolver-hybrid-dns,
+    https://learn.microsoft.com/azure/private-link/private-endpoint-dns-integration).
+    None when the VNet uses Azure-provided DNS (or names no server)."""
+    vnet = facts.vnet(vnet_id)
+    servers = [ip for ip in (vnet.dns_servers if vnet else ()) if ip]
+    if not servers:
+        return None
+    statuses: list[Status] = []
+    bits: list[Rich] = []
+    for ip in servers:
+        use = classify_dns_server(ip, facts)
+        if use.kind in ("azure", "outside") or not use.host_vnet_id:
+            statuses.append("fail" if use.kind == "azure" else "unknown")
+            continue
+        z = linked_zone(use.host_vnet_id, t.zone.zone, facts)
+        ok: Status = "unknown" if z is None and zones_unreadable(facts) else "fail"
+        if z is not None:
+            ok = "pass" if record_verdict(z, t, facts).ok else "fail"
+        statuses.append(ok)
+        what = (
+            rich("DNS Private Resolver ", code(use.resolver.name), " (", code(ip), ")")
+            if use.resolver is not None
+            else rich("the DNS server (forwarder) ", code(ip))
+        )
+        bits.append(rich(what, " in ", code(name_of(use.host_vnet_id))))
+    if "fail" in statuses:
+        return "fail", join(", ", bits)
+    if "unknown" in statuses:
+        return "unknown", join(", ", bits)
+    return "pass", join(", ", bits)
 
 
 def link_states(t: EndpointTarget, facts: DnsFacts) -> list[LinkState]:
-    """For each VNet that matters: linked to a zone with the right record (pass), not linked or
-    linked to a zone with a wrong record (fail), or unknown when zones could not be read."""
+    """For each VNet that matters: linked to a zone with the right record, or resolving it
+    through DNS servers that are (pass); not linked or linked to a zone with a wrong record
+    (fail); unknown when zones could not be read."""
     primary = primary_zone(t, facts)
     unreadable = zones_unreadable(facts)
     out: list[LinkState] = []
@@ -207,7 +245,12 @@ def link_states(t: EndpointTarget, facts: DnsFacts) -> list[LinkState]:
         reasons = tuple(m.reasons)
         z = linked_zone(m.vnet_id, t.zone.zone, facts)
         if z is None:
-            out.append(LinkState(m.vnet_id, reasons, "unknown" if unreadable else "fail", vital=m.vital))
+            via = resolved_through(m.vnet_id, t, facts)
+            if via is not None and via[0] == "pass":
+                out.append(LinkState(m.vnet_id, reasons, "pass", vital=m.vital, through=via[1]))
+                continue
+            status: Status = "unknown" if unreadable or (via is not None and via[0] == "unknown") else "fail"
+            out.append(LinkState(m.vnet_id, reasons, status, vital=m.vital))
             continue
         v = record_verdict(z, t, facts)
         other = primary is not None and rid_key(z.id) != rid_key(primary.id)

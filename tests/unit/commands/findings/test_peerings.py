@@ -6,6 +6,7 @@ import dataclasses
 
 from commands.core.model import PEERING_FLAGS
 from commands.findings.peerings import SHORT_NAMES, health
+from tests.fakes import FakeAzure
 from tests.unit.commands.peering.peering_estate import estate, facts, keys, vnet_id
 
 
@@ -45,3 +46,22 @@ def test_health_flags_a_remote_gateways_peering_whose_remote_lost_its_gateway() 
 
 def test_health_of_a_clean_pair_is_quiet() -> None:
     assert [f for f in health(facts("vn-hub", "hub-to-far")) if f.severity != "info"] == []
+
+
+def _far_uses_the_hub(state: str) -> FakeAzure:
+    az = estate()
+    spoke = az.vnets[vnet_id("vn-far").lower()]
+    del az.gws[next(k for k in az.gws if k.endswith("gw-far"))]
+    az.vnets[spoke.id.lower()] = dataclasses.replace(
+        spoke, peerings=tuple(dataclasses.replace(p, use_remote_gateways=True, state=state) for p in spoke.peerings)
+    )
+    return az
+
+
+def test_a_disconnected_peering_is_not_said_to_use_the_hubs_gateway() -> None:
+    # Only a peering Connected on both sides carries traffic (Azure's peering rules): a
+    # Disconnected one uses no gateway, whatever its useRemoteGateways says.
+    az = _far_uses_the_hub("Disconnected")
+    found = keys(health(facts("vn-far", "far-to-hub", az)))
+    assert "peering_disconnected" in found
+    assert "peering_transit_in_use" not in found

@@ -53,11 +53,21 @@ def test_every_transition_writes_an_audit_row_with_before_and_after(ctx: Ctx) ->
     assert applied.request == 1
 
 
-def test_p2s_gateway_change_tells_clients_to_download_the_profile_again(ctx: Ctx) -> None:
+def test_p2s_gateway_change_tells_clients_what_to_do_when_transit_takes_effect(ctx: Ctx, az: FakeAzure) -> None:
+    # The hub already offers transit: the spoke turning useRemoteGateways on changes what
+    # gw-hub hands its point-to-site clients (the spoke's address space).
+    az.update_peering(peering_id("vn-hub", "hub-to-spoke"), {"allowGatewayTransit": True})
+    file_change(ctx, "vn-spoke/spoke-to-hub remote-gateways on")
+    click(ctx, "U_CAROL", "approve", 1)
+    body = text_of(out(ctx).posts[-1][1])
+    assert "gw-hub" in body and "download and install the VPN client configuration package again" in body
+
+
+def test_transit_offered_to_a_spoke_that_does_not_use_it_changes_no_client_routes(ctx: Ctx) -> None:
     file_change(ctx, "vn-hub/hub-to-spoke gateway-transit on")
     click(ctx, "U_CAROL", "approve", 1)
     body = text_of(out(ctx).posts[-1][1])
-    assert "gw-hub" in body and "download the VPN client profile again" in body
+    assert "applied" in body and "VPN client" not in body
 
 
 def test_etag_changed_behind_our_back_is_refused(ctx: Ctx, az: FakeAzure) -> None:

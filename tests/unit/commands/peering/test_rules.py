@@ -6,7 +6,7 @@ import dataclasses
 
 from bot.slack.mrkdwn import mrkdwn
 from commands.findings.peerings import PeeringFacts
-from commands.peering.rules import approval_refusal, approvers_for, blocking, preflight
+from commands.peering.rules import approval_refusal, approvers_for, blocking, p2s_affected, preflight
 from tests.unit.commands.peering.peering_estate import estate, facts, keys, peering, vnet_id
 
 # --- Azure's rules: the pre-flight ---------------------------------------------------------------
@@ -97,6 +97,56 @@ def test_turning_gateway_transit_off_while_the_other_side_uses_it_is_refused() -
     )
     found = preflight(facts("vn-hub", "hub-to-spoke", az), "allowGatewayTransit", False)
     assert keys(blocking(found)) == ["preflight_transit_in_use"]
+
+
+def test_gateway_transit_from_a_vnet_without_a_gateway_has_no_effect_and_is_refused() -> None:
+    # vn-spoke has no gateway: offering transit to vn-hub would change nothing (nothing is filed).
+    found = preflight(facts("vn-spoke", "spoke-to-hub"), "allowGatewayTransit", True)
+    assert keys(blocking(found)) == ["preflight_transit_no_gateway"]
+    assert "would have no effect" in blocking(found)[0].title
+
+
+def test_transit_offered_to_a_spoke_that_does_not_use_it_changes_no_client_routes() -> None:
+    # hub-to-spoke allowGatewayTransit on: the spoke keeps useRemoteGateways off, so gw-hub's
+    # point-to-site clients get no new route; nobody is told to download anything.
+    found = preflight(facts("vn-hub", "hub-to-spoke"), "allowGatewayTransit", True)
+    assert blocking(found) == []
+    assert not [f for f in found if f.key.startswith("p2s_profile:")]
+    assert p2s_affected(facts("vn-hub", "hub-to-spoke"), "allowGatewayTransit") == []
+
+
+def test_when_transit_takes_effect_each_kind_of_client_is_told_what_to_do_with_the_page() -> None:
+    az = estate()
+    hub = az.vnets[vnet_id("vn-hub").lower()]
+    az.vnets[hub.id.lower()] = dataclasses.replace(
+        hub, peerings=tuple(dataclasses.replace(p, allow_gateway_transit=True) for p in hub.peerings)
+    )
+    (note,) = [
+        f
+        for f in preflight(facts("vn-spoke", "spoke-to-hub", az), "useRemoteGateways", True)
+        if f.key.startswith("p2s_profile:")
+    ]
+    step = str(note.next_step)
+    # gw-hub's tunnel types were not read: both kinds of client are named.
+    assert "native VPN client" in step and "download and install it again" in step
+    assert "Azure VPN Client (OpenVPN) users get the routes when they connect: they reconnect" in step
+    assert note.doc_url.endswith("vpn-gateway-about-point-to-site-routing")
+
+
+def test_an_openvpn_only_gateway_needs_no_new_package_its_users_reconnect() -> None:
+    az = estate()
+    hub = az.vnets[vnet_id("vn-hub").lower()]
+    az.vnets[hub.id.lower()] = dataclasses.replace(
+        hub, peerings=tuple(dataclasses.replace(p, allow_gateway_transit=True) for p in hub.peerings)
+    )
+    gk = next(k for k in az.gws if k.endswith("gw-hub"))
+    az.gws[gk] = dataclasses.replace(az.gws[gk], p2s_protocols=("OpenVPN",))
+    (note,) = [
+        f
+        for f in preflight(facts("vn-spoke", "spoke-to-hub", az), "useRemoteGateways", True)
+        if f.key.startswith("p2s_profile:")
+    ]
+    assert "reconnect" in str(note.next_step) and "install" not in str(note.next_step)
 
 
 def test_vnet_access_off_warns_that_traffic_stops_but_is_allowed() -> None:
