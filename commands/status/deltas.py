@@ -6,6 +6,7 @@ from datetime import datetime
 
 from commands.core.model import Connection, rid_key
 from commands.core.registry import Ctx
+from commands.core.skus import sku
 from commands.core.units import human_bytes, human_duration, human_rate
 from commands.watch.state import CounterSample, last_samples
 
@@ -23,20 +24,48 @@ def earlier_samples(ctx: Ctx) -> dict[str, CounterSample]:
         return {}
 
 
-def counter_delta(conn: Connection, sample: CounterSample | None, now: datetime) -> str:
-    """ "+1.2 GB out, +0 B in in the last 5 min (9.6 Mbit/s)", or why there is none."""
-    if sample is None:
+# A rate needs at least this long between two samples: counters move in steps, and a rate
+# over a few seconds says more about when ARM refreshed them than about the traffic.
+MIN_RATE_INTERVAL_S = 60.0
+# A rate above this many times the SKU's published aggregate estimate is not a rate: the
+# samples are not comparable (a counter reset or a failover to the other instance).
+CEILING_FACTOR = 2.0
+
+
+def counter_delta(conn: Connection, sample: CounterSample | None, now: datetime, sku_name: str = "") -> str:
+    """ "+1.2 GB out, +0 B in in the last 5 min (9.6 Mbit/s)", or why there is no rate:
+
+    * less than `MIN_RATE_INTERVAL_S` between the samples: the bytes, and "no rate";
+    * a counter lower than in the sample: a reconnect or a failover restarted it;
+    * a rate above `CEILING_FACTOR` × the SKU's aggregate benchmark
+      (`commands.core.skus`): not a rate the gateway can carry, so not shown."""
+    if sample is None or not _comparable(now, sample.at):
         return ""
-    seconds = (now - sample.at).total_seconds() if _comparable(now, sample.at) else 0.0
+    seconds = (now - sample.at).total_seconds()
     if seconds <= 0:
         return ""
+    ago = human_duration(seconds)
     d_out = conn.egress_bytes - sample.egress_bytes
     d_in = conn.ingress_bytes - sample.ingress_bytes
     if d_out < 0 or d_in < 0:
         # Counters restart at each reconnect: a drop is a reconnect, not negative traffic.
-        return f"reconnected since the last sample {human_duration(seconds)} ago"
-    rate = human_rate((d_out + d_in) / seconds)
-    return f"+{human_bytes(d_out)} out, +{human_bytes(d_in)} in in the last {human_duration(seconds)} ({rate})"
+        return f"no rate: the counters went backwards since the last sample {ago} ago (a reconnect or a failover)"
+    moved = f"+{human_bytes(d_out)} out, +{human_bytes(d_in)} in in the last {ago}"
+    if seconds < MIN_RATE_INTERVAL_S:
+        return f"{moved}; no rate: samples {ago} apart, a rate needs at least {MIN_RATE_INTERVAL_S:.0f} s"
+    bps = (d_out + d_in) * 8 / seconds
+    ceiling = sku(sku_name)
+    if ceiling is not None and bps > CEILING_FACTOR * ceiling.aggregate_bps:
+        return (
+            f"{moved}; no rate: {human_rate((d_out + d_in) / seconds)} would be more than twice the "
+            f"{ceiling.name} aggregate estimate ({_mbps(ceiling.aggregate_mbps)}), so the samples are not "
+            "comparable (a counter reset or a failover between them)"
+        )
+    return f"{moved} ({human_rate((d_out + d_in) / seconds)})"
+
+
+def _mbps(mbps: int) -> str:
+    return f"{mbps / 1000:g} Gbit/s" if mbps >= 1000 else f"{mbps} Mbit/s"
 
 
 def _comparable(a: datetime, b: datetime) -> bool:

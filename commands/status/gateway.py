@@ -80,7 +80,7 @@ def _connection_lines(c: Connection, g: Gateway, report: StatusReport, now: date
                 f"↑ {human_bytes(rev.egress_bytes)} ↓ {human_bytes(rev.ingress_bytes)}",
             )
         )
-    delta = counter_delta(c, report.samples.get(ck), now)
+    delta = counter_delta(c, report.samples.get(ck), now, g.sku)
     if delta:
         lines.append(rich(f"      {delta}"))
     return lines
