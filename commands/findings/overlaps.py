@@ -25,6 +25,7 @@ from commands.core.reply import Finding, Severity
 from commands.core.text import Rich, code, join, rich
 from commands.core.units import plural
 from commands.findings.joins import DOC_PEERING, VnetScope, components, touches
+from commands.findings.routing.p2s import p2s_plan
 from commands.findings.routing.selection import parse_net
 
 DOC_P2S_POOL = "https://learn.microsoft.com/azure/vpn-gateway/point-to-site-certificate-gateway"
@@ -104,11 +105,17 @@ def _links(facts: EstateIndex) -> set[frozenset[str]]:
             links.add(frozenset({rid_key(g1.vnet_id), rid_key(g2.vnet_id)}))
     for g in facts.gateways:
         if g.serves_p2s and g.vnet_id:
-            links.add(frozenset({"p2s:" + rid_key(g.id), rid_key(g.vnet_id)}))
-            # A pool reaches what the gateway reaches: its connections' far ends.
+            pool = "p2s:" + rid_key(g.id)
+            links.add(frozenset({pool, rid_key(g.vnet_id)}))
+            # A pool reaches what the gateway reaches: its connections' far ends, and every
+            # VNet its clients are handed a route to (spokes using it through transit,
+            # VNet-to-VNet remotes) — an overlap with any of those keeps the replies there.
             for c in facts.connections_from(g.id):
                 if c.local_network_gateway_id:
-                    links.add(frozenset({"p2s:" + rid_key(g.id), rid_key(c.local_network_gateway_id)}))
+                    links.add(frozenset({pool, rid_key(c.local_network_gateway_id)}))
+            for e in p2s_plan(g, facts):
+                if e.certainty != "never" and e.source_id and e.kind in ("transit_peering", "vnet2vnet"):
+                    links.add(frozenset({pool, rid_key(e.source_id)}))
     return links
 
 
@@ -186,7 +193,11 @@ def _overlap_finding(severity: Severity, x: _Net, y: _Net, joined: str) -> Findi
     kinds = {x.kind, y.kind}
     if "p2s" in kinds:
         doc = DOC_P2S_POOL
-        rule = "A point-to-site client pool must not overlap the VNets its clients reach or the networks they come from"
+        rule = (
+            "A point-to-site client pool must not overlap the VNets its clients reach or the networks they come "
+            "from: Azure routes the overlapping addresses inside the VNet (VnetLocal, or the peering), so packets "
+            "to the clients never reach the gateway"
+        )
     elif "lng" in kinds:
         doc = DOC_S2S
         rule = "A local network gateway's prefixes must not overlap the Azure address spaces it is connected to"

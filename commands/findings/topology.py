@@ -453,6 +453,8 @@ def p2s_routes_missing(facts: EstateIndex, in_scope: VnetScope | None = None) ->
                 "or join the VNets through their gateways; then clients download the VPN profile again.",
                 doc_url=P2S_ROUTING_DOC,
                 key=f"topology:p2s_never:{rid_key(gw.id)}",
+                # Folded under what breaks the peerings, when every route missing has such a cause.
+                causes=tuple(dict.fromkeys(c for e in never for c in e.causes)) if all(e.causes for e in never) else (),
             )
         )
     return out

@@ -28,7 +28,7 @@ def text_of(reply: Reply) -> str:
         elif isinstance(p, Finding):
             bits += [p.title, p.evidence, p.next_step]
         elif isinstance(p, Fields):
-            bits += [f"{k}: {v!s}" for k, v in p.items]
+            bits += [f"{k!s}: {v!s}" for k, v in p.items]
         elif isinstance(p, Table):
             bits.append(p.caption)
     return "\n".join(str(b) for b in bits)

@@ -10,7 +10,7 @@ from typing import Any
 from bot.slack.text import to_text
 from commands.core.model import BgpPeer, Connection
 from commands.watch.judge import Verdict, judge_bgp, judge_connection, judge_gone
-from tests.unit.commands.watch.support import GW_A, STEP, T0, conn, pair
+from tests.unit.commands.watch.support import GW_A, GW_B, STEP, T0, conn, pair
 
 
 def step(prev: dict[str, Any] | None, c: Connection, at: datetime, **kw: Any) -> Verdict:
@@ -168,3 +168,60 @@ def test_every_tunnel_down_under_a_connected_status_is_said_so() -> None:
     assert [(f.incident, f.card.title, f.card.severity) for f in v2.fires] == [
         ("tunnel", "🔴 c: every tunnel is down", "critical")
     ]
+
+
+# --- a VNet-to-VNet pair is one tunnel --------------------------------------------------------------
+
+
+def _halves(out_a: int, in_a: int, out_b: int, in_b: int, status_b: str = "Connected") -> tuple[Connection, Connection]:
+    a = conn(
+        "a-to-b", out=out_a, inn=in_a, connection_type="Vnet2Vnet", local_network_gateway_id="", gateway2_id=GW_B.id
+    )
+    b = conn(
+        "b-to-a",
+        out=out_b,
+        inn=in_b,
+        status=status_b,
+        connection_type="Vnet2Vnet",
+        local_network_gateway_id="",
+        gateway1_id=GW_B.id,
+        gateway2_id=GW_A.id,
+    )
+    return a, b
+
+
+def test_a_one_way_tunnel_is_one_incident_raised_by_the_half_that_leads_the_pair() -> None:
+    a0, b0 = _halves(0, 0, 0, 0)
+    a1, b1 = _halves(9_000_000, 0, 0, 9_000_000)
+    lead = step(step(None, a0, T0).value, a1, T0 + STEP, reverse=b1, leads=True)
+    follow = step(step(None, b0, T0).value, b1, T0 + STEP, reverse=a1, leads=False)
+    assert [f.incident for f in lead.fires] == ["one_way"] and follow.fires == []
+    card = lead.fires[0].card
+    assert card.title == "🔴 a-to-b ⇄ b-to-a: traffic flows one way"
+    assert any(label == "Reverse" for label, _ in card.fields)
+
+
+def test_the_other_half_raises_what_the_leading_half_cannot_see() -> None:
+    # Only b-to-a is NotConnected: a-to-b (leading, Connected) raises nothing for it.
+    a, b = _halves(10, 10, 0, 0, status_b="NotConnected")
+    assert step(None, a, T0, reverse=b, leads=True).fires == []
+    follow = step(None, b, T0, reverse=a, leads=False)
+    assert [f.incident for f in follow.fires] == ["down"]
+    assert follow.fires[0].card.title == "🔴 b-to-a ⇄ a-to-b: is NotConnected"
+
+
+def test_a_card_names_the_root_cause_first_and_its_next_step() -> None:
+    from commands.core.reply import Finding
+
+    a0, _ = _halves(0, 0, 0, 0)
+    a1, b1 = _halves(9_000_000, 0, 0, 9_000_000)
+    cause = Finding(
+        "critical", "`a-to-b` and `b-to-a` use different shared keys", next_step="set the same key", key="shared_key:x"
+    )
+    from commands.findings.connections.checks import one_way
+
+    one_way_key = one_way(a1, b1).key  # type: ignore[union-attr]
+    v = step(step(None, a0, T0).value, a1, T0 + STEP, reverse=b1, leads=True, causes={one_way_key: cause})
+    card = v.fires[0].card
+    assert str(card.summary).startswith("Cause: `a-to-b` and `b-to-a` use different shared keys")
+    assert any("set the same key" in str(d) for d in card.details)
