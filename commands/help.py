@@ -71,11 +71,23 @@ def command_help(registry: Registry, name: str) -> Reply:
 
 
 def unknown_command(registry: Registry, word: str, guess: str) -> Reply:
-    """ "Unknown command `stauts`. Did you mean `status`?" followed by the help."""
+    """A mistyped command: the closest one and one line (not the whole help).
+
+    "⚠️ Unknown command `stauts`. Did you mean `/vpn status` (Is every tunnel up…)?" and where
+    to find the rest; with no close command, the command names in one line."""
     shown = word if len(word) <= 40 else word[:39] + "…"
     what = rich("Unknown command ", code(shown), ".")
-    if guess:
-        what += rich(" Did you mean ", code(guess), "?")
-    r = Reply(fallback=what, visibility="ephemeral").add(Text(rich(Icon.WARNING, " ", what)))
-    r.parts.extend(help_reply(registry).parts)
-    return r
+    cmd = registry.command(guess) if guess else None
+    if cmd is not None:
+        what += rich(" Did you mean ", code(f"/vpn {cmd.usage}"), "? ", _first_sentence(cmd.summary))
+    else:
+        what += rich(" Commands: ", join(", ", [code(c.name) for c in registry.visible()]), ".")
+    what += rich(" ", code("/vpn help"), " lists every command.")
+    fallback = rich("Unknown command ", code(shown), ".", rich(" Did you mean ", code(cmd.name), "?") if cmd else None)
+    return Reply(fallback=fallback, visibility="ephemeral").add(Text(rich(Icon.WARNING, " ", what)))
+
+
+def _first_sentence(text: str) -> Rich:
+    end = text.find("? ")
+    end = end if end != -1 else text.find(". ")
+    return prose(text[: end + 1] if end != -1 else text)

@@ -1,7 +1,8 @@
 """`/vpn …`: parse, ack within Slack's 3 s, hand the work to the dispatcher.
 
 Input that needs no Azure is answered in the ack itself: `/vpn`, `/vpn help [command]`,
-and an unknown subcommand ("Unknown command `stauts`. Did you mean `status`?" + help).
+and an unknown subcommand, in one line ("Unknown command `stauts`. Did you mean
+`/vpn status <region|gateway>`? …", not the whole help).
 Everything else acks "⏳ Working on …" (ephemeral) and becomes a Job.
 """
 

@@ -47,7 +47,7 @@ def test_piped_help_and_a_typo_print_the_help_and_the_suggestion() -> None:
         if not c.hidden:
             assert c.example in out, f"help lacks the example of {c.name}"
     if REGISTRY.command("status") is not None:
-        assert "Unknown command `stauts`. Did you mean `status`?" in out
+        assert "Unknown command `stauts`. Did you mean `/vpn status <region|gateway>`?" in out
     else:
         assert "Unknown command `stauts`." in out
     assert "Traceback" not in proc.stderr

@@ -75,6 +75,17 @@ def test_a_gateway_by_name_shows_only_that_gateway() -> None:
     assert "*vgw-aue*" in text_of(reply) and "*vgw-eun*" not in text_of(reply)
 
 
+def test_a_quoted_gateway_name_works_straight_or_curly_as_slack_clients_type_it() -> None:
+    for typed in ('"vgw-aue"', "“vgw-aue”", "'vgw-aue'", "`vgw-aue`"):
+        reply, _ = run(seed_like(), typed)
+        assert reply.fallback.startswith("🔴 1 problem in vgw-aue"), typed
+
+
+def test_an_unknown_gateway_gets_the_nearest_gateway_names() -> None:
+    reply, _ = run(seed_like(), "vgw-aeu")
+    assert "Nearest names: `vgw-aue`, `vgw-eun`." in text_of(reply)
+
+
 def test_a_gateway_by_id_and_by_resource_group_and_name() -> None:
     assert "*vgw-aue*" in text_of(run(seed_like(), AUE.id)[0])
     assert "*vgw-aue*" in text_of(run(seed_like(), "rg-net/vgw-aue")[0])
