@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from commands.core.errors import AzureFailure
+
 
 @dataclass(frozen=True)
 class ResourceId:
@@ -344,10 +346,16 @@ class VnetLink:
 
 @dataclass(frozen=True)
 class PrivateDnsZone:
+    """A private DNS zone with its A record sets and virtual network links. A zone whose
+    records (or links) could not be read carries why in `records_failure` (`links_failure`):
+    its empty `records` then mean "could not read", never "no record"."""
+
     id: str
     name: str  # e.g. "privatelink.database.windows.net"
     records: tuple[DnsRecordSet, ...] = ()
     links: tuple[VnetLink, ...] = ()
+    records_failure: AzureFailure | None = None
+    links_failure: AzureFailure | None = None
 
 
 @dataclass(frozen=True)
