@@ -273,7 +273,10 @@ class NetworkInterface:
     location: str = ""
     vm_id: str = ""  # virtualMachine.id
     subnet_ids: tuple[str, ...] = ()
-    private_ips: tuple[str, ...] = ()
+    private_ips: tuple[str, ...] = ()  # single addresses
+    # Prefix ipconfigs: an ipconfig with privateIPAddressPrefixLength holds a whole block
+    # ("172.20.2.16/28"), not an address: https://learn.microsoft.com/azure/virtual-network/ip-services/private-ip-address-prefix
+    private_prefixes: tuple[str, ...] = ()
 
     @property
     def vnet_ids(self) -> tuple[str, ...]:
