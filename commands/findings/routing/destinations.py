@@ -10,7 +10,6 @@ reach its VNet, the spokes that use it, and what its connections bring.
 from __future__ import annotations
 
 import ipaddress
-
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
