@@ -41,7 +41,7 @@ def _names(estate: dict[str, Any], arm_type: str) -> list[str]:
     return sorted({str(d.get("name") or "") for d in estate.get("resources") or () if _type_is(d, arm_type)} - {""})
 
 
-def _peerings(estate: dict[str, Any]) -> list[tuple[str, str, bool]]:
+def peerings(estate: dict[str, Any]) -> list[tuple[str, str, bool]]:
     """(vnet, peering, allowForwardedTraffic) of every peering embedded in the estate's VNets."""
     out = []
     for v in estate.get("resources") or ():
@@ -98,7 +98,7 @@ def drive(estate_path: Path) -> Drive:
         console.run(lines)
         console.switch_user("alice", quiet=True)
         console.run(own_lines(estate))
-        for vnet, peering, forwarded in _peerings(estate):
+        for vnet, peering, forwarded in peerings(estate):
             flag = "off" if forwarded else "on"
             console.run_line(f"/vpn peering {vnet}/{peering} allowForwardedTraffic {flag} reason: conformance")
             console.switch_user("bob", quiet=True)
