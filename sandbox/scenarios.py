@@ -1300,17 +1300,19 @@ def rates_implausible() -> Estate:
 @scenario
 def transit_change_requests() -> Estate:
     est = Estate(
-        "A hub whose gateway serves native IKEv2 (Windows) VPN clients with certificate auth, a spoke that uses "
+        "A hub whose gateway serves native IKEv2 (Windows) VPN clients with certificate auth, two spokes that use "
         "the hub's gateway, and a management VNet peered without gateway transit (not meant for VPN users). "
-        "Used for change requests: when do VPN clients need the profile again (vpn-gateway-about-point-to-site-"
+        "Used for change requests (one per peering, so none waits behind another): when do VPN clients need the profile again (vpn-gateway-about-point-to-site-"
         "routing), and a change with no effect. Healthy (issue 16 example 7)."
     )
     sub = est.subscription(sub_for("transit-change-requests"), "Alpine Ski House IT")
     hub = site(sub, "rg-hub", "vnet-hub", "switzerlandnorth", "10.185")
     sa = site(sub, "rg-apps", "vnet-spoke-a", "switzerlandnorth", "10.186", gw=False)
     mg = site(sub, "rg-mgmt", "vnet-mgmt", "switzerlandnorth", "10.187", gw=False)
-    est.add(hub, sa, mg)
+    sb = site(sub, "rg-apps", "vnet-spoke-b", "switzerlandnorth", "10.188", gw=False)
+    est.add(hub, sa, mg, sb)
     peer_pair(hub, sa, a_to_b="hub-to-spoke-a", b_to_a="spoke-a-to-hub", a_transit=True, b_uses=True, forwarded=True)
+    peer_pair(hub, sb, a_to_b="hub-to-spoke-b", b_to_a="spoke-b-to-hub", a_transit=True, b_uses=True, forwarded=True)
     peer_pair(hub, mg, a_to_b="hub-to-mgmt", b_to_a="mgmt-to-hub")
     g = gateway(
         est,
@@ -1322,7 +1324,9 @@ def transit_change_requests() -> Estate:
     )
     local = "10.185.255.30"
     est.action(
-        g["id"], "getLearnedRoutes", body(net_learned(local, ["10.185.0.0/16", "10.186.0.0/16", "172.24.185.0/24"]))
+        g["id"],
+        "getLearnedRoutes",
+        body(net_learned(local, ["10.185.0.0/16", "10.186.0.0/16", "10.188.0.0/16", "172.24.185.0/24"])),
     )
     est.action(
         g["id"],
@@ -1340,6 +1344,14 @@ def transit_change_requests() -> Estate:
             peering_route("10.185.0.0/16"),
             vng("172.24.185.0/24", [local]),
         ],
+    )
+    nic_and_vm(
+        est,
+        sb,
+        "snet-app",
+        "vm-spoke-b",
+        "10.188.1.4",
+        routes=[*system_routes(["10.188.0.0/16"]), peering_route("10.185.0.0/16"), vng("172.24.185.0/24", [local])],
     )
     nic_and_vm(
         est,
