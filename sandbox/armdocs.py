@@ -106,7 +106,7 @@ class Estate:
         raise KeyError(resource_id)
 
     def vnets(self) -> list[Doc]:
-        return [d for d in self.resources if d["type"] == f"{NET}/virtualNetworks"]
+        return [d for d in self.resources if d.get("type") == f"{NET}/virtualNetworks"]
 
     def finish(self) -> Doc:
         """The estate file: subnets get their ipConfigurations back-links, and the peerings
@@ -266,7 +266,6 @@ def peer(
             "useRemoteGateways": remote_gateways,
             "doNotVerifyRemoteGateways": False,
             "peerCompleteVnets": True,
-            "routeServiceVips": {},
         },
     }
     local["properties"]["virtualNetworkPeerings"].append(p)
@@ -395,7 +394,6 @@ def gateway(
                 "name": cname,
                 "id": cid,
                 "etag": etag(gid),
-                "type": f"{NET}/virtualNetworkGateways/ipConfigurations",
                 "properties": {
                     "provisioningState": "Succeeded",
                     "privateIPAllocationMethod": "Dynamic",
@@ -685,7 +683,6 @@ def nic_and_vm(
             "etag": etag(nid),
             "type": f"{NET}/networkInterfaces",
             "location": loc,
-            "kind": "Regular",
             "properties": {
                 "provisioningState": "Succeeded",
                 "resourceGuid": guid(nid),
@@ -865,7 +862,6 @@ def resolver(est: Estate, v: Doc, name: str, subnet: str, inbound_ip: str) -> Do
             "properties": {
                 "ipConfigurations": [
                     {
-                        "id": f"{did}/inboundEndpoints/inbound/ipConfigurations/default",
                         "subnet": ref(subnet_id(v, subnet)),
                         "privateIpAddress": inbound_ip,
                         "privateIpAllocationMethod": "Static",
@@ -1019,7 +1015,6 @@ def sql_server_with_endpoint(
             "location": loc,
             "properties": {
                 "provisioningState": "Succeeded",
-                "resourceGuid": guid(pe),
                 "privateLinkServiceConnections": [
                     {
                         "name": f"pe-{server}",
@@ -1048,7 +1043,6 @@ def sql_server_with_endpoint(
             "etag": etag(pe_nic),
             "type": f"{NET}/networkInterfaces",
             "location": loc,
-            "kind": "Regular",
             "properties": {
                 "provisioningState": "Succeeded",
                 "resourceGuid": guid(pe_nic),
@@ -1089,13 +1083,11 @@ def sql_server_with_endpoint(
                 "name": "default",
                 "id": f"{pe}/privateDnsZoneGroups/default",
                 "etag": etag(pe, "zg"),
-                "type": f"{NET}/privateEndpoints/privateDnsZoneGroups",
                 "properties": {
                     "provisioningState": "Succeeded",
                     "privateDnsZoneConfigs": [
                         {
                             "name": "privatelink-database-windows-net",
-                            "id": f"{pe}/privateDnsZoneGroups/default/privateDnsZoneConfigs/privatelink-database-windows-net",
                             "properties": {
                                 "privateDnsZoneId": zone_id,
                                 "recordSets": [

@@ -29,8 +29,11 @@ SCRIPTS = ROOT / "tests" / "golden" / "scripts"
 
 
 def estate_files() -> list[Path]:
-    """Every estate in the repo: sandbox/estates/*.json and any scenario under scenarios/."""
-    return sorted(ESTATES_DIR.glob("*.json")) + sorted((ESTATES_DIR / "scenarios").rglob("*.json"))
+    """Every estate in the repo: sandbox/estates/*.json and every scenario under scenarios/
+    (the `<name>.json` beside each `<name>.expect.json`)."""
+    expected = (ESTATES_DIR / "scenarios").rglob("*.expect.json")
+    scenarios = (e.with_name(e.name.removesuffix(".expect.json") + ".json") for e in expected)
+    return sorted(ESTATES_DIR.glob("*.json")) + sorted(scenarios)
 
 
 def _type_is(doc: dict[str, Any], arm_type: str) -> bool:

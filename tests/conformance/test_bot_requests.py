@@ -37,7 +37,9 @@ def test_every_request_is_an_operation_of_the_table_at_the_sdks_api_version(esta
 @pytest.mark.parametrize("estate", ESTATES, ids=[e.stem for e in ESTATES])
 def test_every_request_is_as_azures_definition_has_it(estate: Path, driven: Any) -> None:
     d = driven(estate)
-    if peerings(load_estate(estate)):  # the one write the bot makes, on an estate that has one to make
+    # The one write the bot makes: the sandbox's own estates have a peering change the
+    # pre-flight allows; a scenario's may all be refused (that is what some of them show).
+    if estate.parent.name == "estates" and peerings(load_estate(estate)):
         assert any(r.method == "PUT" for r in d.records), "the drive made no peering write"
     found = check_drive(d.records)
     assert not found.requests, _short(found.requests)

@@ -36,6 +36,7 @@ from commands.core.model import rid_key
 from commands.core.port import Messenger
 from commands.core.reply import Actions, Finding, Header, Inline, Reply, Text
 from commands.core.text import Rich, Strong
+from sandbox.arm import ids
 from sandbox.estate import load_estate
 from tests.reliability.harness import Rig
 
@@ -202,7 +203,7 @@ class Estate:
     doc: dict[str, Any]
 
     def of_type(self, rtype: str) -> list[dict[str, Any]]:
-        return [r for r in self.doc["resources"] if r["type"].lower() == rtype.lower()]
+        return [r for r in self.doc["resources"] if _type_of(r).lower() == rtype.lower()]
 
     def id_of(self, rtype: str, name: str) -> str:
         for r in self.of_type(rtype):
@@ -462,3 +463,10 @@ class Totals:
             f"scenarios estates={self.estates} expected={self.expected} found={self.found} "
             f"false_alarms={self.false_alarms} contradictions={self.contradictions}"
         )
+
+
+def _type_of(resource: dict[str, Any]) -> str:
+    """A resource's type: as the document says, else from its id (Azure's list answers carry
+    no `type` on some child resources, zone groups among them; the emulator reads the id)."""
+    parsed = ids.parse(str(resource.get("id", "")))
+    return str(resource.get("type") or (parsed.resource_type if parsed else ""))
