@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from commands.core.errors import AzureFailure
+
 
 @dataclass(frozen=True)
 class ResourceId:
@@ -271,7 +273,10 @@ class NetworkInterface:
     location: str = ""
     vm_id: str = ""  # virtualMachine.id
     subnet_ids: tuple[str, ...] = ()
-    private_ips: tuple[str, ...] = ()
+    private_ips: tuple[str, ...] = ()  # single addresses
+    # Prefix ipconfigs: an ipconfig with privateIPAddressPrefixLength holds a whole block
+    # ("172.20.2.16/28"), not an address: https://learn.microsoft.com/azure/virtual-network/ip-services/private-ip-address-prefix
+    private_prefixes: tuple[str, ...] = ()
 
     @property
     def vnet_ids(self) -> tuple[str, ...]:
@@ -344,10 +349,16 @@ class VnetLink:
 
 @dataclass(frozen=True)
 class PrivateDnsZone:
+    """A private DNS zone with its A record sets and virtual network links. A zone whose
+    records (or links) could not be read carries why in `records_failure` (`links_failure`):
+    its empty `records` then mean "could not read", never "no record"."""
+
     id: str
     name: str  # e.g. "privatelink.database.windows.net"
     records: tuple[DnsRecordSet, ...] = ()
     links: tuple[VnetLink, ...] = ()
+    records_failure: AzureFailure | None = None
+    links_failure: AzureFailure | None = None
 
 
 @dataclass(frozen=True)

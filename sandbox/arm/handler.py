@@ -210,7 +210,10 @@ class ArmHandler(BaseHTTPRequestHandler):
             self._send(answer)
             raise
         # Logged before the answer goes out, so a client that has its answer finds it in the log.
-        emu.record(method, path, unquote(split.query), 0 if answer is None else answer.status)
+        if answer is None:
+            emu.record(method, path, unquote(split.query), 0, raw_body)
+        else:
+            emu.record(method, path, unquote(split.query), answer.status, raw_body, answer.headers, answer.body)
         if answer is None:  # a "hang" fault: no answer at all
             self.close_connection = True
             return
@@ -470,7 +473,9 @@ class Router:
                 )
             return Answer(200, {"value": key_value})
         if ptype == GATEWAY and last.lower() == "connections":
-            return self._page([list_view(CONNECTION, d) for d in self.estate.gateway_connections(pk)])
+            return self._page(
+                [connection_list_entity(list_view(CONNECTION, d)) for d in self.estate.gateway_connections(pk)]
+            )
         if ptype == "microsoft.network/privatednszones" and last.lower() == "all":
             return self._page(self.estate.children_any(pk, exclude=frozenset({"virtualnetworklinks"})))
         return self._page([list_view(f"{ptype}/{last.lower()}", d) for d in self.estate.children(pk, last)])
@@ -551,6 +556,52 @@ class Router:
             params["$skiptoken"] = str(start + size)
             body["nextLink"] = f"{self.emu.base_url}{self.raw_path}?{urlencode(params)}"
         return Answer(200, body)
+
+
+# VirtualNetworkGateways_ListConnections answers VirtualNetworkGatewayConnectionListEntity
+# (virtualNetworkGateway.json 2025-03-01): the gateways as bare {"id"} references
+# (VirtualNetworkConnectionGatewayReference), and only these properties: what a connection's
+# own GET adds (dpdTimeoutSeconds, NAT rules, useLocalAzureIpAddress…) is not in it.
+LIST_ENTITY_PROPERTIES = frozenset(
+    {
+        "authorizationKey",
+        "virtualNetworkGateway1",
+        "virtualNetworkGateway2",
+        "localNetworkGateway2",
+        "connectionType",
+        "connectionProtocol",
+        "routingWeight",
+        "connectionMode",
+        "sharedKey",
+        "connectionStatus",
+        "tunnelConnectionStatus",
+        "egressBytesTransferred",
+        "ingressBytesTransferred",
+        "peer",
+        "enableBgp",
+        "gatewayCustomBgpIpAddresses",
+        "usePolicyBasedTrafficSelectors",
+        "ipsecPolicies",
+        "trafficSelectorPolicies",
+        "resourceGuid",
+        "provisioningState",
+        "expressRouteGatewayBypass",
+        "enablePrivateLinkFastPath",
+    }
+)
+_GATEWAY_REFERENCES = ("virtualNetworkGateway1", "virtualNetworkGateway2", "localNetworkGateway2")
+
+
+def connection_list_entity(doc: dict[str, Any]) -> dict[str, Any]:
+    """A connection as a gateway's connections list returns it (see LIST_ENTITY_PROPERTIES)."""
+    props = doc.get("properties")
+    if not isinstance(props, dict):
+        return doc
+    kept = {k: v for k, v in props.items() if k in LIST_ENTITY_PROPERTIES}
+    for k in _GATEWAY_REFERENCES:
+        if isinstance(kept.get(k), dict) and "id" in kept[k]:
+            kept[k] = {"id": kept[k]["id"]}
+    return {**doc, "properties": kept}
 
 
 def list_view(type_key: str, doc: dict[str, Any]) -> dict[str, Any]:
