@@ -28,6 +28,7 @@ from commands.core.model import (
     Peering,
     PrivateDnsZone,
     PrivateEndpoint,
+    RouteTable,
     SqlServer,
     Subscription,
     VirtualNetwork,
@@ -62,6 +63,7 @@ class FakeAzure:
         p2s: dict[str, list[P2SClient]] | None = None,
         effective: dict[str, list[EffectiveRoute]] | None = None,
         shared_keys: dict[str, str] | None = None,
+        route_tables: Iterable[RouteTable] = (),
     ) -> None:
         self.subs = list(subscriptions)
         self.gws = {rid_key(g.id): g for g in gateways}
@@ -79,6 +81,7 @@ class FakeAzure:
         self.p2s = {rid_key(k): v for k, v in (p2s or {}).items()}
         self.effective = {rid_key(k): v for k, v in (effective or {}).items()}
         self.shared_keys = {rid_key(k): v for k, v in (shared_keys or {}).items()}
+        self.tables = {rid_key(t.id): t for t in route_tables}
         self.fail: dict[tuple[str, str], AzureFailure] = {}
         self.calls: list[tuple[str, str]] = []
         self.writes: list[tuple[str, dict[str, bool]]] = []
@@ -162,6 +165,10 @@ class FakeAzure:
     def virtual_networks(self, subscription_id: str) -> list[VirtualNetwork]:
         self._call("virtual_networks", subscription_id)
         return self._in(subscription_id, self.vnets.values())
+
+    def route_tables(self, subscription_id: str) -> list[RouteTable]:
+        self._call("route_tables", subscription_id)
+        return self._in(subscription_id, self.tables.values())
 
     def virtual_network(self, vnet_id: str) -> VirtualNetwork:
         self._call("virtual_network", vnet_id)

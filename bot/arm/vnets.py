@@ -7,7 +7,7 @@ import structlog
 from bot.arm import convert
 from bot.arm.calls import ArmCalls
 from commands.core.errors import AzureFailure
-from commands.core.model import PEERING_FLAGS, Peering, VirtualNetwork
+from commands.core.model import PEERING_FLAGS, Peering, RouteTable, VirtualNetwork
 
 log = structlog.get_logger("bot.arm")
 
@@ -21,6 +21,13 @@ class VirtualNetworks(ArmCalls):
             "virtual_networks", f"virtual networks in {subscription_id}", lambda: list(net.virtual_networks.list_all())
         )
         return [convert.virtual_network(v) for v in raw]
+
+    def route_tables(self, subscription_id: str) -> list[RouteTable]:
+        net = self._network(subscription_id)
+        raw = self._call(
+            "route_tables", f"route tables in {subscription_id}", lambda: list(net.route_tables.list_all())
+        )
+        return [convert.route_table(t) for t in raw]
 
     def virtual_network(self, vnet_id: str) -> VirtualNetwork:
         sub, rg, (name,) = self._parse(vnet_id, "virtualNetworks")

@@ -25,6 +25,7 @@ from commands.core.model import (
     LocalNetworkGateway,
     Peering,
     PrivateEndpoint,
+    RouteTable,
     Subnet,
     Subscription,
     VirtualNetwork,
@@ -112,6 +113,7 @@ class EstateIndex:
     peerings: tuple[Peering, ...] = ()  # extra peerings, beyond those listed in `vnets`
     # gateway key -> its learned routes, where they were read and can be read as a route table
     learned: Mapping[str, Sequence[GatewayRoute]] = field(default_factory=dict)
+    route_tables: tuple[RouteTable, ...] = ()
 
     @cached_property
     def vnet_by_key(self) -> dict[str, VirtualNetwork]:
@@ -185,6 +187,10 @@ class EstateIndex:
             if rid_key(s.id) == rid_key(subnet_id):
                 return s
         return None
+
+    @cached_property
+    def route_table_by_key(self) -> dict[str, RouteTable]:
+        return {rid_key(t.id): t for t in self.route_tables}
 
     def endpoints_in(self, vnet_id: str) -> list[PrivateEndpoint]:
         k = rid_key(vnet_id)

@@ -117,8 +117,26 @@ class Connection:
     routing_weight: int = 0
     tunnels: tuple[Tunnel, ...] = ()
     last_established: datetime | None = None  # newest lastConnectionEstablishedUtcTime
+    ingress_nat_rule_ids: tuple[str, ...] = ()  # ingressNatRules[].id (rules of gateway1)
+    egress_nat_rule_ids: tuple[str, ...] = ()  # egressNatRules[].id
     provisioning_state: str = ""
     etag: str = ""
+
+
+@dataclass(frozen=True)
+class NatRule:
+    """A NAT rule of a VPN gateway (`natRules[]`), applied by the connections that name it.
+
+    IngressSnat translates the source addresses of the site (Azure sees the site as the
+    external mapping); EgressSnat translates the VNet's (the site sees it as the external
+    mapping). https://learn.microsoft.com/azure/vpn-gateway/nat-overview"""
+
+    id: str
+    name: str
+    mode: str  # IngressSnat | EgressSnat
+    rule_type: str = "Static"  # Static | Dynamic
+    internal: tuple[str, ...] = ()  # internalMappings[].addressSpace
+    external: tuple[str, ...] = ()  # externalMappings[].addressSpace
 
 
 @dataclass(frozen=True)
@@ -141,6 +159,7 @@ class Gateway:
     p2s_protocols: tuple[str, ...] = ()
     p2s_auth_types: tuple[str, ...] = ()
     p2s_custom_routes: tuple[str, ...] = ()  # customRoutes.addressPrefixes
+    nat_rules: tuple[NatRule, ...] = ()
     provisioning_state: str = ""
     etag: str = ""
 
@@ -168,6 +187,27 @@ class Subnet:
     address_prefixes: tuple[str, ...] = ()
     route_table_id: str = ""
     nsg_id: str = ""
+
+
+@dataclass(frozen=True)
+class UserRoute:
+    """One route of a route table (`routes[]`)."""
+
+    name: str
+    prefix: str  # addressPrefix (a CIDR, or a service tag)
+    next_hop_type: str  # VirtualNetworkGateway | VnetLocal | Internet | VirtualAppliance | None
+    next_hop_ip: str = ""
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    """A `Microsoft.Network/routeTables` resource, as its subnets see it."""
+
+    id: str
+    name: str
+    disable_bgp_route_propagation: bool = False  # "Propagate gateway routes" off
+    routes: tuple[UserRoute, ...] = ()
+    subnet_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from commands.core.model import (
     Peering,
     PrivateDnsZone,
     PrivateEndpoint,
+    RouteTable,
     SqlServer,
     Subscription,
     VirtualNetwork,
@@ -97,6 +98,10 @@ class AzurePort(Protocol):
         ...
 
     def virtual_network(self, vnet_id: str) -> VirtualNetwork: ...
+
+    def route_tables(self, subscription_id: str) -> list[RouteTable]:
+        """Every route table in the subscription, with its routes and gateway route propagation."""
+        ...
 
     def peering(self, peering_id: str) -> Peering:
         """GET one peering (fresh etag and state)."""

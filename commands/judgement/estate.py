@@ -35,6 +35,7 @@ from commands.core.model import (
     NetworkInterface,
     PrivateDnsZone,
     PrivateEndpoint,
+    RouteTable,
     SqlServer,
     Subscription,
     VirtualNetwork,
@@ -52,6 +53,7 @@ from commands.judgement.progress import Progress, gather_with_progress
 
 LGW = "local_network_gateways"
 NICS = "network_interfaces"
+ROUTE_TABLES = "route_tables"
 
 # (kind, words, port call) — kinds shared with commands.findings.dns so its checks know what
 # could not be read.
@@ -65,11 +67,13 @@ LISTS: tuple[tuple[str, str, Callable[[AzurePort, str], Sequence[Any]]], ...] = 
     (dnsf.RESOLVERS, "DNS private resolvers", lambda az, s: az.dns_resolvers(s)),
     (dnsf.SQL_SERVERS, "SQL servers", lambda az, s: az.sql_servers(s)),
     (NICS, "network interfaces", lambda az, s: az.network_interfaces(s)),
+    (ROUTE_TABLES, "route tables", lambda az, s: az.route_tables(s)),
 )
 LIST_WORDS = {k: w for k, w, _ in LISTS}
 ALL_KINDS = frozenset(LIST_WORDS)
-# Every kind but the NICs: what judging the network needs (NICs only name a target).
-NETWORK_KINDS = ALL_KINDS - {NICS}
+# What judging the network needs: every kind (a VM's NIC is a place traffic starts from,
+# whose coverage every command shares).
+NETWORK_KINDS = ALL_KINDS
 
 # Failures of one kind listed by name before the rest are counted.
 FAILURES_NAMED = 5
@@ -90,6 +94,7 @@ class Estate:
     resolvers: list[DnsResolver] = field(default_factory=list)
     sql_servers: list[SqlServer] = field(default_factory=list)
     nics: list[NetworkInterface] = field(default_factory=list)
+    route_tables: list[RouteTable] = field(default_factory=list)
     failures: list[FactFailure] = field(default_factory=list)  # lists that failed
     remote_errors: dict[str, str] = field(default_factory=dict)  # vnet key -> why it could not be read
     depth: GatewayReading | None = None  # the gateways read in depth
@@ -195,6 +200,7 @@ class Estate:
             local_gateways=tuple(self.local_gateways),
             private_endpoints=tuple(self.private_endpoints),
             learned=learned,
+            route_tables=tuple(self.route_tables),
         )
 
     @cached_property
@@ -265,6 +271,7 @@ def read_estate(
         resolvers=found.get(dnsf.RESOLVERS, []),
         sql_servers=found.get(dnsf.SQL_SERVERS, []),
         nics=found.get(NICS, []),
+        route_tables=found.get(ROUTE_TABLES, []),
         failures=lists.failures,
     )
 
@@ -293,11 +300,16 @@ def read_peered_vnets(ctx: Ctx, est: Estate, progress: Progress, of: Callable[[s
 
 
 def read_in_depth(ctx: Ctx, est: Estate, label: str, scope: Callable[[Gateway], bool]) -> None:
-    """Phase 3: the VPN gateways `scope` selects, in depth (`commands.judgement.gateways`)."""
+    """Phase 3: the VPN gateways `scope` selects, in depth (`commands.judgement.gateways`),
+    and the learned routes of those that run BGP: what they learned from their peers is part
+    of what every command judges (the networks a site advertises are destinations)."""
     if not any(is_vpn(g) and scope(g) for g in est.gateways):
         return
     est.depth = read_gateways(ctx, label, scope, est.gateways)
     est.in_depth = frozenset(rid_key(gf.gateway.id) for gf in est.depth.facts.gateways)
+    bgp = [gf.gateway for gf in est.depth.facts.gateways if gf.gateway.enable_bgp]
+    if bgp:
+        read_learned(ctx, est, bgp, f"Asking Azure what {plural(len(bgp), 'BGP gateway')} learned (5–60 s)")
     for k in ("connections_now", "index", "dns"):
         est.__dict__.pop(k, None)
 
@@ -317,6 +329,7 @@ __all__ = [
     "LIST_WORDS",
     "NETWORK_KINDS",
     "NICS",
+    "ROUTE_TABLES",
     "Estate",
     "read_estate",
     "read_in_depth",

@@ -269,6 +269,15 @@ OPERATIONS: tuple[BotOperation, ...] = (
         VNET_FILE,
     ),
     _op(
+        "route_tables()",
+        "GET",
+        SUB_NET + "/routeTables",
+        f"{NET}:RouteTable",
+        True,
+        "RouteTables_ListAll",
+        VNET_FILE,
+    ),
+    _op(
         "network_interface(), a private endpoint's NIC",
         "GET",
         RG_NET + "/networkInterfaces/{name}",

@@ -38,6 +38,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "VirtualNetworks_Get": convert.virtual_network,
     "VirtualNetworkPeerings_Get": convert.peering,
     "VirtualNetworkPeerings_CreateOrUpdate": convert.peering,
+    "RouteTables_ListAll": convert.route_table,
     "NetworkInterfaces_ListAll": convert.network_interface,
     "NetworkInterfaces_Get": convert.network_interface,
     "NetworkInterfaces_GetEffectiveRouteTable": convert.effective_routes,

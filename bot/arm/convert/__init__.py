@@ -39,7 +39,7 @@ from bot.arm.convert.private_link import (
     vnet_link,
 )
 from bot.arm.convert.resources import generic_resource, sql_server, subscription
-from bot.arm.convert.vnets import peering, virtual_network
+from bot.arm.convert.vnets import peering, route_table, virtual_network
 from bot.arm.convert.wire import items, wire
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "private_endpoint",
     "private_endpoint_ips",
     "record_set",
+    "route_table",
     "sql_server",
     "subscription",
     "virtual_network",

@@ -16,6 +16,7 @@ from bot.arm.convert.wire import (
     opt_int,
     props,
     ref,
+    refs,
     resource_name,
     strs,
     text,
@@ -23,7 +24,16 @@ from bot.arm.convert.wire import (
     uniq,
     wire,
 )
-from commands.core.model import BgpPeer, Connection, Gateway, GatewayRoute, LocalNetworkGateway, P2SClient, Tunnel
+from commands.core.model import (
+    BgpPeer,
+    Connection,
+    Gateway,
+    GatewayRoute,
+    LocalNetworkGateway,
+    NatRule,
+    P2SClient,
+    Tunnel,
+)
 
 _SUBNETS = re.compile(r"/subnets/", re.IGNORECASE)
 
@@ -65,8 +75,21 @@ def gateway(obj: object) -> Gateway:
         p2s_protocols=strs(vpn.get("vpnClientProtocols")),
         p2s_auth_types=auth,
         p2s_custom_routes=strs(at_path(p, "customRoutes", "addressPrefixes")),
+        nat_rules=tuple(_nat_rule(r) for r in json_objs(p.get("natRules"))),
         provisioning_state=text(p.get("provisioningState")),
         etag=text(d.get("etag")),
+    )
+
+
+def _nat_rule(r: Json) -> NatRule:
+    rp = props(r)
+    return NatRule(
+        id=text(r.get("id")),
+        name=resource_name(r),
+        mode=text(rp.get("mode")),
+        rule_type=text(rp.get("type")) or "Static",
+        internal=tuple(s for s in (text(m.get("addressSpace")) for m in json_objs(rp.get("internalMappings"))) if s),
+        external=tuple(s for s in (text(m.get("addressSpace")) for m in json_objs(rp.get("externalMappings"))) if s),
     )
 
 
@@ -115,6 +138,8 @@ def connection(obj: object) -> Connection:
         routing_weight=integer(p.get("routingWeight")),
         tunnels=tunnels,
         last_established=max(times) if times else None,
+        ingress_nat_rule_ids=refs(p.get("ingressNatRules")),
+        egress_nat_rule_ids=refs(p.get("egressNatRules")),
         provisioning_state=text(p.get("provisioningState")),
         etag=text(d.get("etag")),
     )

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import re
 
-from bot.arm.convert.wire import Json, at_path, boolean, json_objs, props, ref, resource_name, strs, text, uniq, wire
-from commands.core.model import Peering, Subnet, VirtualNetwork
+from bot.arm.convert.wire import (
+    Json,
+    at_path,
+    boolean,
+    json_objs,
+    props,
+    ref,
+    refs,
+    resource_name,
+    strs,
+    text,
+    uniq,
+    wire,
+)
+from commands.core.model import Peering, RouteTable, Subnet, UserRoute, VirtualNetwork
 
 _PEERINGS = re.compile(r"/virtualNetworkPeerings/", re.IGNORECASE)
 
@@ -59,4 +72,28 @@ def virtual_network(obj: object) -> VirtualNetwork:
         dns_servers=strs(at_path(p, "dhcpOptions", "dnsServers")),
         subnets=tuple(_subnet(s) for s in json_objs(p.get("subnets"))),
         peerings=tuple(peering(x, vnet_id=vid) for x in json_objs(p.get("virtualNetworkPeerings"))),
+    )
+
+
+def route_table(obj: object) -> RouteTable:
+    """A route table: its routes and whether it propagates gateway routes."""
+    d = wire(obj)
+    p = props(d)
+    routes = []
+    for r in json_objs(p.get("routes")):
+        rp = props(r)
+        routes.append(
+            UserRoute(
+                name=resource_name(r),
+                prefix=text(rp.get("addressPrefix")),
+                next_hop_type=text(rp.get("nextHopType")),
+                next_hop_ip=text(rp.get("nextHopIpAddress")),
+            )
+        )
+    return RouteTable(
+        id=text(d.get("id")),
+        name=resource_name(d),
+        disable_bgp_route_propagation=boolean(p.get("disableBgpRoutePropagation")),
+        routes=tuple(routes),
+        subnet_ids=refs(p.get("subnets")),
     )

@@ -62,10 +62,12 @@ def test_every_list_is_read_once_per_subscription_and_progress_is_shown() -> Non
         "private_dns_zones",
         "dns_resolvers",
         "sql_servers",
+        "network_interfaces",
+        "route_tables",
     ):
         assert sorted(k for m, k in azure.calls if m == method) == sorted([SUB, "sub-z"]), method
-    assert out.progress_texts[0] == "Reading 16 lists in 2 subscriptions…"
-    assert any("lists" in t and " of 16" in t for t in out.progress_texts)
+    assert out.progress_texts[0] == "Reading 20 lists in 2 subscriptions…"
+    assert any("lists" in t and " of 20" in t for t in out.progress_texts)
     assert out.progress_texts[-1] == "Putting the findings together…"
     # Each connection is read with GET (the list leaves the status empty).
     assert {rid_key(k) for m, k in azure.calls if m == "connection"} >= set(azure.conns)

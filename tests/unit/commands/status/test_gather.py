@@ -138,7 +138,7 @@ def test_a_gateway_whose_connections_cannot_be_listed() -> None:
 def test_progress_counts_checked_gateways() -> None:
     _, out = run(big_estate(30), "westus2", concurrency=4)
     said = progress_of(out)
-    assert said[0] == "Reading 8 lists in 1 subscription…"
+    assert said[0] == "Reading 10 lists in 1 subscription…"
     assert "reading 30 gateways in West US 2…" in said
     checked = [t for t in said if t.startswith("checked ")]
     assert checked[-1].startswith("checked 30 of 30 gateways…")
