@@ -10,7 +10,8 @@ https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overvi
 (non-overlapping address spaces),
 https://learn.microsoft.com/azure/vpn-gateway/point-to-site-certificate-gateway (the client
 pool), https://learn.microsoft.com/azure/vpn-gateway/tutorial-site-to-site-portal (a local
-network gateway's prefixes).
+network gateway's prefixes), https://learn.microsoft.com/azure/vpn-gateway/nat-overview (a
+site translated by an IngressSnat rule is seen at its external mapping).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from commands.core.reply import Finding, Severity
 from commands.core.text import Rich, code, join, rich
 from commands.core.units import plural
 from commands.findings.joins import DOC_PEERING, VnetScope, components, touches
+from commands.findings.routing.nat import site_prefixes
 from commands.findings.routing.p2s import p2s_plan
 from commands.findings.routing.selection import parse_net
 
@@ -64,7 +66,9 @@ def _nets(facts: EstateIndex) -> list[_Net]:
                 out.append(_Net("vnet", rid_key(v.id), v.name, p, n, v.id))
     lng_vnets = _lng_vnets(facts)
     for lng in facts.local_gateways:
-        for p in lng.address_prefixes:
+        # As Azure sees them: an IngressSnat rule on its connection translates them
+        # (routing.nat) — NAT exists to join overlapping networks.
+        for p in site_prefixes(facts, lng):
             n = parse_net(p)
             if n is not None:
                 vnets = lng_vnets.get(rid_key(lng.id), [])

@@ -433,7 +433,9 @@ def p2s_routes_missing(facts: EstateIndex, in_scope: VnetScope | None = None) ->
     for gw in facts.gateways:
         if not gw.serves_p2s or not is_vpn(gw):
             continue
-        never = [e for e in p2s_plan(gw, facts) if e.certainty == "never"]
+        # A peering neither side set up for transit keeps its VNet away from VPN clients on
+        # purpose: that is no route "missing".
+        never = [e for e in p2s_plan(gw, facts) if e.certainty == "never" and e.kind != "peering_plain"]
         if not never or not touches(in_scope, gw.vnet_id, *(e.source_id for e in never)):
             continue
         prefixes = list(dict.fromkeys(e.prefix for e in never))

@@ -43,7 +43,9 @@ class Judgement:
     by_key: dict[str, Finding]
     subjects: dict[str, Subjects]  # finding key -> every resource it is about (ids, case-folded)
     assessed: list[Assessed] = field(default_factory=list)  # the tunnels' findings, with their ids
-    coverage: dict[str, list[CoverageItem]] = field(default_factory=dict)  # gateway key -> learned coverage
+    # gateway key -> what it reaches, by its learned routes (where read): the routes view's,
+    # whose gaps the judgement's findings explain (`with_own`)
+    coverage: dict[str, list[CoverageItem]] = field(default_factory=dict)
     belongs: _Belongs | None = None
 
     def about(self, wanted: Callable[[Subjects], bool]) -> list[Finding]:
@@ -56,15 +58,23 @@ class Judgement:
         keys = {rid_key(i) for i in ids}
         return self.about(lambda s: bool(s & keys))
 
-    def with_findings(self, extra: Sequence[Finding]) -> list[Finding]:
-        """The root causes, ranked, with `extra` findings (a command's own, such as a NIC's
-        coverage) folded in: under the judgement's findings that explain them, or as roots."""
-        keys = {f.key for f in extra if f.key}
-        for f in extra:
-            if f.key and f.key not in self.subjects and self.belongs is not None:
-                self.subjects[f.key] = self.belongs.subjects(f.key)
-        base = [f for k, f in self.by_key.items() if k not in keys]
-        return _ranked(fold([*base, *extra], self.estate.index))
+    def with_own(self, own: Sequence[Finding]) -> tuple[list[Finding], list[Finding]]:
+        """A command's own findings (a NIC's or a gateway's coverage, read from routes only it
+        reads) against the judgement: (the judgement's root causes that explain some of
+        them, the ones nothing in the judgement explains). An explained gap is said by its
+        cause — the same finding every command shows — and by the command's own lines (the
+        coverage), never as a second verdict only that command gives."""
+        present = {k for f in self.roots for x in f.every() for k in [x.key]}
+        explained: set[str] = set()
+        rest: list[Finding] = []
+        for f in own:
+            found = [c for c in (f.key, *f.causes) if c in present]
+            if found:
+                explained.update(found)
+            else:
+                rest.append(f)
+        roots = [f for f in self.roots if any(x.key in explained for x in f.every())]
+        return roots, rest
 
     def naming(self, ids: set[str] | frozenset[str]) -> list[Finding]:
         """The root causes whose own key (or a symptom's) names one of these resources."""
@@ -86,16 +96,8 @@ def judge(est: Estate) -> Judgement:
         if gw.serves_p2s and is_vpn(gw) and gw.vnet_id:
             found += p2s_plan_findings(gw, p2s_plan(gw, facts))
     found += dns_assess(est.dns)
-    cover: dict[str, list[CoverageItem]] = {}
-    for gk in est.learned:
-        target = facts.gateway_by_key.get(gk)
-        if target is None or not target.vnet_id:
-            continue
-        usable = est.learned_routes(gk)
-        routes = tuple(learned_as_effective(usable)) if usable is not None else None
-        items = coverage(CoverageTarget(target.vnet_id, target.name, routes, kind="gateway"), facts)
-        cover[gk] = items
-        found += coverage_findings(target.name, gk, items)
+    cover, covered = coverage_everywhere(est)
+    found += covered
     drop = _superseded(found)
     kept = dedup([f for f in found if f.key not in drop and f.severity != "ok"])
     by_key = {f.key: f for f in kept if f.key}
@@ -107,6 +109,34 @@ def judge(est: Estate) -> Judgement:
             subjects[a.finding.key] |= frozenset(x for i in more for x in belongs.subjects(i))
     roots = _ranked(fold(kept, facts))
     return Judgement(est, roots, by_key, subjects, assessed, cover, belongs)
+
+
+def coverage_everywhere(est: Estate) -> tuple[dict[str, list[CoverageItem]], list[Finding]]:
+    """What every VPN gateway and every VM's NIC should reach and does not
+    (`commands.findings.routing.coverage`): a gateway against its learned routes where
+    they were read (every BGP gateway read in depth), else the estate alone; a NIC against
+    the estate (its subnet's route table included). `/vpn routes` shows these verdicts, and
+    adds what a NIC's effective routes show. Returns each gateway's items, and the findings."""
+    facts = est.index
+    cover: dict[str, list[CoverageItem]] = {}
+    out: list[Finding] = []
+    for gw in est.gateways:
+        if is_vpn(gw) and gw.vnet_id:
+            usable = est.learned_routes(rid_key(gw.id))
+            routes = tuple(learned_as_effective(usable)) if usable is not None else None
+            items = coverage(CoverageTarget(gw.vnet_id, gw.name, routes, kind="gateway"), facts)
+            cover[rid_key(gw.id)] = items
+            out += coverage_findings(gw.name, rid_key(gw.id), items)
+    per_subnet: dict[tuple[str, ...], list[CoverageItem]] = {}
+    for nic in est.nics:
+        if not nic.vm_id or not nic.vnet_ids:
+            continue
+        vnet = nic.vnet_ids[0]
+        where = (rid_key(vnet), *sorted(rid_key(s) for s in nic.subnet_ids))
+        if where not in per_subnet:
+            per_subnet[where] = coverage(CoverageTarget(vnet, nic.name, None, nic.subnet_ids), facts)
+        out += coverage_findings(nic.name, rid_key(nic.id), per_subnet[where])
+    return cover, out
 
 
 def peering_findings(est: Estate) -> list[Finding]:

@@ -19,11 +19,12 @@ from commands.core.errors import AzureFailure
 from commands.core.estate import EstateIndex
 from commands.core.model import EffectiveRoute, NetworkInterface, name_of, rid_key
 from commands.core.registry import Ctx
-from commands.core.reply import Context, Fields, Finding, Header, Reply, Table, Text
+from commands.core.reply import SEVERITY_RANK, Context, Fields, Finding, Header, Reply, Table, Text
 from commands.core.text import Icon, Rich, code, join, link, rich, strong
 from commands.findings.routing.coverage import CoverageItem, CoverageTarget, coverage
 from commands.findings.routing.findings import coverage_findings, invalid_route_findings
 from commands.findings.routing.selection import ROUTE_SELECTION_DOC, RouteChoice, parse_net, select_route
+from commands.judgement.causes import worst
 from commands.judgement.estate import Estate, read_in_depth, read_peered_vnets
 from commands.judgement.judge import Judgement, judge
 from commands.judgement.progress import Progress, gather_with_progress
@@ -96,12 +97,9 @@ def nic_reply(
     own += coverage_findings(nic.name, rid_key(nic.id), items)
     if routes is not None:
         own += invalid_route_findings(nic.name, rid_key(nic.id), routes)
-    mine = {f.key for f in own}
-    roots = [
-        f
-        for f in j.with_findings(own)
-        if any(x.key in mine for x in f.every()) or (vnet_id and rid_key(vnet_id) in _about(j, f) and not _dns_only(f))
-    ]
+    explaining, unexplained = j.with_own(own)
+    near = [f for f in j.roots if vnet_id and rid_key(vnet_id) in _about(j, f) and not _dns_only(f)]
+    roots = _ranked(list({id(f): f for f in [*explaining, *near]}.values()), unexplained)
     gaps = j.estate.gap_lines()
     r = Reply(fallback=rich(fallback))
     r.add(*head(rich(title, ": ", verdict(items)) if items else rich(title), problems(roots), unread=len(gaps)))
@@ -116,6 +114,11 @@ def nic_reply(
         r.more(Context(rich(Icon.WARNING, " ", gap)))
     r.more(Context(rich("Route selection: ", link(ROUTE_SELECTION_DOC, "how Azure selects a route"))))
     return r
+
+
+def _ranked(judged: list[Finding], own: list[Finding]) -> list[Finding]:
+    """The judgement's causes and the NIC's own gaps nothing explains, most severe first."""
+    return sorted([*judged, *own], key=lambda f: (worst(f), SEVERITY_RANK.get(f.severity, 9)))
 
 
 def _dns_only(f: Finding) -> bool:

@@ -16,8 +16,16 @@ from typing import Literal
 
 from commands.core.estate import EstateIndex
 from commands.core.model import EffectiveRoute, name_of, rid_key
-from commands.findings.routing.destinations import Destination, destinations
-from commands.findings.routing.selection import DROP_HOPS, GATEWAY_HOPS, PEERING_HOPS, RouteChoice, select_route
+from commands.findings.routing.destinations import Blocker, Destination, destinations
+from commands.findings.routing.links import connected
+from commands.findings.routing.selection import (
+    DROP_HOPS,
+    GATEWAY_HOPS,
+    RouteChoice,
+    overlaps,
+    parse_net,
+    select_route,
+)
 
 GATEWAY_TRANSIT_DOC = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit"
 
@@ -48,6 +56,9 @@ class CoverageItem:
     notes: tuple[str, ...] = ()  # caveats even when reached
     source_id: str = ""
     causes: tuple[str, ...] = ()  # keys of the findings behind the reasons (their root causes)
+    # What breaks the path in the estate itself (the reasons every command sees, routes or
+    # not): the findings group on these, so they have one key whichever command shows them.
+    blocked: tuple[str, ...] = ()
 
     @property
     def reached(self) -> bool:
@@ -94,31 +105,96 @@ def _propagation_reason(facts: EstateIndex, target: CoverageTarget) -> tuple[str
     return None
 
 
-# Next hops that keep traffic inside the VNet or its peers: a destination that should be
-# reached through a gateway but is covered by one of these never gets to the gateway.
-_STAYS_INSIDE = frozenset({"vnetlocal", *PEERING_HOPS})
-
-
-def _overlapped(choice: RouteChoice, it: Destination, target: CoverageTarget) -> tuple[str, str] | None:
+def _overlap(facts: EstateIndex, target: CoverageTarget, it: Destination, prefix: str) -> Blocker | None:
     """A destination behind a gateway (a P2S pool, a remote VNet, a site) that overlaps the
-    VNet's own or a peered address space: Azure picks the VNet or peering route, so the
-    traffic never leaves for the gateway (the overlap finding says which spaces)."""
-    if target.kind != "nic" or not it.hops or not (it.hops & GATEWAY_HOPS) or choice.route is None:
+    target's own VNet or a VNet peered with it: Azure's system route for that VNet (VnetLocal
+    or the peering) is preferred over any gateway route, even a more specific one, so the
+    traffic never leaves for the gateway (route selection, `selection.select_route`).
+    Decided from the estate alone, so every command says the same with or without routes."""
+    if target.kind != "nic" or it.kind not in ("p2s_pool", "vnet2vnet", "s2s") or not it.source_id:
         return None
-    hop = (choice.route.next_hop_type or "").lower()
-    if hop not in _STAYS_INSIDE:
+    dest = parse_net(prefix)
+    if dest is None:
         return None
-    return (
-        f"{choice.prefix} ({choice.route.next_hop_type}) covers it: it overlaps that address space, so Azure keeps "
-        "the traffic in the virtual network and it never reaches the gateway",
-        "give it an address range that overlaps no VNet its users reach",
+    inside = [target.vnet_id]
+    inside += [
+        p.remote_vnet_id
+        for (a, _), p in facts.all_peerings.items()
+        if a == rid_key(target.vnet_id) and connected(p.state)
+    ]
+    for vid in inside:
+        if rid_key(vid) == rid_key(it.source_id):
+            continue  # the same VNet reached two ways (peered and connected): no overlap
+        for p in facts.vnet_prefixes(vid):
+            net = parse_net(p)
+            if net is None or not overlaps(net, dest):
+                continue
+            node = ("p2s:" if it.kind == "p2s_pool" else "") + rid_key(it.source_id)
+            key = "topology:overlap:" + "|".join(sorted((f"{node}>{prefix}", f"{rid_key(vid)}>{p}")))
+            return Blocker(
+                f"it overlaps {facts.vnet_name(vid)} {p}: Azure keeps traffic to the overlapping addresses in that "
+                "virtual network (its own or peering route wins over any gateway route), so it never reaches "
+                "the gateway",
+                "give it an address range that overlaps no VNet its users reach",
+                key,
+            )
+    return None
+
+
+# Azure's default system routes every subnet has (UDR overview, "Default"): the public
+# internet, and the private ranges dropped unless a more specific route carries them.
+_SYSTEM_DEFAULTS = tuple(
+    EffectiveRoute("Default", "Active", (p,), hop)
+    for p, hop in (
+        ("0.0.0.0/0", "Internet"),
+        ("10.0.0.0/8", "None"),
+        ("172.16.0.0/12", "None"),
+        ("192.168.0.0/16", "None"),
+        ("100.64.0.0/10", "None"),
     )
+)
+
+
+def _unpropagated(facts: EstateIndex, target: CoverageTarget, it: Destination, prefix: str) -> Blocker | None:
+    """A NIC's subnet whose route table does not propagate gateway routes
+    (disableBgpRoutePropagation): the gateway's routes never reach it, so a destination behind
+    the gateway takes whatever the table's own routes and Azure's defaults say — carried on
+    only by a route to the gateway or to an appliance
+    (https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#border-gateway-protocol)."""
+    if target.kind != "nic" or not (it.hops & GATEWAY_HOPS):
+        return None
+    for sid in target.subnet_ids:
+        subnet = facts.subnet(sid)
+        rt = facts.route_table_by_key.get(rid_key(subnet.route_table_id)) if subnet and subnet.route_table_id else None
+        if subnet is None or rt is None or not rt.disable_bgp_route_propagation:
+            continue
+        user = [
+            EffectiveRoute(
+                "User", "Active", (r.prefix,), r.next_hop_type, (r.next_hop_ip,) if r.next_hop_ip else (), r.name
+            )
+            for r in rt.routes
+        ]
+        choice = select_route([*user, *_SYSTEM_DEFAULTS], prefix)
+        hop = (choice.route.next_hop_type or "").lower() if choice.route else "none"
+        if hop in ("virtualnetworkgateway", "virtualappliance"):
+            continue
+        return Blocker(
+            f"subnet {subnet.name} uses route table {rt.name}, which does not propagate gateway routes, so "
+            f"{choice.label} carries it instead of the gateway",
+            f"turn on 'Propagate gateway routes' on {rt.name}, or add a route for {prefix} to the gateway",
+        )
+    return None
 
 
 def _evaluate(facts: EstateIndex, target: CoverageTarget, it: Destination, prefix: str) -> CoverageItem:
-    reasons = [b.reason for b in it.blockers]
-    fixes = [b.fix for b in it.blockers if b.fix]
-    causes = tuple(dict.fromkeys(b.cause for b in it.blockers if b.cause))
+    blockers = list(it.blockers)
+    for extra in (_overlap(facts, target, it, prefix), _unpropagated(facts, target, it, prefix)):
+        if extra is not None:
+            blockers.append(extra)
+    reasons = [b.reason for b in blockers]
+    fixes = [b.fix for b in blockers if b.fix]
+    causes = tuple(dict.fromkeys(b.cause for b in blockers if b.cause))
+    blocked = tuple(reasons)
     notes = list(it.notes)
     if target.routes is None:
         return CoverageItem(
@@ -133,23 +209,9 @@ def _evaluate(facts: EstateIndex, target: CoverageTarget, it: Destination, prefi
             tuple(notes),
             it.source_id,
             causes,
+            blocked,
         )
     choice = select_route(target.routes, prefix)
-    overlap = _overlapped(choice, it, target)
-    if overlap is not None:
-        return CoverageItem(
-            prefix,
-            it.label,
-            it.kind,
-            it.via,
-            "not_reached",
-            choice,
-            (*reasons, overlap[0]),
-            (*fixes, overlap[1]),
-            tuple(notes),
-            it.source_id,
-            causes,
-        )
     route_reasons = _route_reasons(choice, prefix)
     if target.kind == "gateway" and it.static and route_reasons:
         # Static prefixes (peering, static connections) come from configuration, not from
@@ -166,6 +228,7 @@ def _evaluate(facts: EstateIndex, target: CoverageTarget, it: Destination, prefi
             tuple(notes),
             it.source_id,
             causes,
+            blocked,
         )
     drops_inside = [(p, r) for p, r in choice.inside if (r.next_hop_type or "").lower() in DROP_HOPS]
     if route_reasons:
@@ -181,7 +244,7 @@ def _evaluate(facts: EstateIndex, target: CoverageTarget, it: Destination, prefi
                         "check again in a few minutes",
                     )
                 )
-        if not it.blockers:  # the estate's own defect is the fix; the route only shows its effect
+        if not blockers:  # the estate's own defect is the fix; the route only shows its effect
             fixes += [f for _, f in route_reasons if f]
         reasons += [r for r, _ in route_reasons]
     elif reasons:
@@ -210,6 +273,7 @@ def _evaluate(facts: EstateIndex, target: CoverageTarget, it: Destination, prefi
         tuple(notes),
         it.source_id,
         causes,
+        blocked,
     )
 
 
@@ -260,6 +324,7 @@ def coverage(target: CoverageTarget, facts: EstateIndex) -> list[CoverageItem]:
                     tuple(it.notes),
                     it.source_id,
                     tuple(dict.fromkeys(b.cause for b in it.blockers if b.cause)),
+                    tuple(b.reason for b in it.blockers),
                 )
             )
     return [_merge(by_dest[(i.prefix, rid_key(i.source_id) or i.label)]) if i.prefix != "—" else i for i in items]

@@ -18,6 +18,7 @@ from commands.core.estate import EstateIndex
 from commands.core.model import Connection, Gateway, name_of, rid_key
 from commands.findings.peerings import pair_causes
 from commands.findings.routing.links import and_, bgp_missing, bgp_off, connected, is_vnet2vnet, known
+from commands.findings.routing.nat import site_prefixes_via
 from commands.findings.routing.selection import GATEWAY_HOPS, PEERING_HOPS
 
 
@@ -223,6 +224,17 @@ def _vnet2vnet(
         )
     missing = bgp_missing(gw, rgw, conn, back)
     bgp = not missing and back is not None
+    if bgp and gw.bgp_asn is not None and gw.bgp_asn == rgw.bgp_asn:
+        # eBGP between two gateways needs two ASNs: on the same one the session never
+        # forms, so neither side learns the other's routes (vpn-gateway-bgp-overview).
+        blockers.append(
+            Blocker(
+                f"{gw.name} and {rgw.name} both use BGP ASN {gw.bgp_asn}: the BGP session never forms, so neither "
+                "learns the other's routes",
+                f"give {rgw.name} another private ASN",
+                "bgp_asn:" + "|".join(sorted({rid_key(gw.id), rid_key(rgw.id)})),
+            )
+        )
     rvnet = rgw.vnet_id
     rname = facts.vnet_name(rvnet)
     vblock = list(blockers)
@@ -250,6 +262,9 @@ def _vnet2vnet(
     for pool in rgw.p2s_address_pool:
         pblock = list(blockers)
         if not bgp:
+            own = facts.vnet_prefixes(gw.vnet_id)
+            # The same fact from the pool's side: its clients' packets to this VNet get no reply.
+            oneway = f"routing:p2s_oneway:{rid_key(rgw.id)}:{own[0]}" if own else ""
             pblock.append(
                 Blocker(
                     f"{gw.name} learns only {rname}'s address space over {conn.name}, not {rgw.name}'s P2S "
@@ -257,6 +272,7 @@ def _vnet2vnet(
                     "turn BGP on for "
                     + (and_(missing) if 0 < len(missing) < 4 else "both gateways and both connections")
                     + " (the pool is then advertised), or join the VNets by peering with gateway transit",
+                    oneway,
                 )
             )
         out.append(
@@ -285,7 +301,8 @@ def _site_to_site(
     lng = facts.lng_by_key.get(rid_key(conn.local_network_gateway_id))
     if lng is None:
         return []
-    prefixes = [p for p in lng.address_prefixes if not _link_local(p)]
+    # As Azure sees them: translated by the connection's IngressSnat rules (routing.nat).
+    prefixes = [p for p in site_prefixes_via(facts, conn, lng) if not _link_local(p)]
     learned = facts.learned.get(rid_key(gw.id))
     peer = lng.bgp_peering_address
     if conn.enable_bgp and peer and learned is not None:
@@ -423,6 +440,12 @@ def _transit(
                 )
             )
         return f"gateway transit through {rname}", base
+    if back is None or not back.allow_gateway_transit:
+        # A plain peering: neither side asks for transit, so what the hub's gateway reaches
+        # is none of this VNet's business (a management VNet kept away from VPN users).
+        return None
+    # Transit offered and not taken: half of a design (topology:transit_unused says which).
+    unused = "topology:transit_unused:" + "|".join(sorted((rid_key(back.id), rid_key(there.id) if there else rkey)))
     if own_gws:
         # Azure refuses useRemoteGateways on a VNet that has its own gateway: the seed's trade-off.
         base.append(
@@ -430,6 +453,7 @@ def _transit(
                 f"{vname} has its own gateway, so it cannot use {rname}'s (useRemoteGateways needs a VNet without one)",
                 f"connect {own_gws[0].name} and {hub_gws[0].name} (VNet-to-VNet with BGP), or remove {own_gws[0].name} "
                 f"and use gateway transit: clients near {vname} then go through {rname}",
+                unused,
             )
         )
         return f"{rname}'s gateway (not usable: {vname} has its own gateway)", base
@@ -438,12 +462,8 @@ def _transit(
     base.append(
         Blocker(
             f"useRemoteGateways is off on {vname}→{rname}, so {vname} does not learn {hub_gws[0].name}'s routes",
-            f"/vpn peering {vname}/{there.name} useRemoteGateways on"
-            + (
-                ""
-                if back is not None and back.allow_gateway_transit
-                else f" (after allowGatewayTransit on {rname}→{vname})"
-            ),
+            f"/vpn peering {vname}/{there.name} useRemoteGateways on",
+            unused,
         )
     )
     return f"gateway transit through {rname}", base

@@ -72,9 +72,12 @@ def coverage_findings(target: str, target_key: str, items: Sequence[CoverageItem
     groups: dict[tuple[str, ...], list[CoverageItem]] = {}
     for it in items:
         if it.status in ("not_reached", "partial"):
-            groups.setdefault(it.reasons or ("no reason known",), []).append(it)
+            # What the estate says breaks it decides the group (so the key is the same with or
+            # without routes); the routes' own reasons only when the estate says nothing.
+            groups.setdefault(it.blocked or it.reasons or ("no reason known",), []).append(it)
     out: list[Finding] = []
-    for reasons, group in groups.items():
+    for _group_by, group in groups.items():
+        reasons = tuple(dict.fromkeys(r for it in group for r in it.reasons))
         labels = list(dict.fromkeys(f"{it.label} {it.prefix}" if it.prefix != "—" else it.label for it in group))
         shown = ", ".join(labels[:4]) + (f" and {len(labels) - 4} more" if len(labels) > 4 else "")
         partial = all(it.status == "partial" for it in group)

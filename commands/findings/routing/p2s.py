@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from commands.core.estate import EstateIndex
-from commands.core.model import Connection, Gateway, rid_key
+from commands.core.model import Connection, Gateway, Peering, rid_key
 from commands.findings.peerings import pair_causes
 from commands.findings.routing.links import bgp_missing, bgp_off, connected, is_vnet2vnet, known
+from commands.findings.routing.nat import site_prefixes_via
 from commands.findings.routing.selection import covers, overlaps, parse_net
 
 P2S_ROUTING_DOC = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-about-point-to-site-routing"
@@ -148,19 +149,30 @@ def _peered(gateway: Gateway, facts: EstateIndex) -> list[ExpectedPrefix]:
             )
         else:
             why = f"{sname} is peered with {hub_name}, but " + "; ".join(missing)
-        causes = pair_causes(facts.peering(hub, spoke), facts.peering(spoke, hub)) if missing else ()
+        there, back = facts.peering(hub, spoke), facts.peering(spoke, hub)
+        causes = _transit_causes(there, back) if missing else ()
+        # Neither side asks for transit on a working peering: the spoke is kept away from
+        # VPN clients by design, not by mistake.
+        plain = bool(missing) and not causes and there is not None and back is not None
+        plain = plain and not (there and there.allow_gateway_transit) and not (back and back.use_remote_gateways)
+        kind = "peering_plain" if plain else "peering_no_transit" if missing else "transit_peering"
         for p in facts.vnet_prefixes(spoke):
-            out.append(
-                ExpectedPrefix(
-                    p,
-                    why,
-                    "never" if missing else "always",
-                    "peering_no_transit" if missing else "transit_peering",
-                    spoke,
-                    causes=causes,
-                )
-            )
+            out.append(ExpectedPrefix(p, why, "never" if missing else "always", kind, spoke, causes=causes))
     return out
+
+
+def _transit_causes(there: Peering | None, back: Peering | None) -> tuple[str, ...]:
+    """The findings that say why transit does not work on a peering pair (hub → spoke
+    `there`, spoke → hub `back`): a side missing or not Connected; transit offered and not
+    used (topology:transit_unused); used and not offered (peering_transit_not_offered)."""
+    broken = pair_causes(there, back)
+    if broken or there is None or back is None:
+        return broken
+    if there.allow_gateway_transit and not back.use_remote_gateways:
+        return ("topology:transit_unused:" + "|".join(sorted((rid_key(there.id), rid_key(back.id)))),)
+    if back.use_remote_gateways and not there.allow_gateway_transit:
+        return (f"peering_transit_not_offered:{rid_key(back.id)}",)
+    return ()
 
 
 def _no_transit(facts: EstateIndex, hub: str, spoke: str) -> list[str]:
@@ -253,7 +265,10 @@ def _site_to_site(gateway: Gateway, conn: Connection, facts: EstateIndex) -> lis
         if bgp
         else " (static): Azure's P2S routing does not hand static site-to-site prefixes to clients reliably"
     )
-    return [ExpectedPrefix(p, why, "maybe", "s2s", lng.id, "; ".join(caveats)) for p in lng.address_prefixes]
+    return [
+        ExpectedPrefix(p, why, "maybe", "s2s", lng.id, "; ".join(caveats))
+        for p in site_prefixes_via(facts, conn, lng)  # as Azure sees them (routing.nat)
+    ]
 
 
 # --- comparing with what a client received ---------------------------------------------------------

@@ -113,13 +113,22 @@ def test_vnets_both_peered_and_connected_are_joined_twice() -> None:
     assert "`ams-tyo`, `tyo-ams`" in f.evidence and "through the peering" in f.evidence
 
 
-def test_p2s_clients_never_get_a_peered_vnet_without_transit() -> None:
+def test_p2s_clients_never_get_a_spoke_that_asked_for_transit_without_getting_it() -> None:
     hub_gw = gw("gw-h", "vn-h", "eastus", ("172.31.0.0/24",))
     h = vnet("vn-h", "eastus", "10.1.0.0/16", peerings=[peer("vn-h", "vn-s")])
-    s = vnet("vn-s", "eastus", "10.2.0.0/16", peerings=[peer("vn-s", "vn-h")])
+    s = vnet("vn-s", "eastus", "10.2.0.0/16", peerings=[peer("vn-s", "vn-h", use_remote_gateways=True)])
     f = one(topology.p2s_routes_missing(EstateIndex(vnets=(h, s), gateways=(hub_gw,))), "topology:p2s_never:")
     assert "VPN clients of `gw-h` get no route to `10.2.0.0/16`" in f.title
     assert "allowGatewayTransit is off" in f.evidence
+    assert f.causes and f.causes[0].startswith("peering_transit_not_offered:")
+
+
+def test_a_plain_peering_keeps_its_vnet_away_from_vpn_clients_by_design() -> None:
+    # Neither side asks for gateway transit (a management VNet): no route is "missing".
+    hub_gw = gw("gw-h", "vn-h", "eastus", ("172.31.0.0/24",))
+    h = vnet("vn-h", "eastus", "10.1.0.0/16", peerings=[peer("vn-h", "vn-s")])
+    s = vnet("vn-s", "eastus", "10.2.0.0/16", peerings=[peer("vn-s", "vn-h")])
+    assert topology.p2s_routes_missing(EstateIndex(vnets=(h, s), gateways=(hub_gw,))) == []
 
 
 def test_assess_ranks_and_scopes() -> None:

@@ -22,8 +22,10 @@ def test_seed_australia_nic_shows_europe_reached_by_the_gateway_and_the_pool_not
     assert line_eun.startswith("✅") and "VirtualNetworkGateway 10.1.255.4" in line_eun
     line_pool = next(x for x in text.splitlines() if "`172.16.10.0/25`" in x)
     assert line_pool.startswith("❌") and "BGP is off on both gateways and both connections" in line_pool
-    finding = next(f for f in reply.findings if "172.16.10.0/25" in f.title)
-    assert "BGP" in finding.next_step
+    # The pool's gap is said by the judgement's finding about the same fact, from the pool's
+    # side: vgw-eun's clients reach vnet-aue, whose replies have no way back.
+    finding = next(f for f in reply.findings if f.key.startswith("routing:p2s_oneway:"))
+    assert "vgw-eun" in finding.title and "BGP" in finding.next_step
     [table] = tables(reply)
     assert len(table.rows) == 8
     assert table.rows[-1][0] == "VirtualNetworkGateway"  # grouped: Default, User, VirtualNetworkGateway

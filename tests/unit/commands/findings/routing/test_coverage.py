@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from commands.core.model import EffectiveRoute, rid_key
+from commands.core.estate import EstateIndex
+from commands.core.model import EffectiveRoute, RouteTable, UserRoute, rid_key
 from commands.findings.routing.coverage import CoverageItem, CoverageTarget, coverage
 from commands.findings.routing.selection import learned_as_effective
 from tests.fakes import FakeAzure
@@ -191,7 +192,8 @@ def test_a_site_overlapping_a_peered_vnet_is_not_reached_the_peering_wins() -> N
     assert overlap.status == "not_reached"
     assert overlap.route is not None and overlap.route.route is not None
     assert overlap.route.route.next_hop_type == "VNetPeering"
-    assert "it overlaps that address space" in overlap.reasons[-1]
+    assert overlap.reasons[-1].startswith("it overlaps spoke1 10.11.0.0/16: Azure keeps traffic")
+    assert overlap.causes and overlap.causes[-1].startswith("topology:overlap:")
 
 
 def test_gateway_target_checks_bgp_destinations_against_learned_routes() -> None:
@@ -247,3 +249,52 @@ def test_an_endpoint_behind_a_broken_peering_and_a_working_connection_is_reached
     [endpoint] = [i for i in items if i.prefix == "10.0.1.4/32"]
     assert endpoint.status == "reached" and "VNet-to-VNet" in endpoint.via
     assert any(n.startswith("the other path, peering vnet-aue→vnet-eun, is broken") for n in endpoint.notes)
+
+
+# --- route tables (UDRs), read from the estate ---------------------------------------------------
+
+
+def _with_table(az: FakeAzure, *routes: UserRoute) -> EstateIndex:
+    """spoke2's subnet uses rt-spoke2, which does not propagate gateway routes."""
+    rt = RouteTable(
+        f"{RG}/routeTables/rt-spoke2", "rt-spoke2", disable_bgp_route_propagation=True, routes=tuple(routes)
+    )
+    return dataclasses.replace(facts_of(az), route_tables=(rt,))
+
+
+def test_a_route_table_without_gateway_routes_blocks_the_gateway_destinations_routes_or_not() -> None:
+    # UDR overview, "Border gateway protocol": with propagation off the subnet gets none of the
+    # gateway's routes, so the pool and the branch fall to Azure's defaults (10/8 → None).
+    az = hub_spoke(route_table=f"{RG}/routeTables/rt-spoke2")
+    items = coverage(nic_target(az, "nic-s2", unknown=True), _with_table(az))
+    pool = item(items, "172.20.0.0/24")
+    assert pool.status == "not_reached"
+    assert any("rt-spoke2, which does not propagate gateway routes" in r for r in pool.blocked)
+    assert any("turn on 'Propagate gateway routes' on rt-spoke2" in f for f in pool.fixes)
+    # The hub itself is reached over the peering, which no route table removes.
+    assert item(items, "10.10.0.0/16").status != "not_reached"
+
+
+def test_forced_tunnelling_to_an_appliance_carries_the_gateway_destinations_routed_to_it() -> None:
+    # The spoke sends 0.0.0.0/0 and the private ranges behind the gateway to an NVA in the
+    # hub, propagation off (spoke-forced-tunnel-nva): the NVA carries them, no gap.
+    az = hub_spoke(route_table=f"{RG}/routeTables/rt-spoke2")
+    to_nva = [
+        UserRoute(n, p, "VirtualAppliance", "10.10.3.4")
+        for n, p in (("default", "0.0.0.0/0"), ("pool", "172.20.0.0/24"), ("branch", "192.168.50.0/24"))
+    ]
+    items = coverage(nic_target(az, "nic-s2", unknown=True), _with_table(az, *to_nva))
+    assert not item(items, "172.20.0.0/24").blocked
+    assert not item(items, "192.168.50.0/24").blocked
+
+
+def test_a_default_route_to_an_appliance_does_not_carry_private_ranges() -> None:
+    # Azure's default routes for 10/8, 172.16/12, 192.168/16 (next hop None) are more
+    # specific than 0.0.0.0/0, so a 0/0 user route alone leaves the branch dropped
+    # (https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#default).
+    az = hub_spoke(route_table=f"{RG}/routeTables/rt-spoke2")
+    only_default = UserRoute("default", "0.0.0.0/0", "VirtualAppliance", "10.10.3.4")
+    items = coverage(nic_target(az, "nic-s2", unknown=True), _with_table(az, only_default))
+    branch = item(items, "192.168.50.0/24")
+    assert branch.status == "not_reached"
+    assert any("192.168.0.0/16 → None" in r for r in branch.blocked)
