@@ -201,6 +201,8 @@ class _Belongs:
             self._add(p.id, p.vnet_id, p.remote_vnet_id)
         for pe in facts.private_endpoints:
             self._add(pe.id, pe.vnet_id)
+        for z in est.zones:  # a private DNS zone serves the VNets it is linked to
+            self._add(z.id, *(x.vnet_id for x in z.links))
 
     def _add(self, rid: str, *to: str) -> None:
         self.up.setdefault(rid_key(rid), set()).update(rid_key(x) for x in to if x)

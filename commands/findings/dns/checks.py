@@ -65,6 +65,7 @@ class Check:
     fix_text: Rich = field(default_factory=Rich)
     commands: tuple[str, ...] = ()
     doc_url: str = ""
+    causes: tuple[str, ...] = ()  # keys of the findings behind a ✘ (folded under them in diagnose)
 
     def next_step(self) -> Rich:
         """The fix, then its commands as a block to copy."""
@@ -82,6 +83,7 @@ class Check:
             next_step=self.next_step(),
             doc_url=self.doc_url,
             key=self.key,
+            causes=self.causes,
         )
 
 
@@ -419,6 +421,13 @@ def check_zone_links(t: EndpointTarget, facts: DnsFacts, number: int = 3) -> Che
     if facts.failed(GATEWAYS, VNETS):
         lines.append(rich("VNets may be missing from this list: ", facts.why(GATEWAYS, VNETS)))
     status = worst(s.status for s in states) if states else "unknown"
+    causes = tuple(
+        f"pe_zone_link:{zone_name}:{rid_key(st.vnet_id)}"
+        if st.zone is None
+        else f"pe_zone_record:{rid_key(st.zone.id)}:{rid_key(st.vnet_id)}"
+        for st in states
+        if st.status == "fail"
+    )
     fix = Rich()
     if status == "fail":
         if primary is None:
@@ -434,6 +443,7 @@ def check_zone_links(t: EndpointTarget, facts: DnsFacts, number: int = 3) -> Che
         fix,
         tuple(dict.fromkeys(cmds)),
         DOC_ZONE_LINKS,
+        causes,
     )
 
 

@@ -121,6 +121,7 @@ def check_client_resolution(t: EndpointTarget, facts: DnsFacts, number: int = 4)
         join(" ", dict.fromkeys(fix)),
         tuple(dict.fromkeys(cmds)),
         DOC_RESOLVER,
+        tuple(f"p2s_dns:{rid_key(g.gateway.id)}" for g in judged if g.status == "fail"),
     )
 
 

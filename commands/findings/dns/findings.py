@@ -21,6 +21,7 @@ from commands.findings.dns.checks import (
     Check,
     check_dns_record,
     check_endpoint,
+    check_zone_links,
 )
 from commands.findings.dns.client_checks import check_client_resolution, check_route, gateway_dns
 from commands.findings.dns.facts import (
@@ -38,6 +39,7 @@ from commands.findings.dns.facts import (
 )
 from commands.findings.dns.p2s import p2s_routes
 from commands.findings.dns.records import LinkState, link_cmd, link_states
+from commands.findings.dns.sql import check_sql_name
 from commands.findings.dns.zones import SQL_ZONE
 
 InScope = Callable[[PrivateEndpoint], bool]
@@ -56,14 +58,23 @@ def assess(facts: DnsFacts, in_scope: InScope | None = None) -> list[Finding]:
     out += unreadable_findings(facts) if targets or facts.failed(PRIVATE_ENDPOINTS) else []
     for t in targets:
         label = rich(code(t.endpoint.name), " → ", code(t.target_name), f" ({t.zone.service})")
+        record = check_dns_record(t, facts)
         checks: tuple[tuple[Check, Severity], ...] = (
             (check_endpoint(t, facts), "critical"),
-            (check_dns_record(t, facts), "critical"),
+            (record, "critical"),
             (check_route(t, facts), "warning"),
         )
         for chk, sev in checks:
             if chk.status == "fail" or (chk.status == "unknown" and chk.number != 5):
                 out.append(_as_finding(chk, label, sev if chk.status == "fail" else "warning"))
+        # The checklist's items 3, 4 and 6 for the same endpoint, where they fail: the same
+        # verdicts `/vpn checklist` gives, folded under the zone links and the gateways'
+        # DNS that explain them (their `causes`).
+        links, clients = check_zone_links(t, facts), check_client_resolution(t, facts)
+        chain: list[Check] = [links, clients]
+        if t.zone.service == SQL_ZONE.service:
+            chain.append(check_sql_name(t, (record, links, clients)))
+        out += [_as_finding(c, label, "critical") for c in chain if c.status == "fail"]
     out += zone_link_findings(targets, facts)
     out += client_dns_findings(targets, facts)
     out += duplicate_zone_findings(facts, {t.zone.zone for t in targets})
@@ -81,12 +92,15 @@ def unreadable_findings(facts: DnsFacts) -> list[Finding]:
     for kind in (PRIVATE_ENDPOINTS, ZONES, RESOLVERS):
         why = facts.why(kind)
         if why:
+            # The zones whose records or links could not be read are named in the key: the
+            # finding is then about them (and the VNets they are linked to) in every view.
+            zones = dict.fromkeys(rid_key(z.id) for z, _, _ in facts.zone_failures()) if kind == ZONES else {}
             out.append(
                 Finding(
                     "warning",
                     f"Private endpoint DNS could only be checked in part: {KIND_WORDS[kind]} unreadable",
                     why,
-                    key=f"pe_dns_unread:{kind}",
+                    key=f"pe_dns_unread:{kind}" + "".join(f":{z}" for z in zones),
                 )
             )
     return out

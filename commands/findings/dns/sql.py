@@ -68,8 +68,14 @@ def check_sql_name(t: EndpointTarget, chain: Sequence[Check], number: int = 6) -
         ),
         _NO_TRUST_SERVER_CERTIFICATE,
     ]
+    fix = Rich()
     if broken:
         status: Status = "fail"
+        fix = rich(
+            f"Put DNS right first (see {', '.join(broken)}); keep connecting with ",
+            code(fq),
+            ", not the IP, so the certificate check passes once it resolves.",
+        )
         lines.append(
             rich(
                 "Today the name does ",
@@ -102,7 +108,9 @@ def check_sql_name(t: EndpointTarget, chain: Sequence[Check], number: int = 6) -
         rich("Connect with ", code(fq)),
         status,
         tuple(lines),
+        fix,
         doc_url=DOC_SQL_PRIVATE_LINK,
+        causes=tuple(c.key for c in chain if c.status == "fail"),
     )
 
 
