@@ -15,6 +15,7 @@ from commands.core.text import Icon, Rich, code, join, rich, strong
 from commands.core.units import plural
 from commands.findings.connections.facts import GatewayFacts
 from commands.judgement.view import head, problems
+from commands.status.deltas import no_rate, no_rate_finding
 from commands.status.gateway import gateway_text
 from commands.status.report import StatusReport
 
@@ -68,6 +69,7 @@ def render_status(report: StatusReport, now: datetime) -> Reply:
             )
         )
     reply.more(*_finding_parts(roots))
+    reply.more(*_no_rates(report, now))
     reply.more(*_gateway_parts(report, now))
     subs = len(report.subscriptions)
     reply.more(
@@ -81,6 +83,17 @@ def render_status(report: StatusReport, now: datetime) -> Reply:
         )
     )
     return reply
+
+
+def _no_rates(report: StatusReport, now: datetime) -> list[Finding]:
+    """Connections whose counters since the watch's last sample give no rate, and why."""
+    out: list[Finding] = []
+    for gf in report.facts.gateways:
+        for c in gf.connections:
+            why = no_rate(c, report.samples.get(rid_key(c.id)), now, gf.gateway.sku)
+            if why:
+                out.append(no_rate_finding(c, why))
+    return out
 
 
 def _headline(report: StatusReport, n_conns: int) -> Rich:
