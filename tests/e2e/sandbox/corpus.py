@@ -6,7 +6,8 @@ answers → the real Slack Web API client → the Slack emulator), two watch cyc
 every command on every resource of the estate (the protocol is in the corpus README).
 What each command found is collected from structure, never from wording:
 
-* the `Finding` parts of every `Reply` a command posted (the job's messenger is tapped —
+* the `Finding` parts of every `Reply` a command posted, in its first message and its
+  thread, with the symptoms folded under each root cause (the job's messenger is tapped —
   the real one still posts);
 * the checklist's items (a `Text` that starts with ✔ ✘ ❔ ℹ and a numbered title);
 * the watch's incidents, from the alert messages the store keeps;
@@ -158,7 +159,7 @@ def checklist_items(reply: Reply, estate: Estate, command: str) -> list[Seen]:
     """The checklist's items as (kind, endpoint) with the verdict of its icon."""
     out: list[Seen] = []
     server = endpoint = ""
-    for part in reply.parts:
+    for part in [*reply.parts, *reply.thread]:
         if isinstance(part, Header):
             bits = [b.strip() for b in part.text.split("·")]
             server = estate.id_of("Microsoft.Sql/servers", bits[0])
@@ -183,9 +184,10 @@ def seen_in(command: str, replies: Iterable[Reply], estate: Estate, target: str 
     """What `command` showed in `replies`: findings, checklist items, a filed request."""
     out: list[Seen] = []
     for reply in replies:
-        for part in reply.parts:
-            if isinstance(part, Finding) and part.key:
-                out.append(Seen(command, part.key, part.severity))
+        for part in [*reply.parts, *reply.thread]:
+            if isinstance(part, Finding):
+                # A root cause and the symptoms folded under it are all shown.
+                out += [Seen(command, f.key, f.severity) for f in part.every() if f.key]
             if isinstance(part, Actions) and any(b.action_id == "approval_approve" for b in part.buttons):
                 out.append(Seen(command, f"request_filed:{rid_key(target)}", "info", "request"))
         if command.startswith("checklist"):
