@@ -159,7 +159,7 @@ def _attempt(ctx: Ctx, cur: Loaded, recovering: bool) -> _Busy | None:
                 return _Busy(cur, exc)
             settle(ctx, cur, holding, before=write_error_words(exc))
             return None
-        holding = read_and_judge(ctx, cur, no_answer=exc.kind == "timeout")
+        holding = read_and_judge(ctx, cur, no_answer=may_still_land(exc))
         stale = exc.code == "PreconditionFailed" and holding.verdict == "not_applied"
         # A 412 that left someone else's change in place: the changed fields say it all.
         settle(ctx, cur, holding, before="" if stale else write_error_words(exc))
@@ -171,6 +171,13 @@ def _attempt(ctx: Ctx, cur: Loaded, recovering: bool) -> _Busy | None:
         holding = Holding("not_applied", f"Azure accepted the write, but now {holding.words}", holding.peering)
     settle(ctx, cur, holding)
     return None
+
+
+def may_still_land(exc: AzureFailure) -> bool:
+    """Whether a write that failed this way may still be applied by Azure later: no answer
+    at all, or a server error (a 502/503/504 from ARM's front door while the resource
+    provider carries on). A 4xx is Azure's refusal: nothing was applied."""
+    return exc.kind == "timeout" or exc.kind == "unavailable" or (exc.status or 0) >= 500
 
 
 def _recheck(ctx: Ctx, cur: Loaded, current: Peering) -> str:

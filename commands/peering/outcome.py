@@ -133,7 +133,7 @@ def _changed_by(ctx: Ctx, cur: Loaded) -> str:
 def judge(ctx: Ctx, cur: Loaded, p: Peering | None, read_error: AzureFailure | None, no_answer: bool) -> Holding:
     """What Azure holds, from one read of the peering after the write (or its error).
 
-    `no_answer`: the write got no answer at all (it may still land if Azure has it)."""
+    `no_answer`: the write got no answer, or a server error (it may still land)."""
     req = cur.req
     if p is None:
         return Holding(
@@ -158,7 +158,7 @@ def judge(ctx: Ctx, cur: Loaded, p: Peering | None, read_error: AzureFailure | N
         if no_answer:
             return Holding(
                 "unknown",
-                f"the peering is still as planned ({shown}), but a write that got no answer may still land. "
+                f"the peering is still as planned ({shown}), but a write without a proper answer may still land. "
                 f"{check_hint(cur)}",
                 p,
             )

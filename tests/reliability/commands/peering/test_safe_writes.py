@@ -174,6 +174,19 @@ def test_a_put_that_gets_no_answer_and_does_not_land_is_unknown_then_not_applied
     assert peering(rig)["allowForwardedTraffic"] is True and rig.writes_landed() == 0
 
 
+def test_a_gateway_timeout_on_the_put_is_not_taken_for_not_applied(quick_rig: Rig) -> None:
+    """A 504 from ARM's front door does not say the write was not applied: unknown, re-checked."""
+    rig = quick_rig
+    number = file(rig)
+    fault = rig.arm.add_fault(PUT_PATH, method="PUT", kind="error", status=504, code="GatewayTimeout")
+    text = approve(rig, number)
+    assert state(rig, number) == "unknown", text
+    assert "GatewayTimeout" in text and "may still land" in text and fault.hits >= 1
+    fault.count = 0
+    assert rig.sweep_at(LATER) == [f"#{number} unknown → failed"]
+    assert rig.writes_landed() == 0 and peering(rig)["allowForwardedTraffic"] is True
+
+
 # --- fencing -------------------------------------------------------------------------------------
 
 
