@@ -29,6 +29,7 @@ from commands.core.registry import Ctx
 from commands.core.reply import Inline
 from commands.core.store import StoreConflict
 from commands.findings import dedup
+from commands.findings.peerings import on_off
 from commands.peering.facts import fresh_facts
 from commands.peering.guards import write_guards
 from commands.peering.outcome import (
@@ -165,10 +166,16 @@ def _attempt(ctx: Ctx, cur: Loaded, recovering: bool) -> _Busy | None:
         settle(ctx, cur, holding, before="" if stale else write_error_words(exc))
         return None
     holding = read_and_judge(ctx, cur)
-    if holding.verdict == "not_applied":
+    if holding.verdict == "not_applied" and holding.peering is not None:
         # Azure said the write succeeded but the peering does not hold it (someone changed
         # it right after, or ARM ignored the If-Match): say what it holds.
-        holding = Holding("not_applied", f"Azure accepted the write, but now {holding.words}", holding.peering)
+        now = on_off(holding.peering.flag(req.flag))
+        holding = Holding(
+            "not_applied",
+            f"Azure accepted the write, but the peering no longer holds it: {req.flag} reads {now} "
+            "(changed again right after). Ask again if it is still needed.",
+            holding.peering,
+        )
     settle(ctx, cur, holding)
     return None
 

@@ -130,3 +130,30 @@ def test_an_unchecked_failure_azure_does_not_hold_stays_failed_and_is_settled(ct
     assert sweep(ctx) == []
     rec = ctx.store.get_request(1)
     assert rec.state == "failed" and rec.body["settled"] is True
+
+
+class Undone(FakeAzure):
+    """The estate's Azure, where someone sets the flag back right after the bot's write."""
+
+    def __init__(self) -> None:
+        base = estate()
+        super().__init__(subscriptions=base.subs, gateways=base.gws.values(), vnets=base.vnets.values())
+
+    def update_peering(self, peering_id: str, flags: dict[str, bool], etag: str | None = None) -> Peering:
+        p = super().update_peering(peering_id, flags, etag)
+        if etag is not None:
+            super().update_peering(peering_id, {k: not v for k, v in flags.items()})
+        return p
+
+
+def test_a_write_undone_right_after_is_not_applied_and_says_what_azure_holds(store: SqliteStore) -> None:
+    ctx = make_ctx(Undone(), store)
+    file_change(ctx)
+    click(ctx, "U_BOB", "approve", 1)
+    rec = ctx.store.get_request(1)
+    assert rec.state == "failed" and rec.body["settled"] is True
+    assert (
+        "Azure accepted the write, but the peering no longer holds it: allowForwardedTraffic reads off"
+        in (rec.body["error"])
+    )
+    assert [e for e in ctx.store.recent_audit() if e.action == "applied"] == []
