@@ -163,8 +163,11 @@ class ArmEmulator:
         code: str | None = None,
         message: str | None = None,
         hold_s: float = 30.0,
+        changes: dict[str, Any] | None = None,
+        resource: str = "",
     ) -> Fault:
-        """Inject a fault on requests whose path matches `path` (regex). See sandbox/arm/faults.py."""
+        """Inject a fault on requests whose path matches `path` (regex). See sandbox/arm/faults.py
+        (`changes` is a concurrent_change's "set", `resource` the resource it changes)."""
         return self.faults.add(
             Fault(
                 path=path,
@@ -178,6 +181,8 @@ class ArmEmulator:
                 code=code,
                 message=message,
                 hold_s=hold_s,
+                changes=dict(changes or {}),
+                resource=resource,
             )
         )
 
@@ -198,6 +203,10 @@ class ArmEmulator:
     def put_resource(self, doc: dict[str, Any]) -> None:
         """Add or replace a resource document (as GET returns it)."""
         self.estate.put_resource(doc)
+
+    def change_resource(self, resource_id: str, changes: dict[str, Any]) -> bool:
+        """Change a resource as someone else would: dotted paths → values, a new etag."""
+        return self.estate.change_as_someone_else(resource_id, changes)
 
     def remove_resource(self, resource_id: str) -> bool:
         return self.estate.remove_resource(resource_id)
