@@ -45,15 +45,18 @@ class VirtualNetworks(ArmCalls):
             )
         sub, rg, (vnet, name) = self._parse(peering_id, "virtualNetworks", "virtualNetworkPeerings")
         ops = self._network(sub).virtual_network_peerings
-        # Read just before writing: ARM's peering PUT takes no If-Match, so the body we send
-        # must be the freshest we can have, or we would undo a concurrent change.
+        # Read just before writing, and write on that read: the PUT carries the etag it read
+        # as If-Match, byte for byte (Azure's etags are escaped strings, `W/"…"`), so a change
+        # made in between is refused (412) instead of undone.
         current = self._call("peering", peering_id, lambda: ops.get(rg, vnet, name))
+        etag = convert.wire(current).get("etag")
+        headers = {"If-Match": etag} if isinstance(etag, str) and etag else {}
         for arm_name, value in flags.items():
             setattr(current, PEERING_FLAGS[arm_name], bool(value))
         raw = self._lro(
             "update_peering",
             peering_id,
-            lambda polling: ops.begin_create_or_update(rg, vnet, name, current, polling=polling),
+            lambda polling: ops.begin_create_or_update(rg, vnet, name, current, polling=polling, headers=headers),
         )
         log.info("peering_updated", target=peering_id, flags=sorted(flags))
         return convert.peering(raw)
