@@ -179,7 +179,7 @@ def test_action_results_are_what_the_estate_holds(path: Path, variant: str) -> N
                 assert got == [tuple(r["addressPrefix"]) for r in routes]
 
 
-@pytest.mark.parametrize("variant", ["both", "async+shapes"])
+@pytest.mark.parametrize("variant", ["both", "location", "async+shapes", "location+shapes"])
 def test_the_write_sends_the_etag_it_read_as_if_match_byte_for_byte(variant: str) -> None:
     seed = load_estate(ESTATES / "seed.json")
     with ArmEmulator(seed, fidelity=VARIANTS[variant]) as emu, make_client(emu) as c:
