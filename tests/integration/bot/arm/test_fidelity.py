@@ -24,8 +24,9 @@ from commands.core.model import rid_key
 from commands.core.port import AzurePort
 from sandbox.arm.fidelity import Fidelity
 from sandbox.arm_emulator import ArmEmulator
-from sandbox.estate import ESTATES, load_estate
+from sandbox.estate import ESTATES, estate_from_examples, example_id, load_estate
 from tests.integration.bot.arm.support import log_of, make_client
+from tests.shared_fixtures import needs_shared, real
 
 ESTATE_FILES = sorted(ESTATES.glob("*.json"))
 
@@ -211,3 +212,41 @@ def test_the_estate_file_chooses_the_variant_and_a_test_overrides_it(tmp_path: P
     f.write_text(json.dumps(estate), encoding="utf-8")
     with pytest.raises(ValueError, match="lro_headers must be one of async, location, both"):
         load_estate(f)
+
+
+# --- the published shapes, served as published --------------------------------------------------
+
+
+@needs_shared
+def test_two_peerings_published_both_named_peer_are_told_apart_by_their_ids() -> None:
+    path = real("arm/VirtualNetworkPeeringList.json")
+    vnet = example_id(json.loads(path.read_text(encoding="utf-8"))["parameters"])
+    with ArmEmulator(estate_from_examples([path])) as emu, make_client(emu) as c:
+        assert [d["name"] for d in c_raw_peerings(emu, vnet)] == ["peer", "peer"]  # as published
+        peerings = c.virtual_network(vnet).peerings
+        assert [p.name for p in peerings] == ["peer", "peer2"]
+        second = c.peering(peerings[1].id)
+        assert (second.name, second.remote_address_prefixes) == ("peer2", ("13.0.0.0/8",))
+        # The example names a remote VNet it does not publish: give ARM one to accept the write.
+        emu.put_resource({"id": second.remote_vnet_id, "location": "westus", "properties": {}})
+        c.update_peering(second.id, {"allowForwardedTraffic": False})
+        puts = [r.path for r in log_of(emu) if r.method == "PUT"]
+    assert [p.rsplit("/", 1)[-1] for p in puts] == ["peer2"]  # the one asked for, not "peer"
+
+
+@needs_shared
+def test_a_published_nic_id_saying_provders_names_the_nic_itself() -> None:
+    path = real("arm/PrivateEndpointGet.json")
+    sub = json.loads(path.read_text(encoding="utf-8"))["parameters"]["subscriptionId"]
+    with ArmEmulator(estate_from_examples([path])) as emu, make_client(emu) as c:
+        (pe,) = c.private_endpoints(sub)
+    assert pe.nic_ids == (
+        f"/subscriptions/{sub}/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/testPe.nic.abcd1234",
+    )
+
+
+def c_raw_peerings(emu: ArmEmulator, vnet: str) -> list[dict[str, Any]]:
+    """The peerings as the emulator serves them (ARM's JSON, before the bot reads it)."""
+    doc = emu.resource(vnet)
+    assert doc is not None
+    return list(doc["properties"]["virtualNetworkPeerings"])
