@@ -20,6 +20,7 @@ Stand-alone: `python -m bot emulator --estate FILE --port N --lro-headers async|
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 import time
@@ -332,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         print(f"cannot listen on 127.0.0.1:{args.port}: {e}", file=sys.stderr)
         return 2
-    chosen = fidelity.to_json() or "ARM's defaults"
+    chosen = json.dumps(fidelity.to_json()) if fidelity.to_json() else "ARM's defaults"
     print(f"ARM emulator serving {args.estate} at {url}  (VPNOPS_ARM_URL={url}; Ctrl-C stops)", flush=True)
     print(f"  answering with {chosen}", flush=True)
     try:
