@@ -115,6 +115,11 @@ class Fidelity:
         unknown = sorted(set(d) - set(by_json))
         if unknown:
             raise ValueError(f'{where}: unknown "arm" key(s) {unknown}; known: {sorted(by_json)}')
+        if d.get("retryAfter") == 0:
+            raise ValueError(
+                f'{where}: "arm": ARM never sends Retry-After 0 (azure-core reads 0 as "no header" and waits '
+                f'30 s); give 1 or more, e.g. "retryAfter": {ARM_RETRY_AFTER_S}'
+            )
         try:
             return Fidelity(**{by_json[k]: v for k, v in d.items()})
         except (TypeError, ValueError) as e:

@@ -250,3 +250,24 @@ def c_raw_peerings(emu: ArmEmulator, vnet: str) -> list[dict[str, Any]]:
     doc = emu.resource(vnet)
     assert doc is not None
     return list(doc["properties"]["virtualNetworkPeerings"])
+
+
+@pytest.mark.parametrize(
+    ("arm", "says"),
+    [
+        ({"retryAfter": 0}, "ARM never sends Retry-After 0"),
+        ({"pageSize": 0}, "page_size must be a whole number ≥ 1"),
+        ({"nextLinkHost": "example.com"}, "next_link_host must be a loopback host name"),
+        ({"lroHeader": "async"}, "unknown \"arm\" key(s) ['lroHeader']"),
+    ],
+)
+def test_an_estate_that_asks_what_arm_never_does_is_refused_with_what_is_right(
+    arm: dict[str, Any], says: str, tmp_path: Path
+) -> None:
+    estate = load_estate(ESTATES / "seed.json")
+    estate["arm"] = arm
+    f = tmp_path / "estate.json"
+    f.write_text(json.dumps(estate), encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        load_estate(f)
+    assert says in str(err.value) and str(f) in str(err.value)
