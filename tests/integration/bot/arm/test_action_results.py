@@ -164,7 +164,7 @@ def arm() -> Iterator[Script]:
     srv: Any = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     srv.script = Script()
     srv.script.url = f"http://127.0.0.1:{srv.server_address[1]}"
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield srv.script
     srv.shutdown()
     srv.server_close()

@@ -138,6 +138,7 @@ def test_every_port_method_answers_the_same_in_every_variant(
     assert bool(status_polls) == fidelity.async_header and bool(result_polls) == fidelity.location_header
     if fidelity.page_size == 1:
         assert any("$skiptoken" in r.query for r in log), "no list was long enough to page"
+        assert emu.link_base_url.startswith("http://localhost:")  # the pages after the first came from there
 
 
 def test_read_everything_calls_every_read_of_the_port() -> None:
