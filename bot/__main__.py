@@ -7,11 +7,14 @@ import sys
 USAGE = """usage: python -m bot {console,serve,emulator} [options]
 
   console   the bot against the sandbox (emulated Azure + emulated Slack), reading stdin
-            python -m bot console [--estate FILE] [--as USER] [--json] [--state DIR]
+            python -m bot console [--estate FILE] [--lro-headers async|location|both] [--faults FILE]
+                                  [--as USER] [--json] [--state DIR]
+            python -m bot console --arm-url http://127.0.0.1:PORT [--as USER] [--json] [--state DIR]
   serve     the Slack app over HTTP for a real workspace (Request URL …/slack/events)
             python -m bot serve [--port N]
   emulator  the ARM emulator alone, for other tools
-            python -m bot emulator [--estate FILE] [--port N]
+            python -m bot emulator [--estate FILE] [--port N] [--lro-headers async|location|both]
+                                   [--retry-after S] [--page-size N] [--next-link-host HOST] [--real-shapes]
 """
 
 

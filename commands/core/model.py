@@ -251,6 +251,33 @@ class VirtualNetwork:
     dns_servers: tuple[str, ...] = ()  # dhcpOptions.dnsServers; empty = Azure-provided DNS
     subnets: tuple[Subnet, ...] = ()
     peerings: tuple[Peering, ...] = ()
+    provisioning_state: str = ""  # Updating while another operation is changing the VNet
+
+
+@dataclass(frozen=True)
+class ConnectivityConfiguration:
+    """An Azure Virtual Network Manager connectivity configuration in effect on a VNet
+    (`listNetworkManagerEffectiveConnectivityConfigurations`). A hub-and-spoke one creates
+    and keeps the peerings between its hubs and the VNets of its groups: a direct change
+    to such a peering can be undone when the configuration is deployed again."""
+
+    id: str  # …/networkManagers/{manager}/connectivityConfigurations/{name}
+    topology: str = ""  # HubAndSpoke | Mesh
+    hub_ids: tuple[str, ...] = ()  # the hub VNets (hub-and-spoke)
+    group_ids: tuple[str, ...] = ()  # the network groups it applies to
+    use_hub_gateway: bool = False  # spokes use the hub's gateway (useRemoteGateways)
+    delete_existing_peering: bool = False  # peerings that do not match it are removed
+
+    @property
+    def name(self) -> str:
+        return name_of(self.id)
+
+    @property
+    def manager(self) -> str:
+        """The network manager's name, from the id."""
+        parts = self.id.split("/")
+        low = [p.lower() for p in parts]
+        return parts[low.index("networkmanagers") + 1] if "networkmanagers" in low[:-1] else ""
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,23 @@ def _headline(report: StatusReport, n_conns: int) -> Rich:
         where = rich(f": {', '.join(affected)}") if affected else None
         return rich(f"{mark} {plural(len(probs), 'problem')} in ", report.label, where)
     if not report.estate.complete:
+        # "Could not read" is never "no problems": a connection whose GET failed has no known
+        # status, so the headline counts those first and claims nothing about them.
+        unread = sum(1 for gf in gfs for c in gf.connections if rid_key(c.id) in report.list_shape)
+        if unread and unread == n_conns:
+            return rich(
+                "⚠️ Could not read ",
+                "the connection" if n_conns == 1 else f"any of the {n_conns} connections",
+                " in ",
+                report.label,
+                f" ({plural(len(gfs), 'gateway')}): status unknown",
+            )
+        if unread:
+            return rich(
+                f"⚠️ {unread} of {n_conns} connections could not be read in ",
+                report.label,
+                "; nothing wrong found in the rest",
+            )
         return rich(
             "⚠️ No problems in what could be read in ",
             report.label,

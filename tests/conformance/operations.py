@@ -122,6 +122,18 @@ OPERATIONS: tuple[BotOperation, ...] = (
         uncovered="its properties: Microsoft.Sql (ServerConnectionPolicies_Get) is not in specs/",
         generic=True,
     ),
+    BotOperation(
+        "connectivity_configurations(): Virtual Network Manager's configurations in effect on a VNet",
+        "POST",
+        RG_NET + "/virtualNetworks/{name}/listNetworkManagerEffectiveConnectivityConfigurations",
+        f"{NET}:NetworkManagerEffectiveConnectivityConfigurationListResult",
+        False,
+        NET,
+        uncovered=(
+            "ListNetworkManagerEffectiveConnectivityConfigurations: networkManagerEffectiveConfiguration.json "
+            "(Microsoft.Network network manager) is not in specs/"
+        ),
+    ),
     _op(
         "gateways()",
         "GET",

@@ -38,6 +38,25 @@ def test_one_subscription_forbidden_the_rest_shown() -> None:
     assert "across 3 subscriptions" in body
 
 
+def test_connections_that_could_not_be_read_are_counted_in_the_headline_never_no_problems() -> None:
+    # "Could not read" is never "no problems": the headline counts the unread connections.
+    g = gw("gw-two", "australiaeast")
+    az = FakeAzure(
+        gateways=[g],
+        connections=[conn("c1", g, egress_bytes=1, ingress_bytes=1), conn("c2", g, egress_bytes=1, ingress_bytes=2)],
+    )
+    denied = AzureFailure("forbidden", "no access", "AuthorizationFailed", status=403)
+    first, *rest = az.conns  # keyed as the fake looks failures up (rid_key)
+    az.fail[("connection", first)] = denied
+    reply, _ = run(az, "australia")
+    assert reply.fallback.startswith("⚠️ 1 of 2 connections could not be read in Australia"), reply.fallback
+    for k in rest:
+        az.fail[("connection", k)] = denied
+    reply, _ = run(az, "australia")
+    assert reply.fallback.startswith("⚠️ Could not read any of the 2 connections in Australia"), reply.fallback
+    assert "no problems" not in str(reply.fallback).lower()
+
+
 def test_subscriptions_unreadable_is_answered_by_the_failure_policy() -> None:
     az = FakeAzure()
     az.fail[("subscriptions", "*")] = AzureFailure("unauthenticated", "token", "InvalidAuthenticationToken", status=401)
