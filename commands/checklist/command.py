@@ -25,6 +25,7 @@ from commands.findings.dns.facts import (
     ZONES,
 )
 from commands.judgement.estate import read_estate, read_peered_vnets
+from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
 
 _KINDS = (SQL_SERVERS, PRIVATE_ENDPOINTS, ZONES, VNETS, GATEWAYS, RESOLVERS, CONNECTIONS)
@@ -48,4 +49,6 @@ def checklist(ctx: Ctx, args: str) -> Reply:
     servers, note = find_server(q, facts)
     if not servers:
         return unknown_server_reply(q, facts, note)
-    return checklist_reply(q, servers, note, facts, len(subs), facts.why(*_KINDS))
+    # The items are the checks of commands.findings.dns on the estate read; their causes are
+    # the one judgement's (the same root causes /vpn diagnose and /vpn status give).
+    return checklist_reply(q, servers, note, facts, len(subs), facts.why(*_KINDS), judge(est))

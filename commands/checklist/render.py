@@ -8,21 +8,29 @@ from collections.abc import Sequence
 
 from commands.checklist.servers import ServerQuery, known_servers, nearest
 from commands.core.model import PrivateEndpoint, PrivateLinkConnection, SqlServer
-from commands.core.reply import Context, Divider, Fields, Header, Inline, Part, Reply, Text
+from commands.core.reply import Context, Divider, Fields, Finding, Header, Inline, Part, Reply, Text
 from commands.core.text import Icon, Rich, code, em, join, link, pre, rich, strong
 from commands.core.units import plural
 from commands.findings.dns.checks import STATUS_ICON, STATUS_WORD, Check, summary
 from commands.findings.dns.facts import PRIVATE_ENDPOINTS, SQL_SERVERS, DnsFacts, endpoint_target, endpoints_for, sub_of
 from commands.findings.dns.sql import sql_checklist, sql_checklist_without_endpoint
 from commands.findings.dns.zones import sql_zone_for
-from commands.judgement.view import MAX_ROOTS, short_step
+from commands.judgement.judge import Judgement
+from commands.judgement.view import MAX_ROOTS, root_line, short_step
 
 
 def checklist_reply(
-    q: ServerQuery, servers: Sequence[SqlServer], note: Rich, facts: DnsFacts, subscriptions: int, unread: Rich
+    q: ServerQuery,
+    servers: Sequence[SqlServer],
+    note: Rich,
+    facts: DnsFacts,
+    subscriptions: int,
+    unread: Rich,
+    judgement: Judgement | None = None,
 ) -> Reply:
     """The checklist of each server found: notes on how it was found, then a section per
-    private endpoint; `unread` says what could not be read, from `subscriptions` read."""
+    private endpoint; `unread` says what could not be read, from `subscriptions` read. The
+    first message leads with the `judgement`'s root causes behind the items that fail."""
     reply = Reply(fallback="")
     if note:
         reply.more(Text(rich(Icon.INFO, " ", note)))
@@ -63,34 +71,42 @@ def checklist_reply(
         )
     )
     reply.fallback = rich("Checklist: " + "; ".join(fallbacks))
-    reply.parts[:0] = _head(fallbacks, failing, bool(unread))
+    roots, unexplained = _causes(judgement, failing)
+    reply.parts[:0] = _head(fallbacks, roots, unexplained, bool(unread))
     return reply
 
 
-def _head(lines: Sequence[str], failing: Sequence[Check], partial: bool) -> list[Part]:
-    """The first message: each endpoint's summary line, then the first three items that fail,
-    a line each with the fix's first sentence (the items in full are in the thread)."""
+def _causes(j: Judgement | None, failing: Sequence[Check]) -> tuple[list[Finding], list[Check]]:
+    """(the judgement's root causes behind the failing items — the item's own finding, or a
+    cause it names —, the failing items none of them explains)."""
+    if j is None:
+        return [], list(failing)
+    roots: list[Finding] = []
+    rest: list[Check] = []
+    for c in failing:
+        keys = {k for k in (c.key, *c.causes) if k}
+        found = [f for f in j.roots if any(x.key in keys for x in f.every())]
+        roots += [f for f in found if f not in roots]
+        if not found:
+            rest.append(c)
+    return roots, rest
+
+
+def _head(lines: Sequence[str], roots: Sequence[Finding], failing: Sequence[Check], partial: bool) -> list[Part]:
+    """The first message: each endpoint's summary line, then at most three lines: the root
+    causes of the items that fail (as every command words them), then failing items no cause
+    explains, each with the fix's first sentence (the items in full are in the thread)."""
     unique: dict[str, Check] = {}
     for c in failing:
         unique.setdefault(str(c.title), c)
-    shown = list(unique.values())[:MAX_ROOTS]
+    shown = [root_line(f) for f in roots[:MAX_ROOTS]]
+    shown += [
+        rich("✘ ", strong(f"{c.number}. ", c.title), rich(" — ", short_step(c.fix_text)) if c.fix_text else None)
+        for c in list(unique.values())[: MAX_ROOTS - len(shown)]
+    ]
     parts: list[Part] = [Text(rich(strong("\n".join(lines))))]
     if shown:
-        parts.append(
-            Text(
-                join(
-                    "\n",
-                    [
-                        rich(
-                            "✘ ",
-                            strong(f"{c.number}. ", c.title),
-                            rich(" — ", short_step(c.fix_text)) if c.fix_text else None,
-                        )
-                        for c in shown
-                    ],
-                )
-            )
-        )
+        parts.append(Text(join("\n", shown)))
     tail = [rich("Every item, with the fixes to run, in the thread")]
     if partial:
         tail.append(rich("⚠️ partial view: some lists could not be read"))

@@ -16,7 +16,9 @@ from commands.core.errors import AzureFailure
 from commands.core.model import PrivateEndpoint, SqlServer, Subscription
 from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Context, Divider, Fields, Header, Reply, Text
+from commands.diagnose.command import diagnose
 from commands.findings.dns.facts import DnsFacts
+from commands.judgement.view import MAX_ROOTS, root_line
 from tests.fakes import FakeAzure, RecordingMessenger
 from tests.unit.commands.findings.dns.builders import (
     PE_AUE,
@@ -82,6 +84,21 @@ def test_seed_sql_aue_answers_one_section_with_the_summary_line() -> None:
         assert f"{icon} *{n}." in body, n
     assert "*Fix:*" in body and "az network private-dns link vnet create" in body
     assert out.progress_texts  # progress while reading the estate
+
+
+def test_the_first_message_leads_with_the_root_causes_diagnose_gives() -> None:
+    # One judgement of the estate: the checklist's failing items are said by their causes,
+    # in the very lines /vpn diagnose opens with (issue 16, "one judgement per request").
+    az = fake(seed_like())
+    reply, _ = run(az, "sql-aue")
+    first = "\n".join(mrkdwn(p.text) for p in reply.parts if isinstance(p, Text))
+    diag = diagnose(Ctx(azure=az, out=RecordingMessenger(), settings=DomainSettings(concurrency=4)), "")
+    assert diag is not None
+    dns_roots = [f for f in diag.findings if f.key.startswith(("pe_zone_link:", "p2s_dns:"))]
+    assert dns_roots
+    for f in dns_roots[:MAX_ROOTS]:
+        assert mrkdwn(root_line(f)) in first, root_line(f)
+    assert "✘ *3." not in first  # the item is folded under the zone link that explains it
 
 
 def test_gathers_every_list_for_every_subscription() -> None:
