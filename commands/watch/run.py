@@ -6,8 +6,9 @@ run `run_cycle` with the ports it needs (`bot/runtime/timer.py` wires them). A c
 1. gathers every VPN gateway of every subscription and, for each, exactly what
    `/vpn status` reads (`commands.judgement.gateways.read_gateways`: connections GET with
    status, counters and tunnels; BGP peers), concurrently and bounded by the concurrency
-   setting, and judges them as `/vpn status` does (`commands.findings.connections`, root
-   causes folded by `commands.judgement.causes`), so a card names the same cause;
+   setting, and judges them with the one judgement every command reads
+   (`commands.judgement.judge`, root causes folded), so a card names the cause `/vpn status`
+   names;
 2. judges each connection and each BGP gateway against its record in the store
    (`judge.py`), and writes the new record *conditionally* (etag): when two runs
    overlap, only the run whose write wins posts, so nothing is announced twice. A
@@ -35,7 +36,6 @@ from typing import Any, TypeVar
 from commands.alerts.card import message_reply, message_state
 from commands.alerts.state import active_mutes, mark_resolved, remember_message
 from commands.core.errors import AzureFailure
-from commands.core.estate import EstateIndex
 from commands.core.fanout import gather
 from commands.core.model import Gateway, rid_key
 from commands.core.port import AzurePort, Log, Messenger
@@ -43,10 +43,10 @@ from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Finding, Inline, Reply
 from commands.core.store import Store, StoreConflict, StoreError, update_state
 from commands.core.text import rich
-from commands.findings.connections.assess import assess
-from commands.findings.connections.facts import ConnectionFacts, reverse_index
-from commands.judgement.causes import fold
-from commands.judgement.gateways import read_gateways
+from commands.findings.connections.facts import reverse_index
+from commands.judgement.estate import Estate
+from commands.judgement.gateways import GatewayReading, read_gateways
+from commands.judgement.judge import judge as judge_estate
 from commands.watch.judge import (
     DEFAULT_MIN_INTERVAL_S,
     Fire,
@@ -175,7 +175,7 @@ def run_cycle(
     facts = report.facts
     reverses = reverse_index(facts.connections.values())
     watched = {rid_key(c.id) for gf in facts.gateways for c in gf.connections if rid_key(c.id) not in report.list_shape}
-    causes = _causes(facts, gateways)
+    causes = _causes(report, gateways)
     jobs: list[Callable[[], Verdict | None]] = []
     seen_conns: set[str] = set()
     seen_gws: set[str] = set()
@@ -236,12 +236,21 @@ def run_cycle(
     return result
 
 
-def _causes(facts: ConnectionFacts, gateways: list[Gateway]) -> dict[str, Finding]:
-    """Finding key -> the root cause `/vpn status` folds it under, for every finding that
-    has one (a NotConnected half under the different shared keys of its pair)."""
-    index = EstateIndex(gateways=tuple(gateways), connections=tuple(facts.connections.values()))
+def _causes(reading: GatewayReading, gateways: list[Gateway]) -> dict[str, Finding]:
+    """Finding key -> the root cause it is folded under, for every finding that has one (a
+    NotConnected half under the different shared keys of its pair): the one judgement
+    (`commands.judgement.judge`) of what the watch read — every gateway, its connections and
+    BGP peers — so a card names the cause `/vpn status` names."""
+    est = Estate(
+        subscriptions=[],
+        kinds=frozenset(),  # the watch lists gateways only: nothing else is said to be empty
+        gateways=list(gateways),
+        connections=list(reading.facts.connections.values()),
+        depth=reading,
+        in_depth=frozenset(rid_key(gf.gateway.id) for gf in reading.facts.gateways),
+    )
     out: dict[str, Finding] = {}
-    for root in fold([a.finding for a in assess(facts)], index):
+    for root in judge_estate(est).roots:
         for f in root.every()[1:]:
             out[f.key] = root
     return out
