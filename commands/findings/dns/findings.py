@@ -100,6 +100,7 @@ def unreadable_findings(facts: DnsFacts) -> list[Finding]:
                     "warning",
                     f"Private endpoint DNS could only be checked in part: {KIND_WORDS[kind]} unreadable",
                     why,
+                    doc_url=DOC_PE_DNS,  # the DNS configuration that could not be checked
                     key=f"pe_dns_unread:{kind}" + "".join(f":{z}" for z in zones),
                 )
             )
