@@ -320,3 +320,4 @@ def test_quoted_names_work_in_every_command() -> None:
     assert "in vnet-hub" in str(diagnose_of(az, "“vnet-hub”")[0].fallback)
     assert "Peerings of vnet-spoke" in str(peering_of(az, '"vnet-spoke"')[0].fallback)
     assert "Routes of nic-hub" in str(routes_of(az, "'nic-hub'")[0].fallback)
+    assert "gw-hub" in str(status_of(az, "‘gw-hub’")[0].fallback)  # Slack's curly single quotes
