@@ -64,6 +64,9 @@ def create_app(
     else:
         kwargs["authorize"] = _ack_only_authorize
     app = App(**kwargs)
+    from bot.slack import binding
+
+    binding.register(app, settings)  # before any listener: this installation, Slack's response_url
     register_listeners(app, dispatcher, registry)
     return app
 

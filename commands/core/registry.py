@@ -37,6 +37,8 @@ class DomainSettings:
     request_ttl_minutes: int = 60
     alert_channel: str = ""
     progress_every_s: float = 2.0
+    mute_group: str = ""  # a Slack user group whose members may mute alerts (besides approvers)
+    notices: tuple[str, ...] = ()  # what is odd about the configuration ("no approvers"), for help
 
 
 @dataclass

@@ -74,6 +74,8 @@ def handle_command(ack: Ack, body: dict[str, Any], dispatcher: Dispatcher, regis
         channel=str(body.get("channel_id") or ""),
         response_url=str(body.get("response_url") or ""),
         id=delivery_job_id(str(body.get("trigger_id") or "")),
+        app_id=str(body.get("api_app_id") or ""),
+        enterprise=str(body.get("enterprise_id") or ""),
     )
     try:
         dispatcher.submit(job)
