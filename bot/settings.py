@@ -78,6 +78,7 @@ APP_ID = re.compile(r"^A[A-Z0-9_]{1,30}$")
 TEAM_ID = re.compile(r"^[TE][A-Z0-9_]{1,30}$")
 _SUBSCRIPTION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,63}$")
 MIN_SECRET_KEY = 32
+NO_APPROVERS = "No approvers"
 
 
 class SettingsError(ValueError):
@@ -218,7 +219,7 @@ class Settings:
             alert_channel=self.alert_channel,
             progress_every_s=self.progress_every_s,
             mute_group=self.mute_group,
-            notices=self.warnings,
+            notices=tuple(w for w in self.warnings if w.startswith(NO_APPROVERS)),
         )
 
     def scope_for(self, channel: str) -> tuple[str, ...] | None:
@@ -252,7 +253,7 @@ def replace_warnings(settings: Settings) -> Settings:
     warnings: list[str] = []
     if not settings.approvers and not settings.approver_group:
         warnings.append(
-            f"No approvers: {VPNOPS_APPROVERS} and {VPNOPS_APPROVER_GROUP} are empty, so peering change requests "
+            f"{NO_APPROVERS}: {VPNOPS_APPROVERS} and {VPNOPS_APPROVER_GROUP} are empty, so peering change requests "
             f"can be filed but nobody can approve them. Example: {VPNOPS_APPROVERS}=U012AB3CD,U045EF6GH"
         )
     if settings.secret_key_ephemeral:

@@ -60,6 +60,9 @@ class Deps:
     # Called once per job at its first message the user sees (the queue worker's ledger
     # records it, so a redelivery after that is not run again).
     on_first_answer: Callable[[Job], None] | None = None
+    # Puts a job back to run later (`delay_s`): the dispatcher's submit. A delivery Slack's
+    # rate limit held back goes back this way (bot/runtime/delivery.py).
+    requeue: Callable[[Job, float], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
