@@ -79,7 +79,8 @@ def test_a_double_click_on_approve_applies_once_and_tells_the_second_click_the_s
     number = file_request(rig)
     first = rig.click("approval_approve", number, BOB)
     # The button is gone after the first click, as in Slack; a second client still shows it.
-    msg = rig.slack.messages()[0]
+    msg = rig.slack.message(rig.store.get_request(int(number)).body["message_ref"])
+    assert msg is not None
     msg.blocks = [
         {
             "type": "actions",
