@@ -126,8 +126,12 @@ class Deps:
 
 
 def build_ctx(job: Job, deps: Deps, out: Messenger) -> Ctx:
+    """The Ctx a job runs with: its Azure port limited to what the job's channel may read
+    (VPNOPS_CHANNEL_SCOPES, `bot.runtime.scope`), so no command can forget the scope."""
+    from bot.runtime.scope import scoped
+
     return Ctx(
-        azure=deps.azure_port(),
+        azure=scoped(deps.azure_port(), deps.settings.scope_for(job.channel), job.channel),
         out=out,
         user=job.user,
         user_name=job.user_name,

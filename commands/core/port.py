@@ -66,7 +66,9 @@ class AzurePort(Protocol):
         ...
 
     def shared_key_digest(self, connection_id: str) -> str:
-        """A SHA-256 digest of the connection's shared key, never the key itself.
+        """A keyed digest (HMAC-SHA256 with the deployment's secret) of the connection's
+        shared key: never the key, never a bare hash of it (which could be tested against
+        guesses offline). Compare two with `hmac.compare_digest`.
 
         Two connections' keys are equal iff their digests are. Raises AzureFailure
         kind="forbidden" when the identity lacks connections/sharedKey/read.
