@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.logging import bind, command_span, get_logger
 from bot.runtime import failures
+from bot.runtime.health import RuntimeOps
 from bot.runtime.jobs import Job
 from bot.runtime.ledger import TrackingMessenger
 from bot.settings import Settings
@@ -140,6 +141,7 @@ def build_ctx(job: Job, deps: Deps, out: Messenger) -> Ctx:
         settings=deps.settings.domain(),
         store=deps.store_port(),
         registry=deps.registry,
+        ops=RuntimeOps(deps.settings),
     )
 
 

@@ -67,7 +67,7 @@ def create_app(
     from bot.slack import binding
 
     binding.register(app, settings)  # before any listener: this installation, Slack's response_url
-    register_listeners(app, dispatcher, registry)
+    register_listeners(app, dispatcher, registry, settings.domain().notices)
     return app
 
 

@@ -179,6 +179,20 @@ class Messenger(Protocol):
         ...
 
 
+class Operations(Protocol):
+    """What the running bot knows about itself, for `/vpn health` (implemented by
+    bot/runtime/health.py)."""
+
+    def settings_problems(self) -> list[str]:
+        """Configuration errors and warnings, in words that name the setting to fix."""
+        ...
+
+    def poison_queue_length(self) -> int | None:
+        """Jobs that failed for good and wait in the poison queue; None when jobs run in
+        this process (no queue). Raises OSError saying why when the queue cannot be read."""
+        ...
+
+
 class Log(Protocol):
     """Where a use case reports what went wrong on the way (structlog's logger in bot/):
     short snake_case events with keyword fields."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from commands.core.port import AzurePort, Messenger
+from commands.core.port import AzurePort, Messenger, Operations
 from commands.core.reply import Reply
 
 
@@ -55,6 +55,7 @@ class Ctx:
     store: Any = None  # commands.core.store.Store when the command needs state
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     registry: Registry | None = None  # what `/vpn help` lists; the worker passes the catalog
+    ops: Operations | None = None  # the running bot's own state (`/vpn health`); the worker passes it
 
 
 CommandFn = Callable[[Ctx, str], "Reply | None"]
