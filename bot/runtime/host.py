@@ -86,6 +86,10 @@ class Runtime:
                 deps = Deps.from_settings(settings)
                 ledger = JobLedger(deps.store_port())
                 deps.on_first_answer = ledger.mark_answered
+                # A delivery Slack's rate limit held back goes back on the jobs queue.
+                deps.requeue = QueueDispatcher(
+                    settings.storage_connection, settings.queue_name, seal=seal_of(settings)
+                ).submit
                 self._work = _Work(settings, deps, ledger)
             return self._work
 

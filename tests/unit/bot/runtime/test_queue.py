@@ -113,3 +113,20 @@ def test_failure_notices_describe_the_job_in_the_users_words() -> None:
     assert describe(Job(kind="command", name="status", text="australia")) == "/vpn status australia"
     assert describe(Job(kind="action", name="approval_approve", text="3")) == "the button you clicked"
     assert "shortcut" in describe(Job(kind="shortcut", name="check_vpn_client_log"))
+
+
+def test_a_delayed_submit_hides_the_message_for_the_delay(azurite_connection_string: str) -> None:
+    from azure.storage.queue import QueueClient
+
+    from tests.azurite import unique_name
+
+    name = unique_name("delay")
+    dispatcher = QueueDispatcher(azurite_connection_string, name, seal=JobSeal.for_settings("k" * 64, name))
+    try:
+        dispatcher.submit(Job(kind="delivery", name="deliver", text="{}"), delay_s=30)
+        raw = QueueClient.from_connection_string(azurite_connection_string, name)
+        assert list(raw.peek_messages(max_messages=5)) == []  # invisible until Retry-After
+        assert raw.get_queue_properties().approximate_message_count == 1
+        raw.delete_queue()
+    finally:
+        dispatcher.close()
