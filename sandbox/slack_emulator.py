@@ -415,6 +415,10 @@ class SlackEmulator:
                 "ts": message.ts,
                 "text": message.text,
                 "blocks": message.blocks,
+                # The workspace of whoever posted it (Slack's message objects carry it):
+                # in a Slack Connect channel, the installation's, not the clicker's.
+                "team": TEAM_ID,
+                **({"bot_id": BOT_ID, "app_id": APP_ID} if message.user == BOT_USER else {}),
                 **({"thread_ts": message.thread_ts} if message.thread_ts else {}),
             },
             "state": {"values": {}},
