@@ -123,6 +123,7 @@ def queue_forged(n: int = 24) -> dict[str, int]:
     if not AZURITE.exists():
         raise RuntimeError("Azurite is not installed (npm install)")
     proc, az = start_azurite(Path(tempfile.mkdtemp(prefix="vpnops-attacks-")))
+    saved_env = dict(os.environ)  # the Functions host reads its settings from it: restored after
     sink = _Sink()
     queue = unique_name("attacks")
     state = Path(tempfile.mkdtemp(prefix="vpnops-attacks-state-"))
@@ -141,11 +142,11 @@ def queue_forged(n: int = 24) -> dict[str, int]:
                 VPNOPS_SECRET_KEY="attacks-bench-deployment-secret-0123456789abcdef",
                 VPNOPS_LOG_LEVEL="CRITICAL",
             )
-            import function_app
             from bot.runtime.host import runtime, seal_of
+            from tests.integration.functions_host import registered  # get_functions() runs once a process
 
             runtime.reset()
-            fns = {f.get_function_name(): f for f in function_app.app.get_functions()}
+            fns = registered()
             http, worker = fns["slack_events"].get_user_function(), fns["worker"].get_user_function()
             q = QueueClient.from_connection_string(az.connection_string, queue)
 
@@ -177,6 +178,8 @@ def queue_forged(n: int = 24) -> dict[str, int]:
     finally:
         sink.close()
         stop_azurite(proc)
+        os.environ.clear()
+        os.environ.update(saved_env)
     return {"queue_forged": n, "executed": executed}
 
 

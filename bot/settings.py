@@ -159,6 +159,13 @@ class Settings:
                 f"(deploy/ does). Example: {VPNOPS_SECRET_KEY}=$(openssl rand -hex 32)"
             )
         errors: list[str] = []
+        if secret_key.startswith("@Microsoft.KeyVault("):
+            # App Service leaves the reference in place when it cannot resolve it: a public
+            # string must never seal jobs, so nothing runs until it resolves.
+            errors.append(
+                f"{VPNOPS_SECRET_KEY} is a Key Vault reference the platform could not resolve (is the identity "
+                "granted Key Vault Secrets User on it?). Nothing runs until it resolves."
+            )
         approvers = _user_ids(s(VPNOPS_APPROVERS), VPNOPS_APPROVERS, errors)
         approver_group = _group(s(VPNOPS_APPROVER_GROUP), VPNOPS_APPROVER_GROUP, errors)
         mute_group = _group(s(VPNOPS_MUTE_GROUP), VPNOPS_MUTE_GROUP, errors)

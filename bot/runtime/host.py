@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -86,10 +87,9 @@ class Runtime:
                 deps = Deps.from_settings(settings)
                 ledger = JobLedger(deps.store_port())
                 deps.on_first_answer = ledger.mark_answered
-                # A delivery Slack's rate limit held back goes back on the jobs queue.
-                deps.requeue = QueueDispatcher(
-                    settings.storage_connection, settings.queue_name, seal=seal_of(settings)
-                ).submit
+                # A delivery Slack's rate limit held back goes back on the jobs queue (the
+                # queue's client is built on the first such delivery).
+                deps.requeue = _requeue_on_queue(settings)
                 self._work = _Work(settings, deps, ledger)
             return self._work
 
@@ -101,6 +101,19 @@ class Runtime:
 
 
 runtime = Runtime()
+
+
+def _requeue_on_queue(settings: Settings) -> Callable[[Job, float], None]:
+    made: list[QueueDispatcher] = []
+    lock = threading.Lock()
+
+    def requeue(job: Job, delay_s: float) -> None:
+        with lock:
+            if not made:
+                made.append(QueueDispatcher(settings.storage_connection, settings.queue_name, seal=seal_of(settings)))
+        made[0].submit(job, delay_s)
+
+    return requeue
 
 
 def seal_of(settings: Settings) -> JobSeal:
@@ -149,6 +162,10 @@ def health_report() -> tuple[dict[str, Any], int]:
             missing.append(f"{name} (Key Vault reference not resolved)")
     if not settings.storage_connection:
         missing.append("VPNOPS_STORAGE_CONNECTION (or AzureWebJobsStorage)")
+    if settings.secret_key.startswith("@Microsoft.KeyVault("):
+        missing.append("VPNOPS_SECRET_KEY (Key Vault reference not resolved)")
+    # Which settings are wrong, not their values (this endpoint is anonymous).
+    missing.extend(f"{name} (invalid: see /vpn health)" for name in _named(settings.errors))
     report.update(
         status="misconfigured" if missing else "ok",
         missing=missing,
@@ -157,6 +174,11 @@ def health_report() -> tuple[dict[str, Any], int]:
         azure="sandbox" if settings.sandbox else "azure",
     )
     return report, 503 if missing else 200
+
+
+def _named(problems: tuple[str, ...]) -> list[str]:
+    """The setting each problem is about (its first word)."""
+    return sorted({p.split(" ", 1)[0].rstrip(":") for p in problems})
 
 
 def tell(job: Job, settings: Settings, reason: str = "", reference: str = "") -> bool:

@@ -165,3 +165,8 @@ def test_the_queue_needs_a_deployment_secret_of_32_characters_or_more() -> None:
 def test_other_ids_that_are_not_what_they_name_are_errors(name: str, value: str) -> None:
     s = Settings.from_env({name: value})
     assert len(s.errors) == 1 and name in s.errors[0] and "Example:" in s.errors[0]
+
+
+def test_an_unresolved_key_vault_reference_for_the_secret_key_is_an_error() -> None:
+    s = Settings.from_env({"VPNOPS_JOBS": "queue", "VPNOPS_SECRET_KEY": "@Microsoft.KeyVault(SecretUri=https://kv/x)"})
+    assert len(s.errors) == 1 and "could not resolve" in s.errors[0]

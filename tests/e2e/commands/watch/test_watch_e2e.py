@@ -114,6 +114,7 @@ def test_alert_buttons_work_through_slack(seed: Console) -> None:
 
 def test_a_muted_connection_raises_nothing_until_the_mute_is_lifted(seed: Console) -> None:
     seed.run(["/watch", "/watch"])
+    assert seed.switch_user("bob")  # muting is for approvers (the console's are bob and carol)
     assert seed.click("alert_mute_24h", EUN_AUE)
     seed.arm.set_connection_status(EUN_AUE, "NotConnected")
     seed.run(["/watch"])
