@@ -263,7 +263,7 @@ def replace_warnings(settings: Settings) -> Settings:
             f"{NO_APPROVERS}: {VPNOPS_APPROVERS} and {VPNOPS_APPROVER_GROUP} are empty, so peering change requests "
             f"can be filed but nobody can approve them. Example: {VPNOPS_APPROVERS}=U012AB3CD,U045EF6GH"
         )
-    if settings.secret_key_ephemeral:
+    if settings.secret_key_ephemeral and not settings.sandbox:  # the sandbox's digests are throwaway
         warnings.append(
             f"{VPNOPS_SECRET_KEY} is not set: a random key is used until this process stops, so shared-key digests "
             "are not comparable across restarts. Set it to a random value of 32+ characters."
