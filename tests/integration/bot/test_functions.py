@@ -193,8 +193,7 @@ def test_help_is_answered_in_the_ack_without_a_job(stack: Stack) -> None:
     resp, _ = stack.slash("help")
     assert resp.status_code == 200
     assert "status" in resp.get_body().decode()
-    if _exists(stack.queue):
-        assert not list(stack.queue.peek_messages(max_messages=5))
+    assert not list(stack.queue.peek_messages(max_messages=5)), "a misconfigured bot enqueued a job"
 
 
 def test_queue_unreachable_tells_the_user_nothing_ran(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -450,3 +449,18 @@ def test_the_ack_path_never_loads_the_azure_management_sdk(stack: Stack) -> None
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"status": 200, "import": [], "ack": []}
     assert list(stack.queue.peek_messages(max_messages=5)), "the subprocess's ack did not enqueue"
+
+
+def test_a_configuration_error_is_every_commands_answer_and_nothing_is_enqueued(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VPNOPS_APPROVERS", "U_BOB;U_CAROL")
+    runtime.reset()
+    if not _exists(stack.queue):
+        stack.queue.create_queue()
+    for text in ("status australia", "help", "peering vnet-eun"):
+        resp, _ = stack.slash(text)
+        assert resp.status_code == 200
+        said = json.loads(resp.get_body())["text"]
+        assert "misconfigured" in said and "VPNOPS_APPROVERS holds 'U_BOB;U_CAROL'" in said and "U_BOB,U_CAROL" in said
+    assert not list(stack.queue.peek_messages(max_messages=5)), "a misconfigured bot enqueued a job"
