@@ -7,7 +7,7 @@ import sys
 USAGE = """usage: python -m bot {console,serve,emulator} [options]
 
   console   the bot against the sandbox (emulated Azure + emulated Slack), reading stdin
-            python -m bot console [--estate FILE] [--as USER] [--json] [--state DIR]
+            python -m bot console [--estate FILE] [--as USER] [--json] [--state DIR] [--faults FILE]
   serve     the Slack app over HTTP for a real workspace (Request URL …/slack/events),
             on waitress, bound to 127.0.0.1 unless told otherwise (put a TLS proxy in front)
             python -m bot serve [--host ADDR] [--port N]

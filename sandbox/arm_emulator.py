@@ -17,6 +17,7 @@ Stand-alone: `python -m bot emulator --estate FILE --port N` (→ `main(argv)`).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 from pathlib import Path
@@ -32,12 +33,18 @@ SEED_ESTATE = Path(__file__).resolve().parent / "estates" / "seed.json"
 
 
 class RequestRecord(NamedTuple):
-    """One request as the emulator saw it. `status` 0 means no answer was sent (a hang)."""
+    """One request as the emulator saw it. `status` 0 means no answer was sent (a hang).
+
+    With `record_bodies` on, also what went over the wire: the request's JSON body, and the
+    answer's headers and JSON body (for the conformance tests, tests/conformance/)."""
 
     method: str
     path: str
     query: str
     status: int
+    body: Any = None
+    answer_headers: dict[str, str] | None = None
+    answer_body: Any = None
 
 
 class ArmEmulator:
@@ -52,7 +59,10 @@ class ArmEmulator:
         page_size: int = DEFAULT_PAGE_SIZE,
         latency_ms: int = 0,
         fault_seed: int = 0,
+        record_bodies: bool = False,
     ) -> None:
+        """`record_bodies`: keep each request's and answer's body in `requests` (memory grows
+        with every request: for tests that check what was said, not for long runs)."""
         if estate is None:
             from sandbox.estate import load_estate
 
@@ -63,6 +73,7 @@ class ArmEmulator:
             self.faults.add(Fault.from_json(f))
         self.page_size = page_size
         self.latency_ms = latency_ms
+        self.record_bodies = record_bodies
         self.stopping = threading.Event()
         self._host = host
         self._port = port
@@ -105,9 +116,27 @@ class ArmEmulator:
         self.stop()
 
     # --- request log ------------------------------------------------------------------------
-    def record(self, method: str, path: str, query: str, status: int) -> None:
+    def record(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        body: bytes = b"",
+        answer_headers: dict[str, str] | None = None,
+        answer_body: Any = None,
+    ) -> None:
+        rec = RequestRecord(method, path, query, status)
+        if self.record_bodies:
+            try:
+                parsed = json.loads(body) if body else None
+            except ValueError:
+                parsed = body.decode("utf-8", "replace")
+            # A copy, as the bytes on the wire were: the answer's object may be the estate's.
+            sent = json.loads(json.dumps(answer_body)) if answer_body is not None else None
+            rec = rec._replace(body=parsed, answer_headers=dict(answer_headers or {}), answer_body=sent)
         with self._log_lock:
-            self._requests.append(RequestRecord(method, path, query, status))
+            self._requests.append(rec)
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -134,8 +163,11 @@ class ArmEmulator:
         code: str | None = None,
         message: str | None = None,
         hold_s: float = 30.0,
+        changes: dict[str, Any] | None = None,
+        resource: str = "",
     ) -> Fault:
-        """Inject a fault on requests whose path matches `path` (regex). See sandbox/arm/faults.py."""
+        """Inject a fault on requests whose path matches `path` (regex). See sandbox/arm/faults.py
+        (`changes` is a concurrent_change's "set", `resource` the resource it changes)."""
         return self.faults.add(
             Fault(
                 path=path,
@@ -149,6 +181,8 @@ class ArmEmulator:
                 code=code,
                 message=message,
                 hold_s=hold_s,
+                changes=dict(changes or {}),
+                resource=resource,
             )
         )
 
@@ -169,6 +203,10 @@ class ArmEmulator:
     def put_resource(self, doc: dict[str, Any]) -> None:
         """Add or replace a resource document (as GET returns it)."""
         self.estate.put_resource(doc)
+
+    def change_resource(self, resource_id: str, changes: dict[str, Any]) -> bool:
+        """Change a resource as someone else would: dotted paths → values, a new etag."""
+        return self.estate.change_as_someone_else(resource_id, changes)
 
     def remove_resource(self, resource_id: str) -> bool:
         return self.estate.remove_resource(resource_id)

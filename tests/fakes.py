@@ -16,6 +16,7 @@ from commands.core.errors import AzureFailure
 from commands.core.model import (
     BgpPeer,
     Connection,
+    ConnectivityConfiguration,
     DnsResolver,
     DnsZoneGroup,
     EffectiveRoute,
@@ -62,6 +63,7 @@ class FakeAzure:
         p2s: dict[str, list[P2SClient]] | None = None,
         effective: dict[str, list[EffectiveRoute]] | None = None,
         shared_keys: dict[str, str] | None = None,
+        connectivity: dict[str, list[ConnectivityConfiguration]] | None = None,
     ) -> None:
         self.subs = list(subscriptions)
         self.gws = {rid_key(g.id): g for g in gateways}
@@ -79,6 +81,8 @@ class FakeAzure:
         self.p2s = {rid_key(k): v for k, v in (p2s or {}).items()}
         self.effective = {rid_key(k): v for k, v in (effective or {}).items()}
         self.shared_keys = {rid_key(k): v for k, v in (shared_keys or {}).items()}
+        self.connectivity = {rid_key(k): v for k, v in (connectivity or {}).items()}
+        self.etags = 0
         self.fail: dict[tuple[str, str], AzureFailure] = {}
         self.calls: list[tuple[str, str]] = []
         self.writes: list[tuple[str, dict[str, bool]]] = []
@@ -175,14 +179,20 @@ class FakeAzure:
                     return p
         raise AzureFailure("not_found", "peering not found", "NotFound", peering_id, 404)
 
-    def update_peering(self, peering_id: str, flags: dict[str, bool]) -> Peering:
+    def update_peering(self, peering_id: str, flags: dict[str, bool], etag: str | None = None) -> Peering:
+        """As the adapter: refused (conflict/PreconditionFailed, nothing written) when `etag`
+        is not the peering's current one. `etag=None` writes unconditionally, as someone in
+        the portal would."""
         from commands.core.model import PEERING_FLAGS
 
         self._call("update_peering", peering_id)
         old = self.peering(peering_id)
-        new = dataclasses.replace(
-            old, **{PEERING_FLAGS[k]: v for k, v in flags.items()}, etag=f'W/"{len(self.writes) + 1}"'
-        )
+        if etag is not None and etag != old.etag:
+            raise AzureFailure("conflict", "the etag is stale", "PreconditionFailed", peering_id, 412)
+        with self._lock:
+            self.etags += 1
+            new_etag = f'W/"w{self.etags}"'
+        new = dataclasses.replace(old, **{PEERING_FLAGS[k]: v for k, v in flags.items()}, etag=new_etag)
         vkey = rid_key(old.vnet_id)
         v = self.vnets[vkey]
         self.vnets[vkey] = dataclasses.replace(
@@ -191,6 +201,10 @@ class FakeAzure:
         with self._lock:
             self.writes.append((peering_id, dict(flags)))
         return new
+
+    def connectivity_configurations(self, vnet_id: str) -> list[ConnectivityConfiguration]:
+        self._call("connectivity_configurations", vnet_id)
+        return list(self.connectivity.get(rid_key(vnet_id), []))
 
     def network_interfaces(self, subscription_id: str) -> list[NetworkInterface]:
         self._call("network_interfaces", subscription_id)

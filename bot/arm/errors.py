@@ -8,12 +8,16 @@
 | 409, 412                                        | conflict        |
 | 400, 422 and other 4xx (ARM code kept)          | bad_request     |
 | 429 after the retries                           | throttled       |
+| 429 RetryableErrorDueToAnotherOperation         | conflict        |
 | 5xx after the retries                           | unavailable     |
 | no answer in time, connection refused/reset     | timeout         |
 | a long-running operation that ended Failed      | failed          |
 
 ARM's `code` and `message` are kept (e.g. RemoteVnetHasNoGateways) so the domain can explain
-them. Only the error body's code/message are read, never a success body, so a shared key
+them. A 429 whose code (or a detail's code) is `RetryableErrorDueToAnotherOperation` is not
+throttling: another operation holds the resource ("Operation PutSubnetOperation (…) is updating
+resource …"); it is a `conflict` with that code and the detail's message, so the caller waits
+for that operation and plans again instead of being told to slow down. Only the error body's code/message are read, never a success body, so a shared key
 cannot end up in a failure.
 """
 
@@ -80,9 +84,45 @@ def to_failure(exc: BaseException, target: str = "") -> AzureFailure:
     return AzureFailure("failed", _short(type(exc).__name__), "", target, None)
 
 
+# ARM's code for "another operation is changing this resource" (429, usually as the detail of
+# a "RetryableError"; e.g. cloudfoundry/bosh-azure-cpi-release#179,
+# kubernetes-sigs/cluster-api-provider-azure#4385).
+ANOTHER_OPERATION = "RetryableErrorDueToAnotherOperation"
+
+
+def another_operation(exc: HttpResponseError) -> str | None:
+    """The message of a RetryableErrorDueToAnotherOperation answer (top level or a detail),
+    None when the answer is something else."""
+    code, message = _code_and_message(exc)
+    if code == ANOTHER_OPERATION:
+        return message
+    for d_code, d_message in _details(exc):
+        if d_code == ANOTHER_OPERATION:
+            return d_message
+    return None
+
+
+def says_another_operation(body: str) -> bool:
+    """Whether an ARM error body (JSON text) is RetryableErrorDueToAnotherOperation."""
+    try:
+        data = json.loads(body) if body else {}
+    except ValueError:
+        return False
+    node = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(node, dict):
+        return False
+    raw = node.get("details")
+    details: list[Any] = raw if isinstance(raw, list) else []
+    codes = [node.get("code")] + [d.get("code") for d in details if isinstance(d, dict)]
+    return ANOTHER_OPERATION in codes
+
+
 def _from_http(exc: HttpResponseError, target: str) -> AzureFailure:
     status = exc.status_code
     code, message = _code_and_message(exc)
+    busy = another_operation(exc)
+    if busy is not None:
+        return AzureFailure("conflict", _short(busy or message), ANOTHER_OPERATION, target, status)
     if isinstance(exc, ClientAuthenticationError) and (status is None or status == 401):
         # Also raised by azure-identity when no credential could produce a token.
         return AzureFailure("unauthenticated", _short(message or _reason(exc)), code, target, status)
@@ -110,6 +150,19 @@ def _code_and_message(exc: HttpResponseError) -> tuple[str, str]:
     if isinstance(node, dict):
         return str(node.get("code") or ""), str(node.get("message") or "")
     return "", ""
+
+
+def _details(exc: HttpResponseError) -> list[tuple[str, str]]:
+    """(code, message) of each entry of the error's `details`."""
+    err = exc.error
+    found: Any = getattr(err, "details", None) if err is not None else None
+    if isinstance(found, list) and found:
+        return [(str(getattr(d, "code", "") or ""), str(getattr(d, "message", "") or "")) for d in found]
+    node = _json_body(exc).get("error")
+    details = node.get("details") if isinstance(node, dict) else None
+    if not isinstance(details, list):
+        return []
+    return [(str(d.get("code") or ""), str(d.get("message") or "")) for d in details if isinstance(d, dict)]
 
 
 def _json_body(exc: HttpResponseError) -> dict[str, Any]:

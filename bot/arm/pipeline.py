@@ -56,6 +56,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from bot.arm.credentials import LoopbackHttpPolicy, check_arm_url, is_loopback_http
+from bot.arm.errors import says_another_operation
 
 T = TypeVar("T")
 
@@ -83,6 +84,13 @@ class _ArmRetryPolicy(RetryPolicy[Any, Any]):
 
     def is_retry(self, settings: dict[str, Any], response: PipelineResponse[Any, Any]) -> bool:
         if not super().is_retry(settings, response):
+            return False
+        http = response.http_response
+        if http.status_code == 429 and says_another_operation(_body_text(http)):
+            # Not throttling: another operation holds the resource. Sending the same request
+            # again after Retry-After would write a plan made before that operation; the
+            # caller waits for it and plans again instead (bot.arm.errors).
+            log.info("arm_not_retried_another_operation", path=urlsplit(str(http.request.url)).path)
             return False
         wait = self.get_retry_after(response)
         if wait is None:
@@ -113,6 +121,17 @@ class _ArmRetryPolicy(RetryPolicy[Any, Any]):
             path=path,
         )
         super().sleep(settings, transport, response)
+
+
+def _body_text(http: Any) -> str:
+    """The body of an error answer as text, reading a streamed one first; "" when unreadable."""
+    try:
+        read = getattr(http, "read", None)
+        if callable(read):
+            read()
+        return str(http.text())
+    except Exception:  # noqa: BLE001 - an unreadable body just is not the one we look for
+        return ""
 
 
 class _InFlightLimit(HTTPPolicy[Any, Any]):

@@ -4,6 +4,7 @@ resolvers (inbound endpoint IPs)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.arm import convert
@@ -49,10 +50,18 @@ class PrivateLink(ArmCalls):
         )
 
         def complete(zone: Any) -> PrivateDnsZone:
+            # One zone whose records or links cannot be read (a deny assignment on its
+            # resource group, a throttled list) is named as such; the other zones still answer.
             zid, rg, zname = _id_group_name(zone)
-            records = self._call("record_sets", zid, lambda: list(dns.record_sets.list_by_type(rg, zname, "A")))
-            links = self._call("virtual_network_links", zid, lambda: list(dns.virtual_network_links.list(rg, zname)))
-            return convert.private_dns_zone(zone, records, links)
+            records, records_failure = _or_failure(
+                lambda: self._call("record_sets", zid, lambda: list(dns.record_sets.list_by_type(rg, zname, "A")))
+            )
+            links, links_failure = _or_failure(
+                lambda: self._call(
+                    "virtual_network_links", zid, lambda: list(dns.virtual_network_links.list(rg, zname))
+                )
+            )
+            return convert.private_dns_zone(zone, records, links, records_failure, links_failure)
 
         return self._map(complete, zones)
 
@@ -96,6 +105,14 @@ class PrivateLink(ArmCalls):
             lambda: self._network(r.subscription_id).network_interfaces.get(r.resource_group, name),
         )
         return convert.network_interface(raw)
+
+
+def _or_failure(read: Callable[[], list[Any]]) -> tuple[list[Any], AzureFailure | None]:
+    """What `read` returned, or nothing and why (an AzureFailure, already logged by `_call`)."""
+    try:
+        return read(), None
+    except AzureFailure as f:
+        return [], f
 
 
 def _id_group_name(raw: Any) -> tuple[str, str, str]:

@@ -313,6 +313,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print Block Kit JSON instead of text")
     ap.add_argument("--state", type=Path, default=None, help="keep the estate and the store in DIR between runs")
     ap.add_argument("--verbose", action="store_true", help="the bot's JSON logs on stderr at INFO")
+    ap.add_argument(
+        "--faults",
+        type=Path,
+        default=None,
+        help="a JSON list of ARM emulator faults, added to the estate's own "
+        '(e.g. [{"kind": "lost_answer", "method": "PUT", "path": "virtualNetworkPeerings/peer-a$"}]; '
+        "see sandbox/README.md)",
+    )
     args = ap.parse_args(argv)
 
     from bot.logging import configure
@@ -337,6 +345,12 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"console: cannot load estate {estate_path}: {exc}", file=sys.stderr)
         return 2
+    if args.faults is not None:
+        try:
+            estate["faults"] = [*(estate.get("faults") or []), *load_faults(args.faults)]
+        except (OSError, ValueError) as exc:
+            print(f"console: --faults {args.faults}: {exc}", file=sys.stderr)
+            return 2
     interactive = sys.stdin.isatty()
     console = Console(estate, json_out=args.json, state_dir=args.state, base_settings=base)
     if not console.switch_user(args.user, quiet=True):
@@ -351,6 +365,30 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         console.close()
+
+
+def load_faults(path: Path) -> list[dict[str, Any]]:
+    """The faults of a `--faults` file: a JSON list of the emulator's fault objects (as in an
+    estate's "faults"), each checked. ValueError says which one is wrong and why."""
+    from sandbox.arm.faults import Fault
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, list):
+        raise ValueError(
+            'expected a JSON list of faults, e.g. [{"kind": "lost_answer", "method": "PUT", '
+            '"path": "virtualNetworkPeerings/peer-a$"}]'
+        )
+    for i, f in enumerate(data, 1):
+        if not isinstance(f, dict):
+            raise ValueError(f"fault {i} is not an object: {f!r}")
+        try:
+            Fault.from_json(f)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"fault {i}: {exc}") from None
+    return data
 
 
 def _prompt_lines(console: Console) -> Iterable[str]:

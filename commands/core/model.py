@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from commands.core.errors import AzureFailure
+
 
 @dataclass(frozen=True)
 class ResourceId:
@@ -209,6 +211,33 @@ class VirtualNetwork:
     dns_servers: tuple[str, ...] = ()  # dhcpOptions.dnsServers; empty = Azure-provided DNS
     subnets: tuple[Subnet, ...] = ()
     peerings: tuple[Peering, ...] = ()
+    provisioning_state: str = ""  # Updating while another operation is changing the VNet
+
+
+@dataclass(frozen=True)
+class ConnectivityConfiguration:
+    """An Azure Virtual Network Manager connectivity configuration in effect on a VNet
+    (`listNetworkManagerEffectiveConnectivityConfigurations`). A hub-and-spoke one creates
+    and keeps the peerings between its hubs and the VNets of its groups: a direct change
+    to such a peering can be undone when the configuration is deployed again."""
+
+    id: str  # …/networkManagers/{manager}/connectivityConfigurations/{name}
+    topology: str = ""  # HubAndSpoke | Mesh
+    hub_ids: tuple[str, ...] = ()  # the hub VNets (hub-and-spoke)
+    group_ids: tuple[str, ...] = ()  # the network groups it applies to
+    use_hub_gateway: bool = False  # spokes use the hub's gateway (useRemoteGateways)
+    delete_existing_peering: bool = False  # peerings that do not match it are removed
+
+    @property
+    def name(self) -> str:
+        return name_of(self.id)
+
+    @property
+    def manager(self) -> str:
+        """The network manager's name, from the id."""
+        parts = self.id.split("/")
+        low = [p.lower() for p in parts]
+        return parts[low.index("networkmanagers") + 1] if "networkmanagers" in low[:-1] else ""
 
 
 @dataclass(frozen=True)
@@ -271,7 +300,10 @@ class NetworkInterface:
     location: str = ""
     vm_id: str = ""  # virtualMachine.id
     subnet_ids: tuple[str, ...] = ()
-    private_ips: tuple[str, ...] = ()
+    private_ips: tuple[str, ...] = ()  # single addresses
+    # Prefix ipconfigs: an ipconfig with privateIPAddressPrefixLength holds a whole block
+    # ("172.20.2.16/28"), not an address: https://learn.microsoft.com/azure/virtual-network/ip-services/private-ip-address-prefix
+    private_prefixes: tuple[str, ...] = ()
 
     @property
     def vnet_ids(self) -> tuple[str, ...]:
@@ -344,10 +376,16 @@ class VnetLink:
 
 @dataclass(frozen=True)
 class PrivateDnsZone:
+    """A private DNS zone with its A record sets and virtual network links. A zone whose
+    records (or links) could not be read carries why in `records_failure` (`links_failure`):
+    its empty `records` then mean "could not read", never "no record"."""
+
     id: str
     name: str  # e.g. "privatelink.database.windows.net"
     records: tuple[DnsRecordSet, ...] = ()
     links: tuple[VnetLink, ...] = ()
+    records_failure: AzureFailure | None = None
+    links_failure: AzureFailure | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from commands.core.model import (
     BgpPeer,
     Connection,
+    ConnectivityConfiguration,
     DnsResolver,
     DnsZoneGroup,
     EffectiveRoute,
@@ -104,9 +105,17 @@ class AzurePort(Protocol):
         """GET one peering (fresh etag and state)."""
         ...
 
-    def update_peering(self, peering_id: str, flags: dict[str, bool]) -> Peering:
-        """PUT the peering with only `flags` (ARM names) changed; waits for the LRO; returns
-        the peering as the PUT's final result. The caller re-reads to verify."""
+    def update_peering(self, peering_id: str, flags: dict[str, bool], etag: str) -> Peering:
+        """PUT the peering as it was at `etag` with only `flags` (ARM names) changed, with
+        `If-Match: etag`: Azure refuses it (AzureFailure kind "conflict", code
+        "PreconditionFailed") when anyone changed the peering since, so nothing else is ever
+        overwritten. Waits for the LRO; returns the peering as the PUT's final result. The
+        caller re-reads to verify, and after any failure to learn what Azure holds."""
+        ...
+
+    def connectivity_configurations(self, vnet_id: str) -> list[ConnectivityConfiguration]:
+        """The Azure Virtual Network Manager connectivity configurations in effect on the VNet
+        (`listNetworkManagerEffectiveConnectivityConfigurations`; [] when none)."""
         ...
 
     # --- NICs and routes -----------------------------------------------------------------

@@ -153,7 +153,11 @@ def _counts(est: Estate, scope: Scope, facts: EstateIndex, report: StatusReport 
         ),
         "private endpoint": len([p for p in est.private_endpoints if scope.vnet(p.vnet_id)]),
         "private DNS zone": len(
-            [z for z in est.zones if scope.whole or any(rid_key(x.vnet_id) in in_vnets for x in z.links)]
+            [
+                z
+                for z in est.zones
+                if scope.whole or z.links_failure is not None or any(rid_key(x.vnet_id) in in_vnets for x in z.links)
+            ]
         ),
     }
 

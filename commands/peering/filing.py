@@ -1,5 +1,10 @@
 """Filing a request: plan it, pre-flight it, number it, post it in the channel for approval.
 
+The pre-flight is Azure's flag rules (`commands.peering.rules`) and the write path's guards
+(`commands.peering.guards`: another operation holding a resource, Virtual Network Manager
+managing the peering). The plan records the peering's etag and what it saw of it
+(`plan_seen`): the write is conditional on that etag.
+
 One request per peering at a time: a lock in the store (key = peering id) names the open
 request, so two requests filed at the same instant (or one command delivered twice) end
 with one.
@@ -15,7 +20,9 @@ from commands.core.registry import Ctx
 from commands.core.reply import Context, Finding, Reply, Text, error_reply
 from commands.core.store import update_state
 from commands.core.text import Icon, code, rich, strong, user
+from commands.findings import dedup, ranked
 from commands.findings.peerings import FLAG_ORDER, PeeringFacts, on_off
+from commands.peering.guards import write_guards
 from commands.peering.messages import request_message
 from commands.peering.request import (
     OPEN,
@@ -26,6 +33,7 @@ from commands.peering.request import (
     audit_entry,
     fmt_time,
     load,
+    seen,
     store_of,
     transition,
 )
@@ -47,7 +55,7 @@ def plan_request(
 ) -> tuple[ChangeRequest, list[Finding]]:
     """The request the user would file and the preflight findings (critical = refused)."""
     p = facts.peering
-    findings = preflight(facts, flag, value)
+    findings = ranked(dedup([*preflight(facts, flag, value), *write_guards(ctx, facts, flag)]))
     now = ctx.now()
     req = ChangeRequest(
         peering_id=p.id,
@@ -72,6 +80,7 @@ def plan_request(
         state_remote=facts.reverse.state if facts.reverse else "",
         p2s_gateways=[g.name for g in p2s_affected(facts, flag)],
         revert_of=revert_of,
+        plan_seen=seen(p),
     )
     return req, findings
 
@@ -132,11 +141,13 @@ def file_request(ctx: Ctx, facts: PeeringFacts, flag: str, value: bool, reason: 
         return _already_open(existing)
     req.approvers = sorted(approvers)
     store = store_of(ctx)
-    after = dict(req.before_local, **{flag: value})
+    # The trail credits a request with its own flag only.
     rec = store.create_request(
         "planned",
         req.to_body(),
-        audit_entry(ctx, req, ctx.user, "requested", note=reason, before=req.before_local, after=after),
+        audit_entry(
+            ctx, req, ctx.user, "requested", note=reason, before={flag: req.before_local[flag]}, after={flag: value}
+        ),
     )
     cur = Loaded.of(rec)
     holder = _claim_peering(ctx, req.peering_id, cur.number)
@@ -149,7 +160,7 @@ def file_request(ctx: Ctx, facts: PeeringFacts, flag: str, value: bool, reason: 
     try:
         ref = ctx.out.post(ctx.channel, request_message(cur, findings))
     except Exception as exc:  # noqa: BLE001 - any transport failure: record it, tell the user
-        transition(ctx, cur, "failed", SYSTEM, note=f"could not post the request: {type(exc).__name__}")
+        transition(ctx, cur, "failed", SYSTEM, note=f"could not post the request: {type(exc).__name__}", settled=True)
         return error_reply(
             f"Request #{cur.number} could not be posted in the channel, so it was withdrawn.",
             "Check that the bot is a member of this channel, then ask again.",

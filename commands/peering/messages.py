@@ -129,7 +129,11 @@ def outcome_line(cur: Loaded) -> Rich:
     if st == "failed":
         by = rich(" — approved by ", decided) if decided else None
         # The stored reason is our words (with `backticked` commands) around Azure's message.
-        return rich(Icon.FAILED, " ", strong("Failed"), by, ": ", prose(req.error or req.note))
+        # "Not applied": a failed request's outcome was read back from Azure.
+        return rich(Icon.FAILED, " ", strong("Not applied"), by, ": ", prose(req.error or req.note))
+    if st == "unknown":
+        by = rich(" — approved by ", decided) if decided else None
+        return rich(Icon.WARNING, " ", strong("Outcome unknown"), by, ": ", prose(req.error or req.note))
     if st == "rejected":
         return rich(Icon.REFUSED, " ", strong("Rejected"), " by ", decided, ".")
     if st == "cancelled":

@@ -2,16 +2,21 @@
 
 A request lives in the store (`commands.core.store.Store`) and moves through
 
-    planned → pending → approved → applying → applied | failed
-                      ↘ rejected | cancelled | expired
+    planned → pending → approved → applying → applied | failed | unknown
+                      ↘ rejected | cancelled | expired          unknown → applied | failed
 
 * **planned**: numbered and stored, not yet posted; **pending**: posted in the channel
   with Approve / Reject / Cancel, waiting for an approver.
-* **approved → applying → applied|failed**: the approver's click applies it. "applying"
-  carries an idempotency marker and a lease: whoever finds it with the lease run out
-  (the process died mid-way) re-reads Azure and either finds the change in place
-  (→ applied, no second write) or, when the peering is untouched since the plan,
-  writes it once (`commands.peering.apply`, `commands.peering.sweep`).
+* **approved → applying**: the approver's click claims the write. "applying" carries a
+  lease: whoever finds it with the lease run out (the process died, or stalled) takes it
+  over with a conditional store update, and a worker writes only after its own
+  conditional update right before the PUT succeeds (the fence): a worker whose lease was
+  taken over cannot write (`commands.peering.apply`, `commands.peering.sweep`).
+* **applied | failed | unknown** say what Azure holds, decided by reading the peering
+  after the write (and after any write error): applied (the change is in Azure), failed
+  (not applied: Azure holds what the plan saw, or someone else's change — nothing of the
+  bot's was written), unknown (Azure could not be read, or did not answer and may still
+  apply it: the note says what to check; the sweep re-checks until it knows).
 * Every state change is one conditional write (etag) together with its audit row, so of
   fifty simultaneous clicks exactly one approves; the others are told the state.
 """
@@ -23,18 +28,37 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from commands.core.model import PEERING_FLAGS, Peering
 from commands.core.registry import Ctx
 from commands.core.store import AuditEntry, RequestRecord, Store, StoreConflict, StoreError
+from commands.findings.peerings import on_off
 
-STATES = ("planned", "pending", "approved", "applying", "applied", "failed", "rejected", "cancelled", "expired")
+STATES = (
+    "planned",
+    "pending",
+    "approved",
+    "applying",
+    "applied",
+    "failed",
+    "unknown",
+    "rejected",
+    "cancelled",
+    "expired",
+)
 OPEN = frozenset({"planned", "pending"})
 IN_FLIGHT = frozenset({"approved", "applying"})
-TERMINAL = frozenset({"applied", "failed", "rejected", "cancelled", "expired"})
+# Terminal for the request's lifecycle (the peering's lock is released): "unknown" is still
+# re-checked against Azure by the sweep, and so is a "failed" one not yet `settled`.
+TERMINAL = frozenset({"applied", "failed", "unknown", "rejected", "cancelled", "expired"})
 TRANSITIONS: dict[str, frozenset[str]] = {
     "planned": frozenset({"pending", "expired", "cancelled", "failed"}),
     "pending": frozenset({"approved", "rejected", "cancelled", "expired"}),
     "approved": frozenset({"applying", "failed"}),
-    "applying": frozenset({"applied", "failed"}),
+    "applying": frozenset({"applied", "failed", "unknown"}),
+    "unknown": frozenset({"applied", "failed"}),
+    # Only a failure recorded before outcomes were checked against Azure (not `settled`):
+    # the sweep finds the change in Azure after all.
+    "failed": frozenset({"applied"}),
 }
 SYSTEM = "vpnops"  # the actor of what the bot does by itself (expiry, recovery)
 # How long an approve/apply may run before another worker assumes it died and takes over.
@@ -81,6 +105,14 @@ class ChangeRequest:
     outcome_posted: bool = False
     revert_of: int = 0
     note: str = ""
+    # What the plan saw of the peering beyond its flags (state, sync level, remote address
+    # space, provisioning state): a changed etag is explained by the fields that differ.
+    plan_seen: dict[str, Any] = field(default_factory=dict)
+    # When the worker holding the lease passed the fence, right before its PUT ("": no PUT).
+    write_sent_at: str = ""
+    # The outcome was decided from a read of Azure (failed = verified not applied); an
+    # "unknown", or a "failed" from before outcomes were checked, is not, and is re-checked.
+    settled: bool = False
 
     def to_body(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -108,6 +140,47 @@ class Loaded:
     @classmethod
     def of(cls, rec: RequestRecord) -> Loaded:
         return cls(rec.number, rec.state, rec.etag, ChangeRequest.from_body(rec.body))
+
+
+def seen(p: Peering) -> dict[str, Any]:
+    """What the plan records of a peering, by ARM's names: its flags and what Azure itself
+    changes (the remote side connecting, a re-sync, an operation in progress)."""
+    out: dict[str, Any] = {f: p.flag(f) for f in PEERING_FLAGS}
+    out.update(
+        {
+            "peeringState": p.state,
+            "peeringSyncLevel": p.sync_level,
+            "remoteAddressSpace": list(p.remote_address_prefixes),
+            "provisioningState": p.provisioning_state,
+        }
+    )
+    return out
+
+
+# Fields Azure changes by itself: the remote side connecting or disconnecting, a re-sync after
+# an address space change, an operation in progress (so a new etag need not be anyone's edit).
+AZURE_MAINTAINED = ("peeringState", "peeringSyncLevel", "remoteAddressSpace", "provisioningState")
+
+
+def differences(before: dict[str, Any], now: Peering) -> tuple[list[str], list[str]]:
+    """How `now` differs from what was recorded by `seen()`: (flag changes, changes Azure
+    makes itself), each as words ("allowForwardedTraffic off → on", "peeringState
+    Initiated → Connected")."""
+    after = seen(now)
+    flags, azure = [], []
+    for f in PEERING_FLAGS:
+        if f in before and bool(before[f]) != bool(after[f]):
+            flags.append(f"{f} {on_off(bool(before[f]))} → {on_off(bool(after[f]))}")
+    for f in AZURE_MAINTAINED:
+        if f in before and before[f] != after[f]:
+            azure.append(f"{f} {_words(before[f])} → {_words(after[f])}")
+    return flags, azure
+
+
+def _words(v: Any) -> str:
+    if isinstance(v, list):
+        return ", ".join(str(x) for x in v) or "(none)"
+    return str(v) if v not in (None, "") else "(none)"
 
 
 def can_transition(state: str, to: str) -> bool:

@@ -1,16 +1,23 @@
-"""Bringing requests up to date: expiry, applies a dead worker left half done, answers that were lost.
+"""Bringing requests up to date: expiry, applies a dead worker left half done, outcomes
+not yet checked against Azure, answers that were lost.
 
 Requests expire after `VPNOPS_REQUEST_TTL_MINUTES`. Every click on a request brings it
 up to date first (`touch`), and the timer runs `sweep()` so that one nobody touches
 again does not stay "pending" past its expiry, nor an interrupted apply wait for a click.
+The sweep reconciles every `applying` request whose lease ran out (taking it over), and
+every `unknown` or not-yet-checked `failed` one, with what Azure holds
+(`commands.peering.outcome.reconcile`).
 """
 
 from __future__ import annotations
+
+import uuid
 
 from commands.core.registry import Ctx
 from commands.core.store import StoreConflict
 from commands.peering.apply import apply_approved, apply_leased
 from commands.peering.messages import post_in_thread, report, request_message, result_message, update_card
+from commands.peering.outcome import needs_reconcile, reconcile
 from commands.peering.request import (
     APPLY_LEASE,
     IN_FLIGHT,
@@ -51,7 +58,10 @@ def touch(ctx: Ctx, cur: Loaded) -> Loaded:
     if cur.state in IN_FLIGHT and lease_over(cur.req, now):
         recover_one(ctx, cur)
         return load(ctx, cur.number) or cur
-    if cur.state in ("applied", "failed") and not cur.req.outcome_posted and lease_over(cur.req, now):
+    if cur.req.outcome_posted and needs_reconcile(cur, lease_over(cur.req, now)):
+        reconcile(ctx, cur)
+        return load(ctx, cur.number) or cur
+    if cur.state in ("applied", "failed", "unknown") and not cur.req.outcome_posted and lease_over(cur.req, now):
         try:
             cur = save(ctx, cur, lease_until=(now + APPLY_LEASE).isoformat())
         except StoreConflict:
@@ -68,8 +78,14 @@ def recover_one(ctx: Ctx, cur: Loaded) -> None:
         return
     if cur.state == "applying":
         try:
+            # The takeover: a conditional update with a new token and lease. The worker we
+            # take over from fails its own conditional update (the fence) and cannot write.
             cur = save(
-                ctx, cur, lease_until=(ctx.now() + APPLY_LEASE).isoformat(), apply_attempts=cur.req.apply_attempts + 1
+                ctx,
+                cur,
+                lease_until=(ctx.now() + APPLY_LEASE).isoformat(),
+                apply_attempts=cur.req.apply_attempts + 1,
+                apply_marker=uuid.uuid4().hex,
             )
         except StoreConflict:
             return  # someone else took it over
@@ -83,9 +99,10 @@ def sweep(ctx: Ctx) -> list[str]:
     """
     store = store_of(ctx)
     lines = []
-    for rec in store.list_requests(set(OPEN | IN_FLIGHT | {"applied", "failed"}), limit=500):
+    now = ctx.now()
+    for rec in store.list_requests(set(OPEN | IN_FLIGHT | {"applied", "failed", "unknown"}), limit=500):
         cur = Loaded.of(rec)
-        if cur.state in TERMINAL and cur.req.outcome_posted:
+        if cur.state in TERMINAL and cur.req.outcome_posted and not needs_reconcile(cur, lease_over(cur.req, now)):
             continue
         after = touch(ctx, cur)
         if after.state != cur.state or after.req.outcome_posted != cur.req.outcome_posted:

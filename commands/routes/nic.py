@@ -105,6 +105,8 @@ def _where(nic: NetworkInterface, vnet_id: str, facts: EstateIndex) -> Rich:
         where.append(rich("subnet ", join(", ", [code(name_of(s)) for s in nic.subnet_ids])))
     if nic.private_ips:
         where.append(rich("IP ", join(", ", [code(ip) for ip in nic.private_ips])))
+    if nic.private_prefixes:
+        where.append(rich("prefix ", join(", ", [code(p) for p in nic.private_prefixes])))
     return join(" · ", where)
 
 

@@ -17,6 +17,9 @@ var actions = [
   'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write'
   // ARM checks peer/action on the remote VNet whenever a peering is written.
   'Microsoft.Network/virtualNetworks/peer/action'
+  // Pre-flight: is the peering managed by Azure Virtual Network Manager (whose connectivity
+  // configuration can undo a direct change)? A POST that only reads.
+  'Microsoft.Network/virtualNetworks/listNetworkManagerEffectiveConnectivityConfigurations/action'
   // /vpn status: gateways, connections, per-tunnel and BGP state, P2S health.
   'Microsoft.Network/virtualNetworkGateways/read'
   'Microsoft.Network/connections/read'

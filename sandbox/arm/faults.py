@@ -13,6 +13,19 @@ Kinds:
                 then drop the connection; the client's read timeout is what ends it.
 - "lro_failed": the long-running operation started by this request ends with
                 {"status": "Failed", "error": {code, message}}.
+- "lost_answer": handle the request (a PUT applies its change, its long-running operation
+                exists and finishes as usual), then drop the connection without answering:
+                the client sees a reset and never learns the outcome. Fires only on a
+                request that would have succeeded (2xx).
+- "another_operation": 429 as ARM answers while another operation holds the resource:
+                {"error": {"code": "RetryableError", "details": [{"code":
+                "RetryableErrorDueToAnotherOperation", "message": "Operation PutSubnetOperation
+                (…) is updating resource …"}]}} with `Retry-After: retry_after`. Not throttling.
+- "concurrent_change": just before handling the request, change a resource as someone
+                else would (the portal, a deployment, Azure itself re-syncing a peering):
+                `set` maps dotted paths into the resource document to new values
+                (`{"properties.allowVirtualNetworkAccess": false}`), the resource gets a new
+                etag. The resource is `resource` (an id) or else the request's own path.
 """
 
 from __future__ import annotations
@@ -20,10 +33,20 @@ from __future__ import annotations
 import random
 import re
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("latency", "throttle", "error", "hang", "lro_failed")
+KINDS = (
+    "latency",
+    "throttle",
+    "error",
+    "hang",
+    "lro_failed",
+    "lost_answer",
+    "another_operation",
+    "concurrent_change",
+)
 
 
 @dataclass
@@ -39,6 +62,8 @@ class Fault:
     code: str | None = None
     message: str | None = None
     hold_s: float = 30.0
+    changes: dict[str, Any] = field(default_factory=dict)  # "set" of a concurrent_change
+    resource: str = ""  # the resource a concurrent_change changes ("": the request's path)
     hits: int = 0
     _rx: re.Pattern[str] = field(init=False, repr=False)
 
@@ -48,7 +73,14 @@ class Fault:
         if not 0.0 <= self.probability <= 1.0:
             raise ValueError(f"fault probability {self.probability} is not between 0 and 1")
         self._rx = re.compile(self.path, re.IGNORECASE)
-        if self.kind == "throttle":
+        if self.kind == "concurrent_change" and (
+            not self.changes or not all(isinstance(k, str) and k for k in self.changes)
+        ):
+            raise ValueError(
+                'a concurrent_change fault needs "set": {dotted path: value}, '
+                'e.g. {"properties.allowVirtualNetworkAccess": false}'
+            )
+        if self.kind in ("throttle", "another_operation"):
             self.status = 429
 
     @property
@@ -72,6 +104,20 @@ class Fault:
             return "An error occurred while processing the operation (fault injected by the sandbox)."
         return "The server encountered an internal error (fault injected by the sandbox). Please retry the request."
 
+    def another_operation_body(self, path: str) -> dict[str, Any]:
+        """ARM's 429 body while another operation is updating the resource at `path`."""
+        op = self.message or (
+            f"Operation PutSubnetOperation ({uuid.uuid5(uuid.NAMESPACE_URL, path)}) is updating resource {path}. "
+            f"The call can be retried in {self.retry_after} seconds."
+        )
+        return {
+            "error": {
+                "code": "RetryableError",
+                "message": "A retryable error occurred.",
+                "details": [{"code": "RetryableErrorDueToAnotherOperation", "message": op}],
+            }
+        }
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "kind": self.kind}
         if self.method:
@@ -80,7 +126,7 @@ class Fault:
             out["status"] = self.status
         if self.latency_ms:
             out["latencyMs"] = self.latency_ms
-        if self.kind == "throttle":
+        if self.kind in ("throttle", "another_operation"):
             out["retryAfter"] = self.retry_after
         if self.count is not None:
             out["count"] = max(0, self.count - self.hits)
@@ -92,6 +138,10 @@ class Fault:
             out["message"] = self.message
         if self.kind == "hang":
             out["holdSeconds"] = self.hold_s
+        if self.kind == "concurrent_change":
+            out["set"] = dict(self.changes)
+            if self.resource:
+                out["resource"] = self.resource
         return out
 
     @staticmethod
@@ -109,10 +159,14 @@ class Fault:
             "code",
             "message",
             "holdSeconds",
+            "set",
+            "resource",
         }
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown fault field(s) {sorted(unknown)}; known: {sorted(known)}")
+        if not isinstance(d.get("set", {}), dict):
+            raise ValueError(f'a fault\'s "set" is an object of dotted paths to values (got {d["set"]!r})')
         return Fault(
             path=str(d.get("path", ".*")),
             method=(str(d["method"]).upper() if d.get("method") else None),
@@ -125,6 +179,8 @@ class Fault:
             code=d.get("code"),
             message=d.get("message"),
             hold_s=float(d.get("holdSeconds", 30.0)),
+            changes=dict(d.get("set") or {}),
+            resource=str(d.get("resource") or ""),
         )
 
 

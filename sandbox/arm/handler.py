@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from sandbox.arm import ids
-from sandbox.arm.state import CONNECTION, GATEWAY, KNOWN_ACTIONS, ArmError, Operation, not_found
+from sandbox.arm.state import CONNECTION, GATEWAY, KNOWN_ACTIONS, SYNC_ACTIONS, ArmError, Operation, not_found
 
 if TYPE_CHECKING:
     from sandbox.arm_emulator import ArmEmulator
@@ -201,6 +201,10 @@ class ArmHandler(BaseHTTPRequestHandler):
         lat = emu.faults.fire(method, path, ("latency",))
         if lat is not None:
             time.sleep(lat.latency_ms / 1000)
+        other = emu.faults.fire(method, path, ("concurrent_change",))
+        if other is not None:
+            # Someone else writes the resource first (the request then sees their change).
+            emu.estate.change_as_someone_else(other.resource or path, other.changes)
         try:
             answer = self._answer(method, path, query, raw_body, split.path)
         except Exception:
@@ -209,9 +213,15 @@ class ArmHandler(BaseHTTPRequestHandler):
             emu.record(method, path, unquote(split.query), 500)
             self._send(answer)
             raise
+        lost = answer is not None and 200 <= answer.status < 300 and emu.faults.fire(method, path, ("lost_answer",))
+        if lost:
+            answer = None  # handled (a PUT's change is in place), but the answer is lost
         # Logged before the answer goes out, so a client that has its answer finds it in the log.
-        emu.record(method, path, unquote(split.query), 0 if answer is None else answer.status)
-        if answer is None:  # a "hang" fault: no answer at all
+        if answer is None:
+            emu.record(method, path, unquote(split.query), 0, raw_body)
+        else:
+            emu.record(method, path, unquote(split.query), answer.status, raw_body, answer.headers, answer.body)
+        if answer is None:  # a "hang" or "lost_answer" fault: no answer at all
             self.close_connection = True
             return
         self._send(answer)
@@ -238,11 +248,13 @@ class ArmHandler(BaseHTTPRequestHandler):
                     "The api-version query parameter (?api-version=) is required for all requests.",
                 )
             )
-        fault = emu.faults.fire(method, path, ("hang", "throttle", "error"))
+        fault = emu.faults.fire(method, path, ("hang", "throttle", "error", "another_operation"))
         if fault is not None:
             if fault.kind == "hang":
                 emu.stopping.wait(fault.hold_s)
                 return None
+            if fault.kind == "another_operation":
+                return Answer(429, fault.another_operation_body(path), {"Retry-After": str(fault.retry_after)})
             headers = {"Retry-After": str(fault.retry_after)} if fault.kind == "throttle" else {}
             return error(ArmError(fault.status, fault.error_code, fault.error_message, headers))
         body: Any = None
@@ -256,7 +268,7 @@ class ArmHandler(BaseHTTPRequestHandler):
                     )
                 )
         try:
-            return Router(emu, method, path, query, body, raw_path).route()
+            return Router(emu, method, path, query, body, raw_path, if_match=self.headers.get("If-Match")).route()
         except ArmError as e:
             return error(e)
 
@@ -282,8 +294,16 @@ def error(e: ArmError) -> Answer:
 
 class Router:
     def __init__(
-        self, emu: ArmEmulator, method: str, path: str, query: dict[str, str], body: Any, raw_path: str
+        self,
+        emu: ArmEmulator,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: Any,
+        raw_path: str,
+        if_match: str | None = None,
     ) -> None:
+        self.if_match = if_match  # the request's If-Match header (peering writes honour it)
         self.emu = emu
         self.estate = emu.estate
         self.method = method
@@ -424,12 +444,12 @@ class Router:
         action = f"{p.resource_type}/{'write' if self.method == 'PUT' else 'delete'}"
         self._deny(action, self.path)
         if self.method == "PUT":
-            status, doc, op = self.estate.put_peering(self.path, self.body, self.api_version)
+            status, doc, op = self.estate.put_peering(self.path, self.body, self.api_version, self.if_match)
             failed = self.emu.faults.fire(self.method, self.path, ("lro_failed",))
             if failed is not None:
                 op.error = {"code": failed.error_code, "message": failed.error_message}
             return Answer(status, doc, {"Azure-AsyncOperation": self._op_url(op, False), "Retry-After": "0"})
-        op2 = self.estate.delete_peering(self.path, self.api_version)
+        op2 = self.estate.delete_peering(self.path, self.api_version, self.if_match)
         if op2 is None:
             return Answer(204)
         failed = self.emu.faults.fire(self.method, self.path, ("lro_failed",))
@@ -470,13 +490,15 @@ class Router:
                 )
             return Answer(200, {"value": key_value})
         if ptype == GATEWAY and last.lower() == "connections":
-            return self._page([list_view(CONNECTION, d) for d in self.estate.gateway_connections(pk)])
+            return self._page(
+                [connection_list_entity(list_view(CONNECTION, d)) for d in self.estate.gateway_connections(pk)]
+            )
         if ptype == "microsoft.network/privatednszones" and last.lower() == "all":
             return self._page(self.estate.children_any(pk, exclude=frozenset({"virtualnetworklinks"})))
         return self._page([list_view(f"{ptype}/{last.lower()}", d) for d in self.estate.children(pk, last)])
 
     def _action(self, rp: ids.Parsed, rk: str, resource: dict[str, Any], action: str) -> Answer:
-        known = KNOWN_ACTIONS.get(rp.type_key, set())
+        known = KNOWN_ACTIONS.get(rp.type_key, set()) | SYNC_ACTIONS.get(rp.type_key, set())
         if action.lower() not in known and not self.estate.has_action(rk, action):
             raise ArmError(
                 404,
@@ -494,7 +516,9 @@ class Router:
         if result is None:
             # ARM answers an action with nothing to report with an empty list, not an error.
             result = {"value": []}
-        elif action.lower() == "getbgppeerstatus" and self.query.get("peer") and isinstance(result.get("value"), list):
+        if action.lower() in SYNC_ACTIONS.get(rp.type_key, set()):
+            return Answer(200, result)
+        if action.lower() == "getbgppeerstatus" and self.query.get("peer") and isinstance(result.get("value"), list):
             result["value"] = [
                 v for v in result["value"] if str(v.get("neighbor", "")).lower() == self.query["peer"].lower()
             ]
@@ -551,6 +575,52 @@ class Router:
             params["$skiptoken"] = str(start + size)
             body["nextLink"] = f"{self.emu.base_url}{self.raw_path}?{urlencode(params)}"
         return Answer(200, body)
+
+
+# VirtualNetworkGateways_ListConnections answers VirtualNetworkGatewayConnectionListEntity
+# (virtualNetworkGateway.json 2025-03-01): the gateways as bare {"id"} references
+# (VirtualNetworkConnectionGatewayReference), and only these properties: what a connection's
+# own GET adds (dpdTimeoutSeconds, NAT rules, useLocalAzureIpAddress…) is not in it.
+LIST_ENTITY_PROPERTIES = frozenset(
+    {
+        "authorizationKey",
+        "virtualNetworkGateway1",
+        "virtualNetworkGateway2",
+        "localNetworkGateway2",
+        "connectionType",
+        "connectionProtocol",
+        "routingWeight",
+        "connectionMode",
+        "sharedKey",
+        "connectionStatus",
+        "tunnelConnectionStatus",
+        "egressBytesTransferred",
+        "ingressBytesTransferred",
+        "peer",
+        "enableBgp",
+        "gatewayCustomBgpIpAddresses",
+        "usePolicyBasedTrafficSelectors",
+        "ipsecPolicies",
+        "trafficSelectorPolicies",
+        "resourceGuid",
+        "provisioningState",
+        "expressRouteGatewayBypass",
+        "enablePrivateLinkFastPath",
+    }
+)
+_GATEWAY_REFERENCES = ("virtualNetworkGateway1", "virtualNetworkGateway2", "localNetworkGateway2")
+
+
+def connection_list_entity(doc: dict[str, Any]) -> dict[str, Any]:
+    """A connection as a gateway's connections list returns it (see LIST_ENTITY_PROPERTIES)."""
+    props = doc.get("properties")
+    if not isinstance(props, dict):
+        return doc
+    kept = {k: v for k, v in props.items() if k in LIST_ENTITY_PROPERTIES}
+    for k in _GATEWAY_REFERENCES:
+        if isinstance(kept.get(k), dict) and "id" in kept[k]:
+            kept[k] = {"id": kept[k]["id"]}
+    return {**doc, "properties": kept}
 
 
 def list_view(type_key: str, doc: dict[str, Any]) -> dict[str, Any]:

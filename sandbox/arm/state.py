@@ -43,6 +43,13 @@ KNOWN_ACTIONS: dict[str, set[str]] = {
     "microsoft.network/networkinterfaces": {"effectiveroutetable", "effectivenetworksecuritygroups"},
     CONNECTION: {"getikesas"},
 }
+# POST actions ARM answers at once (200 with the body), not as a long-running operation.
+# listNetworkManagerEffectiveConnectivityConfigurations: the Azure Virtual Network Manager
+# connectivity configurations in effect on a VNet (VirtualNetworks_ListNetworkManager…,
+# `{"value": [...], "skipToken": …}`); none applied → `{"value": []}`.
+SYNC_ACTIONS: dict[str, set[str]] = {
+    VNET: {"listnetworkmanagereffectiveconnectivityconfigurations"},
+}
 
 DEFAULT_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
@@ -498,11 +505,16 @@ class Estate:
                 return doc
         return None
 
-    def put_peering(self, path: str, body: Any, api_version: str) -> tuple[int, dict[str, Any], Operation]:
+    def put_peering(
+        self, path: str, body: Any, api_version: str, if_match: str | None = None
+    ) -> tuple[int, dict[str, Any], Operation]:
         """Create or update a peering as ARM does (validation, state of both sides, etag).
 
         Returns (201 created | 200 updated, the document as the PUT answers it, the operation).
-        ARM's peering PUT has no If-Match: the last writer wins; callers compare etags first.
+        `if_match` (the request's If-Match header): the Microsoft.Network provider answers a
+        PUT whose If-Match is not the resource's current etag with 412 PreconditionFailed and
+        changes nothing (`*` matches any existing resource); without the header the last
+        writer wins.
         """
         with self._lock:
             pk = ids.key(path)
@@ -512,6 +524,7 @@ class Estate:
             vnet = self.resources.get(vnet_key)
             if vnet is None:
                 raise not_found(ids.parse(vnet_key), self)
+            self._check_if_match(pk, path, if_match)
             if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
                 raise ArmError(
                     400,
@@ -597,6 +610,46 @@ class Estate:
             op = self.new_operation(location, p.namespace, api_version, target=pk)
             return (200 if existing is not None else 201), copy.deepcopy(doc), op
 
+    def _check_if_match(self, k: str, path: str, if_match: str | None) -> None:
+        """RFC 9110 If-Match, as ARM applies it to a write: `*` needs the resource to exist,
+        an etag needs it to be the current one (compared as the exact string ARM handed out,
+        `W/"…"` included). Raises 412 PreconditionFailed otherwise. Callers hold the lock."""
+        if if_match is None or not if_match.strip():
+            return
+        wanted = if_match.strip()
+        doc = self.resources.get(k)
+        current = str(doc.get("etag", "")) if doc is not None else ""
+        if doc is not None and (wanted == "*" or wanted == current):
+            return
+        have = f"its current etag is {current}" if doc is not None else "it does not exist"
+        raise ArmError(
+            412,
+            "PreconditionFailed",
+            f"The condition specified in the If-Match header ({wanted}) is not met for resource {path}: {have}. "
+            "Read the resource again and retry the operation with its current etag.",
+        )
+
+    def change_as_someone_else(self, resource_id: str, changes: dict[str, Any]) -> bool:
+        """Change a stored resource the way another writer would (the portal, a deployment,
+        Azure re-syncing a peering): set each dotted path (`properties.allowForwardedTraffic`)
+        to its value, and give the resource a new etag. False when there is no such resource."""
+        with self._lock:
+            doc = self.resources.get(ids.key(resource_id))
+            if doc is None:
+                return False
+            for dotted, value in changes.items():
+                node = doc
+                *parents, leaf = dotted.split(".")
+                for part in parents:
+                    child = node.get(part)
+                    if not isinstance(child, dict):
+                        child = node[part] = {}
+                    node = child
+                node[leaf] = copy.deepcopy(value)
+            doc["etag"] = new_etag()
+            self._touch()
+            return True
+
     def _check_use_remote_gateways(
         self, pk: str, peering_id: str, vnet_key: str, vnet_id: str, remote_key: str, remote_id: str
     ) -> None:
@@ -633,10 +686,12 @@ class Estate:
                     f"{other.get('id')} already has UseRemoteGateways flag set to true.",
                 )
 
-    def delete_peering(self, path: str, api_version: str) -> Operation | None:
-        """Delete a peering; the other side becomes Disconnected. None when it did not exist."""
+    def delete_peering(self, path: str, api_version: str, if_match: str | None = None) -> Operation | None:
+        """Delete a peering; the other side becomes Disconnected. None when it did not exist.
+        A stale `if_match` is refused with 412, as for a PUT."""
         with self._lock:
             pk = ids.key(path)
+            self._check_if_match(pk, path, if_match)
             doc = self.resources.get(pk)
             if doc is None:
                 return None
@@ -765,6 +820,7 @@ _ACTION_NAMES = {
     "getvpnclientconnectionhealth": "getVpnclientConnectionHealth",
     "effectiveroutetable": "effectiveRouteTable",
     "effectivenetworksecuritygroups": "effectiveNetworkSecurityGroups",
+    "listnetworkmanagereffectiveconnectivityconfigurations": "listNetworkManagerEffectiveConnectivityConfigurations",
 }
 
 

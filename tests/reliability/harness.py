@@ -10,17 +10,19 @@ Shared by tests/reliability/ and bench/faults.py, bench/fuzz.py.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.console.app import Console
 from bot.runtime.jobs import Job, ThreadPoolDispatcher
-from bot.runtime.worker import run_job
+from bot.runtime.worker import build_ctx, run_job
 from bot.settings import Settings
 from bot.slack.app import create_app
 from sandbox.arm_emulator import SEED_ESTATE
@@ -253,3 +255,23 @@ class Rig:
     def successful_writes(self, path_part: str = "/virtualNetworkPeerings/") -> int:
         """Peering PUTs the emulator answered with 2xx (each one is a write that landed)."""
         return sum(1 for r in self.arm.requests if r.method == "PUT" and path_part in r.path and 200 <= r.status < 300)
+
+    def writes_landed(self, path_part: str = "/virtualNetworkPeerings/") -> int:
+        """Peering PUTs that changed the estate: those answered 2xx, and those a `lost_answer`
+        fault applied and then left unanswered (logged with status 0)."""
+        lost = sum(f.hits for f in self.arm.faults.all() if f.kind == "lost_answer")
+        return self.successful_writes(path_part) + lost
+
+    def puts_sent(self, path_part: str = "/virtualNetworkPeerings/") -> int:
+        """Peering PUTs that reached the emulator, whatever their answer."""
+        return sum(1 for r in self.arm.requests if r.method == "PUT" and path_part in r.path)
+
+    def sweep_at(self, ahead: timedelta) -> list[str]:
+        """Run the timer's sweep now, as a worker whose clock reads `ahead` later (a lease
+        that has run out, a request past its expiry)."""
+        from commands.peering.sweep import sweep
+
+        job = Job("command", "sweep", user="vpnops", channel=CHANNEL)
+        ctx = build_ctx(job, self.console.deps, self.console.deps.messenger_for(job))
+        real = ctx.now
+        return sweep(dataclasses.replace(ctx, now=lambda: real() + ahead))

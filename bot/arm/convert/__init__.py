@@ -39,12 +39,13 @@ from bot.arm.convert.private_link import (
     vnet_link,
 )
 from bot.arm.convert.resources import generic_resource, sql_server, subscription
-from bot.arm.convert.vnets import peering, virtual_network
+from bot.arm.convert.vnets import connectivity_configuration, peering, virtual_network
 from bot.arm.convert.wire import items, wire
 
 __all__ = [
     "bgp_peers",
     "connection",
+    "connectivity_configuration",
     "dns_resolver",
     "dns_zone_group",
     "effective_routes",

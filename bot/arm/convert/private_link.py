@@ -20,6 +20,7 @@ from bot.arm.convert.wire import (
     uniq,
     wire,
 )
+from commands.core.errors import AzureFailure
 from commands.core.model import (
     DnsRecordSet,
     DnsResolver,
@@ -134,13 +135,22 @@ def vnet_link(obj: object) -> VnetLink:
     )
 
 
-def private_dns_zone(obj: object, records: Iterable[object] = (), links: Iterable[object] = ()) -> PrivateDnsZone:
+def private_dns_zone(
+    obj: object,
+    records: Iterable[object] = (),
+    links: Iterable[object] = (),
+    records_failure: AzureFailure | None = None,
+    links_failure: AzureFailure | None = None,
+) -> PrivateDnsZone:
+    """`records_failure` / `links_failure`: why that list of the zone could not be read."""
     d = wire(obj)
     return PrivateDnsZone(
         id=text(d.get("id")),
         name=resource_name(d),
         records=tuple(record_set(r) for r in records),
         links=tuple(vnet_link(x) for x in links),
+        records_failure=records_failure,
+        links_failure=links_failure,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.arm.convert.wire import Json, at_path, boolean, json_objs, props, ref, resource_name, strs, text, uniq, wire
-from commands.core.model import Peering, Subnet, VirtualNetwork
+from commands.core.model import ConnectivityConfiguration, Peering, Subnet, VirtualNetwork
 
 _PEERINGS = re.compile(r"/virtualNetworkPeerings/", re.IGNORECASE)
 
@@ -59,4 +59,26 @@ def virtual_network(obj: object) -> VirtualNetwork:
         dns_servers=strs(at_path(p, "dhcpOptions", "dnsServers")),
         subnets=tuple(_subnet(s) for s in json_objs(p.get("subnets"))),
         peerings=tuple(peering(x, vnet_id=vid) for x in json_objs(p.get("virtualNetworkPeerings"))),
+        provisioning_state=text(p.get("provisioningState")),
+    )
+
+
+def connectivity_configuration(obj: object) -> ConnectivityConfiguration:
+    """One entry of `listNetworkManagerEffectiveConnectivityConfigurations` (the REST spec's
+    EffectiveConnectivityConfiguration: `id`, `properties` of the connectivity configuration,
+    `configurationGroups`). `useHubGateway` and `deleteExistingPeering` are the strings
+    "True" / "False" on the wire."""
+    d = wire(obj)
+    p = props(d)
+    groups = json_objs(p.get("appliesToGroups"))
+    return ConnectivityConfiguration(
+        id=text(d.get("id")),
+        topology=text(p.get("connectivityTopology")),
+        hub_ids=uniq(text(h.get("resourceId")) for h in json_objs(p.get("hubs"))),
+        group_ids=uniq(
+            (text(g.get("networkGroupId")) for g in groups),
+            (text(g.get("id")) for g in json_objs(d.get("configurationGroups"))),
+        ),
+        use_hub_gateway=any(boolean(g.get("useHubGateway")) for g in groups),
+        delete_existing_peering=boolean(p.get("deleteExistingPeering")),
     )

@@ -311,6 +311,9 @@ def _zones_to_check(
         return primary
     names = set(t.expected)
     held = [z for z in same_name if any(r.name.lower() in names for r in z.records)]
+    if not held and any(z.records_failure is not None for z in same_name):
+        # A zone whose records could not be read may hold it: say so rather than "missing".
+        return [z for z in same_name if z.records_failure is not None]
     if not held and same_name:
         own = linked_zone(t.endpoint.vnet_id, t.zone.zone, facts)
         return [own or same_name[0]]
@@ -326,6 +329,9 @@ def _records(
         v = record_verdict(z, t, facts)
         if v.ok:
             found.evidence.append(rich(v.text, " ", where(z.id, facts), " ✔"))
+        elif v.unknown:
+            found.statuses.append("unknown")
+            found.evidence.append(v.text)
         else:
             found.statuses.append("fail")
             found.evidence.append(v.text)
@@ -388,6 +394,9 @@ def check_zone_links(t: EndpointTarget, facts: DnsFacts, number: int = 3) -> Che
             lines.append(rich("✔ ", label, ": linked", through, state))
             continue
         verdict = st.verdict
+        if st.status == "unknown":
+            lines.append(rich("❔ ", label, ": linked", through, ", but ", verdict.text if verdict else "unread"))
+            continue
         lines.append(
             rich("✘ ", label, ": linked", through, ", but there ", verdict.text if verdict else "the record is wrong")
         )
@@ -402,7 +411,7 @@ def check_zone_links(t: EndpointTarget, facts: DnsFacts, number: int = 3) -> Che
                     ": the record must be in its own zone)",
                 )
             )
-    if zones_unreadable(facts):
+    if zones_unreadable(facts) or facts.zone_failures():
         lines.append(facts.why(ZONES))
     if facts.failed(GATEWAYS, VNETS):
         lines.append(rich("VNets may be missing from this list: ", facts.why(GATEWAYS, VNETS)))

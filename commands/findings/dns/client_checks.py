@@ -26,6 +26,7 @@ from commands.findings.dns.facts import (
     az_cmd,
     ip_list,
     linked_zone,
+    links_unread,
     rg_of,
     worst,
     zones_unreadable,
@@ -224,8 +225,8 @@ def _new_resolver_fix(
 def _zone_ok_for_vnet(vnet_id: str, t: EndpointTarget, facts: DnsFacts) -> Status:
     z = linked_zone(vnet_id, t.zone.zone, facts)
     if z is None:
-        return "unknown" if zones_unreadable(facts) else "fail"
-    return "pass" if record_verdict(z, t, facts).ok else "fail"
+        return "unknown" if zones_unreadable(facts) or links_unread(t.zone.zone, facts) else "fail"
+    return record_verdict(z, t, facts).status
 
 
 def usable_dns_servers(t: EndpointTarget, facts: DnsFacts) -> list[str]:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from commands.core.errors import AzureFailure
 from commands.core.estate import FactFailure
 from commands.core.model import (
     Connection,
@@ -106,23 +107,48 @@ class DnsFacts:
     def sub_label(self, subscription_id: str) -> str:
         return self.subscription_names.get(subscription_id) or subscription_id
 
+    def zone_failures(self) -> list[tuple[PrivateDnsZone, str, AzureFailure]]:
+        """(zone, "A records" | "virtual network links", why) for each list of a zone that
+        could not be read (the zone itself was listed: the rest of it is known)."""
+        out: list[tuple[PrivateDnsZone, str, AzureFailure]] = []
+        for z in self.zones:
+            if z.records_failure is not None:
+                out.append((z, "A records", z.records_failure))
+            if z.links_failure is not None:
+                out.append((z, "virtual network links", z.links_failure))
+        return out
+
     def why(self, *kinds: str) -> Rich:
         """What could not be read and what to do about it (AzureFailure.advice); empty when
-        everything of those kinds was read."""
-        failures = self.failed(*kinds)
-        if not failures:
-            return Rich()
-        bits: list[str] = []
+        everything of those kinds was read. For ZONES, also each zone whose records or links
+        could not be read, by name."""
+        bits: list[Rich] = []
         advice: list[Rich] = []
-        for f in failures:
+        for f in self.failed(*kinds):
             reason = f.error.code or f.error.kind
             bits.append(
-                f"could not read {KIND_WORDS.get(f.kind, f.kind)} in subscription "
-                f"{self.sub_label(f.subscription_id)} ({reason})"
+                rich(
+                    f"could not read {KIND_WORDS.get(f.kind, f.kind)} in subscription "
+                    f"{self.sub_label(f.subscription_id)} ({reason})"
+                )
             )
             if f.error.advice not in advice:
                 advice.append(f.error.advice)
-        return rich("; ".join(bits), ". ", join(" ", advice))
+        for zone, what, error in self.zone_failures() if ZONES in kinds else ():
+            bits.append(
+                rich(
+                    f"could not read the {what} of zone ",
+                    code(zone.name),
+                    " ",
+                    where(zone.id, self),
+                    f" ({error.code or error.kind})",
+                )
+            )
+            if error.advice not in advice:
+                advice.append(error.advice)
+        if not bits:
+            return Rich()
+        return rich(join("; ", bits), ". ", join(" ", advice))
 
     def multi_subscription(self) -> bool:
         return len(self.subscriptions) > 1
@@ -345,6 +371,12 @@ def linked_zone(vnet_id: str, zone_name: str, facts: DnsFacts) -> PrivateDnsZone
 def zones_unreadable(facts: DnsFacts) -> bool:
     """True when the private DNS zones of some subscription could not be listed."""
     return bool(facts.failed(ZONES))
+
+
+def links_unread(zone_name: str, facts: DnsFacts) -> bool:
+    """True when a zone of that name exists whose virtual network links could not be read
+    (so whether a VNet is linked to it is not known)."""
+    return any(z.links_failure is not None for z in facts.zones_named(zone_name))
 
 
 def primary_zone(t: EndpointTarget, facts: DnsFacts) -> PrivateDnsZone | None:

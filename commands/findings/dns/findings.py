@@ -235,13 +235,14 @@ def duplicate_zone_findings(facts: DnsFacts, zone_names: Iterable[str] = ()) -> 
         if len(zones) < 2:
             continue
         records: dict[str, set[tuple[str, ...]]] = {}
-        for z in zones:
+        readable = [z for z in zones if z.records_failure is None]  # unread records are not missing ones
+        for z in readable:
             for r in z.records:
                 if r.record_type.upper() in ("A", ""):
                     records.setdefault(r.name.lower(), set()).add(tuple(sorted(r.ips)))
         differ = sorted(n for n, ips in records.items() if len(ips) > 1)
         present = {n for n in records}
-        partial = sorted(n for n in present if any(n not in {r.name.lower() for r in z.records} for z in zones))
+        partial = sorted(n for n in present if any(n not in {r.name.lower() for r in z.records} for z in readable))
         listing = zones_and_links(zones, facts)
         evidence = rich(f"{len(zones)} zones named ", code(name), ": ", listing, ".")
         if differ:

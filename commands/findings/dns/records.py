@@ -22,6 +22,7 @@ from commands.findings.dns.facts import (
     endpoint_owner,
     ip_list,
     linked_zone,
+    links_unread,
     primary_zone,
     rg_of,
     where,
@@ -37,10 +38,29 @@ class RecordVerdict:
     ok: bool
     text: Rich
     commands: tuple[str, ...] = ()
+    unknown: bool = False  # the zone's records could not be read: neither right nor wrong
+
+    @property
+    def status(self) -> Status:
+        return "unknown" if self.unknown else "pass" if self.ok else "fail"
 
 
 def record_verdict(zone: PrivateDnsZone, t: EndpointTarget, facts: DnsFacts) -> RecordVerdict:
-    """Does `zone` hold A records for the endpoint's names with exactly the endpoint's IPs?"""
+    """Does `zone` hold A records for the endpoint's names with exactly the endpoint's IPs?
+    Unknown when the zone's records could not be read (never "no record")."""
+    if zone.records_failure is not None:
+        f = zone.records_failure
+        return RecordVerdict(
+            False,
+            rich(
+                "could not read the A records of ",
+                code(zone.name),
+                " ",
+                where(zone.id, facts),
+                f" ({f.code or f.kind})",
+            ),
+            unknown=True,
+        )
     problems: list[Rich] = []
     good: list[Rich] = []
     cmds: list[str] = []
@@ -207,11 +227,12 @@ def link_states(t: EndpointTarget, facts: DnsFacts) -> list[LinkState]:
         reasons = tuple(m.reasons)
         z = linked_zone(m.vnet_id, t.zone.zone, facts)
         if z is None:
-            out.append(LinkState(m.vnet_id, reasons, "unknown" if unreadable else "fail", vital=m.vital))
+            unknown = unreadable or links_unread(t.zone.zone, facts)
+            out.append(LinkState(m.vnet_id, reasons, "unknown" if unknown else "fail", vital=m.vital))
             continue
         v = record_verdict(z, t, facts)
         other = primary is not None and rid_key(z.id) != rid_key(primary.id)
-        out.append(LinkState(m.vnet_id, reasons, "pass" if v.ok else "fail", z, v, other, m.vital))
+        out.append(LinkState(m.vnet_id, reasons, v.status, z, v, other, m.vital))
     return out
 
 

@@ -9,6 +9,7 @@ reach its VNet, the spokes that use it, and what its connections bring.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -352,6 +353,15 @@ def _transit(
     return f"gateway transit through {rname}", base
 
 
+def host_prefix(address: str) -> str:
+    """The route prefix that covers exactly `address`: /32 for IPv4, /128 for IPv6; a block
+    (a prefix ipconfig's "172.20.2.16/28") is its own prefix, never "…/28/32"."""
+    try:
+        return str(ipaddress.ip_network(address.strip(), strict=False))
+    except ValueError:
+        return address
+
+
 def _endpoints(facts: EstateIndex, paths: Sequence[Destination]) -> list[Destination]:
     """Private endpoints in every VNet the target should reach: their /32 follows each path to
     that VNet (`coverage` keeps the best path per endpoint)."""
@@ -364,7 +374,7 @@ def _endpoints(facts: EstateIndex, paths: Sequence[Destination]) -> list[Destina
             for ip in pe.private_ips:
                 out.append(
                     Destination(
-                        (f"{ip}/32",),
+                        (host_prefix(ip),),
                         f"{pe.name}" + (f" ({target_names})" if target_names else ""),
                         "private_endpoint",
                         it.via,

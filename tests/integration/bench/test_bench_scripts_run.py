@@ -22,6 +22,7 @@ SMALL = {
     "faults.py": ["--rounds", "1", "--parallel", "1", "--hang-rate", "0"],
     "forgery.py": ["--requests", "14", "--no-functions"],
     "fuzz.py": ["--cases", "200"],
+    "scenarios.py": ["--only", "hub-spoke-transit", "one-way-vnet-to-vnet"],
 }
 
 

@@ -56,6 +56,7 @@ BOT_SETTINGS = {v for k, v in vars(settings_module).items() if k.isupper() and i
 CUSTOM_ROLE_ACTIONS = {
     "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write",
     "Microsoft.Network/virtualNetworks/peer/action",
+    "Microsoft.Network/virtualNetworks/listNetworkManagerEffectiveConnectivityConfigurations/action",
     "Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/action",
     "Microsoft.Network/virtualNetworkGateways/getLearnedRoutes/action",
     "Microsoft.Network/virtualNetworkGateways/getAdvertisedRoutes/action",

@@ -109,6 +109,59 @@ def test_a_bad_estate_file_is_a_clear_error(tmp_path: Path) -> None:
     assert "cannot load estate" in proc.stderr and "not valid JSON" in proc.stderr
 
 
+APPROVE_ONE = (
+    "/vpn peering vnet-eun/peer-eun-to-aue forwarded-traffic off reason: faults from the command line\n"
+    "/as bob\n/approve 1\n/vpn peering vnet-eun\n"
+)
+
+
+def test_faults_file_a_lost_put_answer_still_ends_applied(tmp_path: Path) -> None:
+    faults = tmp_path / "faults.json"
+    faults.write_text(
+        json.dumps([{"kind": "lost_answer", "method": "PUT", "path": "virtualNetworkPeerings/peer-eun-to-aue$"}]),
+        encoding="utf-8",
+    )
+    proc = run_console(APPROVE_ONE, "--faults", str(faults))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Request #1 applied" in proc.stdout and "re-reading the peering showed the change in place" in proc.stdout
+    assert "Not applied" not in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_faults_file_a_portal_change_before_the_write_is_kept(tmp_path: Path) -> None:
+    faults = tmp_path / "faults.json"
+    race = {
+        "kind": "concurrent_change",
+        "method": "PUT",
+        "path": "virtualNetworkPeerings/peer-eun-to-aue$",
+        "count": 1,
+        "set": {"properties.allowVirtualNetworkAccess": False},
+    }
+    faults.write_text(json.dumps([race]), encoding="utf-8")
+    proc = run_console(APPROVE_ONE, "--faults", str(faults))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    assert "Not applied" in out and "changed outside the bot" in out and "nothing written" in out
+    # The peering as Azure holds it afterwards: vnet-access off (theirs), forwarded-traffic on (not ours).
+    row = next(line for line in out.splitlines()[::-1] if line.strip().startswith("vnet-eun  peer-eun-to-aue"))
+    assert row.split()[2:4] == ["off", "on"], row
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("{not json", "not JSON"),
+        ('{"kind": "lost_answer"}', "expected a JSON list of faults"),
+        ('[{"kind": "explode"}]', "fault 1: fault kind 'explode'"),
+        ('[{"kind": "concurrent_change", "path": "x"}]', 'fault 1: a concurrent_change fault needs "set"'),
+    ],
+)
+def test_a_bad_faults_file_is_a_clear_error(tmp_path: Path, content: str, says: str) -> None:
+    faults = tmp_path / "faults.json"
+    faults.write_text(content, encoding="utf-8")
+    proc = run_console("/vpn help\n", "--faults", str(faults))
+    assert proc.returncode == 2 and says in proc.stderr, proc.stderr
+
+
 @pytest.fixture
 def console() -> Iterator[Console]:
     out = io.StringIO()

@@ -82,3 +82,46 @@ def test_dns_resolvers_none_in_the_seed_and_inbound_ips_when_present(emu: ArmEmu
     (resolver,) = client.dns_resolvers(SUB)
     assert (resolver.name, resolver.inbound_ips, resolver.state) == ("dnspr-eun", ("10.0.3.4",), "Connected")
     assert resolver.vnet_id.endswith("/virtualNetworks/vnet-eun")
+
+
+def test_one_zone_whose_records_cannot_be_read_is_named_and_the_others_answer(
+    emu: ArmEmulator, client: ArmClient
+) -> None:
+    blob = f"{NET_EUN}/privateDnsZones/privatelink.blob.core.windows.net"
+    emu.put_resource(
+        {
+            "id": blob,
+            "name": "privatelink.blob.core.windows.net",
+            "type": "Microsoft.Network/privateDnsZones",
+            "location": "global",
+            "properties": {},
+        }
+    )
+    emu.put_resource(
+        {
+            "id": f"{blob}/A/stlogs",
+            "name": "stlogs",
+            "type": "Microsoft.Network/privateDnsZones/A",
+            "properties": {
+                "fqdn": "stlogs.privatelink.blob.core.windows.net.",
+                "ttl": 10,
+                "aRecords": [{"ipv4Address": "10.0.1.9"}],
+            },
+        }
+    )
+    # A deny on one zone's record sets: ARM answers 403 AuthorizationFailed for that list only.
+    emu.add_fault(r"/privateDnsZones/privatelink\.database\.windows\.net/A$", status=403, code="AuthorizationFailed")
+    zones = {z.name: z for z in client.private_dns_zones(SUB)}
+    sql, blob_zone = zones["privatelink.database.windows.net"], zones["privatelink.blob.core.windows.net"]
+    assert sql.records == () and sql.records_failure is not None
+    assert (sql.records_failure.kind, sql.records_failure.code) == ("forbidden", "AuthorizationFailed")
+    assert [link.vnet_id.rsplit("/", 1)[-1] for link in sql.links] == ["vnet-eun"] and sql.links_failure is None
+    assert {(r.name, r.ips) for r in blob_zone.records} == {("stlogs", ("10.0.1.9",))}
+    assert blob_zone.records_failure is None and blob_zone.links_failure is None
+
+
+def test_one_zone_whose_links_cannot_be_read_keeps_its_records(emu: ArmEmulator, client: ArmClient) -> None:
+    emu.add_fault(r"/privateDnsZones/[^/]+/virtualNetworkLinks$", status=403, code="AuthorizationFailed")
+    (zone,) = client.private_dns_zones(SUB)
+    assert zone.links == () and zone.links_failure is not None and zone.links_failure.kind == "forbidden"
+    assert {r.name for r in zone.records} == {"sql-eun", "sql-aue"} and zone.records_failure is None

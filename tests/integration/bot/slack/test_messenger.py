@@ -169,3 +169,73 @@ def test_user_groups_members_by_handle_or_id(slack: SlackEmulator, client: WebCl
 
 def _section(text: str) -> dict[str, object]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+# --- Slack's response_url limits, enforced by Slack (the emulator), not only counted here ---------
+# "You can use a response_url up to 5 times within 30 minutes" (api.slack.com/interactivity/
+# handling#message_responses); past either, Slack answers 404 used_url / expired_url.
+
+
+class WallClock:
+    """Slack's clock, moved by hand (the response_url's 30 minutes run on Slack's side)."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _delivered(slack: SlackEmulator) -> list[str]:
+    return [m.text for m in slack.messages(channel="C_VPNOPS") if m.via != "ack"]
+
+
+def test_a_url_slack_has_already_used_five_times_falls_back_and_loses_nothing(client: WebClient) -> None:
+    with SlackEmulator(token=TOKEN) as slack:
+        web = WebClient(token=TOKEN, base_url=slack.api_url)
+        url = slack.new_response_url("C_VPNOPS", "U_ALICE")
+        first = SlackMessenger(web, response_url=url, channel="C_VPNOPS", user="U_ALICE", replace_ack=False)
+        for i in range(4):
+            first.respond(Reply(f"part {i}", [Text(f"part {i}")]))
+        # A second messenger for the same interaction (the job retried after a crash) counts
+        # from zero; Slack does not: its 5th use is the last.
+        again = SlackMessenger(web, response_url=url, channel="C_VPNOPS", user="U_ALICE", replace_ack=False)
+        for i in range(4, 8):
+            again.respond(Reply(f"part {i}", [Text(f"part {i}")]))
+        texts = _delivered(slack)
+        assert sorted(texts) == [f"part {i}" for i in range(8)]  # each once, none lost
+        vias = [m.via for m in slack.messages(channel="C_VPNOPS")]
+        assert vias.count("response_url") == 5 and vias.count("chat.postMessage") == 3
+        refused = [c for c in slack.calls if c.method == "response_url" and not c.ok]
+        assert [c.error for c in refused] == ["used_url"]  # one refusal, then the Web API directly
+
+
+def test_a_url_slack_says_has_expired_falls_back_though_the_job_thinks_it_fresh() -> None:
+    clock = WallClock()
+    with SlackEmulator(token=TOKEN, clock=clock) as slack:
+        web = WebClient(token=TOKEN, base_url=slack.api_url)
+        url = slack.new_response_url("C_VPNOPS", "U_ALICE")
+        slack.deliver_ack(url, json.dumps({"text": "⏳ working on it", "response_type": "ephemeral"}))
+        out = SlackMessenger(web, response_url=url, channel="C_VPNOPS", user="U_ALICE", created_at=time.time())
+        clock.now += 30 * 60 + 1  # the job sat in the queue: Slack's 30 minutes are over
+        out.respond(Reply("private", [Text("only for alice")], visibility="ephemeral"))
+        out.respond(Reply("status", [Text("for the channel")]))
+        mine = [m for m in slack.messages(channel="C_VPNOPS") if m.via != "ack"]
+        assert [(m.via, m.ephemeral_to) for m in mine] == [
+            ("chat.postEphemeral", "U_ALICE"),
+            ("chat.postMessage", None),
+        ]
+        assert [c.error for c in slack.calls if c.method == "response_url" and not c.ok] == ["expired_url"]
+
+
+def test_a_url_within_both_limits_carries_every_message_itself() -> None:
+    clock = WallClock()
+    with SlackEmulator(token=TOKEN, clock=clock) as slack:
+        web = WebClient(token=TOKEN, base_url=slack.api_url)
+        url = slack.new_response_url("C_VPNOPS", "U_ALICE")
+        out = SlackMessenger(web, response_url=url, channel="C_VPNOPS", user="U_ALICE", replace_ack=False)
+        for i in range(5):
+            clock.now += 5 * 60  # 25 minutes in all: still inside Slack's 30
+            out.respond(Reply(f"part {i}", [Text(f"part {i}")]))
+        assert [m.via for m in slack.messages(channel="C_VPNOPS")] == ["response_url"] * 5
+        assert not slack.calls_to("chat.postMessage")

@@ -69,8 +69,8 @@ def test_etag_changed_behind_our_back_is_refused(ctx: Ctx, az: FakeAzure) -> Non
     rec = ctx.store.get_request(1)
     assert rec.state == "failed"
     body = text_of(out(ctx).posts[-1][1])
-    assert "changed since the request" in body and "allowVirtualNetworkAccess on → off" in body
-    assert "Ask again" in body
+    assert "changed outside the bot" in body and "allowVirtualNetworkAccess on → off" in body
+    assert "nothing written" in body and "Ask again" in body
 
 
 def test_azure_refusal_is_reported_with_its_code_and_advice(ctx: Ctx, az: FakeAzure) -> None:
@@ -99,8 +99,8 @@ class SettlingAzure(FakeAzure):
         self.written = ""
         self.reads_after_write = 0
 
-    def update_peering(self, peering_id: str, flags: dict[str, bool]) -> Peering:
-        result = super().update_peering(peering_id, flags)
+    def update_peering(self, peering_id: str, flags: dict[str, bool], etag: str | None = None) -> Peering:
+        result = super().update_peering(peering_id, flags, etag)
         self.written = rid_key(peering_id)
         return result
 
@@ -144,13 +144,16 @@ def test_verify_stops_after_its_attempts_and_judges_the_last_read(store: SqliteS
     assert ctx.store.get_request(1).state == "applied" and len(az.writes) == 1
 
 
-def test_a_write_azure_reports_failed_fails_the_request(store: SqliteStore, pauses: list[float]) -> None:
+def test_a_write_azure_reports_failed_leaves_the_outcome_unknown_with_what_to_check(
+    store: SqliteStore, pauses: list[float]
+) -> None:
     az = SettlingAzure(updating=0, final="Failed")
     ctx = make_ctx(az, store)
     file_change(ctx)
     click(ctx, "U_BOB", "approve", 1)
-    assert ctx.store.get_request(1).state == "failed" and pauses == []
-    assert "provisioningState Failed" in text_of(out(ctx).posts[-1][1])
+    assert ctx.store.get_request(1).state == "unknown" and pauses == []
+    body = text_of(out(ctx).posts[-1][1])
+    assert "provisioningState Failed" in body and "/vpn peering vn-hub" in body
 
 
 def test_a_read_that_fails_while_verifying_is_not_repeated(store: SqliteStore, pauses: list[float]) -> None:
@@ -160,5 +163,6 @@ def test_a_read_that_fails_while_verifying_is_not_repeated(store: SqliteStore, p
     click(ctx, "U_BOB", "approve", 1)
     # azure-core has retried the read already: one read, no pause, and the request says so.
     assert az.reads_after_write == 1 and pauses == []
-    assert ctx.store.get_request(1).state == "failed"
-    assert "could not be verified" in text_of(out(ctx).posts[-1][1])
+    assert ctx.store.get_request(1).state == "unknown"
+    body = text_of(out(ctx).posts[-1][1])
+    assert "could not be read" in body and "/vpn peering vn-hub" in body

@@ -63,11 +63,11 @@ class CrashingAzure:
     def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
         return getattr(self.az, name)
 
-    def update_peering(self, peering_id: str, flags: dict[str, bool]) -> Peering:
+    def update_peering(self, peering_id: str, flags: dict[str, bool], etag: str | None = None) -> Peering:
         if self.when == "before":
             self.when = ""
             raise Crash("before the write")
-        result = self.az.update_peering(peering_id, flags)
+        result = self.az.update_peering(peering_id, flags, etag)
         if self.when == "after":
             self.when = ""
             raise Crash("after the write")

@@ -124,3 +124,19 @@ def test_the_route_selection_rule_reaches_slack_escaped() -> None:
     assert mrkdwn(how).startswith(
         "*How Azure picks the route* (longest prefix; same prefix: User &gt; BGP &gt; System)"
     )
+
+
+def test_a_prefix_ipconfig_is_shown_as_a_prefix_beside_the_addresses() -> None:
+    az = seed_v2v()
+    n = az.nics[rid_key(NIC_AUE)]
+    az.nics[rid_key(NIC_AUE)] = dataclasses.replace(n, private_ips=("10.1.1.10",), private_prefixes=("10.1.1.16/28",))
+    [reply], _ = run(az, "nic-vm-aue")
+    assert "IP `10.1.1.10` · prefix `10.1.1.16/28`" in text_of(reply)
+
+
+def test_an_endpoint_address_is_one_host_route_and_a_block_stays_a_block() -> None:
+    from commands.findings.routing.destinations import host_prefix
+
+    assert host_prefix("10.1.1.4") == "10.1.1.4/32"
+    assert host_prefix("fd00::4") == "fd00::4/128"
+    assert host_prefix("172.20.2.16/28") == "172.20.2.16/28"  # never "172.20.2.16/28/32"

@@ -76,3 +76,42 @@ def test_peering_flags_set_on_the_sdk_model_reach_the_put_body() -> None:
     sent = convert.wire(model)["properties"]
     assert all(sent[arm] is True for arm in PEERING_FLAGS)
     assert convert.peering(model).use_remote_gateways is True
+
+
+def test_virtual_network_keeps_its_provisioning_state() -> None:
+    v = convert.virtual_network(net.VirtualNetwork(body("arm/VirtualNetworkGet.json")))
+    assert v.provisioning_state == "Succeeded"
+
+
+# An effective connectivity configuration as Get-AzNetworkManagerEffectiveConnectivityConfiguration
+# documents it (no published example of the REST call is in ../shared): booleans travel as the
+# strings "True" / "False".
+HUB = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/hub"
+NM = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkManagers/TestNMName"
+EFFECTIVE = {
+    "id": f"{NM}/connectivityConfigurations/TestConn",
+    "properties": {
+        "description": "",
+        "connectivityTopology": "HubAndSpoke",
+        "hubs": [{"resourceId": HUB, "resourceType": "Microsoft.Network/virtualNetworks"}],
+        "isGlobal": "False",
+        "appliesToGroups": [
+            {"networkGroupId": f"{NM}/networkGroups/testNG", "useHubGateway": "False", "isGlobal": "True"}
+        ],
+        "provisioningState": "Succeeded",
+        "deleteExistingPeering": "True",
+    },
+    "configurationGroups": [{"id": f"{NM}/networkGroups/testNG"}],
+}
+
+
+def test_effective_connectivity_configuration_converts_through_the_sdk_model() -> None:
+    c = convert.connectivity_configuration(net.EffectiveConnectivityConfiguration(EFFECTIVE))
+    assert (c.name, c.manager, c.topology) == ("TestConn", "TestNMName", "HubAndSpoke")
+    assert c.hub_ids == (HUB,) and c.group_ids == (f"{NM}/networkGroups/testNG",)
+    assert c.use_hub_gateway is False and c.delete_existing_peering is True
+
+
+def test_effective_connectivity_configuration_of_odd_shapes_never_raises() -> None:
+    c = convert.connectivity_configuration({"id": None, "properties": {"hubs": "x", "appliesToGroups": [None]}})
+    assert (c.id, c.topology, c.hub_ids, c.use_hub_gateway) == ("", "", (), False)

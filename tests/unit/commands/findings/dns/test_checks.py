@@ -199,3 +199,19 @@ def test_second_endpoint_of_the_same_server_is_not_told_to_delete_the_first_ones
     assert not any("remove-record" in x for x in c.commands)
     assert "az network private-dns zone create -g rg-aue -n privatelink.database.windows.net" in c.commands
     assert any(x.endswith(f"-v {VNET_AUE} -e false") for x in c.commands)
+
+
+def test_a_zone_whose_records_could_not_be_read_is_could_not_check_never_no_record() -> None:
+    from commands.core.errors import AzureFailure
+
+    f = seed_like()
+    unread = AzureFailure("forbidden", code="AuthorizationFailed")
+    f = dataclasses.replace(f, zones=tuple(dataclasses.replace(z, records=(), records_failure=unread) for z in f.zones))
+    c2 = check_dns_record(target(f), f)
+    assert c2.status == "unknown" and c2.commands == ()
+    text = evidence(c2)
+    assert "could not read the A records of `privatelink.database.windows.net`" in text
+    assert "no A record" not in text
+    c3 = check_zone_links(target(f), f)
+    assert any(line.startswith("❔ `vnet-eun`") for line in c3.evidence)  # linked, record unknown
+    assert any("not linked" in line for line in c3.evidence)  # the links were read: still a finding
