@@ -243,3 +243,15 @@ def test_approver_ids_that_are_not_slack_user_ids_stop_the_console_at_start() ->
     assert proc.returncode == 2, proc.stdout
     assert "console: error: VPNOPS_APPROVERS holds '@bob'" in proc.stderr
     assert "Copy member ID" in proc.stderr and proc.stdout == ""
+
+
+def test_a_request_number_in_other_digits_is_not_a_request_number(console: Console) -> None:
+    _needs("peering")
+    console.run(
+        ["/vpn peering vnet-eun/peer-eun-to-aue gateway-transit off reason: console test", "/as bob", "/approve ١"]
+    )
+    out = _out(console).split("bob> /approve ١")[1]
+    assert "/approve needs a request number, e.g. /approve 1" in out
+    vnet_id = next(r["id"] for r in console.arm.dump()["resources"] if r["name"] == "vnet-eun")
+    peering = console.arm.resource(f"{vnet_id}/virtualNetworkPeerings/peer-eun-to-aue")
+    assert peering is not None and peering["properties"]["allowGatewayTransit"] is True
