@@ -268,6 +268,14 @@ def replace_warnings(settings: Settings) -> Settings:
             f"{VPNOPS_SECRET_KEY} is not set: a random key is used until this process stops, so shared-key digests "
             "are not comparable across restarts. Set it to a random value of 32+ characters."
         )
+    if not settings.slack_team_id and not settings.sandbox:
+        # One signing secret serves the app in every workspace it is installed in (and a
+        # Slack Connect guest's clicks are signed too): without the installation's id a
+        # request from any of them is taken (bot.slack.binding).
+        warnings.append(
+            f"{SLACK_TEAM_ID} is not set, so requests from every workspace the app is installed in are accepted. "
+            f"Set it to this installation's workspace (or org) id. Example: {SLACK_TEAM_ID}=T0123ABCD"
+        )
     return replace(settings, warnings=tuple(warnings))
 
 

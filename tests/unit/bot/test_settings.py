@@ -133,11 +133,22 @@ def test_approver_ids_that_are_not_slack_user_ids_are_an_error_naming_them(value
 
 
 def test_no_approvers_is_a_warning_said_with_the_setting_to_fix() -> None:
-    s = Settings.from_env({"VPNOPS_SECRET_KEY": "k" * 32})
+    s = Settings.from_env({"VPNOPS_SECRET_KEY": "k" * 32, "SLACK_TEAM_ID": "T0123ABCD"})
     assert s.errors == ()
     assert len(s.warnings) == 1 and s.warnings[0].startswith("No approvers") and "VPNOPS_APPROVERS" in s.warnings[0]
     assert s.domain().notices == s.warnings
-    assert not Settings.from_env({"VPNOPS_SECRET_KEY": "k" * 32, "VPNOPS_APPROVER_GROUP": "netops"}).warnings
+    assert not Settings.from_env(
+        {"VPNOPS_SECRET_KEY": "k" * 32, "VPNOPS_APPROVER_GROUP": "netops", "SLACK_TEAM_ID": "T0123ABCD"}
+    ).warnings
+
+
+def test_no_installation_id_on_real_azure_is_a_warning_not_on_the_sandbox() -> None:
+    base = {"VPNOPS_SECRET_KEY": "k" * 32, "VPNOPS_APPROVERS": "U012AB3CD"}
+    (warning,) = Settings.from_env(base).warnings
+    assert warning.startswith("SLACK_TEAM_ID is not set") and "Example: SLACK_TEAM_ID=T0123ABCD" in warning
+    assert Settings.from_env(base).domain().notices == ()  # /vpn health says it, /vpn help does not
+    assert not Settings.from_env({**base, "SLACK_TEAM_ID": "T0123ABCD"}).warnings
+    assert not Settings.from_env({**base, "VPNOPS_ARM_URL": "http://127.0.0.1:8"}).warnings
 
 
 def test_the_queue_needs_a_deployment_secret_of_32_characters_or_more() -> None:
