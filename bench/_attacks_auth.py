@@ -281,7 +281,8 @@ def slow_clients(n: int = 24, deadline_s: float = SLACK_ACK_DEADLINE_S) -> dict[
     with SlackEmulator() as slack:
         jobs: list[Job] = []
         settings = Settings(signing_secret=slack.signing_secret, slack_api_url=slack.api_url)
-        server = serve_in_thread(create_app(settings, ThreadPoolDispatcher(jobs.append)))
+        dispatcher = ThreadPoolDispatcher(jobs.append)
+        server = serve_in_thread(create_app(settings, dispatcher))
         slow: list[socket.socket] = []
         try:
             for _ in range(n):
@@ -304,7 +305,9 @@ def slow_clients(n: int = 24, deadline_s: float = SLACK_ACK_DEADLINE_S) -> dict[
                 acked += ok
                 if not ok or time.perf_counter() - started > deadline_s:
                     blocked += 1
-            assert len(jobs) == acked, "an acked command did not become a job: counting is broken"
+            # `submitted` is appended to before the ack (the job itself runs on a pool thread,
+            # which may not have started yet).
+            assert len(dispatcher.submitted) == acked, "an acked command did not become a job: counting is broken"
         finally:
             for s in slow:
                 s.close()

@@ -23,6 +23,7 @@ SMALL = {
     "forgery.py": ["--requests", "14", "--no-functions"],
     "fuzz.py": ["--cases", "200"],
     "scenarios.py": ["--only", "hub-spoke-transit", "one-way-vnet-to-vnet"],
+    "attacks.py": ["--n", "2"],
 }
 
 
