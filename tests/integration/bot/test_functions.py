@@ -193,7 +193,8 @@ def test_help_is_answered_in_the_ack_without_a_job(stack: Stack) -> None:
     resp, _ = stack.slash("help")
     assert resp.status_code == 200
     assert "status" in resp.get_body().decode()
-    assert not list(stack.queue.peek_messages(max_messages=5)), "a misconfigured bot enqueued a job"
+    if _exists(stack.queue):
+        assert not list(stack.queue.peek_messages(max_messages=5))
 
 
 def test_queue_unreachable_tells_the_user_nothing_ran(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
