@@ -7,12 +7,15 @@ import sys
 USAGE = """usage: python -m bot {console,serve,emulator} [options]
 
   console   the bot against the sandbox (emulated Azure + emulated Slack), reading stdin
-            python -m bot console [--estate FILE] [--as USER] [--json] [--state DIR] [--faults FILE]
+            python -m bot console [--estate FILE] [--lro-headers async|location|both] [--faults FILE]
+                                  [--as USER] [--json] [--state DIR]
+            python -m bot console --arm-url http://127.0.0.1:PORT [--as USER] [--json] [--state DIR]
   serve     the Slack app over HTTP for a real workspace (Request URL …/slack/events),
             on waitress, bound to 127.0.0.1 unless told otherwise (put a TLS proxy in front)
             python -m bot serve [--host ADDR] [--port N]
   emulator  the ARM emulator alone, for other tools
-            python -m bot emulator [--estate FILE] [--port N]
+            python -m bot emulator [--estate FILE] [--port N] [--lro-headers async|location|both]
+                                   [--retry-after S] [--page-size N] [--next-link-host HOST] [--real-shapes]
 """
 
 

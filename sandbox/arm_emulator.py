@@ -5,13 +5,16 @@ HTTP exactly as they talk to https://management.azure.com (point `base_url` at i
 bearer token, turn off `enforce_https` for loopback). It serves an *estate* (see
 sandbox/README.md): GETs and lists with paging, POST actions as long-running operations,
 virtual network peering writes with Azure's refusals, ARM error bodies, and injectable faults.
+Where ARM answers in more than one way, `Fidelity` (`sandbox.arm.fidelity`) says which way:
+from the estate's `"arm"` object, or given here (a test), or on the command line.
 
-    with ArmEmulator(load_estate("sandbox/estates/seed.json")) as emu:
+    with ArmEmulator(load_estate("sandbox/estates/seed.json"), fidelity=Fidelity(lro_headers="async")) as emu:
         url = emu.base_url          # "http://127.0.0.1:PORT"
         ...
-        emu.requests                # [(method, path, query, status), …]
+        emu.requests                # [(method, path, query, status, if_match), …]
 
-Stand-alone: `python -m bot emulator --estate FILE --port N` (→ `main(argv)`).
+Stand-alone: `python -m bot emulator --estate FILE --port N --lro-headers async|location|both`
+(→ `main(argv)`).
 """
 
 from __future__ import annotations
@@ -20,20 +23,26 @@ import argparse
 import json
 import sys
 import threading
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
 from sandbox.arm.faults import Fault, FaultBook
+from sandbox.arm.fidelity import ARM_RETRY_AFTER_S, DEFAULT_PAGE_SIZE, LRO_HEADERS, Fidelity
 from sandbox.arm.handler import ArmHTTPServer
+from sandbox.arm.shapes import real_shapes
 from sandbox.arm.state import Estate
 
-DEFAULT_PAGE_SIZE = 50
+__all__ = ["DEFAULT_PAGE_SIZE", "SEED_ESTATE", "ArmEmulator", "Fidelity", "RequestRecord", "fidelity_of", "main"]
+
 SEED_ESTATE = Path(__file__).resolve().parent / "estates" / "seed.json"
 
 
 class RequestRecord(NamedTuple):
-    """One request as the emulator saw it. `status` 0 means no answer was sent (a hang).
+    """One request as the emulator saw it. `status` 0 means no answer was sent (a hang);
+    `if_match` is the request's If-Match header as it arrived (None without one); `at` is
+    when it was answered (`time.monotonic()`).
 
     With `record_bodies` on, also what went over the wire: the request's JSON body, and the
     answer's headers and JSON body (for the conformance tests, tests/conformance/)."""
@@ -42,9 +51,16 @@ class RequestRecord(NamedTuple):
     path: str
     query: str
     status: int
+    if_match: str | None = None
+    at: float = 0.0
     body: Any = None
     answer_headers: dict[str, str] | None = None
     answer_body: Any = None
+
+
+def fidelity_of(estate: dict[str, Any] | None) -> Fidelity:
+    """The estate's own `"arm"` settings (the defaults when it has none)."""
+    return Fidelity.from_json((estate or {}).get("arm"))
 
 
 class ArmEmulator:
@@ -56,22 +72,28 @@ class ArmEmulator:
         *,
         port: int = 0,
         host: str = "127.0.0.1",
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: int | None = None,
         latency_ms: int = 0,
         fault_seed: int = 0,
+        fidelity: Fidelity | None = None,
         record_bodies: bool = False,
     ) -> None:
-        """`record_bodies`: keep each request's and answer's body in `requests` (memory grows
+        """`fidelity`: how to answer where ARM has several ways (default: the estate's `"arm"`
+        object, else `Fidelity()`); `page_size`, when given, overrides its page size.
+        `record_bodies`: keep each request's and answer's body in `requests` (memory grows
         with every request: for tests that check what was said, not for long runs)."""
         if estate is None:
             from sandbox.estate import load_estate
 
             estate = load_estate(SEED_ESTATE)
-        self.estate = Estate(estate)
+        fid = fidelity if fidelity is not None else fidelity_of(estate)
+        if page_size is not None:
+            fid = fid.replace(page_size=page_size)
+        self.fidelity = fid
+        self.estate = Estate(real_shapes(estate) if fid.real_shapes else estate)
         self.faults = FaultBook(seed=fault_seed)
         for f in estate.get("faults") or []:
             self.faults.add(Fault.from_json(f))
-        self.page_size = page_size
         self.latency_ms = latency_ms
         self.record_bodies = record_bodies
         self.stopping = threading.Event()
@@ -82,6 +104,11 @@ class ArmEmulator:
         self._log_lock = threading.Lock()
         self._requests: list[RequestRecord] = []
         self.base_url = ""
+        self.link_base_url = ""  # what nextLinks start with (Fidelity.next_link_host)
+
+    @property
+    def page_size(self) -> int:
+        return self.fidelity.page_size
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> str:
@@ -91,6 +118,7 @@ class ArmEmulator:
         self._server = ArmHTTPServer((self._host, self._port), self)
         port = self._server.server_address[1]
         self.base_url = f"http://{self._host}:{port}"
+        self.link_base_url = f"http://{self.fidelity.next_link_host or self._host}:{port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="arm-emulator", daemon=True
         )
@@ -125,8 +153,9 @@ class ArmEmulator:
         body: bytes = b"",
         answer_headers: dict[str, str] | None = None,
         answer_body: Any = None,
+        if_match: str | None = None,
     ) -> None:
-        rec = RequestRecord(method, path, query, status)
+        rec = RequestRecord(method, path, query, status, if_match, time.monotonic())
         if self.record_bodies:
             try:
                 parsed = json.loads(body) if body else None
@@ -140,7 +169,7 @@ class ArmEmulator:
 
     @property
     def requests(self) -> list[RequestRecord]:
-        """A snapshot of every request so far: (method, path, query, status)."""
+        """A snapshot of every request so far: (method, path, query, status, if_match)."""
         with self._log_lock:
             return list(self._requests)
 
@@ -241,8 +270,85 @@ class ArmEmulator:
         return out
 
 
+def add_fidelity_options(ap: argparse.ArgumentParser, *, all_options: bool = True) -> None:
+    """The command-line options that choose a `Fidelity` (each overrides the estate's own)."""
+    ap.add_argument(
+        "--lro-headers",
+        choices=LRO_HEADERS,
+        default=None,
+        help="headers of a long-running operation's 202: Azure-AsyncOperation and Location (both, the "
+        "default), Location only, or Azure-AsyncOperation only (async: as Azure's published examples of the "
+        "gateway actions; a finished action's status URL then answers with its result)",
+    )
+    if not all_options:
+        return
+    ap.add_argument(
+        "--retry-after",
+        type=_seconds,
+        default=None,
+        help=f"Retry-After, in whole seconds ≥ 1, on a 202 and on each 'still running' poll (default {ARM_RETRY_AFTER_S}, as ARM)",
+    )
+    ap.add_argument(
+        "--page-size",
+        type=_positive,
+        default=None,
+        help=f"items per list page before a nextLink (default {DEFAULT_PAGE_SIZE})",
+    )
+    ap.add_argument(
+        "--next-link-host",
+        default=None,
+        help="loopback host name the nextLinks point at, e.g. localhost (default: the emulator's own, 127.0.0.1)",
+    )
+    ap.add_argument(
+        "--real-shapes",
+        action="store_true",
+        default=None,
+        help="serve the estate with the shapes of Azure's published payloads: escaped etags, peerings named "
+        "'peer' whatever their id says, private endpoints' NIC ids with the upstream typo 'provders'",
+    )
+
+
+def fidelity_from_args(estate: dict[str, Any], args: argparse.Namespace) -> Fidelity:
+    """The estate's `Fidelity`, with what the command line gave instead."""
+    changes = {
+        field: getattr(args, name)
+        for name, field in (
+            ("lro_headers", "lro_headers"),
+            ("retry_after", "retry_after_s"),
+            ("page_size", "page_size"),
+            ("next_link_host", "next_link_host"),
+            ("real_shapes", "real_shapes"),
+        )
+        if getattr(args, name, None) is not None
+    }
+    return fidelity_of(estate).replace(**changes)
+
+
+def _seconds(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of seconds; e.g. --retry-after 10") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"ARM never sends Retry-After {value}: azure-core reads 0 as 'no header' and waits 30 s. Give 1 or more, e.g. 10"
+        )
+    return value
+
+
+def _positive(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number ≥ 1; e.g. --page-size 2")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bot emulator [--estate FILE] [--port N] [--page-size N] [--latency-ms N]`."""
+    """`python -m bot emulator [--estate FILE] [--port N] [--latency-ms N] [--lro-headers async|location|both]
+    [--retry-after S] [--page-size N] [--next-link-host HOST] [--real-shapes]`."""
     from sandbox.estate import load_estate
 
     ap = argparse.ArgumentParser(
@@ -250,21 +356,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--estate", type=Path, default=SEED_ESTATE, help="estate JSON file (default: the seed estate)")
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free port)")
-    ap.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="items per list page before nextLink")
     ap.add_argument("--latency-ms", type=int, default=0, help="added to every answer")
+    add_fidelity_options(ap)
     args = ap.parse_args(argv)
     try:
         estate = load_estate(args.estate)
+        fidelity = fidelity_from_args(estate, args)
     except (OSError, ValueError) as e:
         print(f"cannot load estate {args.estate}: {e}", file=sys.stderr)
         return 2
-    emu = ArmEmulator(estate, port=args.port, page_size=args.page_size, latency_ms=args.latency_ms)
+    emu = ArmEmulator(estate, port=args.port, latency_ms=args.latency_ms, fidelity=fidelity)
     try:
         url = emu.start()
     except OSError as e:
         print(f"cannot listen on 127.0.0.1:{args.port}: {e}", file=sys.stderr)
         return 2
+    chosen = json.dumps(fidelity.to_json()) if fidelity.to_json() else "ARM's defaults"
     print(f"ARM emulator serving {args.estate} at {url}  (VPNOPS_ARM_URL={url}; Ctrl-C stops)", flush=True)
+    print(f"  answering with {chosen}", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

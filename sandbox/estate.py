@@ -4,7 +4,7 @@ An estate (format in ../shared/DESIGN.md, extensions in sandbox/README.md):
 
     {"subscriptions": [...], "resources": [ARM documents as GET returns them],
      "actions": {"<resource id>/<action>": body}, "sharedKeys": {...}, "denied": [...],
-     "counterGrowth": {...}, "faults": [...]}
+     "counterGrowth": {...}, "faults": [...], "arm": {"lroHeaders": "async", …}}
 
 `estate_from_examples(paths)` turns Azure REST API spec "x-ms-examples" files (the published
 payloads under ../shared/fixtures/real/arm and …/privatedns) into such an estate: each file's
@@ -32,6 +32,7 @@ _TOP_KEYS = {
     "denied",
     "counterGrowth",
     "faults",
+    "arm",
     "$comment",
 }
 
@@ -67,6 +68,10 @@ def check_estate(data: Any, where: str = "estate") -> None:
             raise ValueError(
                 f"{where}: resources[{i}] needs an 'id' like /subscriptions/S/resourceGroups/RG/providers/NS/type/name"
             )
+    if "arm" in data:
+        from sandbox.arm.fidelity import Fidelity
+
+        Fidelity.from_json(data["arm"], where)
     for k in data.get("actions") or {}:
         if ids.parse(k.partition("?")[0]) is None or "/" not in k.strip("/"):
             raise ValueError(

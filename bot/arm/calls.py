@@ -2,8 +2,10 @@
 
 One SDK call (`_call`): any failure becomes `AzureFailure` through `bot.arm.errors`, logged
 once, without secrets. A long-running operation (`_lro`): waited for at most until the call's
-deadline. A fan-out over resources (`_map`): at most `concurrency` at a time. An id
-(`_parse`): checked for its type before any request, so a wrong one costs no call.
+deadline. A POST action that answers with a list (`_action`): its result read where Azure
+put it, or "could not read" — never an empty list for an answer that held none. A fan-out
+over resources (`_map`): at most `concurrency` at a time. An id (`_parse`): checked for its
+type before any request, so a wrong one costs no call.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from azure.mgmt.privatedns import PrivateDnsManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from bot.arm.errors import to_failure
-from bot.arm.pipeline import ArmPipeline
+from bot.arm.pipeline import ActionAnswer, ArmPipeline
 from bot.arm.raw import arm_path, generic_list
 from commands.core.errors import AzureFailure
 from commands.core.model import ResourceId
@@ -73,13 +75,16 @@ class ArmCalls:
             _log_failure(what, failure)
             raise failure from exc
 
-    def _lro(self, what: str, target: str, start: Callable[[ARMPolling], LROPoller[Any]]) -> Any:
-        """Start a long-running operation and wait for it, at most until the call's deadline."""
+    def _lro(
+        self, what: str, target: str, start: Callable[[ARMPolling], LROPoller[Any]], *, action: bool = False
+    ) -> Any:
+        """Start a long-running operation and wait for it, at most until the call's deadline.
+        `action`: a POST whose answer is a result (the poller then returns an `ActionAnswer`)."""
         timeout_s = self._pipeline.call_timeout_s
         deadline = time.monotonic() + timeout_s
 
         def run() -> Any:
-            poller = start(self._pipeline.polling())
+            poller = start(self._pipeline.action_polling() if action else self._pipeline.polling())
             poller.wait(timeout=max(0.0, deadline - time.monotonic()))
             if not poller.done():
                 # azure-core cannot cancel its polling thread; it ends when Azure finishes.
@@ -91,6 +96,20 @@ class ArmCalls:
             return poller.result()
 
         return self._call(what, target, run)
+
+    def _action(self, what: str, target: str, start: Callable[[ARMPolling], LROPoller[Any]]) -> dict[str, Any]:
+        """Run a POST action whose answer is a list result (`{"value": [...]}`), and return
+        that result as ARM's JSON; `{}` is Azure's "nothing to report" (the published examples
+        of the gateway actions). Anything else — a status with no result, a body of another
+        shape — raises AzureFailure "failed" / UnreadableResponse: the caller says it could
+        not read, never that there is nothing."""
+        answer = self._lro(what, target, start, action=True)
+        try:
+            return list_result(answer)
+        except _Unreadable as e:
+            failure = AzureFailure("failed", f"Azure's answer could not be read: {e}", "UnreadableResponse", target)
+            _log_failure(what, failure)
+            raise failure from None
 
     def _map(self, fn: Callable[[X], T], xs: Sequence[X]) -> list[T]:
         """fn over xs, at most `concurrency` at a time, results in order; the first failure
@@ -131,6 +150,40 @@ class ArmCalls:
                 "bad_request", f"not a Microsoft.Network/{what} id (expected {example})", "InvalidResourceId", rid
             )
         return r.subscription_id, r.resource_group, r.names
+
+
+class _Unreadable(ValueError):
+    """An action's answer that holds no result the bot can read (the message says why)."""
+
+
+def list_result(answer: Any) -> dict[str, Any]:
+    """The list result (`{"value": [...]}` or Azure's empty `{}`) in an action's final answer.
+
+    Where it is (`ActionAnswer.source`): the `Location` URL's answer, the POST's own, or the
+    `Azure-AsyncOperation` URL's answer without `status` — the result itself; in a status body
+    (`{"status": "Succeeded", …}`), in `properties` (ARM's operation resource, Azure/azure-
+    resource-manager-rpc v1.0/async-api-reference.md) — else nowhere. Raises _Unreadable."""
+    if not isinstance(answer, ActionAnswer):
+        raise _Unreadable("the operation ended without an answer the bot recognises")
+    body = answer.body
+    if answer.source == "status":
+        props = body.get("properties") if isinstance(body, dict) else None
+        if not isinstance(props, dict):
+            status = body.get("status") if isinstance(body, dict) else None
+            raise _Unreadable(
+                f"the operation's status URL said {status or 'nothing'!r} and carried no result, "
+                "and Azure gave no Location URL to read the result from"
+            )
+        body = props
+    if not isinstance(body, dict):
+        raise _Unreadable("the result is not a JSON object" if body is not None else "the result was empty")
+    value = body.get("value")
+    others = sorted(set(body) - {"value", "nextLink"})
+    if "value" in body and not (value is None or isinstance(value, list)):
+        raise _Unreadable("its 'value' is not a list")
+    if "value" not in body and others:
+        raise _Unreadable(f"it has no 'value' list, only {', '.join(others[:5])}")
+    return body
 
 
 def _log_failure(what: str, f: AzureFailure) -> None:

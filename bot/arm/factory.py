@@ -22,10 +22,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from commands.core.port import AzurePort
 
-# The sandbox answers LRO polls with Retry-After 0 and is on this machine: when it says
-# nothing, poll it quickly. Real Azure always sends Retry-After; 1 s is only the fallback.
+# The sandbox is on this machine: when it says nothing, poll it quickly. Real Azure always
+# sends Retry-After; 1 s is only the fallback.
 SANDBOX_POLLING_INTERVAL_S = 0.05
 AZURE_POLLING_INTERVAL_S = 1.0
+# The sandbox answers a long-running operation with ARM's Retry-After (10 s) and finishes it
+# after a poll or two, whenever they come: its seconds are 5 ms here, so a /vpn status in the
+# console does not wait 20 s per gateway action. Against Azure every wait is Azure's own.
+SANDBOX_POLL_DELAY_SCALE = 0.005
 
 
 def azure_from_settings(settings: Any) -> AzurePort:
@@ -51,6 +55,7 @@ def azure_from_settings(settings: Any) -> AzurePort:
             concurrency=concurrency,
             call_timeout_s=timeout_s,
             polling_interval_s=SANDBOX_POLLING_INTERVAL_S,
+            poll_delay_scale=SANDBOX_POLL_DELAY_SCALE,
         )
     return ArmClient(
         default_credential(),

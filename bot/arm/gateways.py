@@ -3,7 +3,8 @@ actions (BGP peers, learned and advertised routes, point-to-site clients).
 
 The lists and the connection reads are the hot reads of `/vpn status`: raw JSON through the
 SDK client's pipeline (`bot.arm.raw`). The actions are POSTs that answer with a long-running
-operation, waited for by `_lro` and retried as the reads they are (`READ_ONLY_POST`).
+operation, waited for and read where Azure puts the result by `_action`, and retried as the
+reads they are (`READ_ONLY_POST`).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class Gateways(ArmCalls):
     def bgp_peer_status(self, gateway_id: str) -> list[BgpPeer]:
         sub, rg, (name,) = self._parse(gateway_id, "virtualNetworkGateways")
         ops = self._network(sub).virtual_network_gateways
-        raw = self._lro(
+        raw = self._action(
             "bgp_peer_status",
             gateway_id,
             lambda polling: ops.begin_get_bgp_peer_status(rg, name, polling=polling, retry_on_methods=READ_ONLY_POST),
@@ -94,7 +95,7 @@ class Gateways(ArmCalls):
     def learned_routes(self, gateway_id: str) -> list[GatewayRoute]:
         sub, rg, (name,) = self._parse(gateway_id, "virtualNetworkGateways")
         ops = self._network(sub).virtual_network_gateways
-        raw = self._lro(
+        raw = self._action(
             "learned_routes",
             gateway_id,
             lambda polling: ops.begin_get_learned_routes(rg, name, polling=polling, retry_on_methods=READ_ONLY_POST),
@@ -104,7 +105,7 @@ class Gateways(ArmCalls):
     def advertised_routes(self, gateway_id: str, peer: str) -> list[GatewayRoute]:
         sub, rg, (name,) = self._parse(gateway_id, "virtualNetworkGateways")
         ops = self._network(sub).virtual_network_gateways
-        raw = self._lro(
+        raw = self._action(
             "advertised_routes",
             gateway_id,
             lambda polling: ops.begin_get_advertised_routes(
@@ -116,7 +117,7 @@ class Gateways(ArmCalls):
     def vpn_client_health(self, gateway_id: str) -> list[P2SClient]:
         sub, rg, (name,) = self._parse(gateway_id, "virtualNetworkGateways")
         ops = self._network(sub).virtual_network_gateways
-        raw = self._lro(
+        raw = self._action(
             "vpn_client_health",
             gateway_id,
             lambda polling: ops.begin_get_vpnclient_connection_health(

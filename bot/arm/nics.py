@@ -28,7 +28,7 @@ class NetworkInterfaces(ArmCalls):
     def effective_routes(self, nic_id: str) -> list[EffectiveRoute]:
         sub, rg, (name,) = self._parse(nic_id, "networkInterfaces")
         ops = self._network(sub).network_interfaces
-        raw = self._lro(
+        raw = self._action(
             "effective_routes",
             nic_id,
             lambda polling: ops.begin_get_effective_route_table(

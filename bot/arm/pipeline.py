@@ -22,7 +22,16 @@ Reliability, in one place (defaults in brackets):
 * Per-call deadline [`arm_timeout_s`, 60 s]: RetryPolicy's absolute timeout and the wait
   for a long-running operation (`bot.arm.calls`). LRO polls wait what Azure's Retry-After
   says (0 included — azure-core alone would treat 0 as "absent" and wait
-  `polling_interval`), and [1 s] when Azure says nothing.
+  `polling_interval`), and [1 s] when Azure says nothing; times [`poll_delay_scale`, 1] — the
+  sandbox answers with ARM's Retry-After (10 s) and a test need not wait it out.
+* Where a POST action's result is (`action_polling`): Azure's definitions of the actions the
+  bot calls say `final-state-via: location`, so the result is read at the `Location` URL when
+  Azure gives one. Their published examples answer 202 with `Azure-AsyncOperation` only; the
+  network provider has then been seen answering the status URL with the result itself,
+  without `status` (Azure/azure-rest-api-specs#34019). azure-core alone takes that status URL's
+  last body — `{"status": "Succeeded"}` — as the result, and the bot showed 0 VPN clients
+  instead of 2. The answer and where it came from go back to `bot.arm.calls`, which reads the
+  result or says it could not.
 * At most `concurrency` HTTP requests in flight across all threads and clients (a semaphore
   in a per-retry policy), on one shared `requests.Session` whose pool is larger than that,
   so urllib3 never warns "Connection pool is full" and never serializes.
@@ -30,10 +39,12 @@ Reliability, in one place (defaults in brackets):
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypedDict, TypeVar
@@ -46,7 +57,8 @@ from azure.core.exceptions import ServiceRequestTimeoutError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import HTTPPolicy, RetryPolicy
 from azure.core.pipeline.transport import RequestsTransport
-from azure.mgmt.core.polling.arm_polling import ARMPolling
+from azure.core.polling.base_polling import LocationPolling, StatusCheckPolling
+from azure.mgmt.core.polling.arm_polling import ARMPolling, AzureAsyncOperationPolling
 from azure.mgmt.dnsresolver import DnsResolverManagementClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.privatedns import PrivateDnsManagementClient
@@ -154,9 +166,16 @@ class _InFlightLimit(HTTPPolicy[Any, Any]):
 
 class _ArmPolling(ARMPolling):
     """ARMPolling that honours Retry-After exactly, 0 included (azure-core treats a 0 as
-    "no header" and falls back to the configured interval)."""
+    "no header" and falls back to the configured interval), times `delay_scale`."""
+
+    def __init__(self, timeout: float, *, delay_scale: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(timeout, **kwargs)
+        self._delay_scale = delay_scale
 
     def _extract_delay(self) -> float:
+        return self._asked_delay() * self._delay_scale
+
+    def _asked_delay(self) -> float:
         headers = self._pipeline_response.http_response.headers
         for name, scale in (("retry-after", 1.0), ("retry-after-ms", 0.001), ("x-ms-retry-after-ms", 0.001)):
             raw = headers.get(name)
@@ -173,6 +192,85 @@ class _ArmPolling(ARMPolling):
         return float(self._timeout)
 
 
+@dataclass(frozen=True)
+class ActionAnswer:
+    """The last answer of a POST action, and where it came from:
+
+    * "location" — the `Location` URL's final answer (the definitions' `final-state-via`);
+    * "result"   — the `Azure-AsyncOperation` URL answered with a body without `status`: the
+                   result itself (no `Location` was given);
+    * "status"   — the `Azure-AsyncOperation` URL's status body (`{"status": "Succeeded", …}`),
+                   and no `Location` to read a result from;
+    * "initial"  — the POST answered at once (200 with the result).
+
+    `body` is the answer's JSON (None when it had no body, its text when that is not JSON)."""
+
+    body: Any
+    source: str
+
+
+class _ActionStatusPolling(AzureAsyncOperationPolling):  # type: ignore[type-arg]
+    """`Azure-AsyncOperation` polling of a POST action whose answer is a result: the result is
+    at the `Location` URL when there is one (`final-state-via: location`); a status URL that
+    answers 200 with a body without `status` has answered with the result."""
+
+    def __init__(self) -> None:
+        super().__init__(lro_options={"final-state-via": "location"})
+        self.result_in_status = False
+        self.final_url = ""
+
+    def get_status(self, pipeline_response: Any) -> str:
+        response = pipeline_response.http_response
+        if response.request.method == "GET" and response.status_code == 200:
+            body = _json_or_none(response)
+            if isinstance(body, dict) and "status" not in body:
+                self.result_in_status = True
+                return "Succeeded"
+        return str(super().get_status(pipeline_response))
+
+    def get_final_get_url(self, pipeline_response: Any) -> str | None:
+        if self.result_in_status:
+            return None
+        url = super().get_final_get_url(pipeline_response)
+        self.final_url = url or ""
+        return url
+
+
+class _ActionPolling(_ArmPolling):
+    """The polling of one POST action: its result, where Azure put it, as an `ActionAnswer`
+    (the SDK's own deserialization would turn any JSON object into an empty result)."""
+
+    def __init__(self, timeout: float, **kwargs: Any) -> None:
+        self._status_polling = _ActionStatusPolling()
+        super().__init__(
+            timeout, lro_algorithms=[self._status_polling, LocationPolling(), StatusCheckPolling()], **kwargs
+        )
+
+    def resource(self) -> ActionAnswer:
+        body = _json_or_none(self._pipeline_response.http_response)
+        if self._operation is not self._status_polling:
+            # Location polling ends on the Location URL's answer; no polling at all on the POST's.
+            initial = self._pipeline_response is self._initial_response
+            return ActionAnswer(body, "initial" if initial else "location")
+        if self._status_polling.result_in_status:
+            return ActionAnswer(body, "result")
+        return ActionAnswer(body, "location" if self._status_polling.final_url else "status")
+
+
+def _json_or_none(response: Any) -> Any:
+    """A response's JSON; None when it has no body; its text when that is not JSON."""
+    try:
+        text = response.text()
+    except Exception:  # noqa: BLE001 - a body that cannot be read is read as none
+        return None
+    if not text or not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 class PipelineOptions(TypedDict, total=False):
     """How `ArmPipeline` talks to ARM (its keyword arguments, for those that pass them on)."""
 
@@ -186,6 +284,7 @@ class PipelineOptions(TypedDict, total=False):
     retry_backoff_max_s: float
     max_retry_after_s: float
     polling_interval_s: float
+    poll_delay_scale: float
 
 
 class ArmPipeline:
@@ -206,10 +305,13 @@ class ArmPipeline:
         retry_backoff_max_s: float = 8.0,
         max_retry_after_s: float = 15.0,
         polling_interval_s: float = 1.0,
+        poll_delay_scale: float = 1.0,
     ) -> None:
         """`base_url`: None for public Azure; an https URL; or http to a loopback host (the
         sandbox — the token may then go over plain HTTP). Plain HTTP elsewhere is refused
-        (InsecureArmUrlError). `call_timeout_s`: deadline of one port call."""
+        (InsecureArmUrlError). `call_timeout_s`: deadline of one port call.
+        `poll_delay_scale`: multiplies every wait between LRO polls (1 against Azure; the
+        sandbox's tests and console shrink ARM's Retry-After with it)."""
         self.base_url = check_arm_url(base_url, "base_url") if base_url else PUBLIC_ARM
         self.credential = credential
         self.concurrency = max(1, int(concurrency))
@@ -228,6 +330,7 @@ class ArmPipeline:
         }
         self._max_retry_after_s = max_retry_after_s
         self._polling_interval_s = polling_interval_s
+        self._poll_delay_scale = float(poll_delay_scale)
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._session = self._new_session()
         self._lock = threading.Lock()
@@ -266,7 +369,20 @@ class ArmPipeline:
 
     def polling(self) -> ARMPolling:
         """The polling method of one long-running operation."""
-        return _ArmPolling(self._polling_interval_s, path_format_arguments={"endpoint": self.base_url})
+        return _ArmPolling(
+            self._polling_interval_s,
+            delay_scale=self._poll_delay_scale,
+            path_format_arguments={"endpoint": self.base_url},
+        )
+
+    def action_polling(self) -> ARMPolling:
+        """The polling method of one POST action whose answer is a result: the poller's
+        `result()` is an `ActionAnswer`, read by `bot.arm.calls`."""
+        return _ActionPolling(
+            self._polling_interval_s,
+            delay_scale=self._poll_delay_scale,
+            path_format_arguments={"endpoint": self.base_url},
+        )
 
     def close(self) -> None:
         """Close every SDK client and the shared HTTP session."""

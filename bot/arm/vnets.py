@@ -66,8 +66,11 @@ class VirtualNetworks(ArmCalls):
             )
         sub, rg, (vnet, name) = self._parse(peering_id, "virtualNetworks", "virtualNetworkPeerings")
         ops = self._network(sub).virtual_network_peerings
+        # Read just before writing: the PUT goes only on the state the plan and the approver
+        # saw. Its etag is compared as Azure sent it (an escaped string, `W/"…"`) and sent back
+        # byte for byte as If-Match, so a change made in between is refused (412), not undone.
         current = self._call("peering", peering_id, lambda: ops.get(rg, vnet, name))
-        now = str(getattr(current, "etag", "") or "")
+        now = str(convert.wire(current).get("etag") or "")
         if now != etag:
             failure = AzureFailure(
                 "conflict",

@@ -4,7 +4,8 @@ Listed in `bot/console/app.py`'s CONSOLE_COMMANDS. Both go through the same code
 `bot.monitor.webhook.handle_webhook` exactly as the HTTP function hands it over (raw bytes,
 the query with the shared token), and `/watch` runs `bot.runtime.timer.run_watch` against
 the ARM emulator, then advances the emulator's counters by one cycle (the estate's
-`counterGrowth`), so the next `/watch` sees traffic move as five minutes would.
+`counterGrowth`), so the next `/watch` sees traffic move as five minutes would. Against
+another ARM endpoint (`--arm-url`) it reads the counters as they are.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ def _watch(console: Console, rest: str) -> None:
         return
     # min_interval_s=0: in the console, one /watch is one cycle, however fast they follow.
     result = run_watch(console.deps, min_interval_s=0)
+    if console.arm is None:
+        console.wait()
+        console.note(result.summary + "; counters read as the ARM endpoint has them (it is not the console's own)")
+        return
     console.arm.advance_counters(1)
     console.wait()
     console.note(result.summary + "; counters advanced one cycle")

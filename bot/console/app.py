@@ -12,6 +12,11 @@ Console commands (lines starting with "/") are `CONSOLE_COMMANDS`: the console's
 
 `#` lines and blank lines are skipped. At end of input the console waits for every job,
 saves `--state`, and exits 0.
+
+Azure is the built-in ARM emulator, serving `--estate` the way `--lro-headers` says; or, with
+`--arm-url URL`, another ARM endpoint on this machine (another emulator, a recorded service),
+read with the sandbox's static credential. That endpoint is not the console's: `/watch` then
+reads the counters as they are, and `--state` keeps only the bot's store.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from bot.console import alerts, commands
 from bot.console.commands import ConsoleCommand, button_hint
@@ -37,6 +42,9 @@ from bot.slack.adapter import handle_http
 from bot.slack.text import blocks_to_text
 from sandbox.slack_emulator import APP_ID, BOT_USER, TEAM_ID
 
+if TYPE_CHECKING:
+    from sandbox.arm_emulator import ArmEmulator, Fidelity
+
 ROOT = Path(__file__).resolve().parents[2]
 SEED_ESTATE = ROOT / "sandbox" / "estates" / "seed.json"
 DEFAULT_USER = "U_ALICE"
@@ -45,6 +53,8 @@ DEFAULT_APPROVERS = frozenset({"U_BOB", "U_CAROL"})
 DEFAULT_ALERT_CHANNEL = "C_ALERTS"
 # Every console command, in /help order.
 CONSOLE_COMMANDS: tuple[ConsoleCommand, ...] = (*commands.COMMANDS, *alerts.COMMANDS)
+# The options that choose what the built-in ARM emulator serves: meaningless with --arm-url.
+EMULATOR_OPTIONS = ("estate", "lro_headers", "faults")
 
 
 class Console:
@@ -52,8 +62,10 @@ class Console:
 
     def __init__(
         self,
-        estate: dict[str, Any],
+        estate: dict[str, Any] | None,
         *,
+        fidelity: Fidelity | None = None,
+        arm_url: str = "",
         user: str = DEFAULT_USER,
         json_out: bool = False,
         state_dir: Path | None = None,
@@ -63,6 +75,8 @@ class Console:
         echo: bool = True,
         console_commands: tuple[ConsoleCommand, ...] = CONSOLE_COMMANDS,
     ) -> None:
+        """`estate`: what the built-in ARM emulator serves (with `fidelity`, default: the
+        estate's own); or `arm_url`: another ARM endpoint on loopback, and no emulator."""
         from sandbox.arm_emulator import ArmEmulator
         from sandbox.slack_emulator import SlackEmulator
 
@@ -82,8 +96,10 @@ class Console:
         token = "xoxb-console-" + secrets.token_hex(12)
         self.slack = SlackEmulator(token=token, signing_secret=secret)
         self.slack.start()
-        self.arm = ArmEmulator(estate)
-        arm_url = self.arm.start()
+        self.arm: ArmEmulator | None = None
+        if not arm_url:
+            self.arm = ArmEmulator(estate, fidelity=fidelity)
+            arm_url = self.arm.start()
         if state_dir is None:
             self._tmp = tempfile.mkdtemp(prefix="vpnops-console-")
             store_dir = Path(self._tmp)
@@ -123,9 +139,10 @@ class Console:
     def close(self) -> None:
         self.dispatcher.wait_idle()
         self.dispatcher.shutdown()
-        if self.state_dir is not None:
-            (self.state_dir / "estate.json").write_text(json.dumps(self.arm.dump(), indent=2), encoding="utf-8")
-        self.arm.stop()
+        if self.arm is not None:
+            if self.state_dir is not None:
+                (self.state_dir / "estate.json").write_text(json.dumps(self.arm.dump(), indent=2), encoding="utf-8")
+            self.arm.stop()
         self.slack.stop()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
@@ -304,14 +321,28 @@ def _indent(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sandbox.arm_emulator import add_fidelity_options
+
     ap = argparse.ArgumentParser(
         prog="python -m bot console",
         description="The bot against the sandbox (emulated Azure estate + emulated Slack), from stdin.",
     )
     ap.add_argument("--estate", type=Path, default=None, help=f"estate JSON file (default: {SEED_ESTATE.name})")
+    add_fidelity_options(ap, all_options=False)
+    ap.add_argument(
+        "--arm-url",
+        default="",
+        help="use this ARM endpoint on loopback (another emulator, a recorded service) instead of the built-in "
+        "emulator, with the sandbox's static credential; excludes --estate and --lro-headers",
+    )
     ap.add_argument("--as", dest="user", default=DEFAULT_USER, help="start as this user (default: alice)")
     ap.add_argument("--json", action="store_true", help="print Block Kit JSON instead of text")
-    ap.add_argument("--state", type=Path, default=None, help="keep the estate and the store in DIR between runs")
+    ap.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        help="keep the estate and the store in DIR between runs (with --arm-url: the store only)",
+    )
     ap.add_argument("--verbose", action="store_true", help="the bot's JSON logs on stderr at INFO")
     ap.add_argument(
         "--faults",
@@ -324,41 +355,43 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from bot.logging import configure
-    from sandbox.estate import load_estate
 
     # force: importing the bot already configured logging with the defaults (INFO).
     configure("INFO" if args.verbose else "WARNING", stream=sys.stderr, force=True)
     try:
         base = Settings.from_env()
-    except SettingsError as exc:
+        arm_url = _arm_url(args)
+    except (SettingsError, ValueError) as exc:
         print(f"console: {exc}", file=sys.stderr)
         return 2
     from bot.__main__ import start_problems
 
     if start_problems(dataclasses.replace(base, warnings=()), "console"):
         return 2
-    estate_path = args.estate or SEED_ESTATE
-    if args.state is not None and (args.state / "estate.json").exists():
-        estate_path = args.state / "estate.json"
-    try:
-        estate = load_estate(estate_path)
-    except (OSError, ValueError) as exc:
-        print(f"console: cannot load estate {estate_path}: {exc}", file=sys.stderr)
-        return 2
-    if args.faults is not None:
-        try:
-            estate["faults"] = [*(estate.get("faults") or []), *load_faults(args.faults)]
-        except (OSError, ValueError) as exc:
-            print(f"console: --faults {args.faults}: {exc}", file=sys.stderr)
+    where = arm_url
+    estate: dict[str, Any] | None = None
+    fidelity: Fidelity | None = None
+    if not arm_url:
+        loaded = _estate(args)
+        if loaded is None:
             return 2
+        estate, fidelity, where = loaded
+        if args.faults is not None:
+            try:
+                estate["faults"] = [*(estate.get("faults") or []), *load_faults(args.faults)]
+            except (OSError, ValueError) as exc:
+                print(f"console: --faults {args.faults}: {exc}", file=sys.stderr)
+                return 2
     interactive = sys.stdin.isatty()
-    console = Console(estate, json_out=args.json, state_dir=args.state, base_settings=base)
+    console = Console(
+        estate, fidelity=fidelity, arm_url=arm_url, json_out=args.json, state_dir=args.state, base_settings=base
+    )
     if not console.switch_user(args.user, quiet=True):
         console.close()
         return 2
     try:
         if interactive:
-            console.note(f"estate {estate_path}; you are {console.user_label(console.user)}. /help lists commands.")
+            console.note(f"Azure: {where}; you are {console.user_label(console.user)}. /help lists commands.")
             return console.run(_prompt_lines(console), interactive=True)
         return console.run(sys.stdin)
     except KeyboardInterrupt:
@@ -389,6 +422,52 @@ def load_faults(path: Path) -> list[dict[str, Any]]:
         except (ValueError, TypeError) as exc:
             raise ValueError(f"fault {i}: {exc}") from None
     return data
+
+
+def _arm_url(args: argparse.Namespace) -> str:
+    """--arm-url, checked: loopback only (it gets the sandbox's static credential), and not
+    with the options that choose what the built-in emulator serves. "" without it."""
+    from bot.arm.credentials import check_arm_url, is_loopback_host
+
+    url = str(args.arm_url or "").strip()
+    if not url:
+        return ""
+    given = [f"--{name.replace('_', '-')}" for name in EMULATOR_OPTIONS if getattr(args, name, None) is not None]
+    if given:
+        what = "it chooses" if len(given) == 1 else "they choose"
+        raise ValueError(
+            f"--arm-url uses another ARM endpoint, so {' and '.join(given)} ({what} what the built-in emulator "
+            "serves) cannot go with it. Give one or the other, e.g. --arm-url http://127.0.0.1:8444 "
+            "(start one with: python -m bot emulator --port 8444)"
+        )
+    checked = check_arm_url(url, "--arm-url")
+    from urllib.parse import urlsplit
+
+    host = urlsplit(checked).hostname
+    if not is_loopback_host(host):
+        raise ValueError(
+            f"--arm-url={url!r} is not on this machine: the console reads it with the sandbox's static credential, "
+            "so it must be a loopback host (127.0.0.1, localhost, ::1). Example: --arm-url http://127.0.0.1:8444. "
+            "For real Azure run `python -m bot serve` with Azure credentials instead."
+        )
+    return checked
+
+
+def _estate(args: argparse.Namespace) -> tuple[dict[str, Any], Fidelity, str] | None:
+    """The built-in emulator's estate (--state's saved one first) and how it answers."""
+    from sandbox.arm_emulator import fidelity_from_args
+    from sandbox.estate import load_estate
+
+    estate_path = args.estate or SEED_ESTATE
+    if args.state is not None and (args.state / "estate.json").exists():
+        estate_path = args.state / "estate.json"
+    try:
+        estate = load_estate(estate_path)
+        fidelity = fidelity_from_args(estate, args)
+    except (OSError, ValueError) as exc:
+        print(f"console: cannot load estate {estate_path}: {exc}", file=sys.stderr)
+        return None
+    return estate, fidelity, f"estate {estate_path}"
 
 
 def _prompt_lines(console: Console) -> Iterable[str]:

@@ -6,7 +6,7 @@ answers a user can act on (`AzureFailure.advice`). Never a stack trace, never si
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from typing import TYPE_CHECKING
 
 from commands.core.text import Rich, prose
@@ -60,6 +60,18 @@ class AzureFailure(Exception):
     def advice(self) -> Rich:
         """What the user can do about this kind of failure (`str()` of it reads the same)."""
         return prose(_ADVICE.get(self.kind, _ADVICE["failed"]))
+
+
+def _set_exception_dunder(self: AzureFailure, name: str, value: object) -> None:
+    """Frozen fields, but Python itself sets `__traceback__`/`__cause__`/`__context__` on an
+    exception (contextlib's `__exit__` does `exc.__traceback__ = tb`): allow those only."""
+    if name.startswith("__") and name.endswith("__"):
+        object.__setattr__(self, name, value)
+        return
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+AzureFailure.__setattr__ = _set_exception_dunder  # type: ignore[method-assign,assignment]
 
 
 class UsageError(Exception):

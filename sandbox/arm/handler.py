@@ -3,8 +3,11 @@
 (Over 500 lines because the routes are one table sharing one order of checks; split by
 provider they would each repeat it.)
 
-Order of checks per request, as ARM does it: bearer token (401), api-version (400), injected
-faults, then the route (404 for a missing scope or resource, 403 for a denied action).
+Order of checks per request, as ARM does it: bearer token (401), api-version (400: missing, or
+one the resource type does not serve — `sandbox.arm.apiversions`), injected faults, then the
+route (404 for a missing scope or resource, 403 for a denied action). Where ARM answers in more
+than one way (long-running operations' headers, Retry-After, page size, nextLink host) the
+emulator's `Fidelity` chooses (`sandbox.arm.fidelity`).
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from sandbox.arm import ids
-from sandbox.arm.state import CONNECTION, GATEWAY, KNOWN_ACTIONS, SYNC_ACTIONS, ArmError, Operation, not_found
+from sandbox.arm import apiversions, ids
+from sandbox.arm.state import CONNECTION, GATEWAY, KNOWN_ACTIONS, SYNC_ACTIONS, ArmError, Operation, clone, not_found
 
 if TYPE_CHECKING:
     from sandbox.arm_emulator import ArmEmulator
@@ -205,12 +208,13 @@ class ArmHandler(BaseHTTPRequestHandler):
         if other is not None:
             # Someone else writes the resource first (the request then sees their change).
             emu.estate.change_as_someone_else(other.resource or path, other.changes)
+        if_match = self.headers.get("If-Match")
         try:
             answer = self._answer(method, path, query, raw_body, split.path)
         except Exception:
             # A bug here must still answer as ARM would (500), never kill the connection silently.
             answer = error(ArmError(500, "InternalServerError", "The sandbox emulator failed on this request."))
-            emu.record(method, path, unquote(split.query), 500)
+            emu.record(method, path, unquote(split.query), 500, raw_body, if_match=if_match)
             self._send(answer)
             raise
         lost = answer is not None and 200 <= answer.status < 300 and emu.faults.fire(method, path, ("lost_answer",))
@@ -218,9 +222,11 @@ class ArmHandler(BaseHTTPRequestHandler):
             answer = None  # handled (a PUT's change is in place), but the answer is lost
         # Logged before the answer goes out, so a client that has its answer finds it in the log.
         if answer is None:
-            emu.record(method, path, unquote(split.query), 0, raw_body)
+            emu.record(method, path, unquote(split.query), 0, raw_body, if_match=if_match)
         else:
-            emu.record(method, path, unquote(split.query), answer.status, raw_body, answer.headers, answer.body)
+            emu.record(
+                method, path, unquote(split.query), answer.status, raw_body, answer.headers, answer.body, if_match
+            )
         if answer is None:  # a "hang" or "lost_answer" fault: no answer at all
             self.close_connection = True
             return
@@ -248,6 +254,10 @@ class ArmHandler(BaseHTTPRequestHandler):
                     "The api-version query parameter (?api-version=) is required for all requests.",
                 )
             )
+        try:
+            apiversions.check(path, query["api-version"])
+        except ArmError as e:
+            return error(e)
         fault = emu.faults.fire(method, path, ("hang", "throttle", "error", "another_operation"))
         if fault is not None:
             if fault.kind == "hang":
@@ -448,18 +458,14 @@ class Router:
             failed = self.emu.faults.fire(self.method, self.path, ("lro_failed",))
             if failed is not None:
                 op.error = {"code": failed.error_code, "message": failed.error_message}
-            return Answer(status, doc, {"Azure-AsyncOperation": self._op_url(op, False), "Retry-After": "0"})
+            return self._accepted(status, doc, op)
         op2 = self.estate.delete_peering(self.path, self.api_version, self.if_match)
         if op2 is None:
             return Answer(204)
         failed = self.emu.faults.fire(self.method, self.path, ("lro_failed",))
         if failed is not None:
             op2.error = {"code": failed.error_code, "message": failed.error_message}
-        return Answer(
-            202,
-            None,
-            {"Azure-AsyncOperation": self._op_url(op2, False), "Location": self._op_url(op2, True), "Retry-After": "0"},
-        )
+        return self._accepted(202, None, op2)
 
     def _child_or_action(self, p: ids.Parsed) -> Answer:
         parent_path = self.path.rstrip("/").rsplit("/", 1)[0]
@@ -514,8 +520,13 @@ class Router:
         self._deny(f"{rp.resource_type}/{action}/action", resource.get("id", rk))
         result = self.estate.action_body(rk, action, self.query)
         if result is None:
-            # ARM answers an action with nothing to report with an empty list, not an error.
-            result = {"value": []}
+            # Nothing to report: ARM answers `{}` (every published example of the gateway
+            # actions: VirtualNetworkGatewayLearnedRoutes.json, …GetBGPPeerStatus.json,
+            # …GetAdvertisedRoutes.json), not an error and not `{"value": []}`. The other actions
+            # are lists whose definitions require `value` (a NIC's EffectiveRouteListResult,
+            # virtualNetwork.json 2025-03-01) or whose examples always carry it (Virtual Network
+            # Manager's effective configurations): an empty one is `{"value": []}`.
+            result = {} if rp.type_key == GATEWAY else {"value": []}
         if action.lower() in SYNC_ACTIONS.get(rp.type_key, set()):
             return Answer(200, result)
         if action.lower() == "getbgppeerstatus" and self.query.get("peer") and isinstance(result.get("value"), list):
@@ -528,13 +539,21 @@ class Router:
         failed = self.emu.faults.fire("POST", self.path, ("lro_failed",))
         if failed is not None:
             op.error = {"code": failed.error_code, "message": failed.error_message}
-        return Answer(
-            202,
-            None,
-            {"Azure-AsyncOperation": self._op_url(op, False), "Location": self._op_url(op, True), "Retry-After": "0"},
-        )
+        return self._accepted(202, None, op)
 
     # --- long-running operations ------------------------------------------------------------
+    def _accepted(self, status: int, body: Any, op: Operation) -> Answer:
+        """The first answer of a long-running operation, with the headers `Fidelity.lro_headers`
+        chooses and ARM's Retry-After."""
+        f = self.emu.fidelity
+        headers: dict[str, str] = {}
+        if f.async_header:
+            headers["Azure-AsyncOperation"] = self._op_url(op, False)
+        if f.location_header:
+            headers["Location"] = self._op_url(op, True)
+        headers["Retry-After"] = str(f.retry_after_s)
+        return Answer(status, body, headers)
+
     def _op_url(self, op: Operation, result: bool) -> str:
         p = ids.parse(self.path)
         sub = p.subscription if p else ""
@@ -542,28 +561,35 @@ class Router:
         return f"{self.emu.base_url}/subscriptions/{sub}/providers/{op.namespace}/locations/{op.location}/{kind}/{op.id}?api-version={op.api_version}"
 
     def _poll(self, op_id: str, result: bool) -> Answer:
+        """GET of an operation's `Azure-AsyncOperation` URL (`result` False: its status) or
+        `Location` URL (`result` True: 202 while it runs, then its result)."""
         op = self.estate.operations.get(op_id)
         if op is None:
             raise ArmError(404, "OperationNotFound", f"The operation '{op_id}' was not found.")
         status = self.estate.advance(op)
+        running = {"Retry-After": str(self.emu.fidelity.retry_after_s)}
         if not result:
-            body: dict[str, Any] = {"status": status}
-            if op.error and op.done:
-                body["error"] = dict(op.error)
             if not op.done:
-                return Answer(200, body, {"Retry-After": "0"})
-            return Answer(200, body)
+                return Answer(200, {"status": status}, running)
+            if op.error:
+                return Answer(200, {"status": status, "error": dict(op.error)})
+            if op.result is not None and not self.emu.fidelity.location_header:
+                # No Location URL was given to read the result from: the status URL answers
+                # with the result itself, without `status` — as the network provider answered
+                # getLearnedRoutes (Azure/azure-rest-api-specs#34019).
+                return Answer(200, clone(op.result))
+            return Answer(200, {"status": status})
         if not op.done:
-            return Answer(202, None, {"Location": self._op_url(op, True), "Retry-After": "0"})
+            return Answer(202, None, {"Location": self._op_url(op, True), **running})
         if op.error:
             return Answer(500, {"error": dict(op.error)})
-        if op.target or op.result is None:
-            return Answer(204) if not op.target else Answer(200, self.estate.view(op.target))
-        return Answer(200, op.result)
+        if op.target:
+            return Answer(200, self.estate.view(op.target))
+        return Answer(204) if op.result is None else Answer(200, clone(op.result))
 
     # --- paging -----------------------------------------------------------------------------
     def _page(self, items: list[Any], page_size: int | None = None) -> Answer:
-        size = page_size or self.emu.page_size
+        size = page_size or self.emu.fidelity.page_size
         try:
             start = int(self.query.get("$skiptoken") or self.query.get("$skipToken") or 0)
         except ValueError:
@@ -573,7 +599,7 @@ class Router:
         if start + size < len(items):
             params = {k: v for k, v in self.query.items() if k.lower() != "$skiptoken"}
             params["$skiptoken"] = str(start + size)
-            body["nextLink"] = f"{self.emu.base_url}{self.raw_path}?{urlencode(params)}"
+            body["nextLink"] = f"{self.emu.link_base_url}{self.raw_path}?{urlencode(params)}"
         return Answer(200, body)
 
 

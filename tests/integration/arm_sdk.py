@@ -1,7 +1,10 @@
 """The real Azure SDK clients, pointed at the sandbox ARM emulator (for the emulator's tests).
 
 A static bearer token, and a per-call policy that lets it travel over plain HTTP to loopback:
-azure-core's bearer policy reads `request.context["enforce_https"]`, set before it runs.
+azure-core's bearer policy reads `request.context["enforce_https"]`, set before it runs. The
+emulator answers long-running operations with ARM's Retry-After (10 s), which the SDK honours:
+its transport sleeps a thousandth of that here (the emulator finishes an operation by polls,
+not by time).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 from azure.core.credentials import AccessToken
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.transport import RequestsTransport
 
 SEED_SUB = "3f2c6b1e-8d4a-4c7e-9b21-5a6f0e7d9c13"
 
@@ -28,8 +32,24 @@ class Loopback(SansIOHTTPPolicy):  # type: ignore[type-arg]
         request.context["enforce_https"] = False
 
 
+class ScaledSleepTransport(RequestsTransport):
+    """The SDK's own transport, whose waits (LRO polls, retries) last `scale` of what was asked."""
+
+    def __init__(self, scale: float = 0.001, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._scale = scale
+
+    def sleep(self, duration: float) -> None:
+        time.sleep(duration * self._scale)
+
+
 def client_kwargs(base_url: str, **extra: Any) -> dict[str, Any]:
-    kw: dict[str, Any] = {"base_url": base_url, "per_call_policies": [Loopback()], "polling_interval": 0}
+    kw: dict[str, Any] = {
+        "base_url": base_url,
+        "per_call_policies": [Loopback()],
+        "polling_interval": 0,
+        "transport": ScaledSleepTransport(),
+    }
     kw.update(extra)
     return kw
 

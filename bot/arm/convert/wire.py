@@ -136,10 +136,31 @@ def strs(v: object) -> tuple[str, ...]:
 
 
 def ref(v: object) -> str:
-    """A sub-resource reference `{"id": …}` (or a bare id string) → the id."""
+    """A sub-resource reference `{"id": …}` (or a bare id string) → the id (`canonical_id`)."""
     if isinstance(v, Mapping):
-        return text(v.get("id"))
-    return text(v) if isinstance(v, str) else ""
+        return canonical_id(text(v.get("id")))
+    return canonical_id(text(v)) if isinstance(v, str) else ""
+
+
+def canonical_id(rid: str) -> str:
+    """An ARM id with the `providers` keyword spelt right. ARM's grammar is
+    `/subscriptions/{s}/resourceGroups/{rg}/providers/{Namespace}/{type}/{name}…`; Azure's own
+    published payloads reference a private endpoint's NIC as `…/rg1/provders/Microsoft.Network/…`
+    (PrivateEndpointGet.json, PrivateEndpointListAll.json). It names the same NIC, and must
+    match that NIC's own id."""
+    parts = rid.split("/")
+    # ["", "subscriptions", s, "resourceGroups", rg, <keyword>, <Namespace>, …]
+    if (
+        len(parts) > 7
+        and parts[1].lower() == "subscriptions"
+        and parts[3].lower() == "resourcegroups"
+        and parts[5].lower() != "providers"
+        and "." in parts[6]
+        and parts[5].isalpha()
+    ):
+        parts[5] = "providers"
+        return "/".join(parts)
+    return rid
 
 
 def refs(v: object) -> tuple[str, ...]:
@@ -148,8 +169,11 @@ def refs(v: object) -> tuple[str, ...]:
 
 
 def resource_name(d: Mapping[str, Any]) -> str:
-    """A resource's `name`, or the last segment of its `id`."""
-    return text(d.get("name")) or name_of(text(d.get("id")))
+    """A resource's name: the last segment of its `id` (what ARM addresses it by, and what
+    `az … --name` takes), else its `name`. The two differ in Azure's own payloads:
+    VirtualNetworkPeeringList.json lists two peerings both named "peer", one of which is
+    `…/virtualNetworkPeerings/peer2`."""
+    return name_of(text(d.get("id"))) or text(d.get("name"))
 
 
 def uniq(*groups: Iterable[str]) -> tuple[str, ...]:

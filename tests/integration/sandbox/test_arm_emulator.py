@@ -240,23 +240,32 @@ def test_actions_run_as_long_running_operations_through_the_sdk(arm_emulator: Ar
 def test_action_answers_202_then_in_progress_then_succeeded_with_the_body(arm_emulator: ArmEmulator) -> None:
     status, headers, body = raw(arm_emulator, "POST", f"{GW_EUN}/getBgpPeerStatus?api-version=2026-03-01")
     assert status == 202 and body is None
-    assert headers["Retry-After"] == "0"
+    assert headers["Retry-After"] == "10"  # as ARM: never 0 (azure-core reads 0 as "wait 30 s")
     op, loc = headers["Azure-AsyncOperation"], headers["Location"]
     assert op.startswith(arm_emulator.base_url) and loc.startswith(arm_emulator.base_url)
     assert "api-version=2026-03-01" in op and "api-version=2026-03-01" in loc
-    assert raw(arm_emulator, "GET", op)[2] == {"status": "InProgress"}
-    assert raw(arm_emulator, "GET", op)[2] == {"status": "Succeeded"}
+    status, headers, body = raw(arm_emulator, "GET", op)
+    assert (status, body, headers["Retry-After"]) == (200, {"status": "InProgress"}, "10")
+    status, headers, body = raw(arm_emulator, "GET", op)
+    assert (status, body, "Retry-After" in headers) == (200, {"status": "Succeeded"}, False)
     status, _, result = raw(arm_emulator, "GET", loc)
     assert status == 200 and result["value"][0]["neighbor"] == "10.1.255.30"
 
 
-def test_action_without_estate_body_returns_an_empty_list_and_unknown_action_is_404(arm_emulator: ArmEmulator) -> None:
+def test_action_without_estate_body_answers_an_empty_list_and_unknown_action_is_404(
+    arm_emulator: ArmEmulator,
+) -> None:
     net = S.network(arm_emulator.base_url)
     nic = f"/subscriptions/{SUB}/resourceGroups/{EUN}/providers/Microsoft.Network/networkInterfaces/nic-vm-eun"
     arm_emulator.put_resource(
         {**arm_emulator.resource(nic), "id": nic.replace("nic-vm-eun", "nic-new"), "name": "nic-new"}
     )  # type: ignore[dict-item]
-    assert net.network_interfaces.begin_get_effective_route_table(EUN, "nic-new").result().value == []
+    assert not net.network_interfaces.begin_get_effective_route_table(EUN, "nic-new").result().value
+    # An EffectiveRouteListResult requires `value` (virtualNetwork.json 2025-03-01): an empty
+    # table is `{"value": []}`; the gateway actions answer `{}` (their published examples).
+    polls = [r for r in arm_emulator.requests if "/operationResults/" in r.path]
+    status, _, body = raw(arm_emulator, "GET", f"{polls[-1].path}?{polls[-1].query}")
+    assert (status, body) == (200, {"value": []})
     status, _, body = raw(arm_emulator, "POST", f"{GW_EUN}/rebootEverything?api-version=2026-03-01")
     assert status == 404 and body["error"]["code"] == "InvalidResourceType"
     status, _, body = raw(arm_emulator, "POST", f"{GW_EUN}/getAdvertisedRoutes?api-version=2026-03-01")

@@ -36,7 +36,7 @@ def test_throttle_answers_429_with_retry_after_and_the_sdk_retries(arm_emulator:
     status, headers, body = raw(
         arm_emulator,
         "GET",
-        f"/subscriptions/{SUB}/resourceGroups/{EUN}/providers/Microsoft.Network/virtualNetworkGateways/vgw-eun?api-version=x",
+        f"/subscriptions/{SUB}/resourceGroups/{EUN}/providers/Microsoft.Network/virtualNetworkGateways/vgw-eun?api-version=2026-03-01",
     )
     assert status == 429 and headers["Retry-After"] == "7" and body["error"]["code"] == "TooManyRequests"
 
@@ -69,7 +69,7 @@ def test_stop_releases_held_requests() -> None:
 
     def call() -> None:
         try:
-            raw(emu, "GET", f"/subscriptions/{SUB}?api-version=1")
+            raw(emu, "GET", f"/subscriptions/{SUB}?api-version=2022-12-01")
             outcome.append("answered")
         except OSError as e:  # the connection is dropped without an answer
             outcome.append(type(e).__name__)
@@ -116,7 +116,7 @@ def test_faults_from_the_estate_and_probability_is_seeded() -> None:
     results = []
     for _ in range(2):
         with ArmEmulator(estate, fault_seed=7) as emu:
-            results.append([raw(emu, "GET", f"/subscriptions/{SUB}?api-version=1")[0] for _ in range(20)])
+            results.append([raw(emu, "GET", f"/subscriptions/{SUB}?api-version=2022-12-01")[0] for _ in range(20)])
     assert results[0] == results[1]
     assert 0 < results[0].count(503) < 20 and set(results[0]) == {200, 503}
 

@@ -32,6 +32,7 @@ GW_PATH = "/virtualNetworkGateways/vgw-eun$"  # the emulator's fault pattern for
 def make_client(emu: ArmEmulator, **kw: Any) -> ArmClient:
     opts: dict[str, Any] = {
         "polling_interval_s": 0.01,
+        "poll_delay_scale": 0.001,  # the emulator sends ARM's Retry-After: 10 → 10 ms here
         "call_timeout_s": 20.0,
         "read_timeout_s": 5.0,
         "retry_backoff_s": 0.01,

@@ -71,8 +71,7 @@ def test_next_link_off_loopback_keeps_the_token_off_plain_http() -> None:
     from bot.arm.credentials import StaticTokenCredential
 
     with ArmEmulator(load_estate(SEED_ESTATE), page_size=1) as emu:
-        real_url = emu.base_url
-        emu.base_url = "http://arm.invalid:9"  # what the emulator writes into nextLink
-        with ArmClient(StaticTokenCredential(), base_url=real_url) as c, pytest.raises(AzureFailure) as err:
+        emu.link_base_url = "http://arm.invalid:9"  # what the emulator writes into nextLink
+        with ArmClient(StaticTokenCredential(), base_url=emu.base_url) as c, pytest.raises(AzureFailure) as err:
             c.virtual_networks(SUB)
     assert (err.value.kind, err.value.code) == ("unauthenticated", "InsecureTransport")

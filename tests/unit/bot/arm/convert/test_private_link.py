@@ -31,8 +31,9 @@ def test_private_endpoint_ips_from_static_configs_and_custom_dns() -> None:
     link = pe.connections[0]
     assert (link.status, link.manual, link.group_ids) == ("Approved", False, ("groupIdFromResource",))
     assert link.target_id.endswith("/privateLinkServices/testPls")
+    # The published id says "provders": read as the NIC it names, so it matches that NIC's own id.
     assert pe.nic_ids == (
-        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/provders/Microsoft.Network/networkInterfaces/testPe.nic.abcd1234",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/testPe.nic.abcd1234",
     )
 
 

@@ -41,10 +41,12 @@ def test_peering_get_state_flags_and_remote_space() -> None:
     assert p.flag("allowForwardedTraffic") is True
 
 
-def test_peering_list_keeps_two_peerings_with_the_same_name_apart() -> None:
+def test_peering_list_names_two_peerings_both_called_peer_by_their_ids() -> None:
     page = body("arm/VirtualNetworkPeeringList.json")
+    assert [v["name"] for v in page["value"]] == ["peer", "peer"]  # as published
     peerings = [convert.peering(net.VirtualNetworkPeering(v)) for v in page["value"]]
-    assert [p.name for p in peerings] == ["peer", "peer"]
+    # ARM addresses a resource by its id: the second is `…/virtualNetworkPeerings/peer2`.
+    assert [p.name for p in peerings] == ["peer", "peer2"]
     assert len({p.id for p in peerings}) == 2
     assert [p.remote_address_prefixes for p in peerings] == [("12.0.0.0/8",), ("13.0.0.0/8",)]
 
