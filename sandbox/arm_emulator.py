@@ -21,11 +21,15 @@ import sys
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sandbox.arm.faults import Fault, FaultBook
 from sandbox.arm.handler import ArmHTTPServer
-from sandbox.arm.state import Estate
+from sandbox.arm.state import DEFAULT_TENANT, Estate
+
+if TYPE_CHECKING:
+    from sandbox.identity import Identity
+    from sandbox.tls import LoopbackTls
 
 DEFAULT_PAGE_SIZE = 50
 SEED_ESTATE = Path(__file__).resolve().parent / "estates" / "seed.json"
@@ -52,6 +56,8 @@ class ArmEmulator:
         page_size: int = DEFAULT_PAGE_SIZE,
         latency_ms: int = 0,
         fault_seed: int = 0,
+        tls: LoopbackTls | None = None,
+        retry_after: float = 0,
     ) -> None:
         if estate is None:
             from sandbox.estate import load_estate
@@ -63,6 +69,13 @@ class ArmEmulator:
             self.faults.add(Fault.from_json(f))
         self.page_size = page_size
         self.latency_ms = latency_ms
+        # Retry-After on long-running operations, in seconds. azure-core reads a fraction
+        # ("0.05") and treats 0 as absent, waiting its own 30 s instead (base_polling.py
+        # `_extract_delay`): clients other than the bot's (which polls at 0) need a value > 0.
+        self.poll_retry_after = f"{retry_after:g}"
+        # With TLS: https://, and the cloud's sign-in side (sandbox/identity.py) on the same port.
+        self.tls = tls
+        self.identity: Identity | None = None
         self.stopping = threading.Event()
         self._host = host
         self._port = port
@@ -79,7 +92,18 @@ class ArmEmulator:
             return self.base_url
         self._server = ArmHTTPServer((self._host, self._port), self)
         port = self._server.server_address[1]
-        self.base_url = f"http://{self._host}:{port}"
+        if self.tls is None:
+            self.base_url = f"http://{self._host}:{port}"
+        else:
+            from sandbox.identity import Identity
+
+            # The handshake happens on the request's own thread (on its first read), so a slow
+            # or refusing client never holds up the accept loop.
+            self._server.socket = self.tls.server_context().wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
+            self.base_url = f"https://{self._host}:{port}"
+            self.identity = Identity(self.base_url, self.tenant)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="arm-emulator", daemon=True
         )
@@ -103,6 +127,15 @@ class ArmEmulator:
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
+
+    @property
+    def tenant(self) -> str:
+        """The directory the estate's subscriptions belong to (what `az login --tenant` takes)."""
+        with self.estate.lock:
+            for sub in self.estate.subscriptions.values():
+                if sub.get("tenantId"):
+                    return str(sub["tenantId"])
+        return DEFAULT_TENANT
 
     # --- request log ------------------------------------------------------------------------
     def record(self, method: str, path: str, query: str, status: int) -> None:
@@ -204,7 +237,8 @@ class ArmEmulator:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bot emulator [--estate FILE] [--port N] [--page-size N] [--latency-ms N]`."""
+    """`python -m bot emulator [--estate FILE] [--port N] [--page-size N] [--latency-ms N]
+    [--tls [--tls-dir DIR]] [--retry-after S]`."""
     from sandbox.estate import load_estate
 
     ap = argparse.ArgumentParser(
@@ -214,19 +248,60 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free port)")
     ap.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="items per list page before nextLink")
     ap.add_argument("--latency-ms", type=int, default=0, help="added to every answer")
+    ap.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https with a loopback certificate, and sign-in endpoints, for the az CLI (see sandbox/README.md)",
+    )
+    ap.add_argument(
+        "--tls-dir",
+        type=Path,
+        default=Path(".state") / "tls",
+        help="where --tls writes ca.pem (trust it) and the server certificate (default: .state/tls)",
+    )
+    ap.add_argument(
+        "--retry-after",
+        type=float,
+        default=None,
+        help="Retry-After on long-running operations, in seconds (default: 0, or 1 with --tls: "
+        "azure-core waits 30 s when it reads 0)",
+    )
     args = ap.parse_args(argv)
+    if args.retry_after is not None and args.retry_after < 0:
+        ap.error(f"--retry-after takes seconds ≥ 0, e.g. --retry-after 1 (got {args.retry_after:g})")
     try:
         estate = load_estate(args.estate)
     except (OSError, ValueError) as e:
         print(f"cannot load estate {args.estate}: {e}", file=sys.stderr)
         return 2
-    emu = ArmEmulator(estate, port=args.port, page_size=args.page_size, latency_ms=args.latency_ms)
+    tls = None
+    if args.tls:
+        from sandbox.tls import loopback_tls
+
+        try:
+            tls = loopback_tls(args.tls_dir)
+        except OSError as e:
+            print(f"cannot write the loopback certificate to {args.tls_dir}: {e}", file=sys.stderr)
+            return 2
+    retry_after = args.retry_after if args.retry_after is not None else (1 if tls else 0)
+    emu = ArmEmulator(
+        estate,
+        port=args.port,
+        page_size=args.page_size,
+        latency_ms=args.latency_ms,
+        tls=tls,
+        retry_after=retry_after,
+    )
     try:
         url = emu.start()
     except OSError as e:
         print(f"cannot listen on 127.0.0.1:{args.port}: {e}", file=sys.stderr)
         return 2
     print(f"ARM emulator serving {args.estate} at {url}  (VPNOPS_ARM_URL={url}; Ctrl-C stops)", flush=True)
+    if tls is not None:
+        from sandbox.az_cloud import AzSandbox
+
+        print(AzSandbox(url, tls.ca_file.resolve(), emu.tenant).instructions(), flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

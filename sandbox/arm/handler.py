@@ -94,6 +94,15 @@ class ArmHTTPServer(ThreadingHTTPServer):
         self.emulator = emulator
         super().__init__(addr, ArmHandler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up, or (with TLS) refuses the certificate, is the client's
+        # business: no traceback on the emulator's stderr for it. Anything else is a bug here.
+        import sys
+
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
 
 class ArmHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
@@ -218,6 +227,10 @@ class ArmHandler(BaseHTTPRequestHandler):
 
     def _answer(self, method: str, path: str, query: dict[str, str], raw_body: bytes, raw_path: str) -> Answer | None:
         emu = self.server.emulator
+        if emu.identity is not None:  # with TLS, the cloud's sign-in side (sandbox/identity.py)
+            signed_in = emu.identity.answer(method, path, query, raw_body)
+            if signed_in is not None:
+                return signed_in
         auth = self.headers.get("Authorization") or ""
         if not auth.startswith("Bearer ") or not auth[7:].strip():
             return error(
@@ -414,10 +427,14 @@ class Router:
             "DELETE",
         ):
             return self._peering_write(p)
+        if self.method in ("PUT", "PATCH"):
+            from sandbox.arm.writes import write_resource
+
+            return write_resource(self, p)
         raise ArmError(
             405,
             "OperationNotSupported",
-            f"{self.method} is not supported on {p.resource_type} by the sandbox emulator; it serves reads, POST actions and virtual network peering PUT/DELETE.",
+            f"{self.method} is not supported on {p.resource_type} by the sandbox emulator; it serves reads, POST actions, PUT and PATCH, and virtual network peering DELETE.",
         )
 
     def _peering_write(self, p: ids.Parsed) -> Answer:
@@ -428,7 +445,9 @@ class Router:
             failed = self.emu.faults.fire(self.method, self.path, ("lro_failed",))
             if failed is not None:
                 op.error = {"code": failed.error_code, "message": failed.error_message}
-            return Answer(status, doc, {"Azure-AsyncOperation": self._op_url(op, False), "Retry-After": "0"})
+            return Answer(
+                status, doc, {"Azure-AsyncOperation": self._op_url(op, False), "Retry-After": self.emu.poll_retry_after}
+            )
         op2 = self.estate.delete_peering(self.path, self.api_version)
         if op2 is None:
             return Answer(204)
@@ -438,7 +457,11 @@ class Router:
         return Answer(
             202,
             None,
-            {"Azure-AsyncOperation": self._op_url(op2, False), "Location": self._op_url(op2, True), "Retry-After": "0"},
+            {
+                "Azure-AsyncOperation": self._op_url(op2, False),
+                "Location": self._op_url(op2, True),
+                "Retry-After": self.emu.poll_retry_after,
+            },
         )
 
     def _child_or_action(self, p: ids.Parsed) -> Answer:
@@ -449,6 +472,10 @@ class Router:
         last = p.types[-1]
         ptype = parent_p.type_key
         is_key = ptype == CONNECTION and last.lower() == "sharedkey"
+        if is_key and self.method == "PUT":
+            from sandbox.arm.writes import set_shared_key
+
+            return set_shared_key(self, parent_p, pk)
         if self.method != "POST":
             self._only("GET")
             # ARM authorizes before the resource provider looks (403 even when the parent is missing).
@@ -507,7 +534,11 @@ class Router:
         return Answer(
             202,
             None,
-            {"Azure-AsyncOperation": self._op_url(op, False), "Location": self._op_url(op, True), "Retry-After": "0"},
+            {
+                "Azure-AsyncOperation": self._op_url(op, False),
+                "Location": self._op_url(op, True),
+                "Retry-After": self.emu.poll_retry_after,
+            },
         )
 
     # --- long-running operations ------------------------------------------------------------
@@ -527,10 +558,10 @@ class Router:
             if op.error and op.done:
                 body["error"] = dict(op.error)
             if not op.done:
-                return Answer(200, body, {"Retry-After": "0"})
+                return Answer(200, body, {"Retry-After": self.emu.poll_retry_after})
             return Answer(200, body)
         if not op.done:
-            return Answer(202, None, {"Location": self._op_url(op, True), "Retry-After": "0"})
+            return Answer(202, None, {"Location": self._op_url(op, True), "Retry-After": self.emu.poll_retry_after})
         if op.error:
             return Answer(500, {"error": dict(op.error)})
         if op.target or op.result is None:
