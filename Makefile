@@ -36,7 +36,7 @@ tools: $(TOOLS)/bin/checkov
 
 # The az CLI, for tests/e2e/sandbox/test_az_cli.py (every az command the bot suggests, run
 # against the sandbox) and `python -m bot emulator --tls`. azure-cli pins its own versions of
-# the Azure SDKs, so it gets its own venv; ~35 s to install, ~30 s more with an empty pip cache.
+# the Azure SDKs, so it gets its own venv; ~30 s to install from pip's cache, ~60 s without.
 AZ_VENV := .venv-az
 $(AZ_VENV)/bin/az:
 	$(PY) -m venv $(AZ_VENV)

@@ -11,7 +11,7 @@ USAGE = """usage: python -m bot {console,serve,emulator} [options]
   serve     the Slack app over HTTP for a real workspace (Request URL …/slack/events)
             python -m bot serve [--port N]
   emulator  the ARM emulator alone, for other tools
-            python -m bot emulator [--estate FILE] [--port N]
+            python -m bot emulator [--estate FILE] [--port N] [--tls]   (--tls: for the az CLI)
 """
 
 

@@ -180,7 +180,8 @@ class Identity:
                 7000218,
             )
         scope = form.get("scope", "")
-        resources = [s.removesuffix(".default") for s in scope.split() if s.endswith("/.default")]
+        # "<resource>/.default": the resource is the audience ("https://management.core.windows.net/")
+        resources = [s.removesuffix("/.default") for s in scope.split() if s.endswith("/.default")]
         if len(resources) != 1:
             return _oauth_error(
                 400,

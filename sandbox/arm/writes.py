@@ -254,6 +254,15 @@ def _check(estate: Estate, p: ids.Parsed, doc: dict[str, Any], existing: dict[st
     elif p.type_key == INBOUND_ENDPOINT:
         for ipc in props.get("ipConfigurations") or []:
             _check_resolver_subnet(estate, ipc)
+    elif p.type_key == "microsoft.network/dnsresolvers":
+        vnet_id = str((props.get("virtualNetwork") or {}).get("id") or "")
+        if not vnet_id or estate.raw(vnet_id) is None:
+            raise ArmError(
+                400,
+                "InvalidResourceReference",
+                f"Resource {vnet_id or '(none)'} referenced by resource {doc['id']} was not found: a DNS resolver names "
+                "an existing virtual network in properties.virtualNetwork.id.",
+            )
 
 
 def _prefixes(subnet: dict[str, Any]) -> list[str]:

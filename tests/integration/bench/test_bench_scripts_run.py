@@ -22,6 +22,7 @@ SMALL = {
     "faults.py": ["--rounds", "1", "--parallel", "1", "--hang-rate", "0"],
     "forgery.py": ["--requests", "14", "--no-functions"],
     "fuzz.py": ["--cases", "200"],
+    "az_actions.py": ["--rounds", "1", "--retry-after", "0.05", "--only", "learned_routes"],
 }
 
 
