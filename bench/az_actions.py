@@ -13,10 +13,11 @@ items each returned (so a wrong result cannot pass for a fast one):
     list-bgp-peer-status, list-learned-routes, list-advertised-routes (--peer),
     vpn-client show-health, nic show-effective-route-table
 
-azure-core sleeps Retry-After before each poll and reads 0 as "no header", sleeping its own
-30 s instead (azure/core/polling/base_polling.py `_extract_delay`); the emulator finishes an
-operation on its second poll. So an action costs ≈ 2 × Retry-After (30 s + ~1 s at 0) plus az's
-own start-up. The last line is the result:
+azure-core polls an operation once at once, then sleeps the last answer's Retry-After before
+each further poll, reading 0 as "no header" and sleeping its own 30 s instead
+(azure/core/polling/base_polling.py `_poll`, `_extract_delay`); the emulator's operations
+finish on their second poll. So an action costs one Retry-After (30 s at 0) plus az's own
+work (start-up, token from its cache, two or three requests). The last line is the result:
 
 az_actions retry_after=S rounds=N bgp_peer_status_s=… learned_routes_s=… advertised_routes_s=… vpn_client_health_s=… effective_routes_s=… az_start_s=…
 """
