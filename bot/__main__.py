@@ -13,8 +13,9 @@ USAGE = """usage: python -m bot {console,serve,emulator} [options]
   serve     the Slack app over HTTP for a real workspace (Request URL …/slack/events)
             python -m bot serve [--port N]
   emulator  the ARM emulator alone, for other tools
-            python -m bot emulator [--estate FILE] [--port N] [--lro-headers async|location|both]
+            python -m bot emulator [--estate FILE] [--port N] [--tls] [--lro-headers async|location|both]
                                    [--retry-after S] [--page-size N] [--next-link-host HOST] [--real-shapes]
+                                   (--tls: https with a loopback CA and a sign-in side, for the az CLI)
 """
 
 

@@ -23,6 +23,7 @@ SMALL = {
     "forgery.py": ["--requests", "14", "--no-functions"],
     "fuzz.py": ["--cases", "200"],
     "scenarios.py": ["--only", "hub-spoke-transit", "one-way-vnet-to-vnet"],
+    "az_actions.py": ["--rounds", "1", "--retry-after", "0.05", "--only", "learned_routes"],
 }
 
 
