@@ -14,8 +14,9 @@ USAGE = """usage: python -m bot {console,serve,emulator} [options]
             on waitress, bound to 127.0.0.1 unless told otherwise (put a TLS proxy in front)
             python -m bot serve [--host ADDR] [--port N]
   emulator  the ARM emulator alone, for other tools
-            python -m bot emulator [--estate FILE] [--port N] [--lro-headers async|location|both]
+            python -m bot emulator [--estate FILE] [--port N] [--tls] [--lro-headers async|location|both]
                                    [--retry-after S] [--page-size N] [--next-link-host HOST] [--real-shapes]
+                                   (--tls: https with a loopback CA and a sign-in side, for the az CLI)
 """
 
 
