@@ -4,7 +4,8 @@
     .venv/bin/python bench/attacks.py --n 40           # both sets, 40 runs of every attack
     .venv/bin/python bench/attacks.py --only auth      # one set (writes | auth)
 
-Two sets, each printing one line:
+Two sets, each printing one line, then (when both ran) the two as one line in the order of
+issue 17's figure:
 
 * the write path (`bench/_attacks_writes.py` `run()`): a PUT Azure applied but whose answer
   was lost, a change made in the portal (or by Azure itself) between approval and write, a
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.disable(logging.WARNING)  # the bot's own warnings (412, forged jobs, refused clicks) are the point here
     print(f"machine: {machine()} {load()}", flush=True)
     lines: list[str] = []
+    every: list[tuple[str, int]] = []
     held = True
     for name, run, default in (("writes", writes, WRITES_N), ("auth", auth, AUTH_N)):
         if args.only not in (None, name):
@@ -95,8 +97,14 @@ def main(argv: list[str] | None = None) -> int:
         pairs, ok = run(n)
         print(f"  {name}: {time.monotonic() - started:.0f} s", flush=True)
         lines.append(line(pairs))
+        every += pairs
         held = held and ok
     print("\n".join(lines), flush=True)
+    if len(lines) > 1:
+        # Both sets: the issue's one figure, in its order (authority first, as an attacker meets it).
+        order = ("queue_forged", "foreign_clicks", "lost_answers", "portal_races", "stale_workers", "slow_clients")
+        by_attack = {every[i][0]: every[i : i + 2] for i in range(0, len(every), 2)}
+        print(line([pair for attack in order for pair in by_attack[attack]]), flush=True)
     return 0 if held else 1
 
 
