@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean venv node tools checkov
+.PHONY: demo test lint typecheck bench clean venv node tools checkov az
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,17 @@ $(TOOLS)/bin/checkov:
 
 tools: $(TOOLS)/bin/checkov
 
+# The az CLI, for tests/e2e/sandbox/test_az_cli.py (every az command the bot suggests, run
+# against the sandbox) and `python -m bot emulator --tls`. azure-cli pins its own versions of
+# the Azure SDKs, so it gets its own venv; ~30 s to install from pip's cache, ~60 s without.
+AZ_VENV := .venv-az
+$(AZ_VENV)/bin/az:
+	$(PY) -m venv $(AZ_VENV)
+	$(AZ_VENV)/bin/pip install -q --upgrade pip
+	$(AZ_VENV)/bin/pip install -q "azure-cli==2.91.0"
+
+az: $(AZ_VENV)/bin/az
+
 ## make checkov: the Bicep in deploy/ against checkov's Azure policies (skips are justified inline).
 checkov: tools
 	$(TOOLS)/bin/checkov --framework bicep --skip-download --quiet --compact -d deploy
@@ -45,7 +56,7 @@ demo: $(STAMP)
 
 ## make test: lint, types and layer contracts, then the whole suite (unit, integration on the
 ## emulators and Azurite, e2e, golden transcripts).
-test: $(STAMP) node tools lint
+test: $(STAMP) node tools az lint
 	$(BIN)/python -m pytest
 
 ## make lint: what pre-commit runs too (.pre-commit-config.yaml): ruff, the formatter, mypy strict
@@ -65,4 +76,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/cold_start.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) $(AZ_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

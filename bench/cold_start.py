@@ -79,6 +79,7 @@ def main() -> int:
                     "VPNOPS_STORAGE_CONNECTION": azurite.connection_string,
                     "VPNOPS_QUEUE": queue,
                     "VPNOPS_JOBS": "queue",
+                    "VPNOPS_SECRET_KEY": "bench-deployment-secret-0123456789abcdef0123",
                     "VPNOPS_LOG_LEVEL": "WARNING",
                 }
                 # One unmeasured run creates the queue and warms the OS file cache, as a

@@ -120,6 +120,7 @@ def functions_run(n: int, seed: int, by: Counter[tuple[str, str, int]]) -> tuple
                 VPNOPS_STORAGE_CONNECTION=az.connection_string,
                 VPNOPS_QUEUE=queue,
                 VPNOPS_JOBS="queue",
+                VPNOPS_SECRET_KEY="forgery-bench-deployment-secret-0123456789abcdef",
                 VPNOPS_LOG_LEVEL="ERROR",
             )
             import function_app

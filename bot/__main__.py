@@ -10,12 +10,27 @@ USAGE = """usage: python -m bot {console,serve,emulator} [options]
             python -m bot console [--estate FILE] [--lro-headers async|location|both] [--faults FILE]
                                   [--as USER] [--json] [--state DIR]
             python -m bot console --arm-url http://127.0.0.1:PORT [--as USER] [--json] [--state DIR]
-  serve     the Slack app over HTTP for a real workspace (Request URL …/slack/events)
-            python -m bot serve [--port N]
+  serve     the Slack app over HTTP for a real workspace (Request URL …/slack/events),
+            on waitress, bound to 127.0.0.1 unless told otherwise (put a TLS proxy in front)
+            python -m bot serve [--host ADDR] [--port N]
   emulator  the ARM emulator alone, for other tools
-            python -m bot emulator [--estate FILE] [--port N] [--lro-headers async|location|both]
+            python -m bot emulator [--estate FILE] [--port N] [--tls] [--lro-headers async|location|both]
                                    [--retry-after S] [--page-size N] [--next-link-host HOST] [--real-shapes]
+                                   (--tls: https with a loopback CA and a sign-in side, for the az CLI)
 """
+
+
+def start_problems(settings: object, what: str) -> int:
+    """Print the settings' errors (and return 2: the bot must not start with them) and
+    warnings (and return 0) the way `console` and `serve` say them at start."""
+    import sys as _sys
+
+    errors = list(getattr(settings, "errors", ()))
+    for problem in errors:
+        print(f"{what}: error: {problem}", file=_sys.stderr)
+    for warning in getattr(settings, "warnings", ()):
+        print(f"{what}: warning: {warning}", file=_sys.stderr)
+    return 2 if errors else 0
 
 
 def serve(argv: list[str]) -> int:
@@ -27,9 +42,11 @@ def serve(argv: list[str]) -> int:
     from bot.settings import Settings, SettingsError
     from bot.slack.adapter import SLACK_EVENTS_PATH
     from bot.slack.app import create_app
+    from bot.slack.wsgi import CHANNEL_TIMEOUT_S, MAX_BODY, THREADS, create_server
 
     ap = argparse.ArgumentParser(prog="python -m bot serve", description="Serve the Slack app over HTTP.")
-    ap.add_argument("--port", type=int, default=None, help="TCP port (default: $PORT or 3000)")
+    ap.add_argument("--port", type=int, default=None, help="TCP port (default: $PORT or 3000; 0 = any free port)")
+    ap.add_argument("--host", default=None, help="address to bind (default: $VPNOPS_BIND or 127.0.0.1)")
     args = ap.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -45,17 +62,38 @@ def serve(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    if start_problems(settings, "serve"):
+        return 2
     deps = Deps.from_settings(settings)
     # Jobs run on threads in this process whatever VPNOPS_JOBS says: the queue worker is
     # the Azure Functions host's (function_app.py).
     dispatcher = ThreadPoolDispatcher(lambda job: run_job(job, deps), max_workers=max(4, settings.concurrency // 2))
+    deps.requeue = dispatcher.submit
     app = create_app(settings, dispatcher)
-    port = args.port or settings.port
-    get_logger(__name__).info("serve_started", port=port, path=SLACK_EVENTS_PATH, sandbox_azure=settings.sandbox)
-    print(
-        f"vpnops: Slack Request URL = https://<your public host>{SLACK_EVENTS_PATH} → http://0.0.0.0:{port}", flush=True
+    host = args.host or settings.bind
+    port = settings.port if args.port is None else args.port
+    server = create_server(app, host, port)
+    get_logger(__name__).info(
+        "serve_started",
+        host=host,
+        port=server.effective_port,
+        path=SLACK_EVENTS_PATH,
+        sandbox_azure=settings.sandbox,
+        threads=THREADS,
+        channel_timeout_s=CHANNEL_TIMEOUT_S,
+        max_body=MAX_BODY,
     )
-    app.start(port=port, path=SLACK_EVENTS_PATH)
+    print(
+        f"vpnops: listening on http://{host}:{server.effective_port}{SLACK_EVENTS_PATH} (waitress, {THREADS} threads); "
+        f"Slack's Request URL = https://<your public host>{SLACK_EVENTS_PATH} through a TLS proxy",
+        flush=True,
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        dispatcher.shutdown()
     return 0
 
 

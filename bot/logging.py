@@ -22,9 +22,11 @@ What is guaranteed:
   `outcome` and `duration_ms`, also when the command raised.
 * Redaction runs last, on every structlog event *and* on every stdlib record (slack_sdk
   logs request headers — including `Authorization: Bearer xoxb-…` — at DEBUG): Slack
-  tokens, signing secrets, response_url / hooks.slack.com URLs, bearer tokens, storage
-  SAS signatures and account keys, VPN shared keys, and any value registered with
-  `add_secret` are replaced with `[REDACTED]` before anything is written.
+  tokens, signing secrets, response_urls on hooks.slack.com and GovSlack's
+  hooks.slack-gov.com (with ":443", URL-encoded, JSON-escaped), bearer tokens and raw
+  JWTs, storage SAS signatures and account keys, VPN shared keys (also ARM's
+  `{"value": …}` shared-key bodies), the Functions key `?code=`, and any value registered
+  with `add_secret` are replaced with `[REDACTED]` before anything is written.
 """
 
 from __future__ import annotations
@@ -94,14 +96,24 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # rotating xoxe.xoxb-… and refresh xoxe-… (Slack "Token types" doc).
     (re.compile(r"\bxox[a-z]?(?:\.xox[a-z])?-[A-Za-z0-9-]+"), REDACTED),
     (re.compile(r"\bxapp-[A-Za-z0-9-]+"), REDACTED),
-    # Slack response_url and incoming webhooks; also URL-encoded inside a raw form body.
-    # (Every pattern must be idempotent: stdlib records are redacted again after structlog.)
+    # Slack response_url and incoming webhooks on Slack's hooks hosts — commercial
+    # (hooks.slack.com) and GovSlack (hooks.slack-gov.com), with or without ":443" — as
+    # written, URL-encoded inside a raw form body (https%3A%2F%2F…%2F…) and JSON-escaped
+    # (https:\/\/…\/…). (Every pattern must be idempotent: stdlib records are redacted
+    # again after structlog.)
     (
         re.compile(
-            r"https?(?::|%3A)(?://|%2F%2F)hooks\.slack\.com(?:/|%2F)(?!\[REDACTED\])[^\s\"'<>&,;)}\]]+",
+            r"https?(?::|%3A)(?://|%2F%2F|\\/\\/)hooks\.slack(?:-gov)?\.com(?::443|%3A443)?"
+            r"(?:/|%2F|\\/)(?!\[REDACTED\])[^\s\"'<>&,;)}\]]+",
             re.IGNORECASE,
         ),
         "https://hooks.slack.com/" + REDACTED,
+    ),
+    # The sandbox Slack emulator's response_urls (loopback, /response/<id>): as good as a
+    # real one for the 30 minutes it lives.
+    (
+        re.compile(r"(https?://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?/response/)(?!\[REDACTED\])[A-Za-z0-9_-]+"),
+        r"\1" + REDACTED,
     ),
     # response_url=… / "response_url": "…" wherever it points (the emulator's loopback URL
     # is as good as a real one for the 30 minutes it lives).
@@ -120,6 +132,12 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"([?&]sig=)[^&\s\"']+", re.IGNORECASE), r"\1" + REDACTED),
     # VPN connection shared keys in ARM JSON / query strings: "sharedKey": "…", sharedKey=…
     (re.compile(r"(\"?shared_?key\"?\s*[:=]\s*\"?)[^\"\s,;&}]+", re.IGNORECASE), r"\1" + REDACTED),
+    # ARM's connection shared-key bodies ({"value": "<the key>"}, the answer of …/sharedkey
+    # and the body of its PUT) are handled in `redact` (they are only a "value").
+    # Raw JWTs (an Azure access token without its "Bearer"): header.payload.signature.
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), REDACTED),
+    # The Functions host key in a URL (`/api/alerts?code=…`).
+    (re.compile(r"([?&]code=)(?!\[REDACTED\])[^&\s\"'#]+", re.IGNORECASE), r"\1" + REDACTED),
     # Slack request signatures (v0=<64 hex>): not a secret by itself, but a replayable
     # credential for five minutes.
     (re.compile(r"\bv0=[0-9a-f]{64}\b"), "v0=" + REDACTED),
@@ -129,6 +147,13 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
         r"\1" + REDACTED,
     ),
 ]
+
+# A shared key travels as {"value": "…"} (VirtualNetworkGatewayConnections GetSharedKey /
+# SetSharedKey, "ConnectionSharedKey"): in a line about a shared key, every "value" is one.
+_SHARED_KEY_CONTEXT = re.compile(r"shared_?key|ConnectionSharedKey", re.IGNORECASE)
+_VALUE_FIELD = re.compile(
+    r"((?:\\?[\"'])value(?:\\?[\"'])\s*:\s*(?:\\?[\"']))(?!\[REDACTED\])(?:[^\"'\\]|\\.)*?((?:\\?[\"']))"
+)
 
 # Exact values known to be secret (the signing secret, tokens from Key Vault …), added by
 # settings at start-up. A set of strings guarded by a lock; read without the lock (a
@@ -168,6 +193,8 @@ def redact(text: str) -> str:
             text = text.replace(value, REDACTED)
     for pattern, repl in _PATTERNS:
         text = pattern.sub(repl, text)
+    if _SHARED_KEY_CONTEXT.search(text):
+        text = _VALUE_FIELD.sub(r"\1" + REDACTED + r"\2", text)
     return text
 
 

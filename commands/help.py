@@ -18,11 +18,12 @@ def help_command(ctx: Ctx, args: str) -> Reply:
     """List every command with an example, or explain one command in detail."""
     if ctx.registry is None:
         raise RuntimeError("help needs the registry: the worker passes it in Ctx.registry")
-    return help_reply(ctx.registry, args)
+    return help_reply(ctx.registry, args, ctx.settings.notices)
 
 
-def help_reply(registry: Registry, topic: str = "") -> Reply:
-    """Every command (usage, what it does, one example), or one command's details."""
+def help_reply(registry: Registry, topic: str = "", notices: tuple[str, ...] = ()) -> Reply:
+    """Every command (usage, what it does, one example), or one command's details.
+    `notices` — what is odd about the configuration ("no approvers") — come first."""
     topic = topic.strip().split(" ")[0].lstrip("/") if topic.strip() else ""
     if topic.lower() == "vpn":
         topic = ""
@@ -31,6 +32,8 @@ def help_reply(registry: Registry, topic: str = "") -> Reply:
     cmds = registry.visible()
     r = Reply(fallback="vpnops commands: " + ", ".join(c.name for c in cmds), visibility="ephemeral")
     r.add(Header("vpnops — Azure VPN chat-ops"), Text(INTRO))
+    for notice in notices:
+        r.add(Text(rich(Icon.WARNING, " ", notice)))
     for c in cmds:
         r.add(Text(_entry(c)))
     r.add(

@@ -3,7 +3,8 @@
 //   resource group ─┬─ user-assigned identity (the bot's only identity)
 //                   ├─ storage (identity only, no shared keys): host, jobs queue, tables
 //                   ├─ Log Analytics + Application Insights (AAD-only ingestion)
-//                   ├─ Key Vault (RBAC): Slack signing secret, bot token, alert token
+//                   ├─ Key Vault (RBAC): Slack signing secret, bot token, alert token, the
+//                   │  deployment secret that seals queue jobs and keys shared-key digests
 //                   └─ Flex Consumption plan + Function App (Python 3.11)
 //   each target scope: Reader + the custom "vpnops operator" role
 //
@@ -38,6 +39,23 @@ param slackBotToken string
 @secure()
 @description('Random token Azure Monitor action groups append to /api/alerts as ?token=… → VPNOPS_ALERT_TOKEN (e.g. openssl rand -hex 32). Kept in azd env so redeploys keep it.')
 param alertToken string
+
+@secure()
+@description('The deployment secret (32+ random characters, e.g. openssl rand -hex 32) → VPNOPS_SECRET_KEY: seals every jobs-queue message (HMAC) and keys the shared-key digests. Kept in Key Vault, never in the storage account; keep it in the azd env so redeploys keep it.')
+@minLength(32)
+param secretKey string
+
+@description('The Slack app id (Basic Information → App ID, A…) → SLACK_APP_ID: requests for another app are refused.')
+param slackAppId string = ''
+
+@description('The workspace (T…) or Enterprise org (E…, org-wide install) the app is installed in → SLACK_TEAM_ID: requests from another installation are refused.')
+param slackTeamId string = ''
+
+@description('Which subscriptions a command from each channel may read, as JSON {"C0123ABCD": ["<subscription id>"], "*": []} → VPNOPS_CHANNEL_SCOPES. Empty = every channel reads every target subscription.')
+param channelScopes string = ''
+
+@description('Slack user group (handle or id) whose members may mute alerts besides the approvers → VPNOPS_MUTE_GROUP.')
+param muteGroup string = ''
 
 @description('Subscriptions the bot reads and may change peerings in → AZURE_SUBSCRIPTION_IDS. Empty = this subscription.')
 param targetSubscriptionIds array = []
@@ -152,6 +170,7 @@ module keyVault 'modules/keyvault.bicep' = {
     slackSigningSecret: slackSigningSecret
     slackBotToken: slackBotToken
     alertToken: alertToken
+    secretKey: secretKey
   }
 }
 
@@ -173,6 +192,7 @@ module function 'modules/function.bicep' = {
     signingSecretUri: keyVault.outputs.signingSecretUri
     botTokenUri: keyVault.outputs.botTokenUri
     alertTokenUri: keyVault.outputs.alertTokenUri
+    secretKeyUri: keyVault.outputs.secretKeyUri
     maximumInstanceCount: maximumInstanceCount
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
     botSettings: [
@@ -219,6 +239,22 @@ module function 'modules/function.bicep' = {
       {
         name: 'VPNOPS_LOG_LEVEL'
         value: logLevel
+      }
+      {
+        name: 'SLACK_APP_ID'
+        value: slackAppId
+      }
+      {
+        name: 'SLACK_TEAM_ID'
+        value: slackTeamId
+      }
+      {
+        name: 'VPNOPS_CHANNEL_SCOPES'
+        value: channelScopes
+      }
+      {
+        name: 'VPNOPS_MUTE_GROUP'
+        value: muteGroup
       }
     ]
   }

@@ -26,13 +26,17 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sandbox.arm.faults import Fault, FaultBook
 from sandbox.arm.fidelity import ARM_RETRY_AFTER_S, DEFAULT_PAGE_SIZE, LRO_HEADERS, Fidelity
 from sandbox.arm.handler import ArmHTTPServer
 from sandbox.arm.shapes import real_shapes
-from sandbox.arm.state import Estate
+from sandbox.arm.state import DEFAULT_TENANT, Estate
+
+if TYPE_CHECKING:
+    from sandbox.identity import Identity
+    from sandbox.tls import LoopbackTls
 
 __all__ = ["DEFAULT_PAGE_SIZE", "SEED_ESTATE", "ArmEmulator", "Fidelity", "RequestRecord", "fidelity_of", "main"]
 
@@ -77,6 +81,7 @@ class ArmEmulator:
         fault_seed: int = 0,
         fidelity: Fidelity | None = None,
         record_bodies: bool = False,
+        tls: LoopbackTls | None = None,
     ) -> None:
         """`fidelity`: how to answer where ARM has several ways (default: the estate's `"arm"`
         object, else `Fidelity()`); `page_size`, when given, overrides its page size.
@@ -96,6 +101,9 @@ class ArmEmulator:
             self.faults.add(Fault.from_json(f))
         self.latency_ms = latency_ms
         self.record_bodies = record_bodies
+        # With TLS: https://, and the cloud's sign-in side (sandbox/identity.py) on the same port.
+        self.tls = tls
+        self.identity: Identity | None = None
         self.stopping = threading.Event()
         self._host = host
         self._port = port
@@ -110,6 +118,12 @@ class ArmEmulator:
     def page_size(self) -> int:
         return self.fidelity.page_size
 
+    @property
+    def poll_retry_after(self) -> str:
+        """The `Retry-After` header's value on a long-running operation (`Fidelity.retry_after_s`;
+        a fraction such as "0.05" only from Python, for tests that run Microsoft's own clients)."""
+        return f"{self.fidelity.retry_after_s:g}"
+
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> str:
         """Bind (ephemeral port unless one was given), serve on a daemon thread, return the URL."""
@@ -117,8 +131,20 @@ class ArmEmulator:
             return self.base_url
         self._server = ArmHTTPServer((self._host, self._port), self)
         port = self._server.server_address[1]
-        self.base_url = f"http://{self._host}:{port}"
-        self.link_base_url = f"http://{self.fidelity.next_link_host or self._host}:{port}"
+        scheme = "http"
+        if self.tls is not None:
+            from sandbox.identity import Identity
+
+            # The handshake happens on the request's own thread (on its first read), so a slow
+            # or refusing client never holds up the accept loop.
+            self._server.socket = self.tls.server_context().wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
+            scheme = "https"
+        self.base_url = f"{scheme}://{self._host}:{port}"
+        self.link_base_url = f"{scheme}://{self.fidelity.next_link_host or self._host}:{port}"
+        if self.tls is not None:
+            self.identity = Identity(self.base_url, self.tenant)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="arm-emulator", daemon=True
         )
@@ -142,6 +168,15 @@ class ArmEmulator:
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
+
+    @property
+    def tenant(self) -> str:
+        """The directory the estate's subscriptions belong to (what `az login --tenant` takes)."""
+        with self.estate.lock:
+            for sub in self.estate.subscriptions.values():
+                if sub.get("tenantId"):
+                    return str(sub["tenantId"])
+        return DEFAULT_TENANT
 
     # --- request log ------------------------------------------------------------------------
     def record(
@@ -347,8 +382,8 @@ def _positive(raw: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bot emulator [--estate FILE] [--port N] [--latency-ms N] [--lro-headers async|location|both]
-    [--retry-after S] [--page-size N] [--next-link-host HOST] [--real-shapes]`."""
+    """`python -m bot emulator [--estate FILE] [--port N] [--latency-ms N] [--tls [--tls-dir DIR]]
+    [--lro-headers async|location|both] [--retry-after S] [--page-size N] [--next-link-host HOST] [--real-shapes]`."""
     from sandbox.estate import load_estate
 
     ap = argparse.ArgumentParser(
@@ -358,6 +393,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free port)")
     ap.add_argument("--latency-ms", type=int, default=0, help="added to every answer")
     add_fidelity_options(ap)
+    ap.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https with a loopback certificate, and sign-in endpoints, for the az CLI (see sandbox/README.md)",
+    )
+    ap.add_argument(
+        "--tls-dir",
+        type=Path,
+        default=Path(".state") / "tls",
+        help="where --tls writes ca.pem (trust it) and the server certificate (default: .state/tls)",
+    )
     args = ap.parse_args(argv)
     try:
         estate = load_estate(args.estate)
@@ -365,7 +411,16 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as e:
         print(f"cannot load estate {args.estate}: {e}", file=sys.stderr)
         return 2
-    emu = ArmEmulator(estate, port=args.port, latency_ms=args.latency_ms, fidelity=fidelity)
+    tls = None
+    if args.tls:
+        from sandbox.tls import loopback_tls
+
+        try:
+            tls = loopback_tls(args.tls_dir)
+        except OSError as e:
+            print(f"cannot write the loopback certificate to {args.tls_dir}: {e}", file=sys.stderr)
+            return 2
+    emu = ArmEmulator(estate, port=args.port, latency_ms=args.latency_ms, fidelity=fidelity, tls=tls)
     try:
         url = emu.start()
     except OSError as e:
@@ -374,6 +429,10 @@ def main(argv: list[str] | None = None) -> int:
     chosen = json.dumps(fidelity.to_json()) if fidelity.to_json() else "ARM's defaults"
     print(f"ARM emulator serving {args.estate} at {url}  (VPNOPS_ARM_URL={url}; Ctrl-C stops)", flush=True)
     print(f"  answering with {chosen}", flush=True)
+    if tls is not None:
+        from sandbox.az_cloud import AzSandbox
+
+        print(AzSandbox(url, tls.ca_file.resolve(), emu.tenant).instructions(), flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -25,6 +25,9 @@ What it implements, with Slack's documented behaviour:
   `response_type` ("ephemeral" | "in_channel"); at most 5 uses within 30 minutes, after
   which the URL answers 404 `used_url` / `expired_url`. An ephemeral message stays
   ephemeral when replaced (Slack cannot turn one into a channel message).
+* Rate limits on demand: `rate_limit(method, times, retry_after)` makes the next `times`
+  calls of a method (or of any response_url: "response_url") answer HTTP 429 with
+  `Retry-After`, as Slack does ("Rate limits": `ok: false, error: ratelimited`).
 * Everything is recorded: `.calls` (every API call with its arguments), `.messages(...)`
   (the channel as a client would see it, with threads via `thread_ts`), `.events` (each
   post / update / delete / file, in order), and `on_event` callbacks for the console.
@@ -184,6 +187,8 @@ class SlackEmulator:
         self._listeners: list[Callable[[Event], None]] = []
         self._responses: dict[str, _ResponseUrl] = {}
         self._files: dict[str, _File] = {}
+        self._limits: dict[str, list[int]] = {}  # method -> [calls left to refuse, retry_after]
+        self.rate_limited = 0  # 429s answered so far
         self._last_micros = 0
         self._seq = itertools.count(1)
         self._triggers = itertools.count(1)
@@ -238,6 +243,25 @@ class SlackEmulator:
         gid = group_id or "S_" + handle.upper().replace("-", "_")
         self.usergroups[gid] = {"id": gid, "handle": handle, "name": handle, "users": list(members)}
         return gid
+
+    def rate_limit(self, method: str, times: int, retry_after: int = 1) -> None:
+        """Answer the next `times` calls of `method` ("chat.postMessage", …, or
+        "response_url") with HTTP 429 and `Retry-After: retry_after`."""
+        with self._lock:
+            self._limits[method] = [times, retry_after]
+
+    def take_limit(self, method: str, args: dict[str, Any] | None = None) -> int | None:
+        """The Retry-After to answer this call with, None when it is not limited."""
+        with self._lock:
+            limit = self._limits.get(method)
+            if not limit or limit[0] <= 0:
+                return None
+            limit[0] -= 1
+            self.rate_limited += 1
+            self._calls.append(
+                Call(method, {k: v for k, v in (args or {}).items() if k != "token"}, False, "ratelimited")
+            )
+            return limit[1]
 
     def on_event(self, callback: Callable[[Event], None]) -> None:
         """Call `callback(event)` for every post/update/delete/file, in order (under a lock,
@@ -395,6 +419,10 @@ class SlackEmulator:
                 "ts": message.ts,
                 "text": message.text,
                 "blocks": message.blocks,
+                # The workspace of whoever posted it (Slack's message objects carry it):
+                # in a Slack Connect channel, the installation's, not the clicker's.
+                "team": TEAM_ID,
+                **({"bot_id": BOT_ID, "app_id": APP_ID} if message.user == BOT_USER else {}),
                 **({"thread_ts": message.thread_ts} if message.thread_ts else {}),
             },
             "state": {"values": {}},
@@ -795,6 +823,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _limited(self, retry_after: int) -> None:
+        body = json.dumps({"ok": False, "error": "ratelimited"}).encode()
+        self.send_response(429)
+        self.send_header("Retry-After", str(retry_after))
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def _json(self, data: dict[str, Any]) -> None:
         self._send(200, json.dumps(data).encode(), "application/json; charset=utf-8")
 
@@ -824,7 +861,14 @@ class _Handler(BaseHTTPRequestHandler):
         path = urllib.parse.urlsplit(self.path).path
         if path.startswith("/api/"):
             method = path[len("/api/") :].strip("/")
-            self._json(self.emu.api(method, self._args(raw), self.headers.get("Authorization") or ""))
+            args = self._args(raw)
+            wait = self.emu.take_limit(method, args)
+            if wait is not None:
+                self._limited(wait)
+                return
+            self._json(self.emu.api(method, args, self.headers.get("Authorization") or ""))
+        elif path.startswith("/response/") and (wait := self.emu.take_limit("response_url")) is not None:
+            self._limited(wait)
         elif path.startswith("/response/"):
             try:
                 body = json.loads(raw or b"{}")

@@ -22,6 +22,7 @@ shared by every thread of `commands.core.fanout.gather`.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Unpack
 
@@ -45,12 +46,16 @@ class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, Private
         *,
         subscription_ids: Sequence[str] = (),
         subscriptions_ttl_s: float = 300.0,
+        digest_key: bytes | None = None,
         **pipeline: Unpack[PipelineOptions],
     ) -> None:
         """`subscription_ids`: the subscriptions to work on; empty = every one the identity
         sees. The rest sets the pipeline (`bot.arm.pipeline.ArmPipeline`): `base_url` None
         for public Azure, an https URL, or http to a loopback host (the sandbox); the
-        deadline of one port call (retries and LRO wait included); retries and timeouts."""
+        deadline of one port call (retries and LRO wait included); retries and timeouts.
+        `digest_key` keys `shared_key_digest` (the deployment's; a random one when None,
+        so digests still compare within this client but are never a bare hash)."""
+        self._digest_key = digest_key or secrets.token_bytes(32)
         super().__init__(
             ArmPipeline(credential, **pipeline),
             subscription_ids=subscription_ids,

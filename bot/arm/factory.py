@@ -9,6 +9,7 @@ attributes (read with getattr, so a partial stand-in works too):
 | `subscription_ids` | tuple[str, ...]  | ()      | AZURE_SUBSCRIPTION_IDS; empty = all the identity sees|
 | `concurrency`      | int              | 16      | VPNOPS_CONCURRENCY: HTTP requests in flight at most |
 | `arm_timeout_s`    | float            | 60.0    | VPNOPS_ARM_TIMEOUT_S: deadline of one Azure call    |
+| `secret_key`       | str              | ""      | VPNOPS_SECRET_KEY: keys the shared-key digests      |
 
 Nothing from the Azure SDK is imported until the function runs, so importing this module
 is cheap on the Slack ack path.
@@ -37,14 +38,18 @@ def azure_from_settings(settings: Any) -> AzurePort:
     else real Azure with DefaultAzureCredential."""
     from bot.arm.client import ArmClient
     from bot.arm.credentials import StaticTokenCredential, check_arm_url, default_credential
+    from bot.runtime.signing import digest_key
 
     arm_url = str(getattr(settings, "arm_url", "") or "").strip()
     subscription_ids = tuple(str(s) for s in (getattr(settings, "subscription_ids", ()) or ()) if str(s).strip())
     concurrency = int(getattr(settings, "concurrency", 16) or 16)
     timeout_s = float(getattr(settings, "arm_timeout_s", 60.0) or 60.0)
+    secret_key = str(getattr(settings, "secret_key", "") or "")
+    keyed = digest_key(secret_key) if secret_key else None
     if arm_url:
         return ArmClient(
             StaticTokenCredential(),
+            digest_key=keyed,
             base_url=check_arm_url(arm_url),
             subscription_ids=subscription_ids,
             concurrency=concurrency,
@@ -54,6 +59,7 @@ def azure_from_settings(settings: Any) -> AzurePort:
         )
     return ArmClient(
         default_credential(),
+        digest_key=keyed,
         subscription_ids=subscription_ids,
         concurrency=concurrency,
         call_timeout_s=timeout_s,

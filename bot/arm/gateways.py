@@ -10,6 +10,7 @@ reads they are (`READ_ONLY_POST`).
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,6 +24,9 @@ from commands.core.model import BgpPeer, Connection, Gateway, GatewayRoute, Loca
 
 class Gateways(ArmCalls):
     """Gateways, connections, local network gateways and the gateway actions."""
+
+    # The key of shared-key digests (`ArmClient(digest_key=…)`: derived from VPNOPS_SECRET_KEY).
+    _digest_key: bytes
 
     def gateways(self, subscription_id: str) -> list[Gateway]:
         raw = self._list_in_groups(
@@ -58,9 +62,12 @@ class Gateways(ArmCalls):
         return convert.connection(raw)
 
     def shared_key_digest(self, connection_id: str) -> str:
-        """SHA-256 (hex) of the connection's shared key; "" when the connection has none
-        (certificate authentication). The key itself never leaves this method and is never
-        logged: only ARM's error code/message are read on failure."""
+        """HMAC-SHA256 (hex), keyed with the deployment's digest key, of the connection's
+        shared key; "" when the connection has none (certificate authentication). Keyed,
+        never a bare hash: a pre-shared key is often short or reused, and a bare SHA-256 of
+        it, once stored or shown, can be tested against guesses offline. The key itself
+        never leaves this method and is never logged: only ARM's error code/message are
+        read on failure."""
         sub, rg, (name,) = self._parse(connection_id, "connections")
         net = self._network(sub)
         url = self._url(sub, rg, "connections", name, "sharedkey")
@@ -71,7 +78,7 @@ class Gateways(ArmCalls):
             del result
             if not isinstance(key, str) or not key:
                 return ""
-            return hashlib.sha256(key.encode("utf-8")).hexdigest()
+            return hmac.new(self._digest_key, key.encode("utf-8"), hashlib.sha256).hexdigest()
 
         return self._call("shared_key_digest", connection_id, digest)
 

@@ -37,10 +37,10 @@ from bot.console import alerts, commands
 from bot.console.commands import ConsoleCommand, button_hint
 from bot.runtime.jobs import ThreadPoolDispatcher
 from bot.runtime.worker import Deps, run_job
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, replace_warnings
 from bot.slack.adapter import handle_http
 from bot.slack.text import blocks_to_text
-from sandbox.slack_emulator import BOT_USER
+from sandbox.slack_emulator import APP_ID, BOT_USER, TEAM_ID
 
 if TYPE_CHECKING:
     from sandbox.arm_emulator import ArmEmulator, Fidelity
@@ -119,10 +119,15 @@ class Console:
             alert_channel=base.alert_channel or DEFAULT_ALERT_CHANNEL,
             store_url=f"sqlite:{store_dir / 'vpnops.sqlite'}",
             jobs_mode="thread",
+            # The emulated app and workspace: requests are bound to them as to a real install.
+            slack_app_id=base.slack_app_id or APP_ID,
+            slack_team_id=base.slack_team_id or TEAM_ID,
         )
+        self.settings = replace_warnings(self.settings)
         self.settings.register_secrets()
         self.deps = Deps.from_settings(self.settings)
         self.dispatcher = ThreadPoolDispatcher(lambda job: run_job(job, self.deps), max_workers=8)
+        self.deps.requeue = self.dispatcher.submit
         from bot.slack.app import create_app
 
         self.app = create_app(self.settings, self.dispatcher)
@@ -358,6 +363,10 @@ def main(argv: list[str] | None = None) -> int:
         arm_url = _arm_url(args)
     except (SettingsError, ValueError) as exc:
         print(f"console: {exc}", file=sys.stderr)
+        return 2
+    from bot.__main__ import start_problems
+
+    if start_problems(dataclasses.replace(base, warnings=()), "console"):
         return 2
     where = arm_url
     estate: dict[str, Any] | None = None

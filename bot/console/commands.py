@@ -70,7 +70,8 @@ def _as(console: Console, rest: str) -> None:
 def _clicker(verb: str, action_id: str) -> Callable[[Console, str], None]:
     def run(console: Console, rest: str) -> None:
         number = rest.strip().lstrip("#")
-        if not number.isdigit():
+        # ASCII digits only: "١" (Arabic-Indic one) passes str.isdigit (commands.peering.buttons).
+        if not (number.isascii() and number.isdigit()):
             console.note(f"/{verb} needs a request number, e.g. /{verb} 1")
             return
         if not console.click(action_id, number):

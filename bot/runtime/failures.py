@@ -160,6 +160,8 @@ def describe(job: Job) -> str:
 
         sc = REGISTRY.shortcut(job.name)
         return f"the “{sc.title if sc else job.name}” shortcut"
+    if job.kind == "delivery":
+        return "an answer of vpnops"
     return "the button you clicked"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from bot.logging import bind, configure, get_logger
 from bot.runtime.jobs import Job
 from bot.runtime.ledger import JobLedger
 from bot.runtime.queue import QueueDispatcher, decode_job
+from bot.runtime.signing import ForgedJob, JobSeal
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -67,7 +69,7 @@ class Runtime:
             if self._ack is None:
                 from bot.slack.app import create_app
 
-                dispatcher = QueueDispatcher(settings.storage_connection, settings.queue_name)
+                dispatcher = QueueDispatcher(settings.storage_connection, settings.queue_name, seal=seal_of(settings))
                 # Without the bot token: Bolt would otherwise call auth.test on Slack while
                 # building the app (and again on the first request), a round trip paid on
                 # every cold start inside Slack's 3 s. The listeners only verify, ack and
@@ -85,6 +87,9 @@ class Runtime:
                 deps = Deps.from_settings(settings)
                 ledger = JobLedger(deps.store_port())
                 deps.on_first_answer = ledger.mark_answered
+                # A delivery Slack's rate limit held back goes back on the jobs queue (the
+                # queue's client is built on the first such delivery).
+                deps.requeue = _requeue_on_queue(settings)
                 self._work = _Work(settings, deps, ledger)
             return self._work
 
@@ -96,6 +101,45 @@ class Runtime:
 
 
 runtime = Runtime()
+
+
+def _requeue_on_queue(settings: Settings) -> Callable[[Job, float], None]:
+    made: list[QueueDispatcher] = []
+    lock = threading.Lock()
+
+    def requeue(job: Job, delay_s: float) -> None:
+        with lock:
+            if not made:
+                made.append(QueueDispatcher(settings.storage_connection, settings.queue_name, seal=seal_of(settings)))
+        made[0].submit(job, delay_s)
+
+    return requeue
+
+
+def seal_of(settings: Settings) -> JobSeal:
+    """The seal of this deployment's jobs queue (VPNOPS_SECRET_KEY, VPNOPS_QUEUE)."""
+    return JobSeal.for_settings(settings.secret_key, settings.queue_name)
+
+
+def open_message(body: bytes, settings: Settings, where: str) -> Job | None:
+    """The job in a queue message, or None (logged `job_forged` / `job_malformed`) when it
+    must not run: its seal does not verify, or its response_url is not Slack's. The
+    poison queue holds messages moved from the jobs queue, so both open with its seal."""
+    from bot.slack.hooks import response_url_problem
+
+    try:
+        job = decode_job(body, seal_of(settings))
+    except ForgedJob as exc:
+        log.error("job_forged", reason=str(exc), queue=where, size=len(body))
+        return None
+    except ValueError as exc:
+        log.error("job_malformed", error=str(exc), queue=where)
+        return None
+    problem = response_url_problem(job.response_url, settings.slack_api_url)
+    if problem:
+        log.error("job_forged", reason=f"response_url refused: {problem}", queue=where, **job.log_fields())
+        return None
+    return job
 
 
 def health_report() -> tuple[dict[str, Any], int]:
@@ -118,6 +162,10 @@ def health_report() -> tuple[dict[str, Any], int]:
             missing.append(f"{name} (Key Vault reference not resolved)")
     if not settings.storage_connection:
         missing.append("VPNOPS_STORAGE_CONNECTION (or AzureWebJobsStorage)")
+    if settings.secret_key.startswith("@Microsoft.KeyVault("):
+        missing.append("VPNOPS_SECRET_KEY (Key Vault reference not resolved)")
+    # Which settings are wrong, not their values (this endpoint is anonymous).
+    missing.extend(f"{name} (invalid: see /vpn health)" for name in _named(settings.errors))
     report.update(
         status="misconfigured" if missing else "ok",
         missing=missing,
@@ -126,6 +174,11 @@ def health_report() -> tuple[dict[str, Any], int]:
         azure="sandbox" if settings.sandbox else "azure",
     )
     return report, 503 if missing else 200
+
+
+def _named(problems: tuple[str, ...]) -> list[str]:
+    """The setting each problem is about (its first word)."""
+    return sorted({p.split(" ", 1)[0].rstrip(":") for p in problems})
 
 
 def tell(job: Job, settings: Settings, reason: str = "", reference: str = "") -> bool:
@@ -139,15 +192,21 @@ def tell(job: Job, settings: Settings, reason: str = "", reference: str = "") ->
 
 def run_message(body: bytes, dequeue_count: int, invocation_id: str = "", message_id: str = "") -> str:
     """Run one queue message; returns what happened ("done", "duplicate", "interrupted",
-    "malformed"). Raises only when the job could not be started (store unreachable), so
-    the host retries it and, after maxDequeueCount, moves it to the poison queue."""
+    "forged", "misconfigured"). Raises only when the job could not be started (store
+    unreachable), so the host retries it and, after maxDequeueCount, moves it to the
+    poison queue. A forged or tampered message runs nothing and is not retried (a retry
+    would fail the same way)."""
     with bind(invocation_id=invocation_id, function="worker"):
-        try:
-            job = decode_job(body)
-        except ValueError as exc:
-            # Nobody to tell and nothing to retry: a retry would fail the same way.
-            log.error("job_malformed", error=str(exc), dequeue_count=dequeue_count)
-            return "malformed"
+        settings = runtime.settings()
+        job = open_message(body, settings, settings.queue_name)
+        if job is None:
+            return "forged"
+        if settings.errors:
+            with bind(**job.log_fields()):
+                log.error("job_refused_misconfigured", errors=len(settings.errors))
+                if job.kind != "delivery":
+                    tell(job, settings, reason="vpnops is misconfigured: " + " ".join(settings.errors))
+            return "misconfigured"
         work = runtime.work()
         with bind(**job.log_fields()):
             verdict = work.ledger.begin(job, attempt=dequeue_count, message_id=message_id)
@@ -178,16 +237,14 @@ def handle_poison(body: bytes, invocation_id: str = "") -> str:
     move the message to yet another poison queue, where nobody looks."""
     with bind(invocation_id=invocation_id, function="poison"):
         try:
-            job = decode_job(body)
-        except ValueError as exc:
-            log.error("poison_malformed", error=str(exc))
-            return "malformed"
+            settings = runtime.settings()
+        except SettingsError as exc:
+            log.error("poison_unanswered", error=str(exc))
+            return "unanswered"
+        job = open_message(body, settings, settings.queue_name + "-poison")
+        if job is None:
+            return "forged"
         with bind(**job.log_fields()):
-            try:
-                settings = runtime.settings()
-            except SettingsError as exc:
-                log.error("poison_unanswered", error=str(exc))
-                return "unanswered"
             ledger = None
             try:
                 ledger = runtime.work().ledger

@@ -23,17 +23,20 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, Protocol
 
-JobKind = Literal["command", "action", "shortcut"]
+JobKind = Literal["command", "action", "shortcut", "delivery"]
+JOB_KINDS = ("command", "action", "shortcut", "delivery")
 
 
 @dataclass(frozen=True)
 class Job:
     """One unit of work after the ack.
 
-    kind:      "command" (a /vpn subcommand), "action" (a button), "shortcut" (message shortcut)
+    kind:      "command" (a /vpn subcommand), "action" (a button), "shortcut" (message shortcut),
+               "delivery" (the rest of an answer Slack's rate limit held back, bot/runtime/delivery.py)
     name:      the subcommand, the action_id or the shortcut's callback_id
     text:      the subcommand's arguments, the button's value or the shortcut's message text
     message_ref: "CHANNEL:TS" of the message a button / shortcut was on
+    app_id, enterprise: the Slack app (api_app_id) and Enterprise org the request came with
     """
 
     kind: JobKind
@@ -47,6 +50,8 @@ class Job:
     message_ref: str = ""
     thread_ts: str = ""
     trigger_id: str = field(default="", repr=False)
+    app_id: str = ""
+    enterprise: str = ""
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     created_at: float = field(default_factory=time.time)
 
@@ -58,10 +63,20 @@ class Job:
         """Parse a Job; unknown keys (from a newer producer) are ignored, so a queue
         message written by the next version still runs."""
         raw: Any = json.loads(data)
-        if not isinstance(raw, dict) or raw.get("kind") not in ("command", "action", "shortcut") or not raw.get("name"):
+        if not isinstance(raw, dict) or raw.get("kind") not in JOB_KINDS or not raw.get("name"):
             raise ValueError("not a vpnops job: expected an object with kind and name")
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in known})
+        known = {f.name: f for f in fields(cls)}
+        out: dict[str, Any] = {}
+        for k, v in raw.items():
+            if k not in known:
+                continue
+            want = float if k == "created_at" else str
+            if want is float and isinstance(v, int | float) and not isinstance(v, bool):
+                v = float(v)
+            if not isinstance(v, want):
+                raise ValueError(f"not a vpnops job: {k} must be a {want.__name__}")
+            out[k] = v
+        return cls(**out)
 
     def log_fields(self) -> dict[str, Any]:
         """What may be logged about a job (never the response_url or the trigger id)."""
@@ -94,7 +109,7 @@ def delivery_job_id(trigger_id: str) -> str:
 class Dispatcher(Protocol):
     """Runs jobs after the ack. `submit` must return quickly (it is on the 3 s path)."""
 
-    def submit(self, job: Job) -> None: ...
+    def submit(self, job: Job, delay_s: float = 0) -> None: ...
 
 
 # Slack retries within seconds and a replay is refused after 5 minutes: the last ten
@@ -120,7 +135,9 @@ class ThreadPoolDispatcher:
         self._seen: dict[str, None] = {}
         self.duplicates: list[Job] = []
 
-    def submit(self, job: Job) -> None:
+    def submit(self, job: Job, delay_s: float = 0) -> None:
+        """Run `job` on the pool (after `delay_s`: a re-queued delivery waits for Slack's
+        Retry-After). A job id already taken is skipped."""
         with self._cond:
             if job.id in self._seen:
                 self.duplicates.append(job)
@@ -130,9 +147,14 @@ class ThreadPoolDispatcher:
                 del self._seen[next(iter(self._seen))]
             self._pending += 1
             self.submitted.append(job)
-            if self._held is not None:
+            if self._held is not None and delay_s <= 0:
                 self._held.append(job)
                 return
+        if delay_s > 0:
+            timer = threading.Timer(delay_s, self._start, args=(job,))
+            timer.daemon = True
+            timer.start()
+            return
         self._start(job)
 
     def _start(self, job: Job) -> None:

@@ -138,3 +138,12 @@ class TrackingMessenger:
 
     def user_groups_members(self, group: str) -> set[str]:
         return self._inner.user_groups_members(group)
+
+    @property
+    def deferred(self) -> list[Any]:
+        """What the inner messenger could not deliver yet (bot.runtime.delivery)."""
+        return list(getattr(self._inner, "deferred", None) or [])
+
+    @property
+    def retry_after_s(self) -> float:
+        return float(getattr(self._inner, "retry_after_s", 0.0) or 0.0)

@@ -1,12 +1,14 @@
 """Jobs through an Azure Storage Queue: the hand-off between the Slack ack and the worker
 on Azure Functions.
 
-* `QueueDispatcher.submit(job)` (on the 3-second ack path) puts the Job's JSON on the
-  queue, base64-encoded, because the Functions queue trigger decodes base64 by default
+* `QueueDispatcher.submit(job)` (on the 3-second ack path) puts the Job on the queue,
+  sealed with an HMAC (`bot.runtime.signing.JobSeal`: a job carries no authority of its
+  own), base64-encoded, because the Functions queue trigger decodes base64 by default
   (host.json `extensions.queues.messageEncoding`). A message holds what the worker needs
   and nothing secret beyond the interaction's `response_url`.
 * The queue-triggered function (`bot/functions.py` → `bot.runtime.host.run_message`)
-  hands the decoded body to `decode_job`, and guards the run with
+  hands the decoded body to `decode_job`, which opens the seal (a forged or tampered
+  message runs nothing), and guards the run with
   `bot.runtime.ledger.JobLedger`, so a message delivered again (the Storage Queue promises
   at-least-once delivery) never answers or applies twice.
 * After `maxDequeueCount` failed runs the host moves the message to `<queue>-poison`;
@@ -39,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.logging import get_logger
 from bot.runtime.jobs import Job
+from bot.runtime.signing import ForgedJob, JobSeal
 
 if TYPE_CHECKING:
     from azure.storage.queue import QueueClient
@@ -49,6 +52,7 @@ __all__ = [
     "DEFAULT_QUEUE",
     "QueueDispatcher",
     "QueueError",
+    "approximate_length",
     "decode_job",
     "encode_job",
     "poison_queue_name",
@@ -87,18 +91,19 @@ def poison_queue_name(queue_name: str) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-def encode_job(job: Job) -> str:
-    """The queue message text for a job: its JSON, base64-encoded (the Functions host's
-    default `messageEncoding`)."""
-    return base64.b64encode(job.to_json().encode("utf-8")).decode("ascii")
+def encode_job(job: Job, seal: JobSeal) -> str:
+    """The queue message text for a job: sealed (JSON), base64-encoded (the Functions
+    host's default `messageEncoding`)."""
+    return base64.b64encode(seal.seal(job).encode("utf-8")).decode("ascii")
 
 
-def decode_job(body: bytes | str) -> Job:
-    """A Job from a queue message body.
+def decode_job(body: bytes | str, seal: JobSeal) -> Job:
+    """A Job from a queue message body, its seal verified.
 
     The Functions host hands the trigger the *decoded* bytes (JSON); a message read with
-    the SDK (tests, tools) is still base64 text. Both are accepted. Raises ValueError
-    saying what was wrong for anything that is not a vpnops job.
+    the SDK (tests, tools) is still base64 text. Both are accepted. Raises ForgedJob (a
+    ValueError) when the seal does not verify, ValueError saying what was wrong for
+    anything else that is not a vpnops job.
     """
     raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
     text = raw.strip()
@@ -110,7 +115,9 @@ def decode_job(body: bytes | str) -> Job:
         except (binascii.Error, ValueError):
             raise ValueError("queue message is neither JSON nor base64 JSON: expected a vpnops job") from None
     try:
-        return Job.from_json(text)
+        return seal.open(text)
+    except ForgedJob:
+        raise
     except (UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"queue message is not a vpnops job: {exc}") from None
 
@@ -193,6 +200,22 @@ def queue_client(connection: str, queue_name: str, *, timeout_s: float = 10) -> 
     return QueueClient(target.account_url, queue_name, credential=credential, **common)
 
 
+def approximate_length(connection: str, queue_name: str) -> int:
+    """The queue's approximate message count (Azure's own estimate); 0 when the queue
+    does not exist yet. Raises QueueError when the account cannot be reached."""
+    from azure.core.exceptions import AzureError, ResourceNotFoundError
+
+    client = queue_client(connection, queue_name, timeout_s=5)
+    try:
+        return int(client.get_queue_properties().approximate_message_count or 0)
+    except ResourceNotFoundError:
+        return 0
+    except AzureError as exc:
+        raise QueueError(f"The queue {queue_name} could not be read ({type(exc).__name__}).") from None
+    finally:
+        client.close()
+
+
 # ---------------------------------------------------------------------------------------
 # Producer
 # ---------------------------------------------------------------------------------------
@@ -212,10 +235,12 @@ class QueueDispatcher:
         connection: str,
         queue_name: str = DEFAULT_QUEUE,
         *,
+        seal: JobSeal,
         ttl_s: int = MESSAGE_TTL_S,
         client_factory: Callable[[], QueueClient] | None = None,
     ) -> None:
         self.queue_name = queue_name
+        self.seal = seal
         self.ttl_s = ttl_s
         self._connection = connection
         self._factory = client_factory
@@ -233,25 +258,30 @@ class QueueDispatcher:
                 )
             return self._client
 
-    def submit(self, job: Job) -> None:
-        """Enqueue `job`. Raises QueueError (with a reason a user may see) on failure."""
+    def submit(self, job: Job, delay_s: float = 0) -> None:
+        """Enqueue `job` (invisible for `delay_s`, as a re-queued delivery waits for Slack's
+        Retry-After). Raises QueueError (with a reason a user may see) on failure."""
         from azure.core.exceptions import AzureError, ResourceNotFoundError
 
         client = self._queue()
-        text = job.to_json()
+        text = self.seal.seal(job)
+        hidden = max(0, min(int(delay_s + 0.999), self.ttl_s - 60)) or None
         started = time.perf_counter()
         try:
             try:
-                client.send_message(text, time_to_live=self.ttl_s)
+                client.send_message(text, time_to_live=self.ttl_s, visibility_timeout=hidden)
             except ResourceNotFoundError:
                 # First use of a fresh account: create the queue, then send once more.
                 client.create_queue()
-                client.send_message(text, time_to_live=self.ttl_s)
+                client.send_message(text, time_to_live=self.ttl_s, visibility_timeout=hidden)
         except AzureError as exc:
             log.error("job_enqueue_failed", error=type(exc).__name__, queue=self.queue_name, **job.log_fields())
             raise QueueError(
                 "The job queue is unreachable, so the command was not started. Try again shortly."
             ) from None
+        except ValueError:  # the message is over the queue's 64 KiB
+            log.error("job_enqueue_failed", error="message_too_large", queue=self.queue_name, **job.log_fields())
+            raise QueueError("The job is too large for the queue, so it was not started.") from None
         log.info(
             "job_enqueued",
             queue=self.queue_name,

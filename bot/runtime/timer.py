@@ -34,15 +34,23 @@ def run_watch(
         from bot.slack.messenger import SlackMessenger
 
         messenger = SlackMessenger(deps.slack())
-    return run_cycle(
+    clock = now or (lambda: datetime.now(UTC))
+    result = run_cycle(
         deps.azure_port(),
         deps.store_port(),
         messenger,
         deps.settings.domain(),
         log,
-        now=now or (lambda: datetime.now(UTC)),
+        now=clock,
         min_interval_s=min_interval_s,
     )
+    try:  # for /vpn health: when the watch last ran and what it could not read
+        from commands.health import record_watch_run
+
+        record_watch_run(deps.store_port(), clock(), result.summary, result.failures)
+    except (StoreError, OSError) as exc:
+        log.warning("watch_run_not_recorded", error=type(exc).__name__)
+    return result
 
 
 def sweep_requests(deps: Deps, messenger: Messenger | None = None) -> list[str]:

@@ -12,12 +12,14 @@ the Azure SDK, and a job that only reads never opens the store.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.logging import bind, command_span, get_logger
 from bot.runtime import failures
+from bot.runtime.health import RuntimeOps
 from bot.runtime.jobs import Job
 from bot.runtime.ledger import TrackingMessenger
 from bot.settings import Settings
@@ -60,6 +62,9 @@ class Deps:
     # Called once per job at its first message the user sees (the queue worker's ledger
     # records it, so a redelivery after that is not run again).
     on_first_answer: Callable[[Job], None] | None = None
+    # Puts a job back to run later (`delay_s`): the dispatcher's submit. A delivery Slack's
+    # rate limit held back goes back this way (bot/runtime/delivery.py).
+    requeue: Callable[[Job, float], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -123,8 +128,12 @@ class Deps:
 
 
 def build_ctx(job: Job, deps: Deps, out: Messenger) -> Ctx:
+    """The Ctx a job runs with: its Azure port limited to what the job's channel may read
+    (VPNOPS_CHANNEL_SCOPES, `bot.runtime.scope`), so no command can forget the scope."""
+    from bot.runtime.scope import scoped
+
     return Ctx(
-        azure=deps.azure_port(),
+        azure=scoped(deps.azure_port(), deps.settings.scope_for(job.channel), job.channel),
         out=out,
         user=job.user,
         user_name=job.user_name,
@@ -133,24 +142,46 @@ def build_ctx(job: Job, deps: Deps, out: Messenger) -> Ctx:
         settings=deps.settings.domain(),
         store=deps.store_port(),
         registry=deps.registry,
+        ops=RuntimeOps(deps.settings),
     )
 
 
 def run_job(job: Job, deps: Deps) -> None:
-    """Run `job` and answer the user. Never raises: every failure becomes an answer."""
-    with bind(job_id=job.id, kind=job.kind, user=job.user, team=job.team, channel=job.channel):
+    """Run `job` and answer the user. Never raises: every failure becomes an answer. Slack
+    calls wait out rate limits only until the job's deadline (VPNOPS_JOB_DEADLINE_S); what
+    is still held back then goes back on the queue (`bot.runtime.delivery`)."""
+    from bot.runtime import delivery
+    from bot.slack.client import job_deadline
+
+    with (
+        bind(job_id=job.id, kind=job.kind, user=job.user, team=job.team, channel=job.channel),
+        job_deadline(time.monotonic() + deps.settings.job_deadline_s),
+    ):
+        if job.kind == "delivery":
+            try:
+                delivery.run_delivery(job, deps)
+            except Exception as exc:  # a bug: logged, and the queue's redelivery may try again
+                log.exception("delivery_failed", error=type(exc).__name__)
+            return
         out = deps.messenger_for(job)
         try:
-            with command_span(log, command=job.name) as span:
-                reply = _answer(job, deps, out, span)
-                if reply is not None:
-                    out.respond(reply)
-        except Exception as exc:  # the user still gets an answer; details go to the log
-            log.exception("job_failed", error_id=job.id, error=type(exc).__name__)
-            try:
-                out.respond(failures.internal_error_reply(job))
-            except Exception:  # Slack itself failing: nothing more we can tell the user
-                log.exception("job_failed_unanswered", error_id=job.id)
+            _answer_job(job, deps, out)
+        finally:
+            delivery.defer_rest(job, out, deps)
+
+
+def _answer_job(job: Job, deps: Deps, out: Messenger) -> None:
+    try:
+        with command_span(log, command=job.name) as span:
+            reply = _answer(job, deps, out, span)
+            if reply is not None:
+                out.respond(reply)
+    except Exception as exc:  # the user still gets an answer; details go to the log
+        log.exception("job_failed", error_id=job.id, error=type(exc).__name__)
+        try:
+            out.respond(failures.internal_error_reply(job))
+        except Exception:  # Slack itself failing: nothing more we can tell the user
+            log.exception("job_failed_unanswered", error_id=job.id)
 
 
 def _answer(job: Job, deps: Deps, out: Messenger, span: dict[str, Any]) -> Reply | None:

@@ -64,7 +64,10 @@ def create_app(
     else:
         kwargs["authorize"] = _ack_only_authorize
     app = App(**kwargs)
-    register_listeners(app, dispatcher, registry)
+    from bot.slack import binding
+
+    binding.register(app, settings)  # before any listener: this installation, Slack's response_url
+    register_listeners(app, dispatcher, registry, settings.domain().notices)
     return app
 
 

@@ -15,6 +15,11 @@ Slack's rules this follows:
   answer must never replace it by accident, so nothing here sets `replace_original` for
   actions; changing that message is `update(ref, …)`.
 
+* Slack's rate limit (HTTP 429) is waited out within the job's deadline
+  (`bot.slack.client`); an answer or an update that still cannot be delivered is not
+  dropped: it is kept in `deferred` and the worker puts it back on the queue
+  (`bot.runtime.delivery`). A post whose message ref the caller needs raises instead.
+
 Message refs are "CHANNEL:TS".
 """
 
@@ -31,6 +36,7 @@ from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.logging import get_logger
+from bot.slack.client import retry_after_s, retry_handlers
 from bot.slack.mrkdwn import mrkdwn
 from bot.slack.render import Rendered, SlackMessage, render
 from commands.core.port import MessengerError
@@ -71,12 +77,19 @@ class SlackMessenger:
         self.progress_every_s = progress_every_s
         self._clock = clock
         self._created = time.time() if created_at is None else created_at
-        self._webhook = WebhookClient(response_url, timeout=timeout_s) if response_url else None
+        self._webhook = (
+            WebhookClient(response_url, timeout=timeout_s, retry_handlers=retry_handlers()) if response_url else None
+        )
+        # What Slack's rate limit kept from being delivered (bot.runtime.delivery re-queues it),
+        # and the longest Retry-After it asked for.
+        self.deferred: list[dict[str, Any]] = []
+        self.retry_after_s = 0.0
         self._uses = 0
         self._ack_pending = replace_ack and bool(response_url)  # the "working on it" message is still showing
         self._answered = False
         self._last_progress = float("-inf")
         self._lock = threading.Lock()
+        self._defer_lock = threading.Lock()
 
     # ------------------------------------------------------------------ response_url
     def _url_left(self) -> int:
@@ -179,7 +192,24 @@ class SlackMessenger:
                     channel=self.channel, text=msg.text, blocks=msg.blocks, thread_ts=self.thread_ts or None
                 )
         except SlackApiError as exc:
+            if _rate_limited(exc):
+                self._defer(
+                    exc,
+                    op="ephemeral" if ephemeral and self.user else "post",
+                    channel=self.channel,
+                    user=self.user,
+                    thread_ts=self.thread_ts,
+                    text=msg.text,
+                    blocks=msg.blocks,
+                )
+                return
             log.error("respond_failed", error=exc.response.get("error", "unknown"))
+
+    def _defer(self, exc: SlackApiError, **part: Any) -> None:
+        with self._defer_lock:
+            self.deferred.append(part)
+            self.retry_after_s = max(self.retry_after_s, retry_after_s(dict(exc.response.headers or {})))
+        log.warning("slack_delivery_deferred", op=part["op"], reason="ratelimited")
 
     def progress(self, text: Inline) -> None:
         """Show progress in place of "working on it…" — only for slash commands (the one
@@ -223,10 +253,24 @@ class SlackMessenger:
         msgs = rendered.all
         if not msgs:
             return
-        with refused():
-            self.client.chat_update(channel=channel, ts=ts, text=msgs[0].text, blocks=msgs[0].blocks)
-            for msg in msgs[1:]:
-                self.client.chat_postMessage(channel=channel, text=msg.text, blocks=msg.blocks, thread_ts=ts)
+        parts = [("update", msgs[0])] + [("post", m) for m in msgs[1:]]
+        for i, (op, msg) in enumerate(parts):
+            try:
+                with refused():
+                    if op == "update":
+                        self.client.chat_update(channel=channel, ts=ts, text=msg.text, blocks=msg.blocks)
+                    else:
+                        self.client.chat_postMessage(channel=channel, text=msg.text, blocks=msg.blocks, thread_ts=ts)
+            except MessengerError as exc:
+                cause = exc.__cause__
+                if not (isinstance(cause, SlackApiError) and _rate_limited(cause)):
+                    raise
+                # The update (and what follows it) is re-queued, never dropped.
+                for later_op, later in parts[i:]:
+                    self._defer(
+                        cause, op=later_op, channel=channel, ts=ts, thread_ts=ts, text=later.text, blocks=later.blocks
+                    )
+                return
         self._upload(rendered, channel=channel, thread_ts=ts)
 
     def user_groups_members(self, group: str) -> set[str]:
@@ -278,6 +322,33 @@ def refused() -> Iterator[None]:
         yield
     except SlackApiError as exc:
         raise MessengerError(str(exc.response.get("error", "unknown"))) from exc
+
+
+def send_deferred(client: WebClient, part: dict[str, Any]) -> tuple[str, float, str]:
+    """Deliver one part `SlackMessenger` deferred: ("sent" | "ratelimited" | "refused",
+    Slack's Retry-After, Slack's error)."""
+    op = part.get("op")
+    text, blocks = str(part.get("text") or ""), part.get("blocks") or None
+    thread = str(part.get("thread_ts") or "") or None
+    try:
+        if op == "update":
+            client.chat_update(channel=part["channel"], ts=part["ts"], text=text, blocks=blocks)
+        elif op == "ephemeral":
+            client.chat_postEphemeral(
+                channel=part["channel"], user=part["user"], text=text, blocks=blocks, thread_ts=thread
+            )
+        else:
+            client.chat_postMessage(channel=part["channel"], text=text, blocks=blocks, thread_ts=thread)
+    except SlackApiError as exc:
+        if _rate_limited(exc):
+            return "ratelimited", retry_after_s(dict(exc.response.headers or {})), "ratelimited"
+        return "refused", 0.0, str(exc.response.get("error", "unknown"))
+    return "sent", 0.0, ""
+
+
+def _rate_limited(exc: SlackApiError) -> bool:
+    resp = exc.response
+    return getattr(resp, "status_code", 0) == 429 or resp.get("error") == "ratelimited"
 
 
 def _target(channel: str, thread: str | None) -> tuple[str, str | None]:

@@ -5,6 +5,12 @@
 the watch and the webhooks for that resource until the mute ends. Acknowledgements and
 mutes are recorded in the audit trail. A store that fails raises: the failure policy
 words it ("nothing was changed").
+
+A click is bound to the alert it is on: the message must be one the bot posted and keeps
+(`alert.msg`), clicked in that message's channel, and the button's value must be what that
+message's buttons name — a click carried anywhere else does nothing. Muting silences
+alerts for everyone, so only approvers (VPNOPS_APPROVERS, VPNOPS_APPROVER_GROUP) or the
+members of VPNOPS_MUTE_GROUP may mute; a refused mute is audited (rate-limited).
 """
 
 from __future__ import annotations
@@ -17,10 +23,11 @@ from commands.alerts.card import AlertCard, message_reply
 from commands.alerts.state import MUTE_1H, MUTE_24H, NS_MESSAGE, NS_MUTE, require_store
 from commands.core.errors import AzureFailure
 from commands.core.model import name_of, rid_key
+from commands.core.refusals import audit_refusal
 from commands.core.registry import Ctx, action
 from commands.core.reply import Reply, Text, error_reply
-from commands.core.store import ANY_ETAG, AuditEntry, update_state
-from commands.core.text import code, prose, rich, user
+from commands.core.store import ANY_ETAG, AuditEntry, StateRecord, Store, update_state
+from commands.core.text import Rich, code, join, prose, rich, user
 from commands.core.units import when
 from commands.status.command import status
 
@@ -34,9 +41,47 @@ def _answer_in_thread(ctx: Ctx, ref: str, reply: Reply) -> Reply | None:
     return reply
 
 
+def _unbound(ctx: Ctx, store: Store, value: str, ref: str) -> Reply | StateRecord:
+    """The stored alert message this click is on, or the refusal when the click is not on
+    one (another message, another channel, a value its buttons do not carry)."""
+    rec = store.get_state(NS_MESSAGE, ref) if ref else None
+    channel = ref.partition(":")[0]
+    card = AlertCard.from_json(rec.value.get("card") or {}) if rec is not None else None
+    names = {card.subject, card.status_target} - {""} if card is not None else set()
+    if rec is None or (ctx.channel and channel != ctx.channel) or value.strip() not in names:
+        return error_reply(
+            "This button is not on an alert message vpnops posted here, so it does nothing.",
+            prose("Use the buttons on the alert itself, or `/vpn alerts` for what is open."),
+            "/vpn alerts",
+        )
+    return rec
+
+
+def may_mute(ctx: Ctx) -> set[str]:
+    """Who may mute right now: the approvers and the members of VPNOPS_MUTE_GROUP."""
+    allowed = {a for a in ctx.settings.approvers if a}
+    for group in (ctx.settings.approver_group, ctx.settings.mute_group):
+        if group:
+            allowed |= ctx.out.user_groups_members(group)
+    return allowed
+
+
+def _who_mutes(ctx: Ctx) -> Rich:
+    bits: list[Rich] = []
+    if ctx.settings.approvers:
+        bits.append(join(", ", [user(a) for a in sorted(ctx.settings.approvers)]))
+    for group in (ctx.settings.approver_group, ctx.settings.mute_group):
+        if group:
+            bits.append(rich("members of ", code(group)))
+    return join("; ", bits) if bits else rich("nobody is configured (VPNOPS_APPROVERS, VPNOPS_MUTE_GROUP)")
+
+
 @action("alert_status")
 def alert_status(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Run `/vpn status` for the alert's gateway or connection, in the alert's thread."""
+    bound = _unbound(ctx, require_store(ctx), value, ref)
+    if isinstance(bound, Reply):
+        return bound
     target = value.strip()
     if not target:
         return error_reply(
@@ -60,6 +105,9 @@ def alert_status(ctx: Ctx, value: str, ref: str) -> Reply | None:
 def alert_ack(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Acknowledge an alert: the message says who is on it; the audit trail records it."""
     store = require_store(ctx)
+    bound = _unbound(ctx, store, value, ref)
+    if isinstance(bound, Reply):
+        return bound
     now = ctx.now()
     stamp = when(now)
     earlier: dict[str, str] = {}
@@ -111,10 +159,23 @@ def _mute(ctx: Ctx, value: str, ref: str, length: timedelta, words: str) -> Repl
     subject = value.strip()
     if not subject:
         return error_reply("This alert's Mute button names nothing to mute.", "Click Mute on a newer alert message.")
+    bound = _unbound(ctx, store, value, ref)
+    if isinstance(bound, Reply):
+        return bound
     now = ctx.now()
+    if ctx.user not in may_mute(ctx):
+        audit_refusal(
+            store,
+            AuditEntry(at=now, actor=ctx.user or "unknown", action="alert_mute_refused", subject=subject),
+            now,
+        )
+        return error_reply(
+            rich("Muting silences this alert for everyone, so only these may mute: ", _who_mutes(ctx), "."),
+            prose("Ask one of them, or use Acknowledge to say you are on it."),
+        )
     until = now + length
-    rec = store.get_state(NS_MESSAGE, ref) if ref else None
-    card = AlertCard.from_json(rec.value["card"]) if rec is not None and rec.value.get("card") else None
+    rec: StateRecord = bound
+    card = AlertCard.from_json(rec.value["card"]) if rec.value.get("card") else None
     label = (card.subject_label if card else "") or name_of(subject) or subject
     store.put_state(
         NS_MUTE,
@@ -132,17 +193,16 @@ def _mute(ctx: Ctx, value: str, ref: str, length: timedelta, words: str) -> Repl
             note=f"muted for {words} until {when(until)}",
         )
     )
-    if rec is not None:
 
-        def change(v: dict[str, Any]) -> dict[str, Any] | None:
-            if not v:
-                return None
-            v["muted_by"], v["muted_until"] = ctx.user, when(until)
-            return v
+    def change(v: dict[str, Any]) -> dict[str, Any] | None:
+        if not v:
+            return None
+        v["muted_by"], v["muted_until"] = ctx.user, when(until)
+        return v
 
-        written = update_state(store, NS_MESSAGE, ref, change)
-        if written is not None:
-            ctx.out.update(ref, message_reply(written))
+    written = update_state(store, NS_MESSAGE, ref, change)  # the message shows the mute
+    if written is not None:
+        ctx.out.update(ref, message_reply(written))
     return Reply(fallback=f"Muted {label} for {words}", visibility="ephemeral").add(
         Text(
             rich(

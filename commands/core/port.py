@@ -68,7 +68,9 @@ class AzurePort(Protocol):
         ...
 
     def shared_key_digest(self, connection_id: str) -> str:
-        """A SHA-256 digest of the connection's shared key, never the key itself.
+        """A keyed digest (HMAC-SHA256 with the deployment's secret) of the connection's
+        shared key: never the key, never a bare hash of it (which could be tested against
+        guesses offline). Compare two with `hmac.compare_digest`.
 
         Two connections' keys are equal iff their digests are. Raises AzureFailure
         kind="forbidden" when the identity lacks connections/sharedKey/read.
@@ -188,6 +190,20 @@ class Messenger(Protocol):
 
     def user_groups_members(self, group: str) -> set[str]:
         """Members (user ids) of a Slack user group id or handle; empty set when unknown."""
+        ...
+
+
+class Operations(Protocol):
+    """What the running bot knows about itself, for `/vpn health` (implemented by
+    bot/runtime/health.py)."""
+
+    def settings_problems(self) -> list[str]:
+        """Configuration errors and warnings, in words that name the setting to fix."""
+        ...
+
+    def poison_queue_length(self) -> int | None:
+        """Jobs that failed for good and wait in the poison queue; None when jobs run in
+        this process (no queue). Raises OSError saying why when the queue cannot be read."""
         ...
 
 

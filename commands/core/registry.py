@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from commands.core.port import AzurePort, Messenger
+from commands.core.port import AzurePort, Messenger, Operations
 from commands.core.reply import Reply
 
 
@@ -37,6 +37,8 @@ class DomainSettings:
     request_ttl_minutes: int = 60
     alert_channel: str = ""
     progress_every_s: float = 2.0
+    mute_group: str = ""  # a Slack user group whose members may mute alerts (besides approvers)
+    notices: tuple[str, ...] = ()  # what is odd about the configuration ("no approvers"), for help
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Ctx:
     store: Any = None  # commands.core.store.Store when the command needs state
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     registry: Registry | None = None  # what `/vpn help` lists; the worker passes the catalog
+    ops: Operations | None = None  # the running bot's own state (`/vpn health`); the worker passes it
 
 
 CommandFn = Callable[[Ctx, str], "Reply | None"]

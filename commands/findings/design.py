@@ -25,7 +25,7 @@ from typing import Literal
 
 from commands.core import regions
 from commands.core.estate import EstateIndex
-from commands.core.model import Connection, Gateway, Peering, VirtualNetwork, name_of, rid_key
+from commands.core.model import Connection, Gateway, Peering, ResourceId, VirtualNetwork, name_of, rid_key
 from commands.core.reply import Finding
 from commands.core.text import Code, Rich, code, join, link, rich
 from commands.core.units import plural
@@ -402,23 +402,45 @@ def _regional_gateways(regional: Sequence[Regional]) -> Rich:
 
 
 def _routes_to_hand_out(regional: Sequence[Regional], facts: EstateIndex) -> Rich | None:
-    """A gateway per region: the other regions' prefixes each gateway's clients need."""
+    """A gateway per region: the other regions' prefixes each gateway's clients need, and for
+    each existing gateway the command that adds the missing ones to its custom routes."""
     bits: list[Rich] = []
+    commands: list[Code] = []
+    in_place: list[Code] = []
     for _, gw, vnet in regional:
         others = [p for _, _, v in regional if rid_key(v.id) != rid_key(vnet.id) for p in facts.vnet_prefixes(v.id)]
-        if others:
-            bits.append(rich(_gateway_or_new(gw, vnet), " → ", names(others)))
+        if not others:
+            continue
+        bits.append(rich(_gateway_or_new(gw, vnet), " → ", names(others)))
+        if gw is None:
+            continue
+        missing = [p for p in others if p not in gw.p2s_custom_routes]
+        if missing:
+            commands.append(_custom_routes_command(gw, missing))
+        else:
+            in_place.append(code(gw.name))
     if not bits:
         return None
+    said: list[Code | Rich] = [*commands, *([rich("in place on ", join(", ", in_place))] if in_place else [])]
     return rich(
         "Routes to hand out: each gateway's clients need the other regions' prefixes — ",
         join("; ", bits),
         ". With BGP everywhere non-Windows clients learn them; Windows clients need them as ",
         link(DOC_P2S_CUSTOM_ROUTES, "custom routes"),
-        " on the gateway (",
-        code("az network vnet-gateway update --custom-routes …"),
-        ")",
+        " on the gateway",
+        rich(" (", join("; ", said), ")") if said else None,
     )
+
+
+def _custom_routes_command(gw: Gateway, add: Sequence[str]) -> Code:
+    """`az network vnet-gateway update … --custom-routes` with the gateway's custom routes kept:
+    the option replaces the whole list."""
+    try:
+        rg = ResourceId.parse(gw.id).resource_group or "<resource group>"
+    except ValueError:
+        rg = "<resource group>"
+    routes = " ".join([*gw.p2s_custom_routes, *add])
+    return code(f"az network vnet-gateway update -g {rg} -n {gw.name} --custom-routes {routes}")
 
 
 def _pair_status(

@@ -18,6 +18,7 @@ through here, so the same gateway is judged from the same facts whichever comman
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -360,7 +361,8 @@ def _compare_keys(
         if pk in key_checks:
             continue
         if isinstance(a, str) and isinstance(b, str):
-            key_checks[pk] = "same" if a == b else "different"
+            # Keyed digests (`AzurePort.shared_key_digest`), compared in constant time.
+            key_checks[pk] = "same" if hmac.compare_digest(a, b) else "different"
         elif any(isinstance(x, AzureFailure) and x.kind == "forbidden" for x in (a, b)):
             key_checks[pk] = "unreadable"
     for ck, d in digests.items():

@@ -2,12 +2,20 @@
 
 Approvers approve or reject, never the request's own requester; only the requester
 cancels. A click on a request that has moved on is answered with where it stands.
+
+A click is bound to its request: it must come from the request's own message (the card
+the bot posted, `message_ref`) in the request's channel. The same button value carried
+on any other message, in any other channel, does nothing — whoever clicks it. (In a Slack
+Connect channel the clicker's own workspace may differ; the binding to the app's
+installation is checked before the job exists, `bot/slack/binding.py`.) Refused approvals
+are audited, at most one row per person and request per window (`commands.core.refusals`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+from commands.core.refusals import audit_refusal
 from commands.core.registry import Ctx, action
 from commands.core.reply import Reply, Text, error_reply
 from commands.core.store import StoreConflict
@@ -24,36 +32,47 @@ _SEE_REQUESTS = prose("Use `/vpn requests` to see open requests.")
 
 
 def parse_number(value: str) -> int | None:
-    """The request number a button carries (its value), None when it carries none."""
+    """The request number a button carries (its value), None when it carries none. ASCII
+    digits only: `str.isdigit` also takes "١" (an Arabic-Indic one), which int() reads as 1."""
     text = (value or "").strip().lstrip("#")
-    return int(text) if text.isdigit() and 0 < len(text) <= 9 else None
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 9 else None
 
 
-def _clicked(ctx: Ctx, value: str) -> Loaded | Reply:
-    """The request a button is about, brought up to date; or the answer when there is none."""
+def _clicked(ctx: Ctx, value: str, ref: str) -> Loaded | Reply:
+    """The request a button is about, brought up to date; or the answer when there is none
+    or the click is not on that request's message."""
     number = parse_number(value)
     if number is None:
-        return error_reply(rich(f"That button carries no request number ({value!r})."), _SEE_REQUESTS)
+        return error_reply(rich(f"That button carries no request number ({value[:20]!r})."), _SEE_REQUESTS)
     cur = load(ctx, number)
     if cur is None:
         return error_reply(f"There is no request #{number}.", _SEE_REQUESTS, "/vpn requests")
+    card, channel = cur.req.message_ref, cur.req.channel
+    if not card or ref != card or (channel and ctx.channel != channel):
+        return error_reply(
+            f"This button is not on request #{number}'s own message, so it does nothing.",
+            rich("Click the buttons on the request's message in its channel. ", _SEE_REQUESTS),
+            "/vpn requests",
+        )
     return touch(ctx, cur)
 
 
 @action("approval_approve")
 def approve(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Approve a pending request and apply it."""
-    cur = _clicked(ctx, value)
+    cur = _clicked(ctx, value, ref)
     if isinstance(cur, Reply):
         return cur
     if cur.state != "pending":
         return state_reply(cur)
     refusal = approval_refusal(cur.number, cur.req.requester, ctx.user, current_approvers(ctx))
     if refusal:
-        store_of(ctx).append_audit(
+        audit_refusal(
+            store_of(ctx),
             dataclasses.replace(
                 audit_entry(ctx, cur.req, ctx.user, "approve_refused", note=str(refusal)), request=cur.number
-            )
+            ),
+            ctx.now(),
         )
         return error_reply(refusal)
     now = ctx.now()
@@ -77,7 +96,7 @@ def approve(ctx: Ctx, value: str, ref: str) -> Reply | None:
 @action("approval_reject")
 def reject(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Reject a pending request (approvers only)."""
-    cur = _clicked(ctx, value)
+    cur = _clicked(ctx, value, ref)
     if isinstance(cur, Reply):
         return cur
     if cur.state != "pending":
@@ -94,7 +113,7 @@ def reject(ctx: Ctx, value: str, ref: str) -> Reply | None:
 @action("approval_cancel")
 def cancel(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Withdraw a pending request (the requester only)."""
-    cur = _clicked(ctx, value)
+    cur = _clicked(ctx, value, ref)
     if isinstance(cur, Reply):
         return cur
     if cur.state not in OPEN:
@@ -110,7 +129,7 @@ def cancel(ctx: Ctx, value: str, ref: str) -> Reply | None:
 @action("approval_revert")
 def revert(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Ask to undo an applied request: a new request, which needs its own approval."""
-    cur = _clicked(ctx, value)
+    cur = _clicked(ctx, value, ref)
     if isinstance(cur, Reply):
         return cur
     if cur.state != "applied":

@@ -44,6 +44,9 @@ param botTokenUri string
 @description('Key Vault secret URI of VPNOPS_ALERT_TOKEN.')
 param alertTokenUri string
 
+@description('Key Vault secret URI of VPNOPS_SECRET_KEY (seals jobs-queue messages; never in the storage account).')
+param secretKeyUri string
+
 @description('Bot settings that are not secrets: [{name, value}] with the names of bot/settings.py.')
 param botSettings array
 
@@ -110,6 +113,10 @@ var platformSettings = [
   {
     name: 'VPNOPS_ALERT_TOKEN'
     value: '@Microsoft.KeyVault(SecretUri=${alertTokenUri})'
+  }
+  {
+    name: 'VPNOPS_SECRET_KEY'
+    value: '@Microsoft.KeyVault(SecretUri=${secretKeyUri})'
   }
 ]
 

@@ -1,7 +1,9 @@
-// Key Vault (RBAC authorization) for the Slack signing secret, the bot token and the
-// alert webhook token. The Function App reads them through Key Vault references
-// (@Microsoft.KeyVault(SecretUri=…)) with the bot identity, which may read these three
-// secrets and nothing else: Key Vault Secrets User is assigned per secret, not per vault.
+// Key Vault (RBAC authorization) for the Slack signing secret, the bot token, the alert
+// webhook token and the deployment secret (VPNOPS_SECRET_KEY: it seals every jobs-queue
+// message, so it must never sit in the storage account the queue is in). The Function App
+// reads them through Key Vault references (@Microsoft.KeyVault(SecretUri=…)) with the bot
+// identity, which may read these four secrets and nothing else: Key Vault Secrets User is
+// assigned per secret, not per vault.
 
 @description('Name of the Key Vault (3-24 characters, globally unique).')
 @minLength(3)
@@ -28,6 +30,10 @@ param slackBotToken string
 @description('Shared token Azure Monitor action groups put in the /api/alerts URL.')
 @secure()
 param alertToken string
+
+@description('The deployment secret: seals jobs-queue messages (HMAC) and keys shared-key digests.')
+@secure()
+param secretKey string
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   // checkov:skip=CKV_AZURE_109: Key Vault references from a Flex Consumption app without VNet integration resolve over the public endpoint; access is RBAC per secret to one identity.
@@ -72,6 +78,11 @@ var secrets = [
     name: 'vpnops-alert-token'
     value: alertToken
   }
+  {
+    setting: 'VPNOPS_SECRET_KEY'
+    name: 'vpnops-secret-key'
+    value: secretKey
+  }
 ]
 
 resource secret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for s in secrets: {
@@ -104,3 +115,4 @@ output name string = vault.name
 output signingSecretUri string = secret[0].properties.secretUri
 output botTokenUri string = secret[1].properties.secretUri
 output alertTokenUri string = secret[2].properties.secretUri
+output secretKeyUri string = secret[3].properties.secretUri

@@ -73,8 +73,8 @@ RESOURCES = (
 # azure-mgmt-resource-subscriptions 1 sends 2022-12-01.
 SUBSCRIPTIONS = ("2022-12-01", "2021-01-01", "2020-01-01", "2016-06-01")
 # Microsoft.Sql has no SDK here: the bot reads servers as generic resources at 2021-11-01
-# (bot/arm/resources.py SQL_API_VERSION).
-SQL = ("2021-11-01", "2022-05-01-preview", "2023-08-01", "2014-04-01")
+# (bot/arm/resources.py SQL_API_VERSION); the az CLI 2.91 sends 2024-11-01-preview.
+SQL = ("2021-11-01", "2024-11-01-preview", "2023-08-01", "2022-05-01-preview", "2014-04-01")
 
 # namespace/first type (lower case) → versions; "namespace" alone → the rest of the namespace.
 SERVED: dict[str, tuple[str, ...]] = {

@@ -61,7 +61,7 @@ class Fidelity:
     """
 
     lro_headers: str = "both"
-    retry_after_s: int = ARM_RETRY_AFTER_S
+    retry_after_s: float = ARM_RETRY_AFTER_S
     page_size: int = DEFAULT_PAGE_SIZE
     next_link_host: str = ""
     real_shapes: bool = False
@@ -71,7 +71,7 @@ class Fidelity:
             raise ValueError(
                 f"lro_headers must be one of {', '.join(LRO_HEADERS)}, got {self.lro_headers!r}. Example: async"
             )
-        if not isinstance(self.retry_after_s, int) or self.retry_after_s < 0:
+        if not isinstance(self.retry_after_s, int | float) or self.retry_after_s < 0:
             raise ValueError(
                 f"retry_after_s must be a whole number of seconds (ARM sends {ARM_RETRY_AFTER_S}), got {self.retry_after_s!r}"
             )

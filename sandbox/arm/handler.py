@@ -97,6 +97,15 @@ class ArmHTTPServer(ThreadingHTTPServer):
         self.emulator = emulator
         super().__init__(addr, ArmHandler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up, or (with TLS) refuses the certificate, is the client's
+        # business: no traceback on the emulator's stderr for it. Anything else is a bug here.
+        import sys
+
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
 
 class ArmHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
@@ -234,6 +243,10 @@ class ArmHandler(BaseHTTPRequestHandler):
 
     def _answer(self, method: str, path: str, query: dict[str, str], raw_body: bytes, raw_path: str) -> Answer | None:
         emu = self.server.emulator
+        if emu.identity is not None:  # with TLS, the cloud's sign-in side (sandbox/identity.py)
+            signed_in = emu.identity.answer(method, path, query, raw_body)
+            if signed_in is not None:
+                return signed_in
         auth = self.headers.get("Authorization") or ""
         if not auth.startswith("Bearer ") or not auth[7:].strip():
             return error(
@@ -444,10 +457,14 @@ class Router:
             "DELETE",
         ):
             return self._peering_write(p)
+        if self.method in ("PUT", "PATCH"):
+            from sandbox.arm.writes import write_resource
+
+            return write_resource(self, p)
         raise ArmError(
             405,
             "OperationNotSupported",
-            f"{self.method} is not supported on {p.resource_type} by the sandbox emulator; it serves reads, POST actions and virtual network peering PUT/DELETE.",
+            f"{self.method} is not supported on {p.resource_type} by the sandbox emulator; it serves reads, POST actions, PUT and PATCH, and virtual network peering DELETE.",
         )
 
     def _peering_write(self, p: ids.Parsed) -> Answer:
@@ -475,6 +492,10 @@ class Router:
         last = p.types[-1]
         ptype = parent_p.type_key
         is_key = ptype == CONNECTION and last.lower() == "sharedkey"
+        if is_key and self.method == "PUT":
+            from sandbox.arm.writes import set_shared_key
+
+            return set_shared_key(self, parent_p, pk)
         if self.method != "POST":
             self._only("GET")
             # ARM authorizes before the resource provider looks (403 even when the parent is missing).
@@ -551,7 +572,7 @@ class Router:
             headers["Azure-AsyncOperation"] = self._op_url(op, False)
         if f.location_header:
             headers["Location"] = self._op_url(op, True)
-        headers["Retry-After"] = str(f.retry_after_s)
+        headers["Retry-After"] = self.emu.poll_retry_after
         return Answer(status, body, headers)
 
     def _op_url(self, op: Operation, result: bool) -> str:
@@ -567,7 +588,7 @@ class Router:
         if op is None:
             raise ArmError(404, "OperationNotFound", f"The operation '{op_id}' was not found.")
         status = self.estate.advance(op)
-        running = {"Retry-After": str(self.emu.fidelity.retry_after_s)}
+        running = {"Retry-After": self.emu.poll_retry_after}
         if not result:
             if not op.done:
                 return Answer(200, {"status": status}, running)

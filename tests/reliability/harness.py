@@ -128,6 +128,7 @@ class Rig:
         # exactly as the console builds its own.
         self.console.dispatcher.shutdown()
         self.console.dispatcher = ThreadPoolDispatcher(self._run, max_workers=workers)
+        self.console.deps.requeue = self.console.dispatcher.submit
         self.console.app = create_app(self.console.settings, self.console.dispatcher)
 
     def _run(self, job: Job) -> None:

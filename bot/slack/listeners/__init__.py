@@ -8,9 +8,9 @@ from bot.runtime.jobs import Dispatcher
 from commands.core.registry import Registry
 
 
-def register_listeners(app: App, dispatcher: Dispatcher, registry: Registry) -> None:
+def register_listeners(app: App, dispatcher: Dispatcher, registry: Registry, notices: tuple[str, ...] = ()) -> None:
     from bot.slack.listeners import actions, commands, shortcuts
 
-    commands.register(app, dispatcher, registry)
+    commands.register(app, dispatcher, registry, notices)
     actions.register(app, dispatcher)
     shortcuts.register(app, dispatcher)

@@ -28,10 +28,10 @@ log = get_logger(__name__)
 SLASH_COMMAND = "/vpn"
 
 
-def register(app: App, dispatcher: Dispatcher, registry: Registry) -> None:
+def register(app: App, dispatcher: Dispatcher, registry: Registry, notices: tuple[str, ...] = ()) -> None:
     @app.command(SLASH_COMMAND)
     def vpn_command(ack: Ack, body: dict[str, Any]) -> None:
-        handle_command(ack, body, dispatcher, registry)
+        handle_command(ack, body, dispatcher, registry, notices)
 
 
 def ack_body(msg: SlackMessage, visibility: str) -> dict[str, Any]:
@@ -46,7 +46,9 @@ def _immediate(reply: Reply) -> dict[str, Any] | None:
     return ack_body(rendered.messages[0], reply.visibility)
 
 
-def handle_command(ack: Ack, body: dict[str, Any], dispatcher: Dispatcher, registry: Registry) -> None:
+def handle_command(
+    ack: Ack, body: dict[str, Any], dispatcher: Dispatcher, registry: Registry, notices: tuple[str, ...] = ()
+) -> None:
     start = time.perf_counter()
     text = from_slack(str(body.get("text") or ""))
     user = str(body.get("user_id") or "")
@@ -60,7 +62,7 @@ def handle_command(ack: Ack, body: dict[str, Any], dispatcher: Dispatcher, regis
             log.info("slash_command_answered", outcome="unknown_command", typed=parsed.word[:40], **fields)
             return
     elif parsed.command == "help":
-        immediate = _immediate(help_reply(registry, parsed.args))
+        immediate = _immediate(help_reply(registry, parsed.args, notices))
         if immediate is not None:
             ack(**immediate)
             log.info("slash_command_answered", outcome="help", **fields)
@@ -75,6 +77,8 @@ def handle_command(ack: Ack, body: dict[str, Any], dispatcher: Dispatcher, regis
         channel=str(body.get("channel_id") or ""),
         response_url=str(body.get("response_url") or ""),
         id=delivery_job_id(str(body.get("trigger_id") or "")),
+        app_id=str(body.get("api_app_id") or ""),
+        enterprise=str(body.get("enterprise_id") or ""),
     )
     try:
         dispatcher.submit(job)

@@ -20,19 +20,24 @@ class Sender(TypedDict):
     team: str
     response_url: str
     id: str
+    app_id: str
+    enterprise: str
 
 
 def sender(body: dict[str, Any]) -> Sender:
-    """The Job fields an interactive payload carries: who, which workspace, where to answer.
-    The job id comes from trigger_id so Slack's retry of one click is one job."""
+    """The Job fields an interactive payload carries: who (and from which workspace: in a
+    Slack Connect channel the clicker's own), which app and org, where to answer. The job
+    id comes from trigger_id so Slack's retry of one click is one job."""
     user = body.get("user") or {}
-    team = (body.get("team") or {}).get("id") or (body.get("enterprise") or {}).get("id") or user.get("team_id") or ""
+    team = user.get("team_id") or (body.get("team") or {}).get("id") or (body.get("enterprise") or {}).get("id") or ""
     return Sender(
         user=str(user.get("id") or ""),
         user_name=str(user.get("username") or user.get("name") or ""),
         team=str(team),
         response_url=str(body.get("response_url") or ""),
         id=delivery_job_id(str(body.get("trigger_id") or "")),
+        app_id=str(body.get("api_app_id") or ""),
+        enterprise=str((body.get("enterprise") or {}).get("id") or ""),
     )
 
 

@@ -9,6 +9,7 @@ https://learn.microsoft.com/azure/dns/dns-private-resolver-overview
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from commands.core.model import Gateway, VirtualNetwork, name_of, rid_key
@@ -33,6 +34,13 @@ from commands.findings.dns.facts import (
 )
 from commands.findings.dns.p2s import P2SRoutes, classify_dns_server, p2s_routes, relevant_gateways, reverse_peering
 from commands.findings.dns.records import record_verdict
+
+# The DNS resolver commands are `az resource create` with the resolver's own api-version (the
+# first GA one, which azure-mgmt-dnsresolver 1.x speaks): `az dns-resolver` is an extension that
+# az must download on first use, which a locked-down machine cannot, and whose commands the
+# suggestions here could not be checked against (tests/e2e/test_az_cli.py runs them all).
+# https://learn.microsoft.com/azure/templates/microsoft.network/dnsresolvers
+DNS_RESOLVER_API = "2022-07-01"
 
 
 @dataclass(frozen=True)
@@ -184,7 +192,16 @@ def _new_resolver_fix(
     hosts = [v for _, v in unserved if reachable_by_all(v)] or [unserved[0][1]]
     host = hosts[0]
     rg, loc = rg_of(host.id), host.location
-    resolver = f"dnsr-{host.name}"
+    resolver_id = f"{host.id.split('/providers/', 1)[0]}/providers/Microsoft.Network/dnsResolvers/dnsr-{host.name}"
+    on_vnet = json.dumps({"virtualNetwork": {"id": host.id}}, separators=(",", ":"))
+    inbound = json.dumps(
+        {
+            "ipConfigurations": [
+                {"subnet": {"id": f"{host.id}/subnets/snet-dns-inbound"}, "privateIpAllocationMethod": "Dynamic"}
+            ]
+        },
+        separators=(",", ":"),
+    )
     cmds = [
         az_cmd(
             f"az network vnet subnet create -g {rg} --vnet-name {host.name} -n snet-dns-inbound "
@@ -192,13 +209,11 @@ def _new_resolver_fix(
             host.id,
             facts,
         ),
-        az_cmd(f"az dns-resolver create -g {rg} -n {resolver} -l {loc} --id {host.id}", host.id, facts),
-        az_cmd(
-            f"az dns-resolver inbound-endpoint create -g {rg} --dns-resolver-name {resolver} -n inbound -l {loc} "
-            f'--ip-configurations \'[{{"private-ip-allocation-method":"Dynamic","id":"{host.id}/subnets/snet-dns-inbound"}}]\'',
-            host.id,
-            facts,
-        ),
+        # Ids carry the subscription: no --subscription needed.
+        f"az resource create --id {resolver_id} -l {loc} --api-version {DNS_RESOLVER_API} -p '{on_vnet}'",
+        # It prints the inbound endpoint's IP: the one the next commands ask for.
+        f"az resource create --id {resolver_id}/inboundEndpoints/inbound -l {loc} --api-version {DNS_RESOLVER_API} "
+        f"-p '{inbound}' --query 'properties.ipConfigurations[0].privateIpAddress' -o tsv",
     ]
     for _, v in unserved:
         cmds.append(

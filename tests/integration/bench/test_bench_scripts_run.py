@@ -23,6 +23,8 @@ SMALL = {
     "forgery.py": ["--requests", "14", "--no-functions"],
     "fuzz.py": ["--cases", "200"],
     "scenarios.py": ["--only", "hub-spoke-transit", "one-way-vnet-to-vnet"],
+    "attacks.py": ["--n", "2"],
+    "az_actions.py": ["--rounds", "1", "--retry-after", "0.05", "--only", "learned_routes"],
 }
 
 

@@ -27,7 +27,7 @@ from azure.functions.queue import QueueMessage as HostQueueMessage  # what the w
 from azure.functions.timer import TimerRequest
 from azure.storage.queue import QueueClient, QueueMessage
 
-from bot.runtime.host import runtime
+from bot.runtime.host import runtime, seal_of
 from bot.runtime.jobs import Job
 from bot.runtime.ledger import JobLedger
 from bot.runtime.queue import decode_job, encode_job
@@ -95,6 +95,7 @@ def stack(
             "VPNOPS_PROGRESS_EVERY_S": "0",
             "VPNOPS_ALERT_TOKEN": "alert-token-for-tests-0123456789",
             "VPNOPS_ALERT_CHANNEL": "C_ALERTS",
+            "VPNOPS_SECRET_KEY": "functions-test-deployment-secret-0123456789abcdef",
         }
         for k, v in env.items():
             monkeypatch.setenv(k, v)
@@ -147,7 +148,7 @@ def test_signed_slash_command_is_acked_enqueued_and_answered_by_the_worker(stack
     assert stack.slack.calls == []  # the ack side never calls Slack (no auth.test on a cold start)
 
     m = stack.take()
-    job = decode_job(m.content)  # what is stored is base64 JSON, as the host expects
+    job = decode_job(m.content, seal_of(runtime.settings()))  # what is stored is base64 JSON, as the host expects
     assert (job.kind, job.name, job.text, job.user) == ("command", "status", "australia", "U_ALICE")
 
     stack.run_worker(m)
@@ -162,8 +163,10 @@ def test_queue_message_is_base64_json_and_holds_no_secret_but_the_response_url(s
     m = stack.take()
     raw = base64.b64decode(m.content, validate=True).decode()
     data = json.loads(raw)
-    assert data["response_url"] == response_url
-    for secret in (stack.slack.token, stack.slack.signing_secret, stack.azurite.connection_string):
+    assert set(data) == {"v", "queue", "job", "mac"}  # sealed (bot/runtime/signing.py)
+    assert json.loads(data["job"])["response_url"] == response_url
+    secret_key = runtime.settings().secret_key
+    for secret in (stack.slack.token, stack.slack.signing_secret, stack.azurite.connection_string, secret_key):
         assert secret not in raw
     assert "AccountKey" not in raw
 
@@ -233,11 +236,11 @@ def test_redelivery_after_a_crash_before_any_answer_runs_the_job(stack: Stack) -
     m = stack.take()
     # The first attempt claimed the job and died before answering (instance recycled).
     ledger = JobLedger(runtime.work().deps.store_port())
-    ledger.begin(decode_job(m.content), attempt=1, message_id=m.id)
+    ledger.begin(decode_job(m.content, seal_of(runtime.settings())), attempt=1, message_id=m.id)
     m.dequeue_count = 2
     stack.run_worker(m)
     assert any("australia" in t.lower() or "vgw-aue" in t for t in stack.answers())
-    assert ledger.state(decode_job(m.content).id)["state"] == "done"  # type: ignore[index]
+    assert ledger.state(decode_job(m.content, seal_of(runtime.settings())).id)["state"] == "done"  # type: ignore[index]
 
 
 def test_a_second_message_for_a_job_still_running_is_dropped_not_run_twice(stack: Stack) -> None:
@@ -246,20 +249,20 @@ def test_a_second_message_for_a_job_still_running_is_dropped_not_run_twice(stack
     # The first message is being worked on (claimed, nothing answered yet) when Slack's
     # retry of the same request lands as a second message carrying the same job.
     ledger = JobLedger(runtime.work().deps.store_port())
-    ledger.begin(decode_job(m.content), attempt=1, message_id=m.id)
+    ledger.begin(decode_job(m.content, seal_of(runtime.settings())), attempt=1, message_id=m.id)
     retry = QueueMessage(content=m.content)
     retry.id, retry.dequeue_count = f"{m.id}-slack-retry", 1
     arm_calls, posted = len(stack.arm.requests), list(stack.slack.events)
     stack.run_worker(retry)
     assert len(stack.arm.requests) == arm_calls, "the retry ran the job a second time"
     assert stack.slack.events == posted
-    assert ledger.state(decode_job(m.content).id)["state"] == "running"  # type: ignore[index]
+    assert ledger.state(decode_job(m.content, seal_of(runtime.settings())).id)["state"] == "running"  # type: ignore[index]
 
 
 def test_redelivery_after_a_partial_answer_is_not_rerun_and_the_user_is_told_once(stack: Stack) -> None:
     stack.slash("status australia")
     m = stack.take()
-    job = decode_job(m.content)
+    job = decode_job(m.content, seal_of(runtime.settings()))
     ledger = JobLedger(runtime.work().deps.store_port())
     ledger.begin(job, attempt=1)
     ledger.mark_answered(job)  # it had posted, then the instance died
@@ -299,10 +302,51 @@ def test_a_malformed_message_is_dropped_without_failing_the_function(stack: Stac
     assert stack.slack.events == []
 
 
-def test_encode_job_round_trips_through_the_host_decoding() -> None:
+def _forgeries(stack: Stack) -> list[tuple[str, bytes]]:
+    """Queue messages an attacker with write access to the queue could put there."""
+    from bot.runtime.signing import JobSeal
+
+    seal = seal_of(runtime.settings())
+    good = stack.slack.new_response_url("C_VPNOPS", "U_BOB")
+    job = Job("action", "approval_approve", "1", user="U_BOB", channel="C_VPNOPS", response_url=good)
+    sealed = json.loads(seal.seal(job))
+    tampered = dict(sealed, job=sealed["job"].replace("U_BOB", "U_CAROL"))
+    other_key = JobSeal.for_settings("another-deployments-secret-0123456789abcdef", seal.queue).seal(job)
+    elsewhere = Job("command", "status", "all", user="U_BOB", response_url="https://attacker.example/hook")
+    return [
+        ("unsealed", job.to_json().encode()),
+        ("tampered user", json.dumps(tampered).encode()),
+        ("another key", other_key.encode()),
+        ("another queue", JobSeal(seal.key, "vpnops-other").seal(job).encode()),
+        ("sealed, response_url elsewhere", seal.seal(elsewhere).encode()),
+        ("sealed, old", seal.seal(Job("command", "status", "all", user="U_BOB", created_at=1.0)).encode()),
+    ]
+
+
+def test_a_forged_or_tampered_queue_message_runs_nothing_and_is_logged(stack: Stack) -> None:
+    from structlog.testing import capture_logs
+
+    from bot.runtime.host import run_message
+
+    arm_before = len(stack.arm.requests)
+    for how, body in _forgeries(stack):
+        with capture_logs() as logs:
+            assert run_message(body, 1, "inv-forged", "m1") == "forged", how
+            call("worker")(HostQueueMessage(id="m2", body=body, dequeue_count=1), Invocation())
+            call("poison")(HostQueueMessage(id="m3", body=body, dequeue_count=1), Invocation())
+        events = [e for e in logs if e["event"] == "job_forged"]
+        assert len(events) == 3, (how, logs)
+        assert not any("attacker.example" in json.dumps(e) or "/response/" in json.dumps(e) for e in events)
+    assert stack.slack.calls == [] and len(stack.arm.requests) == arm_before
+    store = runtime.work().deps.store_port()
+    assert store.list_requests() == [] and store.recent_audit() == []
+
+
+def test_encode_job_round_trips_through_the_host_decoding(stack: Stack) -> None:
+    seal = seal_of(runtime.settings())
     job = Job(kind="action", name="approval_approve", text="7", user="U_BOB", message_ref="C1:1.2")
-    assert decode_job(base64.b64decode(encode_job(job))) == job
-    assert decode_job(encode_job(job)) == job
+    assert decode_job(base64.b64decode(encode_job(job, seal)), seal) == job
+    assert decode_job(encode_job(job, seal), seal) == job
 
 
 # ---------------------------------------------------------------------------------------
@@ -406,3 +450,18 @@ def test_the_ack_path_never_loads_the_azure_management_sdk(stack: Stack) -> None
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"status": 200, "import": [], "ack": []}
     assert list(stack.queue.peek_messages(max_messages=5)), "the subprocess's ack did not enqueue"
+
+
+def test_a_configuration_error_is_every_commands_answer_and_nothing_is_enqueued(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VPNOPS_APPROVERS", "U_BOB;U_CAROL")
+    runtime.reset()
+    if not _exists(stack.queue):
+        stack.queue.create_queue()
+    for text in ("status australia", "help", "peering vnet-eun"):
+        resp, _ = stack.slash(text)
+        assert resp.status_code == 200
+        said = json.loads(resp.get_body())["text"]
+        assert "misconfigured" in said and "VPNOPS_APPROVERS holds 'U_BOB;U_CAROL'" in said and "U_BOB,U_CAROL" in said
+    assert not list(stack.queue.peek_messages(max_messages=5)), "a misconfigured bot enqueued a job"

@@ -350,8 +350,8 @@ def test_denied_action_is_403_authorization_failed() -> None:
         assert e3.value.status_code == 403
 
 
-def test_writes_other_than_peerings_are_refused_with_405(arm_emulator: ArmEmulator) -> None:
-    status, _, body = raw(arm_emulator, "PUT", GW_EUN + "?api-version=2026-03-01", body={"location": "northeurope"})
+def test_deletes_other_than_peerings_are_refused_with_405(arm_emulator: ArmEmulator) -> None:
+    status, _, body = raw(arm_emulator, "DELETE", GW_EUN + "?api-version=2026-03-01")
     assert status == 405 and body["error"]["code"] == "OperationNotSupported"
 
 

@@ -231,3 +231,46 @@ def test_the_suite_wide_audit_flags_a_record_that_escaped_redaction() -> None:
     assert SLACK_BOT_TOKEN not in recorder.leaks[0]  # the report itself masks it
     assert find_leaks(redact(f"{SLACK_BOT_TOKEN} {RESPONSE_URL} AccountKey={AZURITE_KEY}")) == []
     assert set(find_leaks(f"{RESPONSE_URL} AccountKey={AZURITE_KEY}")) == {"slack response_url", "storage account key"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # GovSlack's hooks host (https://api.slack-gov.com/gov-slack/about: slack-gov.com).
+        "posting to https://hooks.slack-gov.com/commands/T1/2/SECRETPART now",
+        "POST https://hooks.slack.com:443/actions/T1/2/SECRETPART HTTP/1.1",
+        # JSON-escaped (json.dumps of a string holding the URL, an SDK debug body).
+        '{"url": "https:\\/\\/hooks.slack.com\\/commands\\/T1\\/2\\/SECRETPART"}',
+        '{"url": "https:\\/\\/hooks.slack-gov.com:443\\/actions\\/T1\\/2\\/SECRETPART"}',
+        # URL-encoded, any case, inside a raw form body.
+        "body=token%3Dx%26u%3Dhttps%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F2%2FSECRETPART",
+        "https%3a%2f%2fhooks.slack-gov.com%3A443%2fcommands%2fT1%2f2%2fSECRETPART",
+        # ARM shared-key bodies: GetSharedKey's answer and SetSharedKey's body.
+        'GET /connections/cn-a/sharedkey 200 {"value":"SECRETPART"}',
+        'ConnectionSharedKey {"id": "/x/sharedkey", "value": "SECRETPART"}',
+        'PUT sharedKey body: {\\"value\\": \\"SECRETPART\\"}',
+        # A raw JWT (an access token without "Bearer").
+        "token=eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQifQ.SECRETPART-sig_1",
+        # The function key of /api/alerts.
+        "POST https://func-vpnops.azurewebsites.net/api/alerts?code=SECRETPART&token=x",
+        "GET /api/alerts?token=x&CODE=SECRETPART",
+        # The sandbox emulator's response_url (slack_sdk logs it on a 429 retry).
+        "A retry handler found: DeadlineRateLimitRetryHandler for POST http://127.0.0.1:40123/response/SECRETPART",
+    ],
+)
+def test_every_form_of_a_response_url_key_token_or_function_key_is_redacted(line: str) -> None:
+    out = redact(line)
+    assert "SECRETPART" not in out and REDACTED in out
+    assert redact(out) == out  # idempotent: stdlib records are redacted twice
+
+
+def test_a_value_field_is_kept_where_no_shared_key_is_involved() -> None:
+    line = '{"name": "vnet-eun", "value": "10.0.0.0/16"}'
+    assert redact(line) == line
+
+
+def test_the_new_forms_are_redacted_from_a_librarys_stdlib_log_line(lines: io.StringIO) -> None:
+    logging.getLogger("slack_sdk.webhook.client").info(
+        "A retry handler found: %s for POST %s", "RateLimit", "https://hooks.slack-gov.com:443/commands/T1/2/SECRETPART"
+    )
+    assert "SECRETPART" not in lines.getvalue()

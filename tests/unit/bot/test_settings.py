@@ -38,8 +38,24 @@ def test_every_setting_is_read_from_its_documented_name() -> None:
             "AzureWebJobsStorage": "UseDevelopmentStorage=true",
             "VPNOPS_JOBS": "QUEUE",
             "VPNOPS_ARM_TIMEOUT_S": "12.5",
+            "VPNOPS_SECRET_KEY": "d" * 40,
+            "SLACK_APP_ID": "A0123ABCD",
+            "SLACK_TEAM_ID": "T0123ABCD",
+            "VPNOPS_MUTE_GROUP": "oncall",
+            "VPNOPS_CHANNEL_SCOPES": '{"C0123ABCD": ["SUB-A"], "*": []}',
+            "VPNOPS_BIND": "0.0.0.0",
+            "VPNOPS_JOB_DEADLINE_S": "120",
         }
     )
+    assert (s.slack_app_id, s.slack_team_id, s.mute_group, s.bind, s.job_deadline_s) == (
+        "A0123ABCD",
+        "T0123ABCD",
+        "oncall",
+        "0.0.0.0",
+        120.0,
+    )
+    assert s.secret_key == "d" * 40 and not s.secret_key_ephemeral and s.errors == () and s.warnings == ()
+    assert s.scope_for("C0123ABCD") == ("sub-a",) and s.scope_for("C_ELSEWHERE") == ()
     assert s.slack_api_url == "http://127.0.0.1:9/api/"  # slack_sdk appends method names
     assert s.subscription_ids == ("sub-a", "sub-b") and s.arm_url == "http://127.0.0.1:8" and s.sandbox
     assert (s.concurrency, s.request_ttl_minutes, s.arm_timeout_s) == (4, 15, 12.5)
@@ -58,6 +74,7 @@ def test_every_setting_is_read_from_its_documented_name() -> None:
         request_ttl_minutes=15,
         alert_channel="C_ALERTS",
         progress_every_s=2.0,
+        mute_group="oncall",
     )
 
 
@@ -96,3 +113,71 @@ def test_an_unusable_value_names_the_setting_and_gives_an_example(name: str, val
         Settings.from_env({name: value})
     msg = str(err.value)
     assert name in msg and words in msg and "Example:" in msg
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("U_BOB;U_CAROL", "separate ids with commas: U_BOB,U_CAROL"),
+        ("@bob", "that is a name or a mention"),
+        ("<@U123>", "that is a name or a mention"),
+        ("bob", "not a Slack user id"),
+        ("U1 U2", "separate ids with commas: U1,U2"),
+    ],
+)
+def test_approver_ids_that_are_not_slack_user_ids_are_an_error_naming_them(value: str, says: str) -> None:
+    s = Settings.from_env({"VPNOPS_APPROVERS": value})
+    assert s.approvers == frozenset()  # never a bogus approver nobody can be
+    assert len(s.errors) == 1 and says in s.errors[0] and "VPNOPS_APPROVERS" in s.errors[0]
+    assert "Example: VPNOPS_APPROVERS=U012AB3CD,U045EF6GH" in s.errors[0]
+
+
+def test_no_approvers_is_a_warning_said_with_the_setting_to_fix() -> None:
+    s = Settings.from_env({"VPNOPS_SECRET_KEY": "k" * 32, "SLACK_TEAM_ID": "T0123ABCD"})
+    assert s.errors == ()
+    assert len(s.warnings) == 1 and s.warnings[0].startswith("No approvers") and "VPNOPS_APPROVERS" in s.warnings[0]
+    assert s.domain().notices == s.warnings
+    assert not Settings.from_env(
+        {"VPNOPS_SECRET_KEY": "k" * 32, "VPNOPS_APPROVER_GROUP": "netops", "SLACK_TEAM_ID": "T0123ABCD"}
+    ).warnings
+
+
+def test_no_installation_id_on_real_azure_is_a_warning_not_on_the_sandbox() -> None:
+    base = {"VPNOPS_SECRET_KEY": "k" * 32, "VPNOPS_APPROVERS": "U012AB3CD"}
+    (warning,) = Settings.from_env(base).warnings
+    assert warning.startswith("SLACK_TEAM_ID is not set") and "Example: SLACK_TEAM_ID=T0123ABCD" in warning
+    assert Settings.from_env(base).domain().notices == ()  # /vpn health says it, /vpn help does not
+    assert not Settings.from_env({**base, "SLACK_TEAM_ID": "T0123ABCD"}).warnings
+    assert not Settings.from_env({**base, "VPNOPS_ARM_URL": "http://127.0.0.1:8"}).warnings
+
+
+def test_the_queue_needs_a_deployment_secret_of_32_characters_or_more() -> None:
+    with pytest.raises(SettingsError, match="VPNOPS_SECRET_KEY is not set"):
+        Settings.from_env({"VPNOPS_JOBS": "queue"})
+    with pytest.raises(SettingsError, match="at least 32 characters"):
+        Settings.from_env({"VPNOPS_SECRET_KEY": "short"})
+    local = Settings.from_env({})
+    assert local.secret_key_ephemeral and len(local.secret_key) == 64
+    assert any("VPNOPS_SECRET_KEY is not set" in w for w in local.warnings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SLACK_APP_ID", "vpnops"),
+        ("SLACK_TEAM_ID", "sandbox"),
+        ("VPNOPS_APPROVER_GROUP", "net ops!"),
+        ("VPNOPS_CHANNEL_SCOPES", "C1=sub"),
+        ("VPNOPS_CHANNEL_SCOPES", '["C1"]'),
+        ("VPNOPS_CHANNEL_SCOPES", '{"#general": ["sub"]}'),
+        ("VPNOPS_CHANNEL_SCOPES", '{"C0123": "sub"}'),
+    ],
+)
+def test_other_ids_that_are_not_what_they_name_are_errors(name: str, value: str) -> None:
+    s = Settings.from_env({name: value})
+    assert len(s.errors) == 1 and name in s.errors[0] and "Example:" in s.errors[0]
+
+
+def test_an_unresolved_key_vault_reference_for_the_secret_key_is_an_error() -> None:
+    s = Settings.from_env({"VPNOPS_JOBS": "queue", "VPNOPS_SECRET_KEY": "@Microsoft.KeyVault(SecretUri=https://kv/x)"})
+    assert len(s.errors) == 1 and "could not resolve" in s.errors[0]

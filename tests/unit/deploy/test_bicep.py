@@ -159,6 +159,11 @@ def test_app_setting_names_are_spelled_as_in_bot_settings() -> None:
         "VPNOPS_STORE",
         "VPNOPS_STORAGE_CONNECTION",
         "VPNOPS_WATCH_SCHEDULE",
+        "VPNOPS_SECRET_KEY",
+        "SLACK_APP_ID",
+        "SLACK_TEAM_ID",
+        "VPNOPS_CHANNEL_SCOPES",
+        "VPNOPS_MUTE_GROUP",
         "AzureWebJobsStorage__accountName",
         "AzureWebJobsStorage__credential",
     }
@@ -167,16 +172,28 @@ def test_app_setting_names_are_spelled_as_in_bot_settings() -> None:
 
 def test_secrets_are_key_vault_references_never_values() -> None:
     settings = _app_settings()
-    for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "VPNOPS_ALERT_TOKEN"):
+    for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "VPNOPS_ALERT_TOKEN", "VPNOPS_SECRET_KEY"):
         assert settings[name].startswith("'@Microsoft.KeyVault(SecretUri="), name
     main = parse(DEPLOY / "main.bicep")
-    for name in ("slackSigningSecret", "slackBotToken", "alertToken"):
+    for name in ("slackSigningSecret", "slackBotToken", "alertToken", "secretKey"):
         param = main["parameters"][name]
         assert {"secure"} <= {d.get("type") for d in param.get("decorators", [])}, name
         assert param.get("default") is None, f"{name} must not have a default value"
     keyvault = (DEPLOY / "modules" / "keyvault.bicep").read_text()
     assert "enableRbacAuthorization: true" in keyvault
     assert "enablePurgeProtection: true" in keyvault
+
+
+def test_the_deployment_secret_is_in_key_vault_and_not_in_the_storage_account() -> None:
+    """VPNOPS_SECRET_KEY seals the jobs queue's messages: whoever holds the storage account
+    must not hold the key (bot/runtime/signing.py)."""
+    storage = (DEPLOY / "modules" / "storage.bicep").read_text()
+    assert "secretKey" not in storage and "VPNOPS_SECRET_KEY" not in storage
+    keyvault = (DEPLOY / "modules" / "keyvault.bicep").read_text()
+    assert "setting: 'VPNOPS_SECRET_KEY'" in keyvault and "value: secretKey" in keyvault
+    param = parse(DEPLOY / "main.bicep")["parameters"]["secretKey"]
+    kinds = {d.get("type") for d in param.get("decorators", [])}
+    assert {"secure", "min_length"} <= kinds
 
 
 def test_the_function_app_runs_python_311_on_flex_consumption_as_the_user_assigned_identity() -> None:

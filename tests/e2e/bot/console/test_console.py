@@ -224,3 +224,34 @@ def test_the_approval_demo_of_the_seed_estate(console: Console) -> None:
     vnet_id = next(r["id"] for r in console.arm.dump()["resources"] if r["name"] == "vnet-eun")
     peering = console.arm.resource(f"{vnet_id}/virtualNetworkPeerings/peer-eun-to-aue")
     assert peering is not None and peering["properties"]["allowGatewayTransit"] is False
+
+
+def test_approver_ids_that_are_not_slack_user_ids_stop_the_console_at_start() -> None:
+    import os
+
+    env = {**os.environ, "VPNOPS_APPROVERS": "@bob"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="/vpn help\n",
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stdout
+    assert "console: error: VPNOPS_APPROVERS holds '@bob'" in proc.stderr
+    assert "Copy member ID" in proc.stderr and proc.stdout == ""
+
+
+def test_a_request_number_in_other_digits_is_not_a_request_number(console: Console) -> None:
+    _needs("peering")
+    console.run(
+        ["/vpn peering vnet-eun/peer-eun-to-aue gateway-transit off reason: console test", "/as bob", "/approve ١"]
+    )
+    out = _out(console).split("bob> /approve ١")[1]
+    assert "/approve needs a request number, e.g. /approve 1" in out
+    vnet_id = next(r["id"] for r in console.arm.dump()["resources"] if r["name"] == "vnet-eun")
+    peering = console.arm.resource(f"{vnet_id}/virtualNetworkPeerings/peer-eun-to-aue")
+    assert peering is not None and peering["properties"]["allowGatewayTransit"] is True

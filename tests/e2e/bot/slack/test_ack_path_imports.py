@@ -17,12 +17,14 @@ from bot.slack.app import create_app
 from sandbox.slack_emulator import SlackEmulator
 
 slack = SlackEmulator(signing_secret="ack-path-secret-0123456789abcdef")
+slack.start()  # its response_urls are on its loopback origin, which SLACK_API_URL names
 jobs = []
-app = create_app(Settings(signing_secret=slack.signing_secret), ThreadPoolDispatcher(jobs.append))
+app = create_app(Settings(signing_secret=slack.signing_secret, slack_api_url=slack.api_url), ThreadPoolDispatcher(jobs.append))
 for text in ("status australia", "help", "stauts"):
     body, headers, _ = slack.command_request(text, "U_ALICE")
     status, _, out = handle_http(app, body, headers)
     assert status == 200, (status, out)
+slack.stop()
 heavy = sorted(m for m in sys.modules if m.startswith(("azure.mgmt", "azure.identity", "azure.core")))
 print(json.dumps({"jobs": len(jobs), "heavy": heavy}))
 """

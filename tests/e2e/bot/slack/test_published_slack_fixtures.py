@@ -27,10 +27,10 @@ class FixedClock:
         return self._now
 
 
-def _app_with_clock(secret: str, now: float | None, jobs: list[Job]) -> Any:
+def _app_with_clock(secret: str, now: float | None, jobs: list[Job], **settings: Any) -> Any:
     """The real app; when `now` is given, its signature check runs at that instant (the
     published signed sample is from 2018 and Slack's window is five minutes)."""
-    app = create_app(Settings(signing_secret=secret), ThreadPoolDispatcher(jobs.append))
+    app = create_app(Settings(signing_secret=secret, **settings), ThreadPoolDispatcher(jobs.append))
     if now is not None:
         (mw,) = [m for m in app._middleware_list if isinstance(m, RequestVerification)]
         mw._verifier = SignatureVerifier(secret, clock=FixedClock(now))
@@ -85,14 +85,15 @@ def test_a_published_slash_command_for_a_real_subcommand_becomes_a_job() -> None
     assert "hooks.slack.com" not in repr(job)
 
 
-@pytest.mark.parametrize(
-    "fixture, team, ts",
-    [
-        ("slack/bolt-python.test_block_actions.block_actions_button.json", "T111", "111.222"),
-        ("slack/bolt-python.test_request.block_actions_org_wide.json", "E111", "1643113871.000700"),
-    ],
-)
-def test_published_block_actions_click_the_registered_action(fixture: str, team: str, ts: str) -> None:
+PUBLISHED_CLICKS = [
+    # fixture, the clicker's team, the org, the message ts
+    ("slack/bolt-python.test_block_actions.block_actions_button.json", "T111", "", "111.222"),
+    ("slack/bolt-python.test_request.block_actions_org_wide.json", "T_expected", "E111", "1643113871.000700"),
+]
+
+
+@pytest.mark.parametrize("fixture, team, enterprise, ts", PUBLISHED_CLICKS)
+def test_published_block_actions_click_the_registered_action(fixture: str, team: str, enterprise: str, ts: str) -> None:
     payload = real_json(fixture)
     slack = SlackEmulator(signing_secret="published-shape-secret-0123456789")
     jobs: list[Job] = []
@@ -103,8 +104,31 @@ def test_published_block_actions_click_the_registered_action(fixture: str, team:
     assert status == 200
     (job,) = jobs
     assert (job.kind, job.name, job.text, job.user) == ("action", "a", "click_me_123", "W111")
-    assert (job.team, job.channel, job.message_ref) == (team, "C111", f"C111:{ts}")
+    assert (job.team, job.enterprise, job.app_id) == (team, enterprise, "A111")
+    assert (job.channel, job.message_ref) == ("C111", f"C111:{ts}")
     assert job.response_url == payload["response_url"]
+
+
+@pytest.mark.parametrize(
+    "fixture, installation, accepted",
+    [
+        # A workspace install: the payload's team; an org-wide install: its enterprise.
+        ("slack/bolt-python.test_block_actions.block_actions_button.json", "T111", True),
+        ("slack/bolt-python.test_request.block_actions_org_wide.json", "E111", True),
+        ("slack/bolt-python.test_block_actions.block_actions_button.json", "T999", False),
+        ("slack/bolt-python.test_request.block_actions_org_wide.json", "E999", False),
+    ],
+)
+def test_published_clicks_are_bound_to_the_app_installation(fixture: str, installation: str, accepted: bool) -> None:
+    payload = real_json(fixture)
+    slack = SlackEmulator(signing_secret="published-shape-secret-0123456789")
+    for app_id in ("A111", "A999"):
+        jobs: list[Job] = []
+        app = _app_with_clock(slack.signing_secret, None, jobs, slack_app_id=app_id, slack_team_id=installation)
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+        status, _, _ = handle_http(app, body, {"Content-Type": "application/x-www-form-urlencoded", **slack.sign(body)})
+        assert status == 200  # acked either way: Slack shows no error for a refused click
+        assert len(jobs) == (1 if accepted and app_id == "A111" else 0), (installation, app_id)
 
 
 def test_a_published_block_actions_body_with_a_bad_signature_is_refused() -> None:

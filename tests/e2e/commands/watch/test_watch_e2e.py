@@ -121,6 +121,7 @@ def test_alert_buttons_work_through_slack(seed: Console) -> None:
 
 def test_a_muted_connection_raises_nothing_until_the_mute_is_lifted(seed: Console) -> None:
     seed.run(["/watch", "/watch"])
+    assert seed.switch_user("bob")  # muting is for approvers (the console's are bob and carol)
     # The tunnel's card is the half that leads the pair; muting it mutes the tunnel.
     assert seed.click("alert_mute_24h", AUE_EUN)
     seed.arm.set_connection_status(EUN_AUE, "NotConnected")

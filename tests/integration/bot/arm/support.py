@@ -36,6 +36,9 @@ def make_client(emu: ArmEmulator, **kw: Any) -> ArmClient:
         "call_timeout_s": 20.0,
         "read_timeout_s": 5.0,
         "retry_backoff_s": 0.01,
+        # One deployment's digest key for every client: shared-key digests are keyed
+        # (bot.runtime.signing.digest_key), and two clients must agree on them.
+        "digest_key": b"vpnops-tests-digest-key-0123456789abcdef",
     }
     opts.update(kw)
     return ArmClient(StaticTokenCredential(), base_url=emu.base_url, **opts)

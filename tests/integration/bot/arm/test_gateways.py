@@ -7,6 +7,7 @@ loopback HTTP from the sandbox ARM emulator.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from typing import Any
 
@@ -64,14 +65,20 @@ def test_connections_list_then_get_fills_in_status_and_one_way_counters(client: 
     assert out.enable_bgp is True and back.enable_bgp is False
 
 
-def test_shared_key_digest_is_sha256_of_the_key_and_tells_keys_apart(emu: ArmEmulator, client: ArmClient) -> None:
+def test_shared_key_digest_is_keyed_never_a_bare_hash_and_tells_keys_apart(emu: ArmEmulator) -> None:
+    from bot.runtime.signing import digest_key
+
     keys = load_estate(SEED_ESTATE)["sharedKeys"]
-    a = client.shared_key_digest(CN_EUN_AUE)
-    b = client.shared_key_digest(CN_AUE_EUN)
-    assert a == hashlib.sha256(keys[CN_EUN_AUE].encode()).hexdigest()
-    assert a != b  # the seed's keys differ by one character
-    emu.set_shared_key(CN_AUE_EUN, keys[CN_EUN_AUE])
-    assert client.shared_key_digest(CN_AUE_EUN) == a
+    key = digest_key("deployment-secret-for-the-digest-test-0123456789")
+    with make_client(emu, digest_key=key) as client, make_client(emu) as other_deployment:
+        a = client.shared_key_digest(CN_EUN_AUE)
+        b = client.shared_key_digest(CN_AUE_EUN)
+        assert a == hmac.new(key, keys[CN_EUN_AUE].encode(), hashlib.sha256).hexdigest()
+        assert a != hashlib.sha256(keys[CN_EUN_AUE].encode()).hexdigest()  # not testable offline against guesses
+        assert a != b  # the seed's keys differ by one character
+        assert other_deployment.shared_key_digest(CN_EUN_AUE) != a  # another key, another digest
+        emu.set_shared_key(CN_AUE_EUN, keys[CN_EUN_AUE])
+        assert client.shared_key_digest(CN_AUE_EUN) == a
 
 
 def test_shared_key_never_reaches_a_log_or_a_failure(emu: ArmEmulator, caplog: pytest.LogCaptureFixture) -> None:

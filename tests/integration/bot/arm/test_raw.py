@@ -6,6 +6,7 @@ the same retries, Retry-After, timeouts and failures through the one pipeline.""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -61,7 +62,9 @@ def test_raw_reads_give_the_facts_the_sdk_models_gave(emu: ArmEmulator, client: 
     by_sdk = [convert.gateway(g) for r in ("rg-vpn-eun", "rg-vpn-aue") for g in net.virtual_network_gateways.list(r)]
     assert sorted(client.gateways(SUB), key=lambda g: g.id) == sorted(by_sdk, key=lambda g: g.id)
     key = net.virtual_network_gateway_connections.get_shared_key(rg, "cn-eun-to-aue").value
-    assert client.shared_key_digest(CN_EUN_AUE) == hashlib.sha256(key.encode()).hexdigest()
+    assert (
+        client.shared_key_digest(CN_EUN_AUE) == hmac.new(client._digest_key, key.encode(), hashlib.sha256).hexdigest()
+    )
 
 
 def test_raw_reads_send_the_sdk_request_shape(emu: ArmEmulator, client: ArmClient) -> None:

@@ -20,6 +20,7 @@ import pytest
 
 from bot.runtime.host import run_message, runtime
 from bot.runtime.jobs import Job
+from bot.runtime.signing import JobSeal
 from bot.slack.listeners.actions import job_from_block_actions
 from tests.reliability.harness import ALICE, BOB, CAROL, PEERING_EUN, Rig
 
@@ -78,7 +79,8 @@ def test_a_double_click_on_approve_applies_once_and_tells_the_second_click_the_s
     number = file_request(rig)
     first = rig.click("approval_approve", number, BOB)
     # The button is gone after the first click, as in Slack; a second client still shows it.
-    msg = rig.slack.messages()[0]
+    msg = rig.slack.message(rig.store.get_request(int(number)).body["message_ref"])
+    assert msg is not None
     msg.blocks = [
         {
             "type": "actions",
@@ -124,6 +126,7 @@ def functions_env(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "VPNOPS_APPROVERS": ",".join(sorted(s.approvers)),
         "VPNOPS_JOBS": "queue",
         "VPNOPS_STORAGE_CONNECTION": "UseDevelopmentStorage=true",
+        "VPNOPS_SECRET_KEY": SECRET_KEY,
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
@@ -131,6 +134,14 @@ def functions_env(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     runtime.reset()
     yield
     runtime.reset()
+
+
+SECRET_KEY = "duplicates-test-deployment-secret-0123456789abcdef"
+
+
+def sealed(job: Job) -> bytes:
+    """The message body the Functions host hands the worker for `job` (sealed, decoded)."""
+    return JobSeal.for_settings(SECRET_KEY, "vpnops-jobs").seal(job).encode()
 
 
 def click_job(rig: Rig, number: str, user: str) -> Job:
@@ -142,7 +153,7 @@ def click_job(rig: Rig, number: str, user: str) -> Job:
 
 def test_a_redelivered_queue_message_approves_and_applies_once(rig: Rig, functions_env: None) -> None:
     number = file_request(rig)
-    message = click_job(rig, number, BOB).to_json().encode()
+    message = sealed(click_job(rig, number, BOB))
     posts = len(rig.slack.events)
     assert run_message(message, dequeue_count=1, invocation_id="inv-1") == "done"
     answered = len(rig.slack.events)
@@ -156,8 +167,8 @@ def test_a_redelivered_queue_message_approves_and_applies_once(rig: Rig, functio
 def test_a_redelivered_read_command_answers_once(rig: Rig, functions_env: None) -> None:
     response_url = rig.slack.new_response_url("C_VPNOPS", ALICE)
     job = Job("command", "status", "australia", user=ALICE, channel="C_VPNOPS", response_url=response_url)
-    assert run_message(job.to_json().encode(), 1) == "done"
+    assert run_message(sealed(job), 1) == "done"
     answers = len(rig.slack.calls)
     reads = len(rig.arm.requests)
-    assert run_message(job.to_json().encode(), 2) == "duplicate"
+    assert run_message(sealed(job), 2) == "duplicate"
     assert len(rig.slack.calls) == answers and len(rig.arm.requests) == reads

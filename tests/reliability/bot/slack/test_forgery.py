@@ -97,6 +97,7 @@ def test_forged_requests_never_reach_the_queue_through_the_functions_http_functi
             "VPNOPS_STORAGE_CONNECTION": azurite.connection_string,
             "VPNOPS_QUEUE": queue,
             "VPNOPS_JOBS": "queue",
+            "VPNOPS_SECRET_KEY": "forgery-test-deployment-secret-0123456789abcdef",
             "VPNOPS_STORE": f"sqlite:{tmp_path / 'state.sqlite'}",
         }
         for k, v in env.items():

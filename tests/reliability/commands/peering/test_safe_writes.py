@@ -174,9 +174,10 @@ def test_a_put_that_gets_no_answer_and_does_not_land_is_unknown_then_not_applied
     assert peering(rig)["allowForwardedTraffic"] is True and rig.writes_landed() == 0
 
 
-def test_a_gateway_timeout_on_the_put_is_not_taken_for_not_applied(quick_rig: Rig) -> None:
-    """A 504 from ARM's front door does not say the write was not applied: unknown, re-checked."""
-    rig = quick_rig
+def test_a_gateway_timeout_on_the_put_is_not_taken_for_not_applied(rig: Rig) -> None:
+    """A 504 from ARM's front door does not say the write was not applied: unknown, re-checked.
+    (The default deadline: azure-core's retries of the 504, a second apart as the fault's
+    Retry-After says, must end in the 504 itself, not in a 4 s deadline on a loaded machine.)"""
     number = file(rig)
     fault = rig.arm.add_fault(PUT_PATH, method="PUT", kind="error", status=504, code="GatewayTimeout")
     text = approve(rig, number)

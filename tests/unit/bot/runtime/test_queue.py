@@ -19,7 +19,9 @@ from bot.runtime.queue import (
     poison_queue_name,
     queue_client,
 )
+from bot.runtime.signing import ForgedJob, JobSeal
 
+SEAL = JobSeal.for_settings("k" * 64, "vpnops-jobs")
 KEYED = "DefaultEndpointsProtocol=https;AccountName=stvpnops;AccountKey=a2V5a2V5a2V5;EndpointSuffix=core.windows.net"
 
 
@@ -55,7 +57,7 @@ def test_use_development_storage_means_the_local_azurite() -> None:
 @pytest.mark.parametrize("setting", ["", "   ", "Foo=bar;Baz=1"])
 def test_an_unusable_storage_setting_is_refused_with_what_to_set(setting: str) -> None:
     with pytest.raises(QueueError) as info:
-        QueueDispatcher(setting, "vpnops-jobs")
+        QueueDispatcher(setting, "vpnops-jobs", seal=SEAL)
     assert "VPNOPS_STORAGE_CONNECTION" in str(info.value)
     assert "Foo" not in str(info.value)  # the setting's value is never echoed
 
@@ -78,9 +80,9 @@ def test_the_poison_queue_is_named_as_the_functions_host_names_it() -> None:
 )
 def test_any_job_round_trips_through_the_queue_encoding(kind: str, name: str, text: str, user: str) -> None:
     job = Job(kind=kind, name=name, text=text, user=user)  # type: ignore[arg-type]
-    encoded = encode_job(job)
-    assert decode_job(encoded) == job  # as the SDK reads it
-    assert decode_job(base64.b64decode(encoded)) == job  # as the Functions host hands it over
+    encoded = encode_job(job, SEAL)
+    assert decode_job(encoded, SEAL) == job  # as the SDK reads it
+    assert decode_job(base64.b64decode(encoded), SEAL) == job  # as the Functions host hands it over
 
 
 @pytest.mark.parametrize(
@@ -97,11 +99,34 @@ def test_any_job_round_trips_through_the_queue_encoding(kind: str, name: str, te
     ],
 )
 def test_a_message_that_is_not_a_job_is_refused_with_a_reason(body: bytes) -> None:
-    with pytest.raises(ValueError, match="job"):
-        decode_job(body)
+    with pytest.raises(ValueError, match=r"job|JSON"):
+        decode_job(body, SEAL)
+
+
+def test_an_unsealed_job_is_refused_however_well_formed() -> None:
+    job = Job(kind="action", name="approval_approve", text="1", user="U_BOB")
+    with pytest.raises(ForgedJob, match="not a sealed job"):
+        decode_job(job.to_json(), SEAL)
 
 
 def test_failure_notices_describe_the_job_in_the_users_words() -> None:
     assert describe(Job(kind="command", name="status", text="australia")) == "/vpn status australia"
     assert describe(Job(kind="action", name="approval_approve", text="3")) == "the button you clicked"
     assert "shortcut" in describe(Job(kind="shortcut", name="check_vpn_client_log"))
+
+
+def test_a_delayed_submit_hides_the_message_for_the_delay(azurite_connection_string: str) -> None:
+    from azure.storage.queue import QueueClient
+
+    from tests.azurite import unique_name
+
+    name = unique_name("delay")
+    dispatcher = QueueDispatcher(azurite_connection_string, name, seal=JobSeal.for_settings("k" * 64, name))
+    try:
+        dispatcher.submit(Job(kind="delivery", name="deliver", text="{}"), delay_s=30)
+        raw = QueueClient.from_connection_string(azurite_connection_string, name)
+        assert list(raw.peek_messages(max_messages=5)) == []  # invisible until Retry-After
+        assert raw.get_queue_properties().approximate_message_count == 1
+        raw.delete_queue()
+    finally:
+        dispatcher.close()

@@ -57,14 +57,17 @@ class Clock:
         return self.t
 
 
-def make_ctx(store: SqliteStore, user: str = "U_ALICE", clock: Clock | None = None) -> tuple[Ctx, RecordingMessenger]:
+def make_ctx(
+    store: SqliteStore, user: str = "U_ALICE", clock: Clock | None = None, channel: str = "C_ALERTS"
+) -> tuple[Ctx, RecordingMessenger]:
+    """A click's context; U_ALICE is an approver (approvers may mute), U_BOB is not."""
     out = RecordingMessenger()
     ctx = Ctx(
         FakeAzure(),
         out,
         user=user,
-        channel="C_ALERTS",
-        settings=DomainSettings(alert_channel="C_ALERTS", progress_every_s=0),
+        channel=channel,
+        settings=DomainSettings(alert_channel="C_ALERTS", progress_every_s=0, approvers=frozenset({"U_ALICE"})),
         store=store,
         now=clock or (lambda: NOW),
     )

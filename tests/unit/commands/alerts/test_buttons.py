@@ -7,18 +7,20 @@ from datetime import timedelta
 
 import pytest
 
+from bot.monitor.schema import parse_alert
 from bot.slack.mrkdwn import mrkdwn
 from bot.slack.text import to_text
 from bot.store.sqlite import SqliteStore
 from commands.alerts.buttons import alert_ack, alert_mute_1h, alert_mute_24h, alert_status
-from commands.alerts.state import NS_MESSAGE, NS_MUTE
+from commands.alerts.card import alert_card
+from commands.alerts.state import NS_MUTE, remember_message
 from commands.catalog import REGISTRY
 from commands.core.model import Connection, Gateway, Subscription
 from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Actions, Reply, Text
 from commands.core.store import StoreError
 from tests.fakes import FakeAzure, RecordingMessenger
-from tests.unit.commands.alerts.support import NOW, make_ctx, posted
+from tests.unit.commands.alerts.support import NOW, doc_with, make_ctx, posted
 
 SUB = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network"
 
@@ -78,6 +80,8 @@ def status_estate() -> tuple[FakeAzure, Connection]:
 
 def test_status_button_answers_in_the_alert_thread(store: SqliteStore) -> None:
     az, conn = status_estate()
+    card = alert_card(parse_alert(doc_with(alertTargetIDs=[conn.id])))
+    remember_message(store, "C_ALERTS:7", card)
     out = RecordingMessenger()
     ctx = Ctx(
         az,
@@ -94,12 +98,50 @@ def test_status_button_answers_in_the_alert_thread(store: SqliteStore) -> None:
     assert "cn-a-to-b" in to_text(reply) and "NotConnected" in to_text(reply)
 
 
-def test_a_button_without_a_store_message_still_records_the_acknowledgement(store: SqliteStore) -> None:
-    ctx, out = make_ctx(store)
-    answer = alert_ack(ctx, "/subscriptions/s/x/connections/gone", "C_ALERTS:99")
-    assert answer is not None and "recorded in the audit trail" in to_text(answer)
-    assert out.updates == [] and store.get_state(NS_MESSAGE, "C_ALERTS:99") is None
-    assert store.recent_audit()[0].action == "alert_acknowledged"
+@pytest.mark.parametrize(
+    ("value", "ref", "channel"),
+    [
+        (None, "C_ALERTS:99", "C_ALERTS"),  # a message vpnops never posted (or no longer keeps)
+        (None, "C_ALERTS:1", "C_OTHER"),  # the alert's message, clicked from another channel
+        ("/subscriptions/s/x/connections/other", "C_ALERTS:1", "C_ALERTS"),  # a value its buttons do not carry
+        (None, "", "C_ALERTS"),  # no message at all
+    ],
+)
+def test_a_click_not_bound_to_a_posted_alert_does_nothing(
+    store: SqliteStore, value: str | None, ref: str, channel: str
+) -> None:
+    subject = posted(store)
+    for button in (alert_ack, alert_mute_1h, alert_mute_24h, alert_status):
+        ctx, out = make_ctx(store, channel=channel)
+        answer = button(ctx, value or subject, ref)
+        assert answer is not None and "not on an alert message vpnops posted here" in to_text(answer)
+        assert out.updates == [] and out.posts == []
+    assert store.recent_audit() == [] and store.list_state(NS_MUTE) == []
+
+
+def test_only_approvers_or_the_mute_group_may_mute_and_refusals_are_audited_once_per_window(
+    store: SqliteStore,
+) -> None:
+    subject = posted(store)
+    bob, out = make_ctx(store, user="U_BOB")
+    for _ in range(50):
+        answer = alert_mute_24h(bob, subject, "C_ALERTS:1")
+        assert (
+            answer is not None
+            and "only these may mute" in to_text(answer)
+            and "<@U_ALICE>"
+            in mrkdwn(
+                answer.parts[0].text  # type: ignore[union-attr]
+            )
+        )
+    assert store.list_state(NS_MUTE) == [] and out.updates == []
+    rows = store.recent_audit()
+    assert [(r.actor, r.action) for r in rows] == [("U_BOB", "alert_mute_refused")]  # one row, not fifty
+    # A member of VPNOPS_MUTE_GROUP may.
+    bob.settings = DomainSettings(mute_group="oncall", approvers=frozenset({"U_ALICE"}))
+    bob.out = RecordingMessenger(groups={"oncall": {"U_BOB"}})
+    assert "Muted" in to_text(alert_mute_1h(bob, subject, "C_ALERTS:1") or Reply(fallback=""))
+    assert store.get_state(NS_MUTE, subject.lower()) is not None
 
 
 def test_a_button_without_a_store_is_left_to_the_failure_policy(store: SqliteStore) -> None:

@@ -87,3 +87,29 @@ def test_a_mild_detour_alone_does_not_call_for_a_redesign() -> None:
     s = design.multi_region(facts)
     assert s is not None
     assert not design.design_matters(s, topology.assess(facts))
+
+
+def test_routes_to_hand_out_give_a_runnable_command_per_gateway_keeping_its_custom_routes() -> None:
+    """`--custom-routes` replaces the gateway's list (az network vnet-gateway update): the command
+    names the gateway and its group, keeps what is there, adds what is missing; a gateway that
+    already hands everything out gets none."""
+    import dataclasses
+
+    a = dataclasses.replace(
+        gw("gw-a", "vn-a", "eastus", ("172.1.0.0/24",), asn=65001), p2s_custom_routes=("192.168.9.0/24",)
+    )
+    b = dataclasses.replace(
+        gw("gw-b", "vn-b", "japaneast", ("172.2.0.0/24",), asn=65002), p2s_custom_routes=("10.1.0.0/16",)
+    )
+    facts = EstateIndex(
+        vnets=(vnet("vn-a", "eastus", "10.1.0.0/16"), vnet("vn-b", "japaneast", "10.2.0.0/16")),
+        gateways=(a, b),
+        connections=(v2v("a-b", a, b, enable_bgp=True), v2v("b-a", b, a, enable_bgp=True)),
+    )
+    s = design.multi_region(facts)
+    assert s is not None
+    text = "\n".join(map(str, design.design_options(s, facts)[1].changes))
+    rg = nid("virtualNetworkGateways", "gw-a").split("/")[4]
+    assert f"`az network vnet-gateway update -g {rg} -n gw-a --custom-routes 192.168.9.0/24 10.2.0.0/16`" in text
+    assert "-n gw-b" not in text and "in place on `gw-b`" in text
+    assert "…" not in text

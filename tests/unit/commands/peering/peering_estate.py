@@ -140,13 +140,14 @@ def as_user(ctx: Ctx, user: str) -> Ctx:
     return dataclasses.replace(ctx, user=user)
 
 
-def answer(ctx: Ctx, handler: Command | Action, text: str = "") -> Reply | None:
+def answer(ctx: Ctx, handler: Command | Action, text: str = "", ref: str = "C_OPS:1") -> Reply | None:
     """What the user gets, as the worker gives it: the handler's reply, or the one failure
-    policy's answer (`bot.runtime.failures`) when it raised a failure the policy knows."""
+    policy's answer (`bot.runtime.failures`) when it raised a failure the policy knows.
+    `ref` is the message a button was clicked on."""
     if isinstance(handler, Command):
         job = Job("command", handler.name, text, user=ctx.user, channel=ctx.channel)
     else:
-        job = Job("action", handler.action_id, text, user=ctx.user, channel=ctx.channel, message_ref="C_OPS:1")
+        job = Job("action", handler.action_id, text, user=ctx.user, channel=ctx.channel, message_ref=ref)
     try:
         return handler(ctx, text) if isinstance(handler, Command) else handler(ctx, text, job.message_ref)
     except Exception as exc:
@@ -203,10 +204,13 @@ def file_change(ctx: Ctx, text: str = CHANGE) -> Reply | None:
 
 
 def click(ctx: Ctx, user: str, verb: str, number: int) -> Reply | None:
-    """`user` clicks the `verb` button (approve, reject, cancel, revert) of request `number`."""
+    """`user` clicks the `verb` button (approve, reject, cancel, revert) of request `number`,
+    on the request's own message (where the bot posted it; no message: nowhere)."""
     act = REGISTRY.action(f"approval_{verb}")
     assert act is not None
-    return answer(as_user(ctx, user), act, str(number))
+    rec = ctx.store.get_request(number) if ctx.store is not None else None
+    ref = str(rec.body.get("message_ref") or "") if rec is not None else ""
+    return answer(as_user(ctx, user), act, str(number), ref=ref)
 
 
 def keys(findings: list[Finding]) -> list[str]:

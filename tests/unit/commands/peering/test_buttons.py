@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 
+from commands.catalog import REGISTRY
 from commands.core.registry import Ctx
 from commands.peering.buttons import parse_number
 from tests.fakes import FakeAzure, RecordingMessenger
-from tests.unit.commands.peering.peering_estate import Clock, click, file_change, out, peering_id, text_of
+from tests.unit.commands.peering.peering_estate import (
+    Clock,
+    answer,
+    as_user,
+    click,
+    file_change,
+    out,
+    peering_id,
+    text_of,
+)
 
 PID = peering_id("vn-hub", "hub-to-far")
 
@@ -15,6 +25,36 @@ PID = peering_id("vn-hub", "hub-to-far")
 def test_request_numbers_parse_from_button_values() -> None:
     assert parse_number("12") == 12 and parse_number("#3") == 3
     assert parse_number("x") is None and parse_number("") is None and parse_number("0x1") is None
+    # Digits of other scripts are digits to str.isdigit() and numbers to int(): not request numbers.
+    assert parse_number("١") is None and parse_number("#١") is None and parse_number("１") is None
+    assert parse_number("²") is None
+
+
+def test_a_click_from_another_message_or_channel_approves_nothing(ctx: Ctx, az: FakeAzure) -> None:
+    file_change(ctx)
+    card = ctx.store.get_request(1).body["message_ref"]
+    channel, _, ts = card.partition(":")
+    approve = REGISTRY.action("approval_approve")
+    assert approve is not None
+    bob = as_user(ctx, "U_BOB")
+    for other_ctx, ref in [
+        (bob, f"{channel}:{ts}1"),  # another message in the request's channel
+        (bob, f"C_ELSEWHERE:{ts}"),  # another channel
+        (dataclasses.replace(bob, channel="C_ELSEWHERE"), card),  # the right ref, from another channel
+        (bob, ""),
+    ]:
+        said = text_of(answer(other_ctx, approve, "1", ref=ref))
+        assert "not on request #1's own message" in said
+    assert az.writes == [] and ctx.store.get_request(1).state == "pending"
+    assert [e for e in ctx.store.recent_audit() if e.action.startswith("approve")] == []
+
+
+def test_refused_approvals_are_audited_once_per_person_and_window(ctx: Ctx, az: FakeAzure) -> None:
+    file_change(ctx)
+    for _ in range(40):
+        assert "not one" in text_of(click(ctx, "U_DAVE", "approve", 1))
+    refused = [e for e in ctx.store.recent_audit() if e.action == "approve_refused"]
+    assert [e.actor for e in refused] == ["U_DAVE"]
 
 
 def test_requester_and_non_approver_are_refused_and_nothing_is_applied(ctx: Ctx, az: FakeAzure) -> None:

@@ -24,7 +24,10 @@ def test_seed_nothing_a_vpn_client_can_use_to_resolve_the_zone() -> None:
     assert "168.63.129.16" in text and "cannot reach" in text
     assert "azurevpnconfig.xml" in text  # what Azure cannot show, and where to look
     # No resolver or forwarder exists: the fix creates a resolver in the gateway's VNet.
-    assert any(cmd.startswith("az dns-resolver create") for cmd in c.commands)
+    assert any(
+        cmd.startswith("az resource create --id ") and "/dnsResolvers/dnsr-" in cmd and "virtualNetwork" in cmd
+        for cmd in c.commands
+    )
     assert any("--delegations Microsoft.Network/dnsResolvers" in cmd for cmd in c.commands)
 
 
