@@ -41,9 +41,6 @@ def short_step(step: RichLike | None) -> Rich:
     used = 0
     for span in as_rich(step).spans:
         if isinstance(span, Pre):
-            # The commands stay in the thread: "Link the zone:" without what followed the colon.
-            if out and isinstance(out[-1], str):
-                out[-1] = out[-1].rstrip().rstrip(":")
             break
         if isinstance(span, str):
             m = _SENTENCE_END.search(span)
@@ -63,6 +60,9 @@ def short_step(step: RichLike | None) -> Rich:
                 break
             out.append(span)
             used += size
+    if out and isinstance(out[-1], str) and out[-1].rstrip().endswith(":"):
+        # What followed the colon (the commands) stays in the thread: "Link the zone", not "…zone:".
+        out[-1] = out[-1].rstrip()[:-1]
     return rich(*out)
 
 

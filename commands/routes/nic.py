@@ -122,8 +122,9 @@ def _ranked(judged: list[Finding], own: list[Finding]) -> list[Finding]:
 
 
 def _dns_only(f: Finding) -> bool:
-    """Private endpoint DNS is the checklist's and diagnose's: a route answer leaves it out."""
-    return all(x.key.startswith(("pe_", "p2s_dns:")) for x in f.every())
+    """Private endpoint DNS (and the checklist's items it explains: the SQL name, policy and
+    client) is the checklist's and diagnose's: a route answer leaves it out."""
+    return all(x.key.startswith(("pe_", "p2s_dns:", "sql_")) for x in f.every())
 
 
 def _about(j: Judgement, f: Finding) -> frozenset[str]:
