@@ -90,13 +90,22 @@ def run_delivery(job: Job, deps: Deps) -> None:
         if not claim(store, NS_DELIVERED, key, {"at": time.time()}):
             log.info("delivery_part_already_posted", key=key)
             continue
-        outcome, retry_after, error = send_deferred(client, part)
+        if part.get("under_head") and not part.get("thread_ts"):
+            # Its first message was not posted (refused): post it where it can be seen.
+            log.warning("delivery_part_without_head", key=key)
+        outcome, retry_after, detail = send_deferred(client, part)
+        if outcome == "sent" and part.get("head") and detail:
+            # The first message of a threaded answer: the parts after it hang off it, also
+            # when they are re-queued (the ts travels with them).
+            for later in parts[parts.index(part) + 1 :]:
+                if later.get("under_head") and not later.get("thread_ts"):
+                    later["thread_ts"] = detail
         if outcome == "ratelimited":
             store.delete_state(NS_DELIVERED, key)  # Slack posted nothing: free the key
             left.append(part)
             wait = retry_after
         elif outcome == "refused":
-            log.error("delivery_part_refused", key=key, error=error)
+            log.error("delivery_part_refused", key=key, error=detail)
     if left:
         requeue(job, left, wait or DEFAULT_DELAY_S, deps, attempt + 1)
     else:

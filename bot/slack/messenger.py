@@ -131,6 +131,8 @@ class SlackMessenger:
             if self._ack_pending and not ephemeral and self._send_url({"delete_original": True}):
                 self._ack_pending = False
             head_ts = self._post_threaded(rendered) if rendered.thread and not self.thread_ts else ""
+            if head_ts == _DEFERRED:
+                return  # Slack's rate limit: the first message and its thread are re-queued, in order
             if head_ts:
                 self._upload(rendered, thread_ts=head_ts)
                 return
@@ -140,21 +142,36 @@ class SlackMessenger:
 
     def _post_threaded(self, rendered: Rendered) -> str:
         """The first message with the Web API, then the thread under it; the first message's
-        ts, or "" when Slack refused it (nothing was posted then)."""
+        ts, "" when Slack refused it (nothing was posted then), or `_DEFERRED` when Slack's
+        rate limit held it back past the deadline: the first message and its thread are then
+        re-queued in order, the thread marked to hang off the first message once it is posted."""
         if not self.channel:
             return ""
         head = rendered.messages[0]
+        rest = [*rendered.messages[1:], *rendered.thread]
         try:
             resp = self.client.chat_postMessage(channel=self.channel, text=head.text, blocks=head.blocks)
         except SlackApiError as exc:
-            log.info("threaded_answer_refused", error=exc.response.get("error", "unknown"))
-            return ""
+            if not _rate_limited(exc):
+                log.info("threaded_answer_refused", error=exc.response.get("error", "unknown"))
+                return ""
+            self._defer(exc, op="post", channel=self.channel, text=head.text, blocks=head.blocks, head=True)
+            for msg in rest:
+                self._defer(exc, op="post", channel=self.channel, text=msg.text, blocks=msg.blocks, under_head=True)
+            return _DEFERRED
         ts = str(resp.get("ts") or "")
-        for msg in [*rendered.messages[1:], *rendered.thread]:
+        for i, msg in enumerate(rest):
             try:
                 self.client.chat_postMessage(channel=self.channel, text=msg.text, blocks=msg.blocks, thread_ts=ts)
             except SlackApiError as exc:
-                log.error("respond_failed", error=exc.response.get("error", "unknown"))
+                if not _rate_limited(exc):
+                    log.error("respond_failed", error=exc.response.get("error", "unknown"))
+                    continue
+                for later in rest[i:]:  # re-queued in order, under the message already posted
+                    self._defer(
+                        exc, op="post", channel=self.channel, thread_ts=ts, text=later.text, blocks=later.blocks
+                    )
+                break
         return ts
 
     def _respond_one(self, msg: SlackMessage, ephemeral: bool, first: bool) -> None:
@@ -315,6 +332,10 @@ class SlackMessenger:
                 log.error("file_upload_failed", filename=f.filename, error=exc.response.get("error", "unknown"))
 
 
+# `_post_threaded`'s answer when Slack's rate limit re-queued the whole threaded answer.
+_DEFERRED = "deferred"
+
+
 @contextlib.contextmanager
 def refused() -> Iterator[None]:
     """Slack's refusal of a message as the domain's `MessengerError` (with Slack's reason)."""
@@ -326,7 +347,8 @@ def refused() -> Iterator[None]:
 
 def send_deferred(client: WebClient, part: dict[str, Any]) -> tuple[str, float, str]:
     """Deliver one part `SlackMessenger` deferred: ("sent" | "ratelimited" | "refused",
-    Slack's Retry-After, Slack's error)."""
+    Slack's Retry-After, Slack's error — or, when sent, the ts of the message posted, which
+    the parts marked `under_head` after a `head` part are threaded under)."""
     op = part.get("op")
     text, blocks = str(part.get("text") or ""), part.get("blocks") or None
     thread = str(part.get("thread_ts") or "") or None
@@ -338,7 +360,8 @@ def send_deferred(client: WebClient, part: dict[str, Any]) -> tuple[str, float, 
                 channel=part["channel"], user=part["user"], text=text, blocks=blocks, thread_ts=thread
             )
         else:
-            client.chat_postMessage(channel=part["channel"], text=text, blocks=blocks, thread_ts=thread)
+            resp = client.chat_postMessage(channel=part["channel"], text=text, blocks=blocks, thread_ts=thread)
+            return "sent", 0.0, str(resp.get("ts") or "")
     except SlackApiError as exc:
         if _rate_limited(exc):
             return "ratelimited", retry_after_s(dict(exc.response.headers or {})), "ratelimited"
