@@ -19,7 +19,7 @@ SMALL = {
     "status_fanout.py": ["--gateways", "6", "--connections", "12", "--latency-ms", "1"],
     "ack_latency.py": ["--rounds", "2", "--concurrency", "3", "--warmup", "1"],
     "cold_start.py": ["--runs", "1"],
-    "faults.py": ["--rounds", "1", "--parallel", "1", "--hang-rate", "0"],
+    "faults.py": ["--rounds", "1", "--parallel", "1", "--hang-rate", "0", "--fail-rate", "0.05"],
     "forgery.py": ["--requests", "14", "--no-functions"],
     "fuzz.py": ["--cases", "200"],
     "scenarios.py": ["--only", "hub-spoke-transit", "one-way-vnet-to-vnet"],
