@@ -17,7 +17,7 @@ from typing import Literal
 from commands.core.estate import EstateIndex
 from commands.core.model import Connection, Gateway, name_of, rid_key
 from commands.findings.peerings import pair_causes
-from commands.findings.routing.links import and_, bgp_missing, bgp_off, connected, is_vnet2vnet, known
+from commands.findings.routing.links import and_, bgp_missing, bgp_off, connected, is_vnet2vnet, known, one_way_into
 from commands.findings.routing.nat import site_prefixes_via
 from commands.findings.routing.selection import GATEWAY_HOPS, PEERING_HOPS
 
@@ -338,25 +338,15 @@ def _link_local(prefix: str) -> bool:
 
 
 def _incoming(facts: EstateIndex, gw: Gateway, via: str) -> list[Destination]:
-    """VNet-to-VNet connections pointing AT `gw` from another gateway, with no connection
-    back: their VNet is a destination `gw` should reach, and the tunnel cannot come up
-    (a VNet-to-VNet tunnel is a connection resource on each side)."""
+    """The VNets of one-way VNet-to-VNet connections into `gw` (`links.one_way_into`):
+    destinations `gw` should reach, each blocked by the missing connection back."""
     out: list[Destination] = []
-    mine = rid_key(gw.id)
-    for c in facts.connections:
-        if not is_vnet2vnet(c) or rid_key(c.gateway2_id) != mine or rid_key(c.gateway1_id) == mine:
-            continue
-        if facts.connection_between(gw.id, c.gateway1_id) is not None:
-            continue  # the pair is whole: listed from this side
-        rgw = facts.gateway_by_key.get(rid_key(c.gateway1_id))
-        rvnet = rgw.vnet_id if rgw is not None else ""
-        if not rvnet:
-            continue
-        rname = facts.vnet_name(rvnet)
+    for c, far in one_way_into(facts, gw):
+        rvnet = far.vnet_id
         out.append(
             Destination(
                 facts.vnet_prefixes(rvnet),
-                rname,
+                facts.vnet_name(rvnet),
                 "vnet2vnet",
                 f"{via}, VNet-to-VNet {c.name} (from {name_of(c.gateway1_id)})",
                 GATEWAY_HOPS,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from commands.core.model import Connection, Gateway
+from commands.core.estate import EstateIndex
+from commands.core.model import Connection, Gateway, rid_key
 
 VNET2VNET_BGP_DOC = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-resource-manager-ps"
 
@@ -50,3 +51,21 @@ def is_vnet2vnet(conn: Connection) -> bool:
     return (conn.connection_type or "").lower() == "vnet2vnet" or bool(
         conn.gateway2_id and not conn.local_network_gateway_id
     )
+
+
+def one_way_into(facts: EstateIndex, gateway: Gateway) -> list[tuple[Connection, Gateway]]:
+    """VNet-to-VNet connections pointing AT `gateway` from another gateway (in a VNet) with no
+    connection back, each with that other gateway: the far VNet is a destination `gateway`
+    should reach, and the tunnel cannot come up (a VNet-to-VNet tunnel is a connection
+    resource on each side)."""
+    out: list[tuple[Connection, Gateway]] = []
+    mine = rid_key(gateway.id)
+    for c in facts.connections:
+        if not is_vnet2vnet(c) or rid_key(c.gateway2_id) != mine or rid_key(c.gateway1_id) == mine:
+            continue
+        if facts.connection_between(gateway.id, c.gateway1_id) is not None:
+            continue  # the pair is whole: listed from this side
+        far = facts.gateway_by_key.get(rid_key(c.gateway1_id))
+        if far is not None and far.vnet_id:
+            out.append((c, far))
+    return out

@@ -19,7 +19,7 @@ from typing import Literal
 from commands.core.estate import EstateIndex
 from commands.core.model import Connection, Gateway, Peering, rid_key
 from commands.findings.peerings import pair_causes
-from commands.findings.routing.links import bgp_missing, bgp_off, connected, is_vnet2vnet, known
+from commands.findings.routing.links import bgp_missing, bgp_off, connected, is_vnet2vnet, known, one_way_into
 from commands.findings.routing.nat import site_prefixes_via
 from commands.findings.routing.selection import covers, overlaps, parse_net
 
@@ -94,19 +94,10 @@ def _one_per_prefix(plan: list[ExpectedPrefix]) -> list[ExpectedPrefix]:
 
 
 def _incoming(gateway: Gateway, facts: EstateIndex) -> list[ExpectedPrefix]:
-    """VNet-to-VNet connections that point AT `gateway` from another gateway with no
-    connection back: the far VNet is a destination the tunnel should bring, and cannot
-    (a VNet-to-VNet tunnel needs a connection resource on each side)."""
+    """The VNets of one-way VNet-to-VNet connections into `gateway` (`links.one_way_into`):
+    destinations the tunnel should bring, and cannot."""
     out: list[ExpectedPrefix] = []
-    mine = rid_key(gateway.id)
-    for c in facts.connections:
-        if not is_vnet2vnet(c) or rid_key(c.gateway2_id) != mine or rid_key(c.gateway1_id) == mine:
-            continue
-        if facts.connection_between(gateway.id, c.gateway1_id) is not None:
-            continue  # the pair is whole: listed from our own side
-        rgw = facts.gateway_by_key.get(rid_key(c.gateway1_id))
-        if rgw is None or not rgw.vnet_id:
-            continue
+    for c, rgw in one_way_into(facts, gateway):
         why = (
             f"{facts.vnet_name(rgw.vnet_id)} connects to {gateway.name} by {c.name}, but {gateway.name} has no "
             f"connection back to {rgw.name}: a VNet-to-VNet tunnel needs one on each side"
