@@ -15,8 +15,8 @@ Findings (each from a documented metric, `commands.core.metrics.DOC_SUPPORTED`):
   `DROP_RATIO` of the tunnel's packets;
 * `idle_tunnel:<connection>` — Connected, yet no byte either way in the whole window;
 * `bgp_metric:<gateway>:<peer>` — BgpPeerStatus below 1 (down on an instance) during the
-  window while `getBgpPeerStatus` says Connected or could not be read (else the live
-  `bgp_peer` finding says it);
+  window while `getBgpPeerStatus` says every session to the peer is Connected (it went down
+  and came back) or could not be read (else the live `bgp_peer` finding says it);
 * `near_capacity:<gateway>` — site-to-site plus point-to-site bandwidth at or above
   `CAPACITY_SHARE` of the SKU's aggregate throughput benchmark (`commands.core.skus`).
 """
@@ -251,7 +251,9 @@ def gateway_words(g: GatewayRates | None, gw: Gateway, window: Window) -> str:
     if peak is None:
         bits.append("bandwidth: no data")
     elif ceiling is not None:
-        bits.append(f"peak {human_rate(peak / 8)} ({peak / ceiling.aggregate_bps:.0%} of the {ceiling.name} benchmark)")
+        share = peak / ceiling.aggregate_bps
+        said = "under 1%" if 0 < share < 0.005 else f"{share:.0%}"
+        bits.append(f"peak {human_rate(peak / 8)} ({said} of the {ceiling.name} throughput benchmark)")
     else:
         bits.append(f"peak {human_rate(peak / 8)}")
     if gw.serves_p2s and g.p2s_connections is not None:
@@ -393,8 +395,8 @@ def _bgp(gw: Gateway, g: GatewayRates, w: Window, live: tuple[BgpPeer, ...] | No
         if not down:
             continue
         states = [p.state.lower() for p in live or () if p.neighbor == peer]
-        if live is not None and states and "connected" not in states:
-            continue  # getBgpPeerStatus says it is down now: the `bgp_peer` finding says it
+        if any(s != "connected" for s in states):
+            continue  # getBgpPeerStatus says a session is down now: the `bgp_peer` finding says it
         minutes = len(down) * w.interval.total_seconds() / 60
         now_down = points[-1][1] is not None and (points[-1][1] or 0.0) < 1.0
         title: Rich = rich(
