@@ -25,7 +25,7 @@ from commands.judgement.rates import DEFAULT_WINDOW, WINDOWS
 from commands.judgement.view import head, problems
 from commands.metrics.view import findings_of, headline, rates_parts, read_rates_of
 
-EXAMPLE = "/vpn metrics cn-hub-to-onprem 6h"
+EXAMPLE = "/vpn metrics cn-eun-to-aue 6h"
 
 
 @command("metrics", usage="metrics <connection|gateway> [1h|6h|24h]", example=EXAMPLE)
