@@ -11,7 +11,9 @@ never "empty"):
 3. the gateways a command looks at, in depth (`read_in_depth`, `commands.judgement.gateways`):
    each connection's GET (status, counters, tunnels), the reverse halves of VNet-to-VNet
    pairs, shared-key digests, BGP peers, VPN clients;
-4. a gateway's learned routes when a command shows them (`read_learned`).
+4. a gateway's learned routes when a command shows them (`read_learned`);
+5. the last hour of Azure Monitor metrics of the gateways read in depth (`read_metrics`,
+   `commands.judgement.rates`: the batch metrics API, 50 gateways a call).
 
 `commands.judgement.judge` turns an `Estate` into the findings every command shows.
 """
@@ -350,5 +352,6 @@ __all__ = [
     "read_estate",
     "read_in_depth",
     "read_learned",
+    "read_metrics",
     "read_peered_vnets",
 ]
