@@ -718,7 +718,9 @@ class SlackEmulator:
             raise SlackApiRefusal("invalid_arguments") from None
         if not filename or length <= 0:
             raise SlackApiRefusal("invalid_arguments")
-        fid = "F" + secrets.token_hex(5).upper()
+        # In order, as Slack's ids look (F + 10 characters): a transcript that uploads a file
+        # reads the same on every run.
+        fid = f"F{len(self._files) + 1:010X}"
         self._files[fid] = _File(fid, filename, length, alt_txt=str(args.get("alt_txt") or ""))
         return {"upload_url": f"{self.root}/upload/{fid}", "file_id": fid}
 

@@ -65,7 +65,9 @@ class Window:
     def words(self) -> str:
         """ "the last hour", "the last 6 h"."""
         s = self.seconds
-        return "the last hour" if abs(s - 3600) < 1 else f"the last {human_duration(s)}"
+        if abs(s - 3600) < 1:
+            return "the last hour"
+        return f"the last {s / 3600:g} h" if s % 3600 == 0 else f"the last {human_duration(s)}"
 
 
 @dataclass(frozen=True)

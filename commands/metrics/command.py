@@ -9,6 +9,8 @@ says what `/vpn status` says, and over 6 h or 24 h what happened since.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from commands.core.errors import UsageError
 from commands.core.estate import subscriptions_in_scope
 from commands.core.lookup import by_name
@@ -56,13 +58,20 @@ def metrics(ctx: Ctx, args: str) -> Reply:
     reply.more(
         Context(
             rich(
-                f"Azure Monitor, {w.start:%H:%M}–{w.end:%H:%M} UTC in {int(w.interval.total_seconds() // 60)}-minute "
+                f"Azure Monitor, {_span(w.start, w.end)} UTC in {int(w.interval.total_seconds() // 60)}-minute "
                 "grains; metrics arrive a few minutes late. Other windows: ",
                 join(" ", [code(f"/vpn metrics {(conn or gw).name} {s}") for s in WINDOWS if s != span]),
             )
         )
     )
     return reply
+
+
+def _span(start: datetime, end: datetime) -> str:
+    """ "11:00–12:00", or with the dates when the window crosses midnight or spans a day."""
+    if (end - start).total_seconds() < 86400 and start.date() == end.date():
+        return f"{start:%H:%M}–{end:%H:%M}"
+    return f"{start:%d %b %H:%M} – {end:%d %b %H:%M}"
 
 
 def _parse(args: str) -> tuple[str, str]:
