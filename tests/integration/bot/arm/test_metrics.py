@@ -125,3 +125,24 @@ def _deny(action: str) -> object:
     from sandbox.arm.state import Deny
 
     return Deny(action)
+
+
+def test_the_sandbox_s_metrics_endpoint_follows_the_arm_url(emu: ArmEmulator) -> None:
+    from types import SimpleNamespace
+
+    from bot.arm.factory import azure_from_settings
+
+    az = azure_from_settings(SimpleNamespace(arm_url=emu.base_url))
+    try:
+        assert az.metrics_batch(query())  # VPNOPS_METRICS_URL unset: <VPNOPS_ARM_URL>/metrics/{region}
+    finally:
+        az.close()  # type: ignore[attr-defined]
+
+
+def test_a_metrics_url_that_would_send_the_token_in_clear_is_refused() -> None:
+    from bot.arm.credentials import InsecureArmUrlError, StaticTokenCredential
+
+    with pytest.raises(InsecureArmUrlError, match="VPNOPS_METRICS_URL"):
+        ArmClient(StaticTokenCredential(), metrics_url="http://metrics.example.com/{region}")
+    with pytest.raises(ValueError, match="region"):
+        ArmClient(StaticTokenCredential(), metrics_url="https://westeurope.metrics.monitor.azure.com")
