@@ -3,9 +3,10 @@ HTTP, azure-monitor-querymetrics' MetricsClient over HTTP to the sandbox's batch
 and the chart uploaded to the Slack emulator through Slack's current upload flow.
 
 Slack: files.upload is retired; `files.getUploadURLExternal`, a POST of the bytes to the URL
-it returns, then `files.completeUploadExternal` with `channel_id` and `thread_ts` share the file
-into a thread (https://api.slack.com/messaging/files#uploading_files). slack_sdk's
-`files_upload_v2` makes those three calls.
+it returns, then `files.completeUploadExternal` ("Finishes an upload started with
+files.getUploadURLExternal"; `channel_id` shares it, `thread_ts` makes it a reply — "use its
+parent" ts; https://docs.slack.dev/reference/methods/files.completeUploadExternal/) put the
+file into the answer's thread. slack_sdk's `files_upload_v2` makes those three calls.
 """
 
 from __future__ import annotations
