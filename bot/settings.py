@@ -35,6 +35,9 @@ SLACK_API_URL = "SLACK_API_URL"
 AZURE_SUBSCRIPTION_IDS = "AZURE_SUBSCRIPTION_IDS"
 VPNOPS_ARM_URL = "VPNOPS_ARM_URL"
 VPNOPS_ARM_TIMEOUT_S = "VPNOPS_ARM_TIMEOUT_S"
+# Azure Monitor's metrics endpoint with {region} in it; unset: the public regional endpoint,
+# or, with VPNOPS_ARM_URL, the sandbox's (VPNOPS_ARM_URL + "/metrics/{region}").
+VPNOPS_METRICS_URL = "VPNOPS_METRICS_URL"
 VPNOPS_CONCURRENCY = "VPNOPS_CONCURRENCY"
 VPNOPS_APPROVERS = "VPNOPS_APPROVERS"
 VPNOPS_APPROVER_GROUP = "VPNOPS_APPROVER_GROUP"
@@ -99,6 +102,7 @@ class Settings:
     arm_url: str = ""  # set = the sandbox ARM emulator (static credential, loopback only)
     arm_timeout_s: float = 60.0
     concurrency: int = 16
+    metrics_url: str = ""  # VPNOPS_METRICS_URL ("" = public, or the sandbox's beside arm_url)
     # --- approvals -------------------------------------------------------------------------
     approvers: frozenset[str] = frozenset()
     approver_group: str = ""
@@ -181,6 +185,7 @@ class Settings:
             subscription_ids=_csv(s(AZURE_SUBSCRIPTION_IDS)),
             arm_url=s(VPNOPS_ARM_URL).rstrip("/"),
             arm_timeout_s=_number(env, VPNOPS_ARM_TIMEOUT_S, 60.0, minimum=1.0),
+            metrics_url=s(VPNOPS_METRICS_URL).rstrip("/"),
             concurrency=int(_number(env, VPNOPS_CONCURRENCY, 16, minimum=1, whole=True)),
             approvers=approvers,
             approver_group=approver_group,

@@ -82,6 +82,47 @@ class Estate:
     shared_keys: dict[str, str] = field(default_factory=dict)
     counter_growth: dict[str, dict[str, int]] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)  # rg id -> location
+    # Azure Monitor metrics: gateway id -> metric -> series specs (sandbox/arm/metrics.py)
+    metrics: dict[str, dict[str, list[Doc]]] = field(default_factory=dict)
+
+    def metric(self, gateway_id: str, name: str, per_minute: float, wave: float = 0.0, **spec: Any) -> None:
+        """One series of a gateway metric: `per_minute` is the one-minute sample; `dimensions`,
+        `outages` (see sandbox/arm/metrics.py) go in `spec`."""
+        entry: Doc = {**spec, "perMinute": per_minute}
+        if wave:
+            entry["wave"] = wave
+        self.metrics.setdefault(gateway_id, {}).setdefault(name, []).append(entry)
+
+    def tunnel_metrics(
+        self,
+        gateway_id: str,
+        connection: str,
+        remote_ip: str,
+        *,
+        egress: float,
+        ingress: float,
+        drops: tuple[float, float] = (0, 0),
+        mismatch: tuple[float, float] = (0, 0),
+        packet_bytes: int = 1100,
+    ) -> None:
+        """A tunnel's metrics on its gateway: bytes a minute each way, and (in, out) packet
+        drops and traffic-selector-mismatch drops a minute."""
+        dims = {"dimensions": {"ConnectionName": connection, "RemoteIP": remote_ip}}
+        e_pk, i_pk = round(egress / packet_bytes), round(ingress / packet_bytes)
+        wave = 0.2
+        for name, value, w in (
+            ("TunnelEgressBytes", egress, wave),
+            ("TunnelIngressBytes", ingress, wave),
+            ("TunnelAverageBandwidth", round((egress + ingress) / 60), wave),
+            ("TunnelEgressPackets", e_pk, wave),
+            ("TunnelIngressPackets", i_pk, wave),
+            ("TunnelPeakPackets", round((e_pk + i_pk) / 60 * 2.5), 0.0),
+            ("TunnelIngressPacketDropCount", drops[0], 0.0),
+            ("TunnelEgressPacketDropCount", drops[1], 0.0),
+            ("TunnelIngressPacketDropTSMismatch", mismatch[0], 0.0),
+            ("TunnelEgressPacketDropTSMismatch", mismatch[1], 0.0),
+        ):
+            self.metric(gateway_id, name, value, w if value else 0.0, **dims)
 
     def subscription(self, sub: str, name: str, tenant: str = "72f988bf-86f1-41af-91ab-2d7cd011db47") -> str:
         self.subscriptions.append({"subscriptionId": sub, "displayName": name, "tenantId": tenant, "state": "Enabled"})
@@ -147,6 +188,8 @@ class Estate:
             out["sharedKeys"] = dict(self.shared_keys)
         if self.counter_growth:
             out["counterGrowth"] = copy.deepcopy(self.counter_growth)
+        if self.metrics:
+            out["metrics"] = copy.deepcopy(self.metrics)
         return out
 
     def _maybe(self, resource_id: str) -> Doc | None:

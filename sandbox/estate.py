@@ -31,6 +31,7 @@ _TOP_KEYS = {
     "sharedKeys",
     "denied",
     "counterGrowth",
+    "metrics",
     "faults",
     "arm",
     "$comment",
@@ -68,6 +69,10 @@ def check_estate(data: Any, where: str = "estate") -> None:
             raise ValueError(
                 f"{where}: resources[{i}] needs an 'id' like /subscriptions/S/resourceGroups/RG/providers/NS/type/name"
             )
+    if "metrics" in data:
+        from sandbox.arm.metrics import check_metrics
+
+        check_metrics(data["metrics"], where)
     if "arm" in data:
         from sandbox.arm.fidelity import Fidelity
 

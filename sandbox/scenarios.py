@@ -2125,6 +2125,119 @@ def multi_subscription_half_peering() -> Estate:
 # ============================================================================================
 
 
+def _metrics_site(name: str, comment: str, *, sku: str, net: str, bgp: bool = False) -> tuple[Estate, Doc, str, str]:
+    """A site-to-site hub for the Azure Monitor scenarios: (estate, gateway, subscription, local BGP address)."""
+    est = Estate(comment)
+    sub = est.subscription(sub_for(name), "Wide World Importers Network")
+    v = site(sub, "rg-net", "vnet-hub", "westeurope", net)
+    est.add(v)
+    g = gateway(est, v, "vgw-hub", public_ips=[f"20.86.{net.split('.')[1]}.10"], sku=sku, bgp=bgp, asn=65010)
+    return est, g, sub, f"{net}.255.30"
+
+
+def _metrics_branch(
+    est: Estate, sub: str, g: Doc, label: str, n: int, net: str, *, bgp: bool = False, growth: tuple[int, int]
+) -> tuple[str, str]:
+    """A branch office on its own S2S connection: (its public IP, its prefix)."""
+    ip, prefix = f"203.0.113.{n}", f"192.168.{n}.0/24"
+    lng = est.add(
+        local_gateway(
+            sub,
+            "rg-net",
+            f"lgw-{label}",
+            "westeurope",
+            ip,
+            [prefix],
+            65100 + n if bgp else None,
+            f"192.168.{n}.1" if bgp else "",
+        )
+    )
+    connection(
+        est,
+        sub,
+        "rg-net",
+        f"cn-hub-to-{label}",
+        "westeurope",
+        g["id"],
+        lng=lng["id"],
+        bgp=bgp,
+        shared_key=f"{label}-S2S-{n}",
+        ingress=4 * GB,
+        egress=6 * GB,
+        tunnels=[Tunnel(f"vgw-hub_20.86.{net.split('.')[1]}.10", ingress=4 * GB, egress=6 * GB)],
+        growth=growth,
+    )
+    return ip, prefix
+
+
+@scenario
+def metrics_healthy_tunnels() -> Estate:
+    name = "metrics-healthy-tunnels"
+    est, g, sub, local = _metrics_site(
+        name,
+        "Two branches on site-to-site tunnels of a VpnGw2AZ, both carrying traffic both ways, no packet dropped, "
+        "no traffic-selector mismatch, the gateway at a few percent of its throughput benchmark "
+        "(monitor-vpn-gateway-reference; about-gateway-skus). Healthy: Azure Monitor shows nothing wrong.",
+        sku="VpnGw2AZ",
+        net="10.190",
+    )
+    prefixes = ["10.190.0.0/16"]
+    for n, label in ((191, "lisbon"), (192, "porto")):
+        ip, prefix = _metrics_branch(est, sub, g, label, n, "10.190", growth=(20 * MB, 30 * MB))
+        est.tunnel_metrics(g["id"], f"cn-hub-to-{label}", ip, egress=9e6, ingress=6e6)
+        prefixes.append(prefix)
+    est.metric(g["id"], "AverageBandwidth", 500_000, 0.2)
+    est.action(g["id"], "getLearnedRoutes", body(net_learned(local, prefixes)))
+    return est
+
+
+@scenario
+def metrics_selector_mismatch_idle() -> Estate:
+    name = "metrics-selector-mismatch-idle"
+    est, g, sub, local = _metrics_site(
+        name,
+        "Two branches on site-to-site tunnels. Lisbon's firewall also sends from 192.168.60.0/24, a range not in "
+        "the local network gateway's address space, so the gateway drops those packets for a traffic-selector "
+        "mismatch (TunnelIngressPacketDropTSMismatch, monitor-vpn-gateway-reference). Porto's tunnel is "
+        "Connected but has carried no byte for an hour. Broken.",
+        sku="VpnGw2AZ",
+        net="10.193",
+    )
+    prefixes = ["10.193.0.0/16"]
+    ip, prefix = _metrics_branch(est, sub, g, "lisbon", 194, "10.193", growth=(20 * MB, 30 * MB))
+    est.tunnel_metrics(g["id"], "cn-hub-to-lisbon", ip, egress=9e6, ingress=6e6, mismatch=(25, 0))
+    prefixes.append(prefix)
+    ip, prefix = _metrics_branch(est, sub, g, "porto", 195, "10.193", growth=(0, 0))
+    est.tunnel_metrics(g["id"], "cn-hub-to-porto", ip, egress=0, ingress=0)
+    prefixes.append(prefix)
+    est.metric(g["id"], "AverageBandwidth", 250_000, 0.2)
+    est.action(g["id"], "getLearnedRoutes", body(net_learned(local, prefixes)))
+    return est
+
+
+@scenario
+def metrics_near_capacity_drops_bgp() -> Estate:
+    name = "metrics-near-capacity-drops-bgp"
+    est, g, sub, local = _metrics_site(
+        name,
+        "A VpnGw1 (650 Mbit/s aggregate benchmark, about-gateway-skus) carrying about 560 Mbit/s with peaks "
+        "above: its one tunnel drops 3% of its packets (TunnelIngress/EgressPacketDropCount), and its BGP session "
+        "went down for a quarter of an hour 40 minutes ago and came back (BgpPeerStatus; getBgpPeerStatus says "
+        "Connected now). Broken.",
+        sku="VpnGw1",
+        net="10.196",
+        bgp=True,
+    )
+    ip, prefix = _metrics_branch(est, sub, g, "madrid", 197, "10.196", bgp=True, growth=(9 * GB, 11 * GB))
+    est.tunnel_metrics(g["id"], "cn-hub-to-madrid", ip, egress=2.3e9, ingress=1.9e9, drops=(60_000, 55_000))
+    est.metric(g["id"], "AverageBandwidth", 70e6, 0.15)
+    est.metric(g["id"], "BgpPeerStatus", 1, dimensions={"BgpPeerAddress": "192.168.197.1"}, outages=[[40, 25]])
+    est.action(g["id"], "getLearnedRoutes", body(net_learned(local, ["10.196.0.0/16", prefix, "192.168.197.1/32"])))
+    est.action(g["id"], "getBgpPeerStatus", body(bgp_peer(local, "192.168.197.1", 65297, routes=1)))
+    est.action(g["id"], "getAdvertisedRoutes?peer=192.168.197.1", body(advertised(local, "10.196.0.0/16", "65010")))
+    return est
+
+
 def build(name: str) -> dict[str, Any]:
     return SCENARIOS[name]().finish()
 

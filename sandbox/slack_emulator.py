@@ -143,6 +143,26 @@ class _File:
     title: str = ""
     content: bytes = b""
     uploaded: bool = False
+    alt_txt: str = ""  # what an image shows, in words (files.getUploadURLExternal's alt_txt)
+
+    def text(self) -> str:
+        """The content as text; "" for a binary file (an image)."""
+        try:
+            return self.content.decode("utf-8")
+        except UnicodeDecodeError:
+            return ""
+
+    def describe(self) -> dict[str, Any]:
+        """What `files()` and the "file" event say about it: text files with their content,
+        binary ones (a PNG chart) with their bytes, size and kind."""
+        out: dict[str, Any] = {"id": self.id, "filename": self.filename, "title": self.title, "size": len(self.content)}
+        text = self.text()
+        out["content"] = text
+        if self.content and not text:
+            out["bytes"] = self.content
+            out["filetype"] = "png" if self.content.startswith(b"\x89PNG\r\n\x1a\n") else "binary"
+            out["alt_txt"] = self.alt_txt
+        return out
 
 
 class SlackApiRefusal(Exception):
@@ -318,11 +338,7 @@ class SlackEmulator:
 
     def files(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [
-                {"id": f.id, "filename": f.filename, "title": f.title, "content": f.content.decode("utf-8", "replace")}
-                for f in self._files.values()
-                if f.uploaded
-            ]
+            return [f.describe() for f in self._files.values() if f.uploaded]
 
     def find_button(self, action_id: str, value: str | None = None, user: str | None = None) -> Message | None:
         """The latest message (visible to `user`) carrying a button `action_id` (with `value`)."""
@@ -702,8 +718,10 @@ class SlackEmulator:
             raise SlackApiRefusal("invalid_arguments") from None
         if not filename or length <= 0:
             raise SlackApiRefusal("invalid_arguments")
-        fid = "F" + secrets.token_hex(5).upper()
-        self._files[fid] = _File(fid, filename, length)
+        # In order, as Slack's ids look (F + 10 characters): a transcript that uploads a file
+        # reads the same on every run.
+        fid = f"F{len(self._files) + 1:010X}"
+        self._files[fid] = _File(fid, filename, length, alt_txt=str(args.get("alt_txt") or ""))
         return {"upload_url": f"{self.root}/upload/{fid}", "file_id": fid}
 
     def _files_complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -731,8 +749,7 @@ class SlackEmulator:
             )
             self._messages.append(m)
             for d in done:
-                content = self._files[str(d["id"])].content.decode("utf-8", "replace")
-                self._emit("file", m, {**d, "content": content})
+                self._emit("file", m, {**d, **self._files[str(d["id"])].describe()})
         return {"files": done}
 
     def _upload(self, fid: str, data: bytes) -> tuple[int, str]:

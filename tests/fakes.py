@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from commands.core.errors import AzureFailure
+from commands.core.metrics import MetricSeries, MetricsQuery
 from commands.core.model import (
     BgpPeer,
     Connection,
@@ -66,6 +67,7 @@ class FakeAzure:
         shared_keys: dict[str, str] | None = None,
         route_tables: Iterable[RouteTable] = (),
         connectivity: dict[str, list[ConnectivityConfiguration]] | None = None,
+        metrics: Iterable[MetricSeries] = (),
     ) -> None:
         self.subs = list(subscriptions)
         self.gws = {rid_key(g.id): g for g in gateways}
@@ -85,6 +87,7 @@ class FakeAzure:
         self.shared_keys = {rid_key(k): v for k, v in (shared_keys or {}).items()}
         self.tables = {rid_key(t.id): t for t in route_tables}
         self.connectivity = {rid_key(k): v for k, v in (connectivity or {}).items()}
+        self.metric_series = list(metrics)
         self.etags = 0
         self.fail: dict[tuple[str, str], AzureFailure] = {}
         self.calls: list[tuple[str, str]] = []
@@ -248,6 +251,13 @@ class FakeAzure:
     def resources(self, subscription_id: str, resource_type: str) -> list[GenericResource]:
         self._call("resources", subscription_id)
         return []
+
+    def metrics_batch(self, query: MetricsQuery) -> list[MetricSeries]:
+        """The series given for the query's resources and metrics (none: Azure has no data).
+        Fails with `fail[("metrics_batch", <first resource id> or "*")]`."""
+        self._call("metrics_batch", query.resource_ids[0] if query.resource_ids else "")
+        wanted = {rid_key(r) for r in query.resource_ids}
+        return [s for s in self.metric_series if rid_key(s.resource_id) in wanted and s.name in query.names]
 
 
 class RecordingMessenger:

@@ -13,7 +13,8 @@ loopback HTTP, the sandbox ARM emulator. Where each thing lives:
 * the port's methods by area: `bot.arm.resources` (subscriptions, generic resources, SQL
   servers), `bot.arm.gateways` (gateways, connections, gateway actions), `bot.arm.vnets`
   (virtual networks, peerings), `bot.arm.nics` (NICs, effective routes),
-  `bot.arm.private_link` (private endpoints, private DNS, resolvers);
+  `bot.arm.private_link` (private endpoints, private DNS, resolvers), `bot.arm.metrics`
+  (Azure Monitor's batch metrics API, on its regional endpoints);
 * `bot.arm.convert`: SDK models and ARM JSON → `commands.core.model`.
 
 Thread-safe: one SDK client per subscription and kind, created lazily under a lock and
@@ -29,6 +30,7 @@ from typing import Unpack
 from azure.core.credentials import TokenCredential
 
 from bot.arm.gateways import Gateways
+from bot.arm.metrics import Metrics
 from bot.arm.nics import NetworkInterfaces
 from bot.arm.pipeline import ArmPipeline, PipelineOptions
 from bot.arm.private_link import PrivateLink
@@ -36,7 +38,7 @@ from bot.arm.resources import Resources
 from bot.arm.vnets import VirtualNetworks
 
 
-class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink):
+class ArmClient(Metrics, Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink):
     """`commands.core.port.AzurePort` over the Azure SDKs: the areas above on one pipeline.
     Construct directly (tests) or with `bot.arm.factory`."""
 
@@ -47,6 +49,7 @@ class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, Private
         subscription_ids: Sequence[str] = (),
         subscriptions_ttl_s: float = 300.0,
         digest_key: bytes | None = None,
+        metrics_url: str = "",
         **pipeline: Unpack[PipelineOptions],
     ) -> None:
         """`subscription_ids`: the subscriptions to work on; empty = every one the identity
@@ -54,10 +57,13 @@ class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, Private
         for public Azure, an https URL, or http to a loopback host (the sandbox); the
         deadline of one port call (retries and LRO wait included); retries and timeouts.
         `digest_key` keys `shared_key_digest` (the deployment's; a random one when None,
-        so digests still compare within this client but are never a bare hash)."""
+        so digests still compare within this client but are never a bare hash).
+        `metrics_url`: Azure Monitor's metrics endpoint with `{region}` in it ("" for the
+        public `https://{region}.metrics.monitor.azure.com`; `bot.arm.metrics`)."""
         self._digest_key = digest_key or secrets.token_bytes(32)
         super().__init__(
             ArmPipeline(credential, **pipeline),
+            metrics_url=metrics_url,
             subscription_ids=subscription_ids,
             subscriptions_ttl_s=subscriptions_ttl_s,
         )

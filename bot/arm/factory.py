@@ -10,6 +10,7 @@ attributes (read with getattr, so a partial stand-in works too):
 | `concurrency`      | int              | 16      | VPNOPS_CONCURRENCY: HTTP requests in flight at most |
 | `arm_timeout_s`    | float            | 60.0    | VPNOPS_ARM_TIMEOUT_S: deadline of one Azure call    |
 | `secret_key`       | str              | ""      | VPNOPS_SECRET_KEY: keys the shared-key digests      |
+| `metrics_url`      | str              | ""      | VPNOPS_METRICS_URL: metrics endpoint with {region}  |
 
 Nothing from the Azure SDK is imported until the function runs, so importing this module
 is cheap on the Slack ack path.
@@ -46,10 +47,14 @@ def azure_from_settings(settings: Any) -> AzurePort:
     timeout_s = float(getattr(settings, "arm_timeout_s", 60.0) or 60.0)
     secret_key = str(getattr(settings, "secret_key", "") or "")
     keyed = digest_key(secret_key) if secret_key else None
+    metrics_url = str(getattr(settings, "metrics_url", "") or "").strip()
     if arm_url:
+        # The sandbox serves Azure Monitor's batch metrics API beside ARM (sandbox/arm/metrics.py).
+        metrics_url = metrics_url or check_arm_url(arm_url) + "/metrics/{region}"
         return ArmClient(
             StaticTokenCredential(),
             digest_key=keyed,
+            metrics_url=metrics_url,
             base_url=check_arm_url(arm_url),
             subscription_ids=subscription_ids,
             concurrency=concurrency,
@@ -60,6 +65,7 @@ def azure_from_settings(settings: Any) -> AzurePort:
     return ArmClient(
         default_credential(),
         digest_key=keyed,
+        metrics_url=metrics_url,
         subscription_ids=subscription_ids,
         concurrency=concurrency,
         call_timeout_s=timeout_s,

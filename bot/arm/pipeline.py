@@ -367,6 +367,20 @@ class ArmPipeline:
             "subscriptions", "", lambda: SubscriptionClient(self.credential, self.base_url, **self._sdk_kwargs())
         )
 
+    def metrics_client(self, endpoint: str, audience: str) -> Any:
+        """An azure-monitor-querymetrics `MetricsClient` on `endpoint` (a regional metrics
+        endpoint, or the sandbox's on loopback), on this pipeline's session, retry policy
+        (529 added: the batch API's throttling answer) and in-flight limit."""
+        from azure.monitor.querymetrics import MetricsClient
+
+        kwargs = self._sdk_kwargs()
+        kwargs.pop("polling_interval", None)
+        retry = dict(self._retry, retry_on_status_codes=[529])
+        kwargs["retry_policy"] = _ArmRetryPolicy(max_retry_after_s=self._max_retry_after_s, **retry)
+        if is_loopback_http(endpoint):
+            kwargs["per_call_policies"] = [LoopbackHttpPolicy()]
+        return MetricsClient(endpoint, self.credential, audience=audience, **kwargs)
+
     def polling(self) -> ARMPolling:
         """The polling method of one long-running operation."""
         return _ArmPolling(

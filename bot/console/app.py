@@ -271,6 +271,16 @@ class Console:
                 if (m.channel, m.ts) not in self._acks:
                     print(f"[{n}] ✕ {who} deleted a message in {where}", file=self.out, flush=True)
                 return
+            if ev.kind == "file" and (ev.file or {}).get("bytes"):
+                f = ev.file or {}
+                print(
+                    f"[{n}] 📎 {who} → {where}{self._thread_label(m)}: {f.get('name', 'file')} "
+                    f"({str(f.get('filetype', 'binary')).upper()} image, {int(f.get('size', 0)):,} bytes) — "
+                    f"{f.get('title', '')}",
+                    file=self.out,
+                    flush=True,
+                )
+                return
             if ev.kind == "file":
                 f = ev.file or {}
                 content = str(f.get("content", ""))
@@ -309,7 +319,7 @@ class Console:
             "blocks": m.blocks,
         }
         if ev.file:
-            doc["file"] = ev.file
+            doc["file"] = {k: v for k, v in ev.file.items() if k != "bytes"}  # an image's bytes are not JSON
         print(json.dumps(doc, ensure_ascii=False), file=self.out, flush=True)
 
 

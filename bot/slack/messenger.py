@@ -321,12 +321,16 @@ class SlackMessenger:
             return
         for f in rendered.files:
             try:
+                # files.upload is retired: files_upload_v2 is Slack's current flow
+                # (files.getUploadURLExternal, the bytes to the URL, files.completeUploadExternal
+                # with channel_id and thread_ts).
                 self.client.files_upload_v2(
                     channel=channel,
-                    content=f.content,
+                    content=f.data or f.content,
                     filename=f.filename,
                     title=f.title,
                     thread_ts=thread_ts or self.thread_ts or None,
+                    alt_txt=f.alt or None,
                 )
             except SlackApiError as exc:
                 log.error("file_upload_failed", filename=f.filename, error=exc.response.get("error", "unknown"))

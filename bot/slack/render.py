@@ -39,6 +39,7 @@ from slack_sdk.models.blocks import (
 from bot.slack.mrkdwn import esc, inert, link_target, mrkdwn
 from commands.core.reply import (
     Actions,
+    Chart,
     Context,
     Divider,
     Fields,
@@ -89,6 +90,8 @@ class FileSnippet:
     filename: str
     title: str
     content: str
+    data: bytes = b""  # a binary file (a chart's PNG) instead of `content`
+    alt: str = ""  # what an image shows, in words (Slack's alt_txt)
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,20 @@ def _blocks(parts: list[Any], files: list[FileSnippet]) -> list[Block]:
             blocks.append(DividerBlock())
         elif isinstance(part, Actions):
             blocks.extend(_actions(part))
+        elif isinstance(part, Chart):
+            blocks.extend(_chart(part, files))
     return blocks
+
+
+def _chart(part: Chart, files: list[FileSnippet]) -> list[Block]:
+    """A chart goes as a PNG into the thread; the message says so, with the picture in words."""
+    from bot.slack.chart import png
+
+    files.append(FileSnippet(part.filename, part.title, part.caption, png(part), part.caption or part.title))
+    said = f"📈 _{esc(part.title)}_ — picture below"
+    if part.caption:
+        said += f": {esc(part.caption)}"
+    return _context(said)
 
 
 # ------------------------------------------------------------------------------- parts

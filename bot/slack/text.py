@@ -13,7 +13,20 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.slack.mrkdwn import mrkdwn
-from commands.core.reply import Actions, Button, Context, Divider, Fields, Finding, Header, Part, Reply, Table, Text
+from commands.core.reply import (
+    Actions,
+    Button,
+    Chart,
+    Context,
+    Divider,
+    Fields,
+    Finding,
+    Header,
+    Part,
+    Reply,
+    Table,
+    Text,
+)
 
 ButtonHint = Callable[[str, str], "str | None"]  # (action_id, value) -> e.g. "/approve 3"
 UserName = Callable[[str], str]  # user id -> display name, for <@U123> mentions
@@ -150,7 +163,27 @@ def _parts_text(parts: list[Part], button_hint: ButtonHint | None) -> list[str]:
             lines.append("─" * 40)
         elif isinstance(part, Actions):
             lines.append(_buttons_line([_button(b) for b in part.buttons], button_hint))
+        elif isinstance(part, Chart):
+            lines.append(chart_text(part))
     return lines
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def chart_text(c: Chart) -> str:
+    """A chart for a terminal: its title and caption, then a sparkline per series (a space
+    where there is no data), scaled to the chart's highest value."""
+    top = max((v for s in c.series for _, v in s.points if v is not None), default=0.0)
+    lines = [f"📈 {c.title}" + (f" — {c.caption}" if c.caption else "")]
+    width = max((len(s.label) for s in c.series), default=0)
+    for s in c.series:
+        bars = "".join(
+            " " if v is None else _BARS[min(len(_BARS) - 1, int(v / top * (len(_BARS) - 1))) if top > 0 else 0]
+            for _, v in s.points
+        )
+        lines.append(f"  {s.label.ljust(width)} {bars}")
+    return "\n".join(lines)
 
 
 def _button(b: Button) -> tuple[str, str, str]:

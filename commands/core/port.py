@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from commands.core.metrics import MetricSeries, MetricsQuery
 from commands.core.model import (
     BgpPeer,
     Connection,
@@ -153,6 +154,14 @@ class AzurePort(Protocol):
 
     def resources(self, subscription_id: str, resource_type: str) -> list[GenericResource]:
         """Generic resources of one type (`$filter=resourceType eq '…'`)."""
+        ...
+
+    # --- Azure Monitor metrics ------------------------------------------------------------
+    def metrics_batch(self, query: MetricsQuery) -> list[MetricSeries]:
+        """One `metrics:getBatch` call on the query's regional endpoint (Azure Monitor's data
+        plane, not ARM): every series of every resource and metric asked for. A resource or
+        metric without data has no series or points of None — never zeros. Raises
+        AzureFailure for the whole batch (401/403: Monitoring Reader on the subscription)."""
         ...
 
 

@@ -13,6 +13,7 @@ user typed can never mention, link or format.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal, TypeAlias
 
 from commands.core.text import Icon, Rich, Span, code, rich
@@ -102,7 +103,28 @@ class Actions:
     block_id: str = ""
 
 
-Part = Header | Text | Fields | Finding | Table | Context | Divider | Actions
+@dataclass(frozen=True)
+class ChartSeries:
+    """One line of a chart: its label and (time, value) points; None is a gap (no data)."""
+
+    label: str
+    points: tuple[tuple[datetime, float | None], ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A small line chart over time, where a line of text says less than a picture. Slack
+    gets it as a PNG uploaded into the answer's thread (`bot/slack/chart.py`); the console
+    as a line per series. `caption` is the picture in words (its alt text)."""
+
+    title: str
+    unit: str  # what the values are, e.g. "Mbit/s", "packets"
+    series: tuple[ChartSeries, ...]
+    caption: str = ""
+    filename: str = "chart.png"
+
+
+Part = Header | Text | Fields | Finding | Table | Context | Divider | Actions | Chart
 
 
 @dataclass

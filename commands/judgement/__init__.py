@@ -2,6 +2,7 @@
 
     estate.py    what is read, in phases, with what could not be read kept beside it
     gateways.py  the gateways a command looks at, read in depth (connections, keys, BGP, clients)
+    rates.py     their Azure Monitor metrics over a window (the batch metrics API)
     judge.py     every finding about everything read, computed once (`Judgement`)
     causes.py    root causes before symptoms: which finding explains which
     view.py      the first message of every answer, read on a phone

@@ -11,7 +11,9 @@ never "empty"):
 3. the gateways a command looks at, in depth (`read_in_depth`, `commands.judgement.gateways`):
    each connection's GET (status, counters, tunnels), the reverse halves of VNet-to-VNet
    pairs, shared-key digests, BGP peers, VPN clients;
-4. a gateway's learned routes when a command shows them (`read_learned`).
+4. a gateway's learned routes when a command shows them (`read_learned`);
+5. the last hour of Azure Monitor metrics of the gateways read in depth (`read_metrics`,
+   `commands.judgement.rates`: the batch metrics API, 50 gateways a call).
 
 `commands.judgement.judge` turns an `Estate` into the findings every command shows.
 """
@@ -47,9 +49,11 @@ from commands.core.registry import Ctx
 from commands.core.text import Rich, code, join, rich
 from commands.core.units import plural
 from commands.findings.dns import facts as dnsf
+from commands.findings.rates import RatesReading
 from commands.findings.routing.selection import learned_complete
 from commands.judgement.gateways import Failure, GatewayReading, is_vpn, read_gateways
 from commands.judgement.progress import Progress, gather_with_progress
+from commands.judgement.rates import read_rates, window_ending
 
 LGW = "local_network_gateways"
 NICS = "network_interfaces"
@@ -100,6 +104,7 @@ class Estate:
     depth: GatewayReading | None = None  # the gateways read in depth
     in_depth: frozenset[str] = frozenset()  # their keys
     learned: dict[str, list[GatewayRoute] | AzureFailure] = field(default_factory=dict)  # gateway key ->
+    rates: RatesReading | None = None  # Azure Monitor metrics of the gateways in depth (phase 5)
 
     # -- what could not be read ---------------------------------------------------------------
     def failed(self, kind: str, subscription_id: str) -> bool:
@@ -310,8 +315,21 @@ def read_in_depth(ctx: Ctx, est: Estate, label: str, scope: Callable[[Gateway], 
     bgp = [gf.gateway for gf in est.depth.facts.gateways if gf.gateway.enable_bgp]
     if bgp:
         read_learned(ctx, est, bgp, f"Asking Azure what {plural(len(bgp), 'BGP gateway')} learned (5–60 s)")
+    read_metrics(ctx, est)
     for k in ("connections_now", "index", "dns"):
         est.__dict__.pop(k, None)
+
+
+def read_metrics(ctx: Ctx, est: Estate) -> None:
+    """Phase 5: the last hour of Azure Monitor metrics of the gateways read in depth
+    (`commands.judgement.rates`); a batch that fails is a gap of its gateways."""
+    if est.depth is None or not est.depth.facts.gateways:
+        return
+    gateways = [gf.gateway for gf in est.depth.facts.gateways]
+    est.rates = read_rates(ctx, gateways, window_ending(ctx.now()))
+    for f in est.rates.failures:
+        what = join(", ", [rich("gateway ", code(name_of(g))) for g in f.gateway_ids])
+        est.depth.failures.append(Failure("read metrics (metrics:getBatch)", what, f.error, rid_key(f.gateway_ids[0])))
 
 
 def read_learned(ctx: Ctx, est: Estate, gateways: Sequence[Gateway], label: str) -> None:
@@ -334,5 +352,6 @@ __all__ = [
     "read_estate",
     "read_in_depth",
     "read_learned",
+    "read_metrics",
     "read_peered_vnets",
 ]

@@ -22,6 +22,7 @@ from commands.findings.connections.assess import KIND_ORDER, assess
 from commands.findings.connections.facts import Assessed
 from commands.findings.dns.findings import assess as dns_assess
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
+from commands.findings.rates import rate_findings
 from commands.findings.routing.coverage import CoverageItem, CoverageTarget, coverage
 from commands.findings.routing.findings import coverage_findings, p2s_plan_findings
 from commands.findings.routing.p2s import p2s_plan
@@ -90,6 +91,12 @@ def judge(est: Estate) -> Judgement:
     if est.depth is not None:
         assessed = assess(est.depth.facts)
         found += [a.finding for a in assessed]
+        if est.rates is not None:  # what Azure Monitor's metrics show (phase 5)
+            gfs = est.depth.facts.gateways
+            bgp = {rid_key(gf.gateway.id): gf.bgp_peers for gf in gfs}
+            found += rate_findings(
+                est.rates, [gf.gateway for gf in gfs], [c for gf in gfs for c in gf.connections], bgp
+            )
     found += peering_findings(est)
     found += topology.assess(facts, None, est.p2s_clients(), est.gateways_known)
     for gw in est.gateways:

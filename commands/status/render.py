@@ -43,6 +43,11 @@ KIND_WORDS = {
     "bgp_one_side": "BGP on one side only",
     "bgp_asn": "same BGP ASN",
     "bgp_peer": "BGP peer not Connected",
+    "ts_mismatch": "selector-mismatch drops",
+    "tunnel_drops": "packet drops",
+    "idle_tunnel": "Connected but idle",
+    "bgp_metric": "BGP peer down in the last hour",
+    "near_capacity": "near the SKU benchmark",
 }
 
 

@@ -34,6 +34,10 @@ var actions = [
   // The gateway actions above are long-running: polling their result needs these.
   'Microsoft.Network/locations/operations/read'
   'Microsoft.Network/locations/operationResults/read'
+  // /vpn status and /vpn metrics read the Azure Monitor batch metrics API, a subscription-level
+  // API: Microsoft asks for Monitoring Reader on the subscription itself, and this is the one
+  // action of that role it uses. A resource group assignment alone is not enough for it.
+  'Microsoft.Insights/metrics/read'
 ]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from sandbox.arm import apiversions, ids
+from sandbox.arm import apiversions, ids, metrics
 from sandbox.arm.state import CONNECTION, GATEWAY, KNOWN_ACTIONS, SYNC_ACTIONS, ArmError, Operation, clone, not_found
 
 if TYPE_CHECKING:
@@ -267,8 +267,10 @@ class ArmHandler(BaseHTTPRequestHandler):
                     "The api-version query parameter (?api-version=) is required for all requests.",
                 )
             )
+        batch = metrics.is_metrics_path(path)  # Azure Monitor's batch metrics API (its own api-versions)
         try:
-            apiversions.check(path, query["api-version"])
+            if not batch:
+                apiversions.check(path, query["api-version"])
         except ArmError as e:
             return error(e)
         fault = emu.faults.fire(method, path, ("hang", "throttle", "error", "another_operation"))
@@ -280,6 +282,11 @@ class ArmHandler(BaseHTTPRequestHandler):
                 return Answer(429, fault.another_operation_body(path), {"Retry-After": str(fault.retry_after)})
             headers = {"Retry-After": str(fault.retry_after)} if fault.kind == "throttle" else {}
             return error(ArmError(fault.status, fault.error_code, fault.error_message, headers))
+        if batch:
+            try:
+                return Answer(*metrics.get_batch(emu, method, path, query, raw_body))
+            except ArmError as e:
+                return error(e)
         body: Any = None
         if raw_body:
             try:

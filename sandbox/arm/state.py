@@ -159,6 +159,8 @@ class Estate:
         self.shared_keys: dict[str, str] = {}
         self.denied: list[Deny] = []
         self.counter_growth: dict[str, dict[str, int]] = {}
+        # resource key -> metric -> series specs (Azure Monitor's batch API, sandbox/arm/metrics.py)
+        self.metrics: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self.operations: dict[str, Operation] = {}
         self.pending: dict[str, Operation] = {}
         self._names: dict[str, str] = {}  # key -> id as written (for dump of maps keyed by id)
@@ -196,10 +198,17 @@ class Estate:
                 self.denied.append(Deny(d["action"], str(d.get("scope", ""))))
             else:
                 raise ValueError(f"a 'denied' entry is an action string or {{'action', 'scope'}} (got {d!r})")
+        self._load_metrics(data.get("metrics") or {})
         for k, g in (data.get("counterGrowth") or {}).items():
             self.counter_growth[ids.key(k)] = {"ingress": int(g.get("ingress", 0)), "egress": int(g.get("egress", 0))}
             self._names[ids.key(k)] = k
         self._complete_scopes()
+
+    def _load_metrics(self, metrics: dict[str, Any]) -> None:
+        for k, per in metrics.items():
+            if not k.startswith("$"):
+                self.metrics[ids.key(k)] = per
+                self._names[ids.key(k)] = k
 
     def _action_key(self, raw: str) -> str:
         base, _, query = raw.partition("?")
@@ -799,6 +808,8 @@ class Estate:
                 out["sharedKeys"] = {self._names.get(k, k): v for k, v in self.shared_keys.items()}
             if self.denied:
                 out["denied"] = [d.to_json() for d in self.denied]
+            if self.metrics:
+                out["metrics"] = {self._names.get(k, k): copy.deepcopy(v) for k, v in self.metrics.items()}
             if self.counter_growth:
                 out["counterGrowth"] = {self._names.get(k, k): dict(g) for k, g in self.counter_growth.items()}
             return out

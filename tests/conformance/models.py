@@ -66,7 +66,9 @@ class ModelSchemas:
         if isinstance(ann, typing.ForwardRef):
             ann = ann.__forward_arg__
         if isinstance(ann, str):  # list["_models.X"]: the argument stays a string
-            ann = getattr(models, ann.split(".")[-1])
+            name = ann.split(".")[-1]
+            # azure-monitor-querymetrics keeps some models private ("_models._models.X").
+            ann = getattr(models, name, None) or getattr(models._models, name)
         origin, args = typing.get_origin(ann), typing.get_args(ann)
         if origin is typing.Union:
             kept = [a for a in args if a is not _NONE]

@@ -29,6 +29,7 @@ PDNS = "azure.mgmt.privatedns.models"
 RES = "azure.mgmt.resource.resources.models"
 SUBS = "azure.mgmt.resource.subscriptions.models"
 DNSR = "azure.mgmt.dnsresolver.models"
+MQ = "azure.monitor.querymetrics.models._models"  # the batch metrics API's generated models
 
 # The api-version each SDK (or the bot's raw read with it) sends: bot/arm/raw.py and
 # bot/arm/resources.py pin the same values, checked against the SDK by
@@ -39,6 +40,7 @@ SENT = {
     RES: "2025-04-01",  # azure-mgmt-resource 26 (generic resources list)
     SUBS: "2022-12-01",  # azure-mgmt-resource-subscriptions 1.0
     DNSR: "2025-05-01",  # azure-mgmt-dnsresolver 1.1
+    MQ: "2024-02-01",  # azure-monitor-querymetrics 1.0 (MetricsClient)
     "Microsoft.Sql": "2021-11-01",  # bot/arm/resources.py SQL_API_VERSION, read as generic resources
 }
 
@@ -369,6 +371,18 @@ OPERATIONS: tuple[BotOperation, ...] = (
         True,
         DNSR,
         uncovered="InboundEndpoints_List: dnsresolver.json is not in specs/",
+    ),
+    BotOperation(
+        "metrics_batch(): Azure Monitor's batch metrics API ({region}.metrics.monitor.azure.com; the sandbox "
+        "serves it under /metrics/{region})",
+        "POST",
+        "/metrics/{region}/subscriptions/{subscriptionId}/metrics:getBatch",
+        f"{MQ}:MetricResultsResponse",
+        False,
+        MQ,
+        uncovered="MetricsBatch_Batch (the metrics data plane) is not in specs/: metrics_API.json is the per-resource "
+        "ARM API; the batch shape is from Microsoft's 'Migrate from the metrics API to the getBatch API' "
+        "(tests/conformance/test_metrics_batch.py checks its Metric items against metrics_API.json)",
     ),
 )
 

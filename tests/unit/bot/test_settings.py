@@ -181,3 +181,9 @@ def test_other_ids_that_are_not_what_they_name_are_errors(name: str, value: str)
 def test_an_unresolved_key_vault_reference_for_the_secret_key_is_an_error() -> None:
     s = Settings.from_env({"VPNOPS_JOBS": "queue", "VPNOPS_SECRET_KEY": "@Microsoft.KeyVault(SecretUri=https://kv/x)"})
     assert len(s.errors) == 1 and "could not resolve" in s.errors[0]
+
+
+def test_the_metrics_endpoint_is_read_with_its_region_placeholder() -> None:
+    assert Settings.from_env({}).metrics_url == ""  # Azure's public regional endpoint
+    url = "https://{region}.metrics.monitor.azure.us/"
+    assert Settings.from_env({"VPNOPS_METRICS_URL": url}).metrics_url == url.rstrip("/")

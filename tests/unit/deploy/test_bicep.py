@@ -63,6 +63,8 @@ CUSTOM_ROLE_ACTIONS = {
     "Microsoft.Network/virtualNetworkGateways/getVpnClientConnectionHealth/action",
     "Microsoft.Network/networkInterfaces/effectiveRouteTable/action",
     "Microsoft.Network/connections/sharedKey/read",
+    # The batch metrics API (commands/port.py metrics_batch), at subscription scope.
+    "Microsoft.Insights/metrics/read",
 }
 
 

@@ -41,6 +41,8 @@ def make_client(emu: ArmEmulator, **kw: Any) -> ArmClient:
         "digest_key": b"vpnops-tests-digest-key-0123456789abcdef",
     }
     opts.update(kw)
+    # The emulator serves Azure Monitor's batch metrics API beside ARM (sandbox/arm/metrics.py).
+    opts.setdefault("metrics_url", emu.base_url + "/metrics/{region}")
     return ArmClient(StaticTokenCredential(), base_url=emu.base_url, **opts)
 
 

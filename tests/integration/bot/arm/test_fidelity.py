@@ -14,12 +14,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.arm.client import ArmClient
+from commands.core.metrics import TUNNEL_METRICS, MetricsQuery, split_filter
 from commands.core.model import rid_key
 from commands.core.port import AzurePort
 from sandbox.arm.fidelity import Fidelity
@@ -47,6 +49,23 @@ PORT_METHODS = {
 }
 
 
+def _tunnels_of(sub: str, g: Any) -> MetricsQuery:
+    """The last hour of a gateway's tunnel metrics, at a fixed time (comparable across runs)."""
+    end = datetime(2026, 3, 23, 14, 0, tzinfo=UTC)
+    split = split_filter("ConnectionName", "RemoteIP")
+    return MetricsQuery(
+        sub,
+        g.location,
+        (g.id,),
+        TUNNEL_METRICS,
+        "total",
+        end - timedelta(hours=1),
+        end,
+        timedelta(minutes=5),
+        filter=split,
+    )
+
+
 def read_everything(c: ArmClient) -> tuple[dict[str, Any], set[str]]:
     """Every read of the port, on every id the lists name; and which methods were called."""
     out: dict[str, Any] = {}
@@ -67,6 +86,7 @@ def read_everything(c: ArmClient) -> tuple[dict[str, Any], set[str]]:
                 call("advertised_routes", g.id, peer.neighbor)
             call("learned_routes", g.id)
             call("vpn_client_health", g.id)
+            call("metrics_batch", _tunnels_of(s, g))
         for cn in call("connections", s):
             call("connection", cn.id)
             call("shared_key_digest", cn.id)
