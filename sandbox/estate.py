@@ -33,6 +33,9 @@ _TOP_KEYS = {
     "counterGrowth",
     "faults",
     "arm",
+    "changes",
+    "resourceHealth",
+    "serviceHealth",
     "$comment",
 }
 
