@@ -1,0 +1,179 @@
+"""What changed, and is it Azure: the context under a 🔴 finding and in an alert.
+
+For each problem, the most relevant recent change to the resources it is about and their
+neighbours (`commands.changes.scope.around`), one line under it ("14 min before:
+`allowGatewayTransit` `true` → `false` on peer-hub-to-app by alice@contoso.com …"), and
+Azure's own word on it: the gateways' Resource Health when not Available, and Service Health
+incidents or maintenance for their regions and services. The rest — every change found,
+Resource Health's recent history of the gateways — goes in the thread.
+
+Not every change explains a problem. A change is only shown under a problem when:
+
+* it touched the problem's resources or their neighbours (a change elsewhere is not blamed);
+* it happened before the problem was seen (and within `LOOKBACK`);
+* it did change something that carries traffic: a change of tags only, or one Azure refused
+  (Failed), changed nothing that could explain it;
+
+and changes to the problem's own resources rank before changes to neighbours, then newest first.
+
+Costs: nothing is read when there is no 🔴 problem; otherwise one `read_history` (ONE
+Resource Graph query, ONE Activity Log list and ONE Resource Health list per subscription),
+plus Resource Health's history of at most `MAX_HISTORY` gateways, for the thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from commands.changes.read import History, read_history, request_approver
+from commands.changes.scope import Involved, around, type_of
+from commands.changes.words import NEITHER, change_line, health_line, service_line
+from commands.core.model import HealthStatus, ResourceChange, ServiceEvent, name_of, rid_key
+from commands.core.regions import normalise
+from commands.core.registry import Ctx
+from commands.core.reply import Context, Finding, Header, Part, Reply, Text
+from commands.core.text import Icon, Rich, join, rich, strong
+from commands.judgement.estate import Estate
+
+LOOKBACK = timedelta(hours=24)
+MAX_HISTORY = 3
+MAX_IN_THREAD = 5
+# Service Health's names of the services a VPN depends on.
+VPN_SERVICES = frozenset(
+    normalise(s) for s in ("VPN Gateway", "Virtual Network", "Virtual Network Gateway", "Network Infrastructure")
+)
+DNS_SERVICES = frozenset(normalise(s) for s in ("Azure DNS", "Azure Private Link", "Azure Private DNS"))
+# Stages of a Service Health event that are over.
+OVER = frozenset({"resolved", "complete", "completed", "rca"})
+
+
+def explains(c: ResourceChange) -> bool:
+    """Could this change explain a problem? Not when it only changed tags, nor when Azure
+    refused it (nothing changed)."""
+    if c.result.lower() in ("failed", "canceled", "cancelled"):
+        return False
+    props = [p for p in c.properties if p.category != "System"]
+    return not (props and all(p.path.lower().startswith("tags") for p in props))
+
+
+def relevant(
+    hist: History, subjects: Iterable[str], near: Involved, at: datetime, window: timedelta = LOOKBACK
+) -> list[ResourceChange]:
+    """The changes that could explain a problem about `subjects` seen at `at`, most relevant first."""
+    own = Involved()
+    for s in subjects:
+        own.add(s)
+    found = [
+        c
+        for c in hist.changes
+        if near.covers(c.resource_id) and at - window <= c.at <= at + timedelta(minutes=1) and explains(c)
+    ]
+    return sorted(found, key=lambda c: (0 if own.covers(c.resource_id) else 1, -c.at.timestamp()))
+
+
+def gateways_of(near: Involved) -> list[str]:
+    return sorted(k for k in near.keys if type_of(k).endswith("/virtualnetworkgateways"))
+
+
+def unhealthy(hist: History, keys: Iterable[str]) -> list[HealthStatus]:
+    return [st for k in keys if (st := hist.health.get(rid_key(k))) is not None and st.state != "Available"]
+
+
+def platform_events(
+    hist: History, locations: Iterable[str], services: frozenset[str] = VPN_SERVICES
+) -> list[ServiceEvent]:
+    """Service Health events that are not over, in these regions, for these services."""
+    where = {normalise(x) for x in locations if x}
+    return [
+        e
+        for e in hist.service_events
+        if e.stage.lower() not in OVER
+        and {normalise(r) for r in e.regions} & where
+        and (not e.services or {normalise(s) for s in e.services} & services)
+    ]
+
+
+@dataclass
+class Context_:
+    """The context of one problem: its best change line, Azure's lines, and the thread's."""
+
+    first: list[Rich] = field(default_factory=list)
+    thread: list[Rich] = field(default_factory=list)
+
+
+def problem_context(
+    ctx: Ctx,
+    hist: History,
+    est: Estate,
+    subjects: Sequence[str],
+    at: datetime,
+    *,
+    before: datetime | None = None,
+) -> Context_:
+    """The lines for a problem about `subjects` seen at `at` (`before`: word times relative
+    to it — an alert's start)."""
+    near = around(est, subjects)
+    now = ctx.now()
+    out = Context_()
+    found = relevant(hist, subjects, near, at)
+    if found:
+        best = found[0]
+        approver = request_approver(ctx, best.request) if best.request else ""
+        out.first.append(
+            change_line(best, now, near.names.get(rid_key(best.resource_id), ""), before=before, approver=approver)
+        )
+        for c in found[1:MAX_IN_THREAD]:
+            out.thread.append(change_line(c, now, near.names.get(rid_key(c.resource_id), ""), before=before))
+    elif not hist.graph_read or not all(hist.log_read(s) for s in hist.subscriptions):
+        out.first.append(rich(Icon.WARNING, " Could not read what changed before it: ", _unread(hist)))
+    gws = gateways_of(near)
+    locations = {g.location for g in est.gateways if rid_key(g.id) in set(gws)}
+    for st in unhealthy(hist, gws):
+        name = near.names.get(rid_key(st.resource_id), name_of(st.resource_id))
+        out.first.append(rich("Is it Azure? ", health_line(st, name, now)))
+    for e in platform_events(hist, locations):
+        out.first.append(rich("Is it Azure? ", service_line(e, now)))
+    return out
+
+
+def _unread(hist: History) -> Rich:
+    parts = []
+    for u in hist.failures:
+        if u.source == "Resource Health":
+            continue
+        where = f" of {u.subscription}" if u.subscription else ""
+        parts.append(rich(u.source, where, f" ({u.failure.kind})"))
+    return join("; ", parts) + rich(". Not the same as no change.")
+
+
+def annotate(ctx: Ctx, reply: Reply, est: Estate, subjects_of: dict[str, frozenset[str]]) -> Reply:
+    """Under every 🔴 root cause of the reply's first message, its most relevant recent change
+    and Azure's word on it (one line each); the rest in the thread. `subjects_of`: finding
+    key → the resources it is about (the judgement's `subjects`). Nothing is read when no
+    finding is critical."""
+    critical = [p for p in reply.parts if isinstance(p, Finding) and p.severity == "critical"]
+    if not critical:
+        return reply
+    now = ctx.now()
+    hist = read_history(ctx, est.subscriptions, now - LOOKBACK)
+    thread: list[Part] = []
+    parts: list[Part] = []
+    for p in reply.parts:
+        parts.append(p)
+        if not (isinstance(p, Finding) and p.severity == "critical"):
+            continue
+        subjects = sorted({s for x in p.every() for s in subjects_of.get(x.key, frozenset())})
+        if not subjects:
+            continue
+        c = problem_context(ctx, hist, est, subjects, now)
+        if c.first:
+            parts.append(Context(join("\n", c.first[:2])))
+        if c.first[2:] or c.thread:
+            thread.append(Text(rich(strong("Before: "), p.title)))
+            thread.append(Context(join("\n", [*c.first[2:], *c.thread])))
+    reply.parts = parts
+    if thread:
+        reply.thread = [*reply.thread, Header("What changed before these problems"), *thread, Context(rich(NEITHER))]
+    return reply
