@@ -82,6 +82,10 @@ class Estate:
     shared_keys: dict[str, str] = field(default_factory=dict)
     counter_growth: dict[str, dict[str, int]] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)  # rg id -> location
+    # The estate's past (sandbox/arm/history.py): changes, Resource Health, Service Health.
+    changes: list[Doc] = field(default_factory=list)
+    resource_health: dict[str, list[Doc]] = field(default_factory=dict)
+    service_health: list[Doc] = field(default_factory=list)
 
     def subscription(self, sub: str, name: str, tenant: str = "72f988bf-86f1-41af-91ab-2d7cd011db47") -> str:
         self.subscriptions.append({"subscriptionId": sub, "displayName": name, "tenantId": tenant, "state": "Enabled"})
@@ -147,6 +151,12 @@ class Estate:
             out["sharedKeys"] = dict(self.shared_keys)
         if self.counter_growth:
             out["counterGrowth"] = copy.deepcopy(self.counter_growth)
+        if self.changes:
+            out["changes"] = copy.deepcopy(self.changes)
+        if self.resource_health:
+            out["resourceHealth"] = copy.deepcopy(self.resource_health)
+        if self.service_health:
+            out["serviceHealth"] = copy.deepcopy(self.service_health)
         return out
 
     def _maybe(self, resource_id: str) -> Doc | None:

@@ -34,8 +34,10 @@ from commands.core.model import HealthStatus, ResourceChange, ServiceEvent, name
 from commands.core.regions import normalise
 from commands.core.registry import Ctx
 from commands.core.reply import Context, Finding, Header, Part, Reply, Text
-from commands.core.text import Icon, Rich, join, rich, strong
+from commands.core.text import Code, Icon, Rich, as_rich, join, rich, strong
+from commands.judgement.causes import worst
 from commands.judgement.estate import Estate
+from commands.judgement.view import MAX_ROOTS
 
 LOOKBACK = timedelta(hours=24)
 MAX_HISTORY = 3
@@ -121,9 +123,8 @@ def problem_context(
     if found:
         best = found[0]
         approver = request_approver(ctx, best.request) if best.request else ""
-        out.first.append(
-            change_line(best, now, near.names.get(rid_key(best.resource_id), ""), before=before, approver=approver)
-        )
+        name = near.names.get(rid_key(best.resource_id), "")
+        out.first.append(change_line(best, now, name, before=before, approver=approver, compact=True))
         for c in found[1:MAX_IN_THREAD]:
             out.thread.append(change_line(c, now, near.names.get(rid_key(c.resource_id), ""), before=before))
     elif not hist.graph_read or not all(hist.log_read(s) for s in hist.subscriptions):
@@ -148,32 +149,66 @@ def _unread(hist: History) -> Rich:
     return join("; ", parts) + rich(". Not the same as no change.")
 
 
-def annotate(ctx: Ctx, reply: Reply, est: Estate, subjects_of: dict[str, frozenset[str]]) -> Reply:
-    """Under every 🔴 root cause of the reply's first message, its most relevant recent change
-    and Azure's word on it (one line each); the rest in the thread. `subjects_of`: finding
-    key → the resources it is about (the judgement's `subjects`). Nothing is read when no
-    finding is critical."""
-    critical = [p for p in reply.parts if isinstance(p, Finding) and p.severity == "critical"]
-    if not critical:
+def annotate(
+    ctx: Ctx, reply: Reply, est: Estate, roots: Sequence[Finding], subjects_of: dict[str, frozenset[str]]
+) -> Reply:
+    """Under the root causes of the reply's first message, for each 🔴 one (of the first
+    `MAX_ROOTS` shown there): its most relevant recent change, one line; and once, Azure's
+    own word when it reports a problem. Everything else found goes in the thread. `roots`:
+    the root causes as the first message lists them; `subjects_of`: finding key → the
+    resources it is about (the judgement's `subjects`). Nothing is read when none is 🔴."""
+    shown = [f for f in roots[:MAX_ROOTS] if worst(f) == 0]
+    if not shown:
         return reply
     now = ctx.now()
     hist = read_history(ctx, est.subscriptions, now - LOOKBACK)
+    first: list[Rich] = []
+    azure: list[Rich] = []
     thread: list[Part] = []
-    parts: list[Part] = []
-    for p in reply.parts:
-        parts.append(p)
-        if not (isinstance(p, Finding) and p.severity == "critical"):
-            continue
-        subjects = sorted({s for x in p.every() for s in subjects_of.get(x.key, frozenset())})
+    for f in shown:
+        subjects = sorted({s for x in f.every() for s in subjects_of.get(x.key, frozenset())})
         if not subjects:
             continue
         c = problem_context(ctx, hist, est, subjects, now)
-        if c.first:
-            parts.append(Context(join("\n", c.first[:2])))
-        if c.first[2:] or c.thread:
-            thread.append(Text(rich(strong("Before: "), p.title)))
-            thread.append(Context(join("\n", [*c.first[2:], *c.thread])))
-    reply.parts = parts
-    if thread:
-        reply.thread = [*reply.thread, Header("What changed before these problems"), *thread, Context(rich(NEITHER))]
+        changed = [x for x in c.first if not _is_azure(x)]
+        azure += [x for x in c.first if _is_azure(x) and str(x) not in {str(a) for a in azure}]
+        if changed:
+            first.append(rich("↳ 🔴 ", _label(f), " — ", changed[0]))
+        if c.thread or changed[1:]:
+            thread.append(Text(rich(strong("Changed before: "), f.title)))
+            thread.append(Context(join("\n", [*changed[1:], *c.thread])))
+    lines = first + azure[:1]
+    if lines:
+        at = _after_roots(reply)
+        reply.parts.insert(at, Context(join("\n", lines)))
+    if thread or azure[1:]:
+        extra: list[Part] = [Context(join("\n", azure[1:]))] if azure[1:] else []
+        reply.thread = [
+            *reply.thread,
+            Header("What changed before these problems"),
+            *thread,
+            *extra,
+            Context(rich(NEITHER)),
+        ]
     return reply
+
+
+def _is_azure(x: Rich) -> bool:
+    return str(x).startswith("Is it Azure?")
+
+
+def _label(f: Finding) -> Rich:
+    """The problem's name, short: the first name in its title (a connection, a peering)."""
+    spans = as_rich(f.title).spans
+    first = next((x for x in spans if isinstance(x, Code)), None)
+    if first is not None:
+        return rich(first)
+    t = str(f.title)
+    return rich(t if len(t) <= 40 else t[:39].rstrip() + "…")
+
+
+def _after_roots(reply: Reply) -> int:
+    """Where the context goes in the first message: after the root causes' lines (the second
+    part), before the "more in the thread" line."""
+    texts = [i for i, p in enumerate(reply.parts) if isinstance(p, Text)]
+    return texts[1] + 1 if len(texts) > 1 else len(reply.parts)

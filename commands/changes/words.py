@@ -48,7 +48,7 @@ def property_words(p: PropertyChange) -> Rich:
     return rich(code(short_path(p.path)), " ", code(_value(p.before)), " → ", code(_value(p.after)))
 
 
-def what(c: ResourceChange, limit: int = MAX_PROPERTIES) -> Rich:
+def what(c: ResourceChange, limit: int = MAX_PROPERTIES, *, compact: bool = False) -> Rich:
     """What changed: the properties (before → after) when Azure gives them, else the operation."""
     props = [p for p in c.properties if p.category != "System"] or list(c.properties)
     if props:
@@ -57,7 +57,8 @@ def what(c: ResourceChange, limit: int = MAX_PROPERTIES) -> Rich:
         return join("; ", shown) + (rich(f"; and {more} more") if more > 0 else rich())
     op = c.operation.lower()
     if "sharedkey" in op:
-        return rich("shared key ", "reset" if "reset" in op else "set", " (its value is in neither source)")
+        verb = "reset" if "reset" in op else "set"
+        return rich("shared key ", verb) if compact else rich("shared key ", verb, " (its value is in neither source)")
     if op.endswith("/delete") or c.change_type == "Delete":
         return rich("deleted")
     if c.change_type == "Create":
@@ -91,13 +92,21 @@ def own(c: ResourceChange, approver: str = "") -> Rich:
 
 
 def change_line(
-    c: ResourceChange, now: datetime, name: str = "", *, before: datetime | None = None, approver: str = ""
+    c: ResourceChange,
+    now: datetime,
+    name: str = "",
+    *,
+    before: datetime | None = None,
+    approver: str = "",
+    compact: bool = False,
 ) -> Rich:
     """One change in one line. `before`: say "14 min before" that time (an alert's start)
-    instead of "14 min ago"."""
+    instead of "14 min ago"; `compact`: the short form a first message shows."""
     if before is not None:
         delta = (before - c.at).total_seconds()
         when = rich(f"{human_duration(delta)} before") if delta >= 60 else rich("at the same time")
+    elif compact:
+        when = rich(ago(c.at, now))
     else:
         when = rich(f"{c.at:%Y-%m-%d %H:%M} UTC ({ago(c.at, now)})")
     label = name or name_of(c.resource_id)
@@ -105,7 +114,7 @@ def change_line(
     return rich(
         when,
         ": ",
-        what(c),
+        what(c, 1 if compact else MAX_PROPERTIES, compact=compact),
         " on ",
         code(label),
         " ",
