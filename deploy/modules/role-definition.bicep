@@ -34,6 +34,13 @@ var actions = [
   // The gateway actions above are long-running: polling their result needs these.
   'Microsoft.Network/locations/operations/read'
   'Microsoft.Network/locations/operationResults/read'
+  // /vpn changes and the "what changed / is it Azure" lines under problems and alerts:
+  // one Resource Graph query of `resourcechanges` (who changed what, before → after),
+  'Microsoft.ResourceGraph/resources/read'
+  // the Activity Log list (operations, callers, results; Service Health events),
+  'Microsoft.Insights/eventtypes/values/read'
+  // Resource Health's availability statuses of the gateways.
+  'Microsoft.ResourceHealth/availabilityStatuses/read'
 ]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
