@@ -2150,7 +2150,7 @@ def _site_to_site(name: str, company: str, net: str, loc: str, device_ip: str) -
 
 @scenario
 def shared_key_change_breaks_s2s() -> Estate:
-    est, v, g, c = _site_to_site("shared-key-change-breaks-s2s", "Litware", "10.60", "northeurope", "203.0.113.60")
+    est, v, _g, c = _site_to_site("shared-key-change-breaks-s2s", "Litware", "10.60", "northeurope", "203.0.113.60")
     est.comment = (
         "A site-to-site connection NotConnected 12 minutes after someone set its shared key with the az CLI "
         "(vpn-gateway-troubleshoot-site-to-site-cannot-connect: the shared key must be the same on the Azure "
@@ -2185,7 +2185,9 @@ def shared_key_change_breaks_s2s() -> Estate:
 
 @scenario
 def unrelated_change_during_outage() -> Estate:
-    est, v, g, c = _site_to_site("unrelated-change-during-outage", "Wingtip Toys", "10.61", "westeurope", "203.0.113.61")
+    est, _v, g, c = _site_to_site(
+        "unrelated-change-during-outage", "Wingtip Toys", "10.61", "westeurope", "203.0.113.61"
+    )
     est.comment = (
         "A site-to-site connection NotConnected while Azure reports a VPN Gateway incident in West Europe "
         "(Service Health) and the gateway's Resource Health is Degraded; meanwhile someone tagged the gateway, "

@@ -265,7 +265,9 @@ class FakeAzure:
 
     def activity_log(self, subscription_id: str, since: Any) -> ActivityLog:
         self._call("activity_log", subscription_id)
-        mine = [c for c in self.log_changes if c.at > since and _sub_of(c.resource_id).lower() == subscription_id.lower()]
+        mine = [
+            c for c in self.log_changes if c.at > since and _sub_of(c.resource_id).lower() == subscription_id.lower()
+        ]
         return ActivityLog(tuple(mine), tuple(e for e in self.service_events if e.at is None or e.at > since))
 
     def resource_health(self, subscription_id: str) -> list[HealthStatus]:
