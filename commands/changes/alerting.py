@@ -14,8 +14,9 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
-from commands.changes.context import LOOKBACK, problem_context
+from commands.changes.context import LOOKBACK, gateways_of, history_lines, is_azure, problem_context
 from commands.changes.read import History, read_history
+from commands.changes.scope import around
 from commands.changes.words import NEITHER
 from commands.core.errors import AzureFailure
 from commands.core.model import Connection, Gateway, ResourceId, Subscription, rid_key
@@ -57,12 +58,16 @@ class IncidentContext:
             c = problem_context(self._ctx, hist, est, subjects, started, before=started)
         except AzureFailure as exc:
             return [rich("What changed could not be read (", exc.kind, "): not the same as no change.")], []
-        first = [rich(strong("What changed: "), c.first[0])] if c.first else []
-        first += c.first[1:2]
+        first = [x if is_azure(x) else rich(strong("What changed: "), x) for x in c.first[:2]]
         thread: list[Part] = []
         if c.first[2:] or c.thread:
             thread.append(Text(rich(strong("Also changed before it"))))
             thread.append(Context(join("\n", [*c.first[2:], *c.thread])))
+        past = history_lines(
+            self._ctx, gateways_of(around(est, subjects)), {rid_key(g.id): g.name for g in est.gateways}
+        )
+        if past:
+            thread.append(Context(join("\n", past)))
         if thread:
             thread.append(Context(rich(NEITHER)))
         return first, thread

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from commands.changes.context import DNS_SERVICES, VPN_SERVICES, gateways_of, platform_events, unhealthy
+from commands.changes.context import DNS_SERVICES, VPN_SERVICES, gateways_of, history_lines, platform_events, unhealthy
 from commands.changes.read import ACTIVITY_LOG_DAYS, RESOURCE_GRAPH_DAYS, History, read_history, request_approver
 from commands.changes.scope import Involved, around, everything, type_of
 from commands.changes.words import NEITHER, change_line, health_line, service_line
@@ -178,8 +178,9 @@ def render(ctx: Ctx, label: str, near: Involved, est: Estate, hist: History, spa
         rest = len(found) - FIRST_LINES - len(shown)
         if rest > 0:
             reply.more(Context(rich(f"…and {rest} older: narrow it with a target or ", code("since 2h"), ".")))
-    if azure[1:]:
-        reply.more(Text(rich(strong("Is it Azure?"), "\n", join("\n", azure[1:]))))
+    past = history_lines(ctx, gateways_of(near), {rid_key(g.id): g.name for g in est.gateways})
+    if azure[1:] or past:
+        reply.more(Text(rich(strong("Is it Azure?"), "\n", join("\n", [*azure[1:], *past]))))
     notes = [rich(NEITHER)]
     if span > timedelta(days=RESOURCE_GRAPH_DAYS):
         notes.append(

@@ -26,15 +26,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from commands.changes.read import History, read_history, request_approver
 from commands.changes.scope import Involved, around, type_of
 from commands.changes.words import NEITHER, change_line, health_line, service_line
+from commands.core.fanout import gather
 from commands.core.model import HealthStatus, ResourceChange, ServiceEvent, name_of, rid_key
 from commands.core.regions import normalise
 from commands.core.registry import Ctx
 from commands.core.reply import Context, Finding, Header, Part, Reply, Text
-from commands.core.text import Code, Icon, Rich, as_rich, join, rich, strong
+from commands.core.text import Code, Icon, Rich, as_rich, code, join, rich, strong
 from commands.judgement.causes import worst
 from commands.judgement.estate import Estate
 from commands.judgement.view import MAX_ROOTS
@@ -166,17 +168,22 @@ def annotate(
     azure: list[Rich] = []
     thread: list[Part] = []
     for f in shown:
-        subjects = sorted({s for x in f.every() for s in subjects_of.get(x.key, frozenset())})
+        subjects = _subjects(f, subjects_of)
         if not subjects:
             continue
         c = problem_context(ctx, hist, est, subjects, now)
-        changed = [x for x in c.first if not _is_azure(x)]
-        azure += [x for x in c.first if _is_azure(x) and str(x) not in {str(a) for a in azure}]
+        changed = [x for x in c.first if not is_azure(x)]
+        azure += [x for x in c.first if is_azure(x) and str(x) not in {str(a) for a in azure}]
         if changed:
             first.append(rich("↳ 🔴 ", _label(f), " — ", changed[0]))
         if c.thread or changed[1:]:
             thread.append(Text(rich(strong("Changed before: "), f.title)))
             thread.append(Context(join("\n", [*changed[1:], *c.thread])))
+    involved = {g for f in shown for g in gateways_of(around(est, _subjects(f, subjects_of)))}
+    names = {rid_key(g.id): g.name for g in est.gateways}
+    past = history_lines(ctx, sorted(involved), names)
+    if past:
+        thread.append(Context(join("\n", past)))
     lines = first + azure[:1]
     if lines:
         at = _after_roots(reply)
@@ -193,8 +200,38 @@ def annotate(
     return reply
 
 
-def _is_azure(x: Rich) -> bool:
+def history_lines(ctx: Ctx, gateways: Sequence[str], names: dict[str, str]) -> list[Rich]:
+    """Resource Health's recent history of at most `MAX_HISTORY` gateways, a line each (one
+    read per gateway, concurrently; a failed read is said)."""
+    chosen = list(dict.fromkeys(rid_key(g) for g in gateways))[:MAX_HISTORY]
+    outcomes = gather([partial(ctx.azure.resource_health_history, g) for g in chosen], ctx.settings.concurrency)
+    out: list[Rich] = []
+    for g, o in zip(chosen, outcomes, strict=True):
+        name = names.get(g, name_of(g))
+        if o.error is not None:
+            out.append(
+                rich(Icon.WARNING, " Resource Health history of ", code(name), f" could not be read ({o.error.kind}).")
+            )
+            continue
+        steps = [
+            rich(
+                st.state,
+                f" {st.occurred_at:%Y-%m-%d %H:%M} UTC" if st.occurred_at else "",
+                f" ({st.reason_type})" if st.reason_type else "",
+            )
+            for st in (o.value or [])[:4]
+        ]
+        if steps:
+            out.append(rich("Resource Health of ", code(name), ", newest first: ", join(" ← ", steps)))
+    return out
+
+
+def is_azure(x: Rich) -> bool:
     return str(x).startswith("Is it Azure?")
+
+
+def _subjects(f: Finding, subjects_of: dict[str, frozenset[str]]) -> list[str]:
+    return sorted({s for x in f.every() for s in subjects_of.get(x.key, frozenset())})
 
 
 def _label(f: Finding) -> Rich:

@@ -18,7 +18,8 @@ deserialize them):
 * Activity Log — GET /subscriptions/{s}/providers/Microsoft.Insights/eventtypes/management/values
   (https://learn.microsoft.com/rest/api/monitor/activity-logs/list; `$filter` must bound
   eventTimestamp both ways; EventData as
-  https://learn.microsoft.com/azure/azure-monitor/essentials/activity-log-schema): an
+  https://learn.microsoft.com/azure/azure-monitor/essentials/activity-log-schema, without the
+  `channels` of the exported form, which the REST list's EventData does not carry): an
   operation writes a `Started` event and then its `Succeeded` or `Failed` one, sharing the
   correlationId; Service Health events are category `ServiceHealth` with string properties
   (`title`, `service`, `region`, `incidentType`, `stage`, `trackingId`, `impactStartTime`,
@@ -466,7 +467,6 @@ def _event(c: Change, status: str, at: datetime, p: ids.Parsed) -> dict[str, Any
     return {
         "authorization": {"action": c.operation, "scope": c.resource},
         "caller": c.by,
-        "channels": "Operation",
         "correlationId": c.correlation_id,
         "eventDataId": event_id,
         "eventName": _localized("BeginRequest" if status == "Started" else "EndRequest"),
@@ -516,7 +516,6 @@ def _service_event(s: dict[str, Any], subscription: str, at: datetime) -> dict[s
         props["impactMitigationTime"] = _iso(at)
     return {
         "caller": "",
-        "channels": "Admin",
         "correlationId": str(uuid.uuid5(uuid.NAMESPACE_URL, tracking or event_id)),
         "description": props["communication"],
         "eventDataId": event_id,
