@@ -46,16 +46,17 @@ class IncidentContext:
                 self._hist = read_history(self._ctx, est.subscriptions, self._ctx.now() - LOOKBACK)
             return self._hist
 
-    def lines(self, subjects: Sequence[str], started: datetime) -> tuple[list[Rich], list[Part]]:
+    def lines(self, subjects: Sequence[str], started: datetime, area: str = "network") -> tuple[list[Rich], list[Part]]:
         """(lines for the alert's message, parts for its thread); ([], []) when nothing is
-        known or found. Never raises."""
+        known or found. `area`: what kind of problem it is (`commands.changes.context.area_of`:
+        "tunnel" for the watch's incidents). Never raises."""
         subjects = [s for s in subjects if s]
         if not subjects:
             return [], []
         try:
             est = self._est if self._est is not None else _around_alert(self._ctx, subjects)
             hist = self._history(est)
-            c = problem_context(self._ctx, hist, est, subjects, started, before=started)
+            c = problem_context(self._ctx, hist, est, subjects, started, before=started, area=area)
         except AzureFailure as exc:
             return [rich("What changed could not be read (", exc.kind, "): not the same as no change.")], []
         first = [x if is_azure(x) else rich(strong("What changed: "), x) for x in c.first[:2]]

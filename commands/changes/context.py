@@ -1,7 +1,7 @@
 """What changed, and is it Azure: the context under a 🔴 finding and in an alert.
 
 For each problem, the most relevant recent change to the resources it is about and their
-neighbours (`commands.changes.scope.around`), one line under it ("14 min before:
+neighbours (`commands.changes.scope.around`), one line under it ("🕒 name: 14 min before:
 `allowGatewayTransit` `true` → `false` on peer-hub-to-app by alice@contoso.com …"), and
 Azure's own word on it: the gateways' Resource Health when not Available, and Service Health
 incidents or maintenance for their regions and services. The rest — every change found,
@@ -42,6 +42,8 @@ from commands.judgement.estate import Estate
 from commands.judgement.view import MAX_ROOTS
 
 LOOKBACK = timedelta(hours=24)
+# Marks the line under a 🔴 root cause that says what changed before it (not a symptom: ↳).
+CHANGED_MARK = "🕒"
 MAX_HISTORY = 3
 MAX_IN_THREAD = 5
 # Service Health's names of the services a VPN depends on.
@@ -51,6 +53,59 @@ VPN_SERVICES = frozenset(
 DNS_SERVICES = frozenset(normalise(s) for s in ("Azure DNS", "Azure Private Link", "Azure Private DNS"))
 # Stages of a Service Health event that are over.
 OVER = frozenset({"resolved", "complete", "completed", "rca"})
+
+
+# What kind of change can explain what kind of problem, by the problem's finding keys
+# (sandbox/estates/scenarios/vocabulary.json) and the changed resource's type: a tunnel's
+# state depends on its connection, gateways and local network gateway; name resolution on
+# private DNS, private endpoints and the VNet's DNS servers; reachability on all of the
+# network (peerings, route tables, NSGs, gateways, connections).
+_TUNNEL = (
+    "down",
+    "one_way",
+    "tunnel_down",
+    "connecting",
+    "shared_key",
+    "bgp_",
+    "missing_reverse",
+    "gateway_failed",
+    "provisioning_failed",
+)
+_DNS = ("pe_", "p2s_dns", "sql_", "dns")
+TUNNEL_TYPES = ("/connections", "/virtualnetworkgateways", "/localnetworkgateways")
+DNS_TYPES = ("/privatednszones", "/privateendpoints", "/dnsresolvers", "/virtualnetworks")
+
+
+def area_of(keys: Iterable[str]) -> str:
+    """ "tunnel", "dns" or "network" (anything, for reachability and what is not known)."""
+    areas = set()
+    for k in keys:
+        low = k.lower()
+        if low.startswith(_TUNNEL):
+            areas.add("tunnel")
+        elif low.startswith(_DNS):
+            areas.add("dns")
+        else:
+            areas.add("network")
+    return areas.pop() if len(areas) == 1 else "network"
+
+
+def fits(c: ResourceChange, area: str) -> bool:
+    """Can a change to this kind of resource explain a problem of this area? A peering's
+    change (or a VNet's change of its peerings) is a network change, not a VNet's own."""
+    kind = type_of_change(c)
+    if area == "tunnel":
+        return kind.endswith(TUNNEL_TYPES)
+    if area == "dns":
+        return kind.endswith(DNS_TYPES) or "/privatednszones/" in kind
+    return True
+
+
+def type_of_change(c: ResourceChange) -> str:
+    kind = type_of(c.resource_id)
+    if kind.endswith("/virtualnetworks") and any("virtualnetworkpeerings" in p.path.lower() for p in c.properties):
+        return kind + "/virtualnetworkpeerings"
+    return kind
 
 
 def explains(c: ResourceChange) -> bool:
@@ -63,16 +118,25 @@ def explains(c: ResourceChange) -> bool:
 
 
 def relevant(
-    hist: History, subjects: Iterable[str], near: Involved, at: datetime, window: timedelta = LOOKBACK
+    hist: History,
+    subjects: Iterable[str],
+    near: Involved,
+    at: datetime,
+    window: timedelta = LOOKBACK,
+    area: str = "network",
 ) -> list[ResourceChange]:
-    """The changes that could explain a problem about `subjects` seen at `at`, most relevant first."""
+    """The changes that could explain a problem of `area` about `subjects` seen at `at`,
+    most relevant first."""
     own = Involved()
     for s in subjects:
         own.add(s)
     found = [
         c
         for c in hist.changes
-        if near.covers(c.resource_id) and at - window <= c.at <= at + timedelta(minutes=1) and explains(c)
+        if near.covers(c.resource_id)
+        and at - window <= c.at <= at + timedelta(minutes=1)
+        and explains(c)
+        and fits(c, area)
     ]
     return sorted(found, key=lambda c: (0 if own.covers(c.resource_id) else 1, -c.at.timestamp()))
 
@@ -115,13 +179,14 @@ def problem_context(
     at: datetime,
     *,
     before: datetime | None = None,
+    area: str = "network",
 ) -> Context_:
     """The lines for a problem about `subjects` seen at `at` (`before`: word times relative
     to it — an alert's start)."""
     near = around(est, subjects)
     now = ctx.now()
     out = Context_()
-    found = relevant(hist, subjects, near, at)
+    found = relevant(hist, subjects, near, at, area=area)
     if found:
         best = found[0]
         approver = request_approver(ctx, best.request) if best.request else ""
@@ -171,11 +236,11 @@ def annotate(
         subjects = _subjects(f, subjects_of)
         if not subjects:
             continue
-        c = problem_context(ctx, hist, est, subjects, now)
+        c = problem_context(ctx, hist, est, subjects, now, area=area_of(x.key for x in f.every()))
         changed = [x for x in c.first if not is_azure(x)]
         azure += [x for x in c.first if is_azure(x) and str(x) not in {str(a) for a in azure}]
         if changed:
-            first.append(rich("↳ 🔴 ", _label(f), " — ", changed[0]))
+            first.append(rich(CHANGED_MARK, " ", _label(f), ": ", changed[0]))
         if c.thread or changed[1:]:
             thread.append(Text(rich(strong("Changed before: "), f.title)))
             thread.append(Context(join("\n", [*changed[1:], *c.thread])))
@@ -201,8 +266,8 @@ def annotate(
 
 
 def history_lines(ctx: Ctx, gateways: Sequence[str], names: dict[str, str]) -> list[Rich]:
-    """Resource Health's recent history of at most `MAX_HISTORY` gateways, a line each (one
-    read per gateway, concurrently; a failed read is said)."""
+    """Resource Health's recent history of at most `MAX_HISTORY` gateways, a line each when
+    it holds anything but Available (one read per gateway, concurrently; a failed read is said)."""
     chosen = list(dict.fromkeys(rid_key(g) for g in gateways))[:MAX_HISTORY]
     outcomes = gather([partial(ctx.azure.resource_health_history, g) for g in chosen], ctx.settings.concurrency)
     out: list[Rich] = []
@@ -221,7 +286,7 @@ def history_lines(ctx: Ctx, gateways: Sequence[str], names: dict[str, str]) -> l
             )
             for st in (o.value or [])[:4]
         ]
-        if steps:
+        if steps and any(st.state != "Available" for st in (o.value or [])[:4]):
             out.append(rich("Resource Health of ", code(name), ", newest first: ", join(" ← ", steps)))
     return out
 

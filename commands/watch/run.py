@@ -328,7 +328,9 @@ class _Cycle:
         card = fire.card
         if fire.late:
             card = dataclasses.replace(card, context=card.context + rich(" · posted now: it began while muted"))
-        lines, thread = self.context.lines([card.subject], self.context.now()) if self.context else ([], [])
+        lines, thread = (
+            self.context.lines([card.subject], self.context.now(), area="tunnel") if self.context else ([], [])
+        )
         if lines:
             card = dataclasses.replace(card, details=(*card.details, join("\n", lines)))
         try:

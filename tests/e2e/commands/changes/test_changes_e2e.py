@@ -49,7 +49,7 @@ def _first_message(answer: str) -> str:
 
 
 def _under_roots(first: str) -> list[str]:
-    return [line.strip() for line in first.splitlines() if line.strip().startswith("↳ 🔴")]
+    return [line.strip() for line in first.splitlines() if line.strip().startswith("🕒 ")]
 
 
 @pytest.mark.parametrize("name", SCENARIOS)

@@ -194,3 +194,22 @@ def test_involved_covers_children_of_what_it_holds() -> None:
     inv = Involved()
     inv.add(VNET)
     assert inv.covers(PEER) and not inv.covers(GW)
+
+
+def test_a_change_is_only_blamed_for_a_problem_of_a_kind_it_can_cause() -> None:
+    from commands.changes.context import area_of, fits
+
+    peering = change(
+        VNET,
+        5,
+        properties=(
+            PropertyChange("properties.virtualNetworkPeerings[0].properties.allowForwardedTraffic", "true", "false"),
+        ),
+    )
+    key = change(CONN, 5, operation="Microsoft.Network/connections/sharedKey/write")
+    link = change(f"{NET}/privateDnsZones/privatelink.database.windows.net/virtualNetworkLinks/l", 5)
+    assert area_of(["down:x", "one_way:y"]) == "tunnel" and area_of(["pe_dns_links:z"]) == "dns"
+    assert area_of(["down:x", "pe_dns_links:z"]) == "network" and area_of(["topology:overlap:a"]) == "network"
+    assert not fits(peering, "tunnel") and not fits(peering, "dns") and fits(peering, "network")
+    assert fits(key, "tunnel") and not fits(key, "dns")
+    assert fits(link, "dns") and not fits(link, "tunnel")
