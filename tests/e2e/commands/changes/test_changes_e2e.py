@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,36 @@ def test_bad_input_gets_a_specific_message_with_an_example(line: str, said: str)
     finally:
         con.close()
     assert said in answer and "Example: `/vpn changes" in answer
+
+
+def test_an_azure_monitor_alert_on_a_connection_carries_the_change_before_it(tmp_path: Path) -> None:
+    """The common alert schema's sample (../shared/fixtures/real/alerts), fired on the
+    scenario's connection 12 minutes after its shared key was set: the alert message gains
+    "What changed: 12 min before: shared key set …" once posted."""
+    sample = ROOT.parent / "shared" / "fixtures" / "real" / "alerts" / "alerts-common-schema.sample-alert-payload.json"
+    if not sample.exists():
+        pytest.skip("../shared/fixtures/real is absent: the published alert payloads are not here")
+    name = "shared-key-change-breaks-s2s"
+    est = load_estate(CORPUS / f"{name}.json")
+    conn = next(r["id"] for r in est["resources"] if r["type"].endswith("/connections"))
+    body = json.loads(sample.read_text(encoding="utf-8"))
+    ess = body["data"]["essentials"]
+    ess["monitorCondition"] = "Fired"
+    ess.pop("resolvedDateTime", None)
+    ess["alertTargetIDs"] = [conn]
+    ess["configurationItems"] = [name_of(conn)]
+    from datetime import UTC, datetime
+
+    ess["firedDateTime"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    path = tmp_path / "alert.json"
+    path.write_text(json.dumps(body), encoding="utf-8")
+    con = Console(est, out=io.StringIO())
+    try:
+        con.run([f"/webhook alerts {path}"])
+        assert isinstance(con.out, io.StringIO)
+        out = con.out.getvalue()
+    finally:
+        con.close()
+    assert "What changed: " in out
+    assert re.search(r"1[12] min before: shared key set on `cn-branch-to-office` by `bob@litware.com`", out)
+    assert "Traceback" not in out
