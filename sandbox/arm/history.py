@@ -327,7 +327,10 @@ class History:
     def statuses(self, resource_id: str, history: bool) -> list[dict[str, Any]]:
         events = sorted(self.health.get(ids.key(resource_id), []), key=lambda h: h.at, reverse=True)
         if not events:
-            events = [Health(resource_id, self.loaded_at - timedelta(days=1), "Available", AVAILABLE_SUMMARY)]
+            # Available since the day before the estate was loaded, at midnight: the same for
+            # every emulator of a day, so two runs over one estate read alike.
+            day = self.loaded_at.replace(hour=0, minute=0, second=0, microsecond=0)
+            events = [Health(resource_id, day - timedelta(days=1), "Available", AVAILABLE_SUMMARY)]
         chosen = events if history else events[:1]
         return [_status(resource_id, h, i == 0) for i, h in enumerate(chosen)]
 

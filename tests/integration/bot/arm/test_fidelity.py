@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,9 @@ PORT_METHODS = {
     for name, member in vars(AzurePort).items()
     if callable(member) and not name.startswith("_") and name not in ("__init__",)
 }
+
+
+SINCE = datetime(2000, 1, 1, tzinfo=UTC)  # before anything: the reads floor it at what Azure keeps
 
 
 def read_everything(c: ArmClient) -> tuple[dict[str, Any], set[str]]:
@@ -86,6 +90,12 @@ def read_everything(c: ArmClient) -> tuple[dict[str, Any], set[str]]:
         call("route_tables", s)
         call("sql_servers", s)
         call("resources", s, "Microsoft.Network/virtualNetworks")
+        # Issue 22: what changed, and Resource Health (a fixed `since`: the answers compare).
+        call("resource_changes", [s], SINCE)
+        call("activity_log", s, SINCE)
+        call("resource_health", s)
+        for g in c.gateways(s):
+            call("resource_health_history", g.id)
     return out, called
 
 
