@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from commands.changes.context import DNS_SERVICES, VPN_SERVICES, gateways_of, history_lines, platform_events, unhealthy
 from commands.changes.read import ACTIVITY_LOG_DAYS, RESOURCE_GRAPH_DAYS, History, read_history, request_approver
-from commands.changes.scope import Involved, around, everything, type_of
+from commands.changes.scope import Involved, around, everything
 from commands.changes.words import NEITHER, change_line, health_line, service_line
 from commands.core import regions
 from commands.core.errors import UsageError
@@ -226,4 +226,4 @@ def _azure_lines(hist: History, near: Involved, est: Estate, now: datetime) -> l
     return [summary, *details[1:]] if (bad or events) else [summary]
 
 
-__all__ = ["changes", "choose", "parse_args", "type_of"]
+__all__ = ["changes", "choose", "parse_args"]

@@ -253,6 +253,19 @@ def annotate(
     if lines:
         at = _after_roots(reply)
         reply.parts.insert(at, Context(join("\n", lines)))
+    unread = [u for u in hist.failures if u.source == "Resource Health"]
+    if unread:
+        # Not knowing whether Azure reports a problem is said, never taken for "no problem".
+        thread.append(
+            Context(
+                rich(
+                    Icon.WARNING,
+                    " Resource Health could not be read (",
+                    ", ".join(sorted({u.failure.kind for u in unread})),
+                    "): whether Azure reports a problem with these gateways is not known.",
+                )
+            )
+        )
     if thread or azure[1:]:
         extra: list[Part] = [Context(join("\n", azure[1:]))] if azure[1:] else []
         reply.thread = [
