@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from commands.alerts.buttons import alert_ack, alert_mute_1h, alert_mute_24h, alert_status
 from commands.alerts.command import alerts
+from commands.changes.command import changes
 from commands.checklist.command import checklist
 from commands.core.registry import Registry
 from commands.diagnose.command import diagnose
@@ -22,7 +23,20 @@ from commands.routes.command import check_vpn_client_log, routes
 from commands.status.command import status
 
 REGISTRY = Registry(
-    commands=(status, routes, peering, requests, audit, checklist, diagnose, alerts, health, help_command, metrics),
+    commands=(
+        status,
+        routes,
+        metrics,
+        peering,
+        requests,
+        audit,
+        checklist,
+        diagnose,
+        alerts,
+        changes,
+        health,
+        help_command,
+    ),
     actions=(approve, reject, cancel, revert, alert_status, alert_ack, alert_mute_1h, alert_mute_24h),
     shortcuts=(check_vpn_client_log,),
 )

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sandbox.arm.faults import Fault, FaultBook
 from sandbox.arm.fidelity import ARM_RETRY_AFTER_S, DEFAULT_PAGE_SIZE, LRO_HEADERS, Fidelity
 from sandbox.arm.handler import ArmHTTPServer
+from sandbox.arm.history import History
 from sandbox.arm.shapes import real_shapes
 from sandbox.arm.state import DEFAULT_TENANT, Estate
 
@@ -96,6 +97,7 @@ class ArmEmulator:
             fid = fid.replace(page_size=page_size)
         self.fidelity = fid
         self.estate = Estate(real_shapes(estate) if fid.real_shapes else estate)
+        self.history = History(estate, self.estate)  # changes, Resource Health, Service Health
         self.faults = FaultBook(seed=fault_seed)
         for f in estate.get("faults") or []:
             self.faults.add(Fault.from_json(f))

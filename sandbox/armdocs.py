@@ -124,6 +124,11 @@ class Estate:
         ):
             self.metric(gateway_id, name, value, w if value else 0.0, **dims)
 
+    # The estate's past (sandbox/arm/history.py): changes, Resource Health, Service Health.
+    changes: list[Doc] = field(default_factory=list)
+    resource_health: dict[str, list[Doc]] = field(default_factory=dict)
+    service_health: list[Doc] = field(default_factory=list)
+
     def subscription(self, sub: str, name: str, tenant: str = "72f988bf-86f1-41af-91ab-2d7cd011db47") -> str:
         self.subscriptions.append({"subscriptionId": sub, "displayName": name, "tenantId": tenant, "state": "Enabled"})
         return sub
@@ -184,12 +189,15 @@ class Estate:
             ]
         out["resources"] = copy.deepcopy(self.resources)
         out["actions"] = copy.deepcopy(self.actions)
-        if self.shared_keys:
-            out["sharedKeys"] = dict(self.shared_keys)
-        if self.counter_growth:
-            out["counterGrowth"] = copy.deepcopy(self.counter_growth)
-        if self.metrics:
-            out["metrics"] = copy.deepcopy(self.metrics)
+        optional = {
+            "sharedKeys": self.shared_keys,
+            "counterGrowth": self.counter_growth,
+            "metrics": self.metrics,
+            "changes": self.changes,
+            "resourceHealth": self.resource_health,
+            "serviceHealth": self.service_health,
+        }
+        out.update({key: copy.deepcopy(value) for key, value in optional.items() if value})
         return out
 
     def _maybe(self, resource_id: str) -> Doc | None:

@@ -34,6 +34,9 @@ _TOP_KEYS = {
     "metrics",
     "faults",
     "arm",
+    "changes",
+    "resourceHealth",
+    "serviceHealth",
     "$comment",
 }
 

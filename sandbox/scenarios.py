@@ -2122,6 +2122,135 @@ def multi_subscription_half_peering() -> Estate:
     return est
 
 
+def _site_to_site(name: str, company: str, net: str, loc: str, device_ip: str) -> tuple[Estate, Doc, Doc, Doc]:
+    """A VNet with a VPN gateway and one IPsec connection to an on-premises site whose tunnel
+    is down (NotConnected); (estate, vnet, gateway, connection)."""
+    est = Estate("")
+    sub = est.subscription(sub_for(name), company)
+    v = site(sub, "rg-net", f"vnet-{net.replace('.', '-')}", loc, net)
+    est.add(v)
+    g = gateway(est, v, "vgw-branch", public_ips=[device_ip.replace("203.0.113", "20.61.1")], sku="VpnGw1AZ")
+    lng = est.add(local_gateway(sub, "rg-net", "lgw-office", loc, device_ip, ["192.168.60.0/24"]))
+    c = connection(
+        est,
+        sub,
+        "rg-net",
+        "cn-branch-to-office",
+        loc,
+        g["id"],
+        lng=lng["id"],
+        status="NotConnected",
+        shared_key="Office-S2S-6060",
+        ingress=0,
+        egress=0,
+    )
+    est.action(g["id"], "getLearnedRoutes", body(net_learned(f"{net}.255.30", [f"{net}.0.0/16", "192.168.60.0/24"])))
+    return est, v, g, c
+
+
+@scenario
+def shared_key_change_breaks_s2s() -> Estate:
+    est, v, _g, c = _site_to_site("shared-key-change-breaks-s2s", "Litware", "10.60", "northeurope", "203.0.113.60")
+    est.comment = (
+        "A site-to-site connection NotConnected 12 minutes after someone set its shared key with the az CLI "
+        "(vpn-gateway-troubleshoot-site-to-site-cannot-connect: the shared key must be the same on the Azure "
+        "side and on the device; a change on one side only drops the tunnel). The Activity Log records the "
+        "shared key's set (never its value); Resource Graph does not see shared keys. Broken: the change "
+        "explains the outage."
+    )
+    est.changes.append(
+        {
+            "ago": "12m",
+            "resource": c["id"],
+            "operation": "Microsoft.Network/connections/sharedKey/write",
+            "by": "bob@litware.com",
+            "byType": "User",
+            "client": "Azure CLI",
+            "in": ["activityLog"],
+        }
+    )
+    # Two days earlier, a route table elsewhere: outside the lookback, never blamed.
+    est.changes.append(
+        {
+            "ago": "2d",
+            "resource": v["id"],
+            "operation": "Microsoft.Network/virtualNetworks/write",
+            "by": "carol@litware.com",
+            "client": "Azure Portal",
+            "properties": {"tags.costCenter": ["", "4711", "Insert"]},
+        }
+    )
+    return est
+
+
+@scenario
+def unrelated_change_during_outage() -> Estate:
+    est, _v, g, c = _site_to_site(
+        "unrelated-change-during-outage", "Wingtip Toys", "10.61", "westeurope", "203.0.113.61"
+    )
+    est.comment = (
+        "A site-to-site connection NotConnected while Azure reports a VPN Gateway incident in West Europe "
+        "(Service Health) and the gateway's Resource Health is Degraded; meanwhile someone tagged the gateway, "
+        "changed a route table in another VNet, and tried a shared key change that Azure refused. Broken; none "
+        "of those changes can explain it (tags carry no traffic, the other VNet is not joined to this one, a "
+        "failed operation changed nothing): the bot must not blame them, and says Azure reports a problem."
+    )
+    other = site(sub_for("unrelated-change-during-outage"), "rg-lab", "vnet-lab", "westeurope", "10.62", gw=False)
+    est.add(other)
+    table = est.add(
+        route_table(sub_for("unrelated-change-during-outage"), "rg-lab", "rt-lab", "westeurope", [], propagate=True)
+    )
+    est.changes += [
+        {
+            "ago": "6m",
+            "resource": g["id"],
+            "operation": "Microsoft.Network/virtualNetworkGateways/write",
+            "by": "dave@wingtiptoys.com",
+            "client": "Azure Portal",
+            "properties": {"tags.owner": ["", "networking", "Insert"]},
+        },
+        {
+            "ago": "9m",
+            "resource": table["id"],
+            "operation": "Microsoft.Network/routeTables/write",
+            "by": "erin@wingtiptoys.com",
+            "client": "ARM Template",
+            "properties": {"properties.disableBgpRoutePropagation": ["false", "true"]},
+        },
+        {
+            "ago": "11m",
+            "resource": c["id"],
+            "operation": "Microsoft.Network/connections/sharedKey/write",
+            "by": "dave@wingtiptoys.com",
+            "client": "Azure CLI",
+            "status": "Failed",
+            "in": ["activityLog"],
+        },
+    ]
+    est.resource_health[g["id"]] = [
+        {
+            "ago": "20m",
+            "availabilityState": "Degraded",
+            "title": "Degraded",
+            "summary": "We're sorry, your VPN gateway is degraded due to an Azure platform issue.",
+            "reasonType": "Unplanned",
+        }
+    ]
+    est.service_health.append(
+        {
+            "ago": "25m",
+            "title": "VPN Gateway - West Europe - Tunnel connectivity issues",
+            "incidentType": "Incident",
+            "stage": "Active",
+            "service": "VPN Gateway",
+            "regions": ["West Europe"],
+            "trackingId": "VT4L-9XZ",
+            "communication": "Starting at 17:20 UTC, a subset of customers using VPN Gateway in West Europe may experience tunnel disconnects.",
+        }
+    )
+    return est
+
+
 # ============================================================================================
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from commands.core.errors import AzureFailure
 from commands.core.metrics import MetricSeries, MetricsQuery
 from commands.core.model import (
+    ActivityLog,
     BgpPeer,
     Connection,
     ConnectivityConfiguration,
@@ -24,13 +25,16 @@ from commands.core.model import (
     Gateway,
     GatewayRoute,
     GenericResource,
+    HealthStatus,
     LocalNetworkGateway,
     NetworkInterface,
     P2SClient,
     Peering,
     PrivateDnsZone,
     PrivateEndpoint,
+    ResourceChange,
     RouteTable,
+    ServiceEvent,
     SqlServer,
     Subscription,
     VirtualNetwork,
@@ -88,6 +92,11 @@ class FakeAzure:
         self.tables = {rid_key(t.id): t for t in route_tables}
         self.connectivity = {rid_key(k): v for k, v in (connectivity or {}).items()}
         self.metric_series = list(metrics)
+        # Issue 22: the estate's past (the changes / health reads return these, filtered by time).
+        self.graph_changes: list[ResourceChange] = []
+        self.log_changes: list[ResourceChange] = []
+        self.service_events: list[ServiceEvent] = []
+        self.health: dict[str, list[HealthStatus]] = {}
         self.etags = 0
         self.fail: dict[tuple[str, str], AzureFailure] = {}
         self.calls: list[tuple[str, str]] = []
@@ -258,6 +267,26 @@ class FakeAzure:
         self._call("metrics_batch", query.resource_ids[0] if query.resource_ids else "")
         wanted = {rid_key(r) for r in query.resource_ids}
         return [s for s in self.metric_series if rid_key(s.resource_id) in wanted and s.name in query.names]
+
+    def resource_changes(self, subscription_ids: Any, since: Any) -> list[ResourceChange]:
+        self._call("resource_changes", "*")
+        subs = {s.lower() for s in subscription_ids}
+        return [c for c in self.graph_changes if c.at > since and _sub_of(c.resource_id).lower() in subs]
+
+    def activity_log(self, subscription_id: str, since: Any) -> ActivityLog:
+        self._call("activity_log", subscription_id)
+        mine = [
+            c for c in self.log_changes if c.at > since and _sub_of(c.resource_id).lower() == subscription_id.lower()
+        ]
+        return ActivityLog(tuple(mine), tuple(e for e in self.service_events if e.at is None or e.at > since))
+
+    def resource_health(self, subscription_id: str) -> list[HealthStatus]:
+        self._call("resource_health", subscription_id)
+        return [v[0] for k, v in self.health.items() if v and _sub_of(k).lower() == subscription_id.lower()]
+
+    def resource_health_history(self, resource_id: str) -> list[HealthStatus]:
+        self._call("resource_health_history", resource_id)
+        return list(self.health.get(rid_key(resource_id), []))
 
 
 class RecordingMessenger:

@@ -29,6 +29,7 @@ from typing import Unpack
 
 from azure.core.credentials import TokenCredential
 
+from bot.arm.changes import Changes
 from bot.arm.gateways import Gateways
 from bot.arm.metrics import Metrics
 from bot.arm.nics import NetworkInterfaces
@@ -38,7 +39,7 @@ from bot.arm.resources import Resources
 from bot.arm.vnets import VirtualNetworks
 
 
-class ArmClient(Metrics, Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink):
+class ArmClient(Metrics, Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink, Changes):
     """`commands.core.port.AzurePort` over the Azure SDKs: the areas above on one pipeline.
     Construct directly (tests) or with `bot.arm.factory`."""
 

@@ -47,7 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -69,6 +69,11 @@ from urllib3.util.retry import Retry
 
 from bot.arm.credentials import LoopbackHttpPolicy, check_arm_url, is_loopback_http
 from bot.arm.errors import says_another_operation
+
+if TYPE_CHECKING:
+    from azure.mgmt.monitor import MonitorManagementClient
+    from azure.mgmt.resourcegraph import ResourceGraphClient
+    from azure.mgmt.resourcehealth import ResourceHealthMgmtClient
 
 T = TypeVar("T")
 
@@ -380,6 +385,34 @@ class ArmPipeline:
         if is_loopback_http(endpoint):
             kwargs["per_call_policies"] = [LoopbackHttpPolicy()]
         return MetricsClient(endpoint, self.credential, audience=audience, **kwargs)
+
+    def resourcegraph(self) -> ResourceGraphClient:
+        """Azure Resource Graph (tenant-level: the subscriptions go in each query's body).
+        These three SDKs are imported on first use: only /vpn changes and the incident context
+        need them, so the worker's cold start does not pay for them."""
+        from azure.mgmt.resourcegraph import ResourceGraphClient
+
+        return self._client(
+            "resourcegraph", "", lambda: ResourceGraphClient(self.credential, self.base_url, **self._sdk_kwargs())
+        )
+
+    def monitor(self, sub: str) -> MonitorManagementClient:
+        """Azure Monitor's management API (the Activity Log)."""
+        from azure.mgmt.monitor import MonitorManagementClient
+
+        return self._client(
+            "monitor", sub, lambda: MonitorManagementClient(self.credential, sub, self.base_url, **self._sdk_kwargs())
+        )
+
+    def resourcehealth(self, sub: str) -> ResourceHealthMgmtClient:
+        """Resource Health (availability statuses)."""
+        from azure.mgmt.resourcehealth import ResourceHealthMgmtClient
+
+        return self._client(
+            "resourcehealth",
+            sub,
+            lambda: ResourceHealthMgmtClient(self.credential, sub, self.base_url, **self._sdk_kwargs()),
+        )
 
     def polling(self) -> ARMPolling:
         """The polling method of one long-running operation."""

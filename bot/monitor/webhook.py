@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 from bot.logging import get_logger
 from bot.monitor.schema import AlertSchemaError, parse_body
 from commands.alerts.deliver import Delivery, deliver
+from commands.changes.alerting import IncidentContext
 from commands.core.port import Messenger
+from commands.core.registry import Ctx
 from commands.core.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -116,7 +118,9 @@ def handle_webhook(
     try:
         store: Store = deps.store_port()
         out = messenger or _slack_messenger(deps)
-        result = _response(deliver(alert, settings.alert_channel, store, out, clock(), log))
+        result = _response(
+            deliver(alert, settings.alert_channel, store, out, clock(), log, _incident_context(deps, store, out, clock))
+        )
     except StoreError as exc:
         log.error("alert_store_failed", error=type(exc).__name__, rule=alert.rule)
         return _refuse(503, "unavailable", "The bot's state store is unavailable; the alert will be retried.")
@@ -130,6 +134,19 @@ def handle_webhook(
         ms=round((time.perf_counter() - started) * 1000, 1),
     )
     return result
+
+
+def _incident_context(
+    deps: Deps, store: Store, out: Messenger, clock: Callable[[], datetime]
+) -> IncidentContext | None:
+    """What changed before an alert and is it Azure (issue 22), read with the bot's Azure
+    identity; None when the bot has no Azure port configured."""
+    try:
+        azure = deps.azure_port()
+    except Exception as exc:  # noqa: BLE001 - no Azure: the alert is posted without its context
+        log.warning("alert_context_unavailable", error=type(exc).__name__)
+        return None
+    return IncidentContext(Ctx(azure=azure, out=out, store=store, now=clock))
 
 
 def _response(d: Delivery) -> WebhookResponse:

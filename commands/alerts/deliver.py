@@ -13,15 +13,19 @@ claim is released, so the retry posts it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from commands.alerts.alert import Alert
-from commands.alerts.card import alert_card, message_reply, message_state, resolved_note, resolved_reply
+from commands.alerts.card import AlertCard, alert_card, message_reply, message_state, resolved_note, resolved_reply
 from commands.alerts.state import NS_SEEN, NS_THREAD, mark_resolved, mute_of, remember_message
+from commands.changes.alerting import IncidentContext
 from commands.core.port import Log, Messenger, MessengerError
+from commands.core.reply import Reply
 from commands.core.store import ANY_ETAG, Store, StoreError, claim
+from commands.core.text import join, rich
 
 Outcome = Literal["duplicate", "muted", "posted", "in_thread", "resolved_in_thread", "not_posted"]
 
@@ -36,8 +40,17 @@ class Delivery:
     until: str = ""  # muted: when the mute ends
 
 
-def deliver(alert: Alert, channel: str, store: Store, out: Messenger, now: datetime, log: Log) -> Delivery:
-    """Post a parsed alert once. Raises StoreError when the store cannot be used."""
+def deliver(
+    alert: Alert,
+    channel: str,
+    store: Store,
+    out: Messenger,
+    now: datetime,
+    log: Log,
+    context: IncidentContext | None = None,
+) -> Delivery:
+    """Post a parsed alert once. Raises StoreError when the store cannot be used. `context`:
+    what changed before it and is it Azure (issue 22), added once the alert is posted."""
     seen = alert.delivery_key
     if not claim(store, NS_SEEN, seen, {"at": now.isoformat(), "rule": alert.rule[:200]}):
         return Delivery("duplicate")
@@ -71,7 +84,41 @@ def deliver(alert: Alert, channel: str, store: Store, out: Messenger, now: datet
     remember_message(store, ref, card)
     if not thread:
         store.put_state(NS_THREAD, alert.thread_key, {"ref": ref, "at": now.isoformat()}, ANY_ETAG)
+    if context is not None and not alert.resolved and _is_network(card.subject or alert.target):
+        _add_context(context, alert, card, ref, channel, store, out, now, log)
     return Delivery("in_thread" if thread else "posted", message=ref)
+
+
+def _is_network(resource_id: str) -> bool:
+    """The VPN estate is Microsoft.Network: an alert about one of its resources gets what
+    changed around it; others (a VM's CPU) are posted as they are."""
+    return "/providers/microsoft.network/" in resource_id.lower()
+
+
+def _add_context(
+    context: IncidentContext,
+    alert: Alert,
+    card: AlertCard,
+    ref: str,
+    channel: str,
+    store: Store,
+    out: Messenger,
+    now: datetime,
+    log: Log,
+) -> None:
+    """The posted alert gains its most relevant recent change (and Azure's word) as a line;
+    the rest goes in its thread. The alert is already posted: this never fails it (Azure
+    Monitor must not retry a delivery that was posted)."""
+    try:
+        lines, more = context.lines([card.subject or alert.target], alert.fired_at or now)
+        if lines:
+            card = dataclasses.replace(card, details=(*card.details, join("\n", lines)))
+            remember_message(store, ref, card)
+            out.update(ref, message_reply(message_state(card)))
+        if more:
+            out.post(channel, Reply(fallback=rich("What changed before it"), parts=more), thread=ref)
+    except Exception as exc:  # noqa: BLE001 - logged; the alert itself is posted
+        log.warning("alert_context_failed", error=type(exc).__name__, rule=alert.rule)
 
 
 def _release(store: Store, seen: str, log: Log) -> None:

@@ -462,3 +462,89 @@ class GenericResource:
     type: str
     location: str = ""
     properties: dict[str, object] = field(default_factory=dict)
+
+
+# --- changes and platform health (issue 22: /vpn changes, "what changed?", "is it Azure?") ---
+
+
+@dataclass(frozen=True)
+class PropertyChange:
+    """One property of a resource change, as Resource Graph's `resourcechanges` gives it
+    (`properties.changes`: path → previousValue / newValue / propertyChangeType Insert |
+    Update | Remove). Values are Azure's strings; "" when Azure gives none."""
+
+    path: str  # e.g. "properties.allowGatewayTransit"
+    before: str = ""
+    after: str = ""
+    kind: str = "Update"  # Insert | Update | Remove
+    category: str = ""  # changeCategory: User | System
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """One change to a resource: from Resource Graph (`source` "resource-graph"), the
+    Activity Log ("activity-log"), or both merged ("both"). `who` is as Azure records it
+    (a user's UPN, an app's client id, a GUID); `result` is Succeeded | Failed | Started |
+    Accepted… ("" when the source does not say — Resource Graph records only what
+    happened). `request`/`request_ref`: the bot's own change request behind it, if any."""
+
+    resource_id: str
+    at: datetime
+    operation: str = ""  # e.g. "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write"
+    change_type: str = ""  # Create | Update | Delete (Resource Graph); "" from the Activity Log
+    who: str = ""
+    who_type: str = ""  # User | Application | AppId | ManagedIdentity | "" (as given)
+    client: str = ""  # clientType: "Azure Portal", "Azure CLI", "ARM Template" …
+    result: str = ""
+    properties: tuple[PropertyChange, ...] = ()
+    correlation_id: str = ""
+    source: str = "resource-graph"  # resource-graph | activity-log | both
+    request: int = 0  # the bot's change request (#n), 0 when none
+    request_channel: str = ""
+    request_ref: str = ""  # the request's message ("channel:ts"): its thread
+
+    @property
+    def type_key(self) -> str:
+        rid = ResourceId.parse(self.resource_id) if self.resource_id.lower().startswith("/subscriptions/") else None
+        return "/".join((rid.provider, *rid.types)).lower() if rid else ""
+
+
+@dataclass(frozen=True)
+class HealthStatus:
+    """Resource Health of one resource at one time (`availabilityStatuses`):
+    availabilityState Available | Unavailable | Degraded | Unknown, with Azure's summary,
+    reasonType ("Unplanned", "Planned", "UserInitiated"…) and `occuredTime` (Azure's spelling)."""
+
+    resource_id: str
+    state: str
+    summary: str = ""
+    title: str = ""
+    reason_type: str = ""
+    occurred_at: datetime | None = None
+    reported_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ServiceEvent:
+    """A Service Health event (Activity Log category ServiceHealth): an incident or planned
+    maintenance, for a service in regions."""
+
+    tracking_id: str
+    title: str
+    kind: str = ""  # Incident | Maintenance | Information | ActionRequired | Security
+    stage: str = ""  # Active | Resolved | Planned | Complete | RCA …
+    services: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    at: datetime | None = None  # eventTimestamp of this update
+    start: datetime | None = None  # impactStartTime
+    end: datetime | None = None  # impactMitigationTime
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class ActivityLog:
+    """What one Activity Log read returned: the write operations on resources (as changes)
+    and the Service Health events of the subscription."""
+
+    changes: tuple[ResourceChange, ...] = ()
+    service_events: tuple[ServiceEvent, ...] = ()

@@ -16,10 +16,13 @@ what went wrong on the way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from commands.core.metrics import MetricSeries, MetricsQuery
 from commands.core.model import (
+    ActivityLog,
     BgpPeer,
     Connection,
     ConnectivityConfiguration,
@@ -29,12 +32,14 @@ from commands.core.model import (
     Gateway,
     GatewayRoute,
     GenericResource,
+    HealthStatus,
     LocalNetworkGateway,
     NetworkInterface,
     P2SClient,
     Peering,
     PrivateDnsZone,
     PrivateEndpoint,
+    ResourceChange,
     RouteTable,
     SqlServer,
     Subscription,
@@ -162,6 +167,27 @@ class AzurePort(Protocol):
         plane, not ARM): every series of every resource and metric asked for. A resource or
         metric without data has no series or points of None — never zeros. Raises
         AzureFailure for the whole batch (401/403: Monitoring Reader on the subscription)."""
+        ...
+
+    # --- changes and platform health (issue 22) -----------------------------------------
+    def resource_changes(self, subscription_ids: Sequence[str], since: datetime) -> list[ResourceChange]:
+        """Resource Graph's `resourcechanges` since `since` (Azure keeps 14 days) for the VPN
+        resource types, across these subscriptions: ONE query (paged), never one per resource."""
+        ...
+
+    def activity_log(self, subscription_id: str, since: datetime) -> ActivityLog:
+        """The subscription's Activity Log since `since` (Azure keeps 90 days): its write
+        operations on resources and its Service Health events, in ONE list call (paged)."""
+        ...
+
+    def resource_health(self, subscription_id: str) -> list[HealthStatus]:
+        """Resource Health's current availability status of every resource of the
+        subscription that reports one (one list call)."""
+        ...
+
+    def resource_health_history(self, resource_id: str) -> list[HealthStatus]:
+        """Resource Health's availability statuses of one resource, newest first (Azure's
+        recent history of it)."""
         ...
 
 

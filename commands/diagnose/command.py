@@ -7,6 +7,7 @@ words both. Lists that fail once the subscriptions are known are part of the ans
 
 from __future__ import annotations
 
+from commands.changes.context import annotate
 from commands.core.estate import subscriptions_in_scope
 from commands.core.parse import unquote
 from commands.core.registry import Ctx, command
@@ -17,6 +18,7 @@ from commands.diagnose.scope import resolve_scope
 from commands.judgement.estate import read_estate, read_in_depth, read_peered_vnets
 from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
+from commands.judgement.view import problems
 
 USAGE = "diagnose [region|vnet]"
 EXAMPLE = "/vpn diagnose europe"
@@ -43,4 +45,7 @@ def diagnose(ctx: Ctx, args: str) -> Reply:
     scope = scope.with_hubs(est.vnets)
     read_in_depth(ctx, est, scope.label, scope.gateway)
     progress.say("Putting the findings together…", force=True)
-    return render(diagnose_view(est, judge(est), scope))
+    judgement = judge(est)
+    view = diagnose_view(est, judgement, scope)
+    # Issue 22: under each 🔴 root cause, what changed before it and whether Azure reports a problem.
+    return annotate(ctx, render(view), est, problems(view.findings), judgement.subjects)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from commands.changes.context import annotate
 from commands.core import regions
 from commands.core.estate import subscriptions_in_scope
 from commands.core.lookup import by_name
@@ -24,6 +25,7 @@ from commands.judgement.estate import Estate, read_estate, read_in_depth, read_p
 from commands.judgement.gateways import is_vpn
 from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
+from commands.judgement.view import problems
 from commands.status.deltas import earlier_samples
 from commands.status.render import render_status
 from commands.status.report import StatusReport
@@ -55,7 +57,9 @@ def status(ctx: Ctx, args: str) -> Reply:
     read_in_depth(ctx, est, label, scope)
     progress.say("Putting the findings together…", force=True)
     report = StatusReport(label, est, judge(est), list(subs), earlier_samples(ctx))
-    return render_status(report, ctx.now())
+    reply = render_status(report, ctx.now())
+    # Issue 22: under each 🔴 root cause, what changed before it and whether Azure reports a problem.
+    return annotate(ctx, reply, est, problems(report.findings), report.judgement.subjects)
 
 
 def _choose(target: str, est: Estate) -> tuple[str, Scope] | Reply:

@@ -35,14 +35,15 @@ from typing import Any, TypeVar
 
 from commands.alerts.card import message_reply, message_state
 from commands.alerts.state import active_mutes, mark_resolved, remember_message
+from commands.changes.alerting import IncidentContext
 from commands.core.errors import AzureFailure
 from commands.core.fanout import gather
-from commands.core.model import Gateway, rid_key
+from commands.core.model import Gateway, ResourceId, Subscription, rid_key
 from commands.core.port import AzurePort, Log, Messenger
 from commands.core.registry import Ctx, DomainSettings
 from commands.core.reply import Finding, Inline, Reply
 from commands.core.store import Store, StoreConflict, StoreError, update_state
-from commands.core.text import rich
+from commands.core.text import join, rich
 from commands.findings.connections.facts import reverse_index
 from commands.judgement.estate import Estate
 from commands.judgement.gateways import GatewayReading, read_gateways
@@ -171,8 +172,16 @@ def run_cycle(
     def muted(*ids: str) -> bool:
         return not channel or any(rid_key(i) in mutes for i in ids if i)
 
-    cycle = _Cycle(store, out, channel, log, result)
     facts = report.facts
+    # Issue 22: what changed before each alert, and is it Azure (read once, on the first alert).
+    known = Estate(
+        subscriptions=[
+            Subscription(s) for s in dict.fromkeys(ResourceId.parse(g.id).subscription_id for g in gateways)
+        ],
+        gateways=gateways,
+        connections=[c for gf in facts.gateways for c in gf.connections],
+    )
+    cycle = _Cycle(store, out, channel, log, result, IncidentContext(ctx, known))
     reverses = reverse_index(facts.connections.values())
     watched = {rid_key(c.id) for gf in facts.gateways for c in gf.connections if rid_key(c.id) not in report.list_shape}
     causes = _causes(report, gateways)
@@ -281,6 +290,7 @@ class _Cycle:
     channel: str
     log: Log
     result: WatchResult
+    context: IncidentContext | None = None  # what changed before an alert (issue 22)
 
     def guarded(self, job: Callable[[], T]) -> T | None:
         """One subject's trouble (store, Slack, a bug) must not stop the others; all is logged."""
@@ -318,6 +328,11 @@ class _Cycle:
         card = fire.card
         if fire.late:
             card = dataclasses.replace(card, context=card.context + rich(" · posted now: it began while muted"))
+        lines, thread = (
+            self.context.lines([card.subject], self.context.now(), area="tunnel") if self.context else ([], [])
+        )
+        if lines:
+            card = dataclasses.replace(card, details=(*card.details, join("\n", lines)))
         try:
             ref = self.out.post(self.channel, message_reply(message_state(card)))
         except Exception as exc:  # noqa: BLE001 - Slack refused or was unreachable: the next cycle retries
@@ -331,6 +346,11 @@ class _Cycle:
         self.result.posted(card.title)
         remember_message(self.store, ref, card, {"incident": [fire.namespace, fire.key, fire.incident]})
         self.set_incident(fire.namespace, fire.key, fire.incident, {"ref": ref})
+        if thread:
+            try:
+                self.out.post(self.channel, Reply(fallback=rich("What changed before it"), parts=thread), thread=ref)
+            except Exception as exc:  # noqa: BLE001 - the alert itself is posted; its detail is not vital
+                self.log.warning("watch_context_post_failed", error=type(exc).__name__, incident=fire.incident)
 
     def recover(self, rec: Recover) -> None:
         try:

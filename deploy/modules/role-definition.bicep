@@ -38,6 +38,13 @@ var actions = [
   // API: Microsoft asks for Monitoring Reader on the subscription itself, and this is the one
   // action of that role it uses. A resource group assignment alone is not enough for it.
   'Microsoft.Insights/metrics/read'
+  // /vpn changes and the "what changed / is it Azure" lines under problems and alerts:
+  // one Resource Graph query of `resourcechanges` (who changed what, before → after),
+  'Microsoft.ResourceGraph/resources/read'
+  // the Activity Log list (operations, callers, results; Service Health events),
+  'Microsoft.Insights/eventtypes/values/read'
+  // Resource Health's availability statuses of the gateways.
+  'Microsoft.ResourceHealth/availabilityStatuses/read'
 ]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {

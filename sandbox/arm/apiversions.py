@@ -76,6 +76,26 @@ SUBSCRIPTIONS = ("2022-12-01", "2021-01-01", "2020-01-01", "2016-06-01")
 # (bot/arm/resources.py SQL_API_VERSION); the az CLI 2.91 sends 2024-11-01-preview.
 SQL = ("2021-11-01", "2024-11-01-preview", "2023-08-01", "2022-05-01-preview", "2014-04-01")
 
+# azure-mgmt-resourcegraph 8 sends 2021-03-01 (resources); azure-mgmt-monitor 7 sends 2015-04-01
+# for the Activity Log (its only version); azure-mgmt-resourcehealth 1 sends 2025-05-01.
+RESOURCE_GRAPH = ("2024-04-01", "2022-10-01", "2021-06-01-preview", "2021-03-01", "2020-04-01-preview", "2019-04-01")
+INSIGHTS_EVENTS = ("2015-04-01",)
+RESOURCE_HEALTH = (
+    "2025-05-01",
+    "2024-02-01",
+    "2023-10-01-preview",
+    "2022-10-01",
+    "2018-07-01",
+    "2017-07-01",
+    "2015-01-01",
+)
+# Extension APIs, found by the last provider of the path (they sit under any resource).
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "microsoft.resourcegraph": RESOURCE_GRAPH,
+    "microsoft.insights": INSIGHTS_EVENTS,
+    "microsoft.resourcehealth": RESOURCE_HEALTH,
+}
+
 # namespace/first type (lower case) → versions; "namespace" alone → the rest of the namespace.
 SERVED: dict[str, tuple[str, ...]] = {
     "microsoft.network/privatednszones": PRIVATE_DNS,
@@ -91,6 +111,9 @@ def served(path: str) -> tuple[str, ...] | None:
     """The api-versions served at this request path; None when any is (a namespace not listed)."""
     p = ids.parse(path)
     segs = [s.lower() for s in path.split("/") if s]
+    last = max((i for i, s in enumerate(segs[:-1]) if s == "providers"), default=-1)
+    if last >= 0 and segs[last + 1] in EXTENSIONS:
+        return EXTENSIONS[segs[last + 1]]
     if p is None:
         return SUBSCRIPTIONS if segs == ["subscriptions"] else None
     if not p.namespace:

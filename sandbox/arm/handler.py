@@ -218,6 +218,9 @@ class ArmHandler(BaseHTTPRequestHandler):
             # Someone else writes the resource first (the request then sees their change).
             emu.estate.change_as_someone_else(other.resource or path, other.changes)
         if_match = self.headers.get("If-Match")
+        # A write is remembered as Resource Graph and the Activity Log would (sandbox/arm/history.py).
+        writing = method in ("PUT", "PATCH", "DELETE") and "/providers/" in path.lower()
+        before = emu.estate.view(ids.key(path)) if writing else None
         try:
             answer = self._answer(method, path, query, raw_body, split.path)
         except Exception:
@@ -226,6 +229,15 @@ class ArmHandler(BaseHTTPRequestHandler):
             emu.record(method, path, unquote(split.query), 500, raw_body, if_match=if_match)
             self._send(answer)
             raise
+        if writing and answer is not None and _reached_provider(answer):
+            emu.history.record_write(
+                method,
+                path,
+                before,
+                emu.estate.view(ids.key(path)),
+                answer.status,
+                self.headers.get("Authorization") or "",
+            )
         lost = answer is not None and 200 <= answer.status < 300 and emu.faults.fire(method, path, ("lost_answer",))
         if lost:
             answer = None  # handled (a PUT's change is in place), but the answer is lost
@@ -318,6 +330,20 @@ class ArmHandler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
 
+# Refusals made by ARM itself, before a resource provider ran the operation: the Activity
+# Log records none of them.
+_ARM_LEVEL = frozenset({"MissingApiVersionParameter", "InvalidApiVersionParameter", "InvalidRequestContent"})
+
+
+def _reached_provider(a: Answer) -> bool:
+    """Whether a write's answer is an operation the Activity Log records: done (2xx) or
+    refused by the provider (400 with the provider's code, 409)."""
+    if 200 <= a.status < 300:
+        return True
+    code = str(((a.body or {}).get("error") or {}).get("code") or "") if isinstance(a.body, dict) else ""
+    return a.status in (400, 409) and code not in _ARM_LEVEL
+
+
 def error(e: ArmError) -> Answer:
     return Answer(e.status, e.body(), dict(e.headers))
 
@@ -345,6 +371,11 @@ class Router:
 
     # --- dispatch ---------------------------------------------------------------------------
     def route(self) -> Answer:
+        from sandbox.arm import history_routes
+
+        past = history_routes.route(self)  # Resource Graph, Activity Log, Resource Health
+        if past is not None:
+            return past
         segs = [s for s in self.path.split("/") if s]
         low = [s.lower() for s in segs]
         if low == ["subscriptions"]:

@@ -42,6 +42,9 @@ SENT = {
     DNSR: "2025-05-01",  # azure-mgmt-dnsresolver 1.1
     MQ: "2024-02-01",  # azure-monitor-querymetrics 1.0 (MetricsClient)
     "Microsoft.Sql": "2021-11-01",  # bot/arm/resources.py SQL_API_VERSION, read as generic resources
+    "azure.mgmt.resourcegraph.models": "2021-03-01",  # azure-mgmt-resourcegraph 8 (issue 22)
+    "azure.mgmt.monitor.models": "2015-04-01",  # azure-mgmt-monitor 7, the Activity Log
+    "azure.mgmt.resourcehealth.models": "2025-05-01",  # azure-mgmt-resourcehealth 1
 }
 
 RG = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
@@ -383,6 +386,44 @@ OPERATIONS: tuple[BotOperation, ...] = (
         uncovered="MetricsBatch_Batch (the metrics data plane) is not in specs/: metrics_API.json is the per-resource "
         "ARM API; the batch shape is from Microsoft's 'Migrate from the metrics API to the getBatch API' "
         "(tests/conformance/test_metrics_batch.py checks its Metric items against metrics_API.json)",
+    ),
+    # Issue 22: what changed, and is it Azure. No definition of these is in specs/: the shapes
+    # were built from Microsoft's documentation (tests/integration/bot/arm/test_changes.py).
+    BotOperation(
+        "resource_changes()",
+        "POST",
+        "/providers/Microsoft.ResourceGraph/resources",
+        "azure.mgmt.resourcegraph.models:QueryResponse",
+        False,
+        "azure.mgmt.resourcegraph.models",
+        uncovered="Resources (Microsoft.ResourceGraph): resourcegraph.json is not in specs/",
+    ),
+    BotOperation(
+        "activity_log()",
+        "GET",
+        "/subscriptions/{subscriptionId}/providers/Microsoft.Insights/eventtypes/management/values",
+        "azure.mgmt.monitor.models:EventData",
+        True,
+        "azure.mgmt.monitor.models",
+        uncovered="ActivityLogs_List: activityLogs_API.json (Microsoft.Insights) is not in specs/",
+    ),
+    BotOperation(
+        "resource_health()",
+        "GET",
+        "/subscriptions/{subscriptionId}/providers/Microsoft.ResourceHealth/availabilityStatuses",
+        "azure.mgmt.resourcehealth.models:AvailabilityStatus",
+        True,
+        "azure.mgmt.resourcehealth.models",
+        uncovered="AvailabilityStatuses_ListBySubscriptionId: ResourceHealth.json is not in specs/",
+    ),
+    BotOperation(
+        "resource_health_history()",
+        "GET",
+        RG_NET + "/virtualNetworkGateways/{name}/providers/Microsoft.ResourceHealth/availabilityStatuses",
+        "azure.mgmt.resourcehealth.models:AvailabilityStatus",
+        True,
+        "azure.mgmt.resourcehealth.models",
+        uncovered="AvailabilityStatuses_List: ResourceHealth.json is not in specs/",
     ),
 )
 

@@ -66,6 +66,9 @@ def _tunnels_of(sub: str, g: Any) -> MetricsQuery:
     )
 
 
+SINCE = datetime(2000, 1, 1, tzinfo=UTC)  # before anything: the reads floor it at what Azure keeps
+
+
 def read_everything(c: ArmClient) -> tuple[dict[str, Any], set[str]]:
     """Every read of the port, on every id the lists name; and which methods were called."""
     out: dict[str, Any] = {}
@@ -106,6 +109,12 @@ def read_everything(c: ArmClient) -> tuple[dict[str, Any], set[str]]:
         call("route_tables", s)
         call("sql_servers", s)
         call("resources", s, "Microsoft.Network/virtualNetworks")
+        # Issue 22: what changed, and Resource Health (a fixed `since`: the answers compare).
+        call("resource_changes", [s], SINCE)
+        call("activity_log", s, SINCE)
+        call("resource_health", s)
+        for g in c.gateways(s):
+            call("resource_health_history", g.id)
     return out, called
 
 
