@@ -26,6 +26,7 @@ from commands.findings.routing.coverage import CoverageItem, CoverageTarget, cov
 from commands.findings.routing.findings import coverage_findings, p2s_plan_findings
 from commands.findings.routing.p2s import p2s_plan
 from commands.findings.routing.selection import learned_as_effective
+from commands.findings.skus import sku_findings, usage
 from commands.judgement.causes import fold, ids_in, kind_of, worst
 from commands.judgement.estate import Estate
 from commands.judgement.gateways import is_vpn
@@ -96,6 +97,7 @@ def judge(est: Estate) -> Judgement:
         if gw.serves_p2s and is_vpn(gw) and gw.vnet_id:
             found += p2s_plan_findings(gw, p2s_plan(gw, facts))
     found += dns_assess(est.dns)
+    found += sku_findings(usage(est.gateways, est.connections_now, est.p2s_clients()))
     cover, covered = coverage_everywhere(est)
     found += covered
     drop = _superseded(found)

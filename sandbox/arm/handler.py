@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from sandbox.arm import apiversions, ids
+from sandbox.arm.ikesas import as_string, synthesize
 from sandbox.arm.state import CONNECTION, GATEWAY, KNOWN_ACTIONS, SYNC_ACTIONS, ArmError, Operation, clone, not_found
 
 if TYPE_CHECKING:
@@ -520,6 +521,12 @@ class Router:
             return self._page(
                 [connection_list_entity(list_view(CONNECTION, d)) for d in self.estate.gateway_connections(pk)]
             )
+        if ptype == GATEWAY and last.lower() == "natrules":
+            # VirtualNetworkGatewayNatRules_ListByVirtualNetworkGateway: the rules a gateway
+            # holds in `natRules`, in the definition's `{"value": [...]}` (its published
+            # example answers a bare array; the bot reads both).
+            nat = (parent.get("properties") or {}).get("natRules") or []
+            return self._page([d for d in nat if isinstance(d, dict)])
         if ptype == "microsoft.network/privatednszones" and last.lower() == "all":
             return self._page(self.estate.children_any(pk, exclude=frozenset({"virtualnetworklinks"})))
         return self._page([list_view(f"{ptype}/{last.lower()}", d) for d in self.estate.children(pk, last)])
@@ -540,6 +547,9 @@ class Router:
             )
         self._deny(f"{rp.resource_type}/{action}/action", resource.get("id", rk))
         result = self.estate.action_body(rk, action, self.query)
+        if rp.type_key == CONNECTION and action.lower() == "getikesas":
+            # 200 = string (VirtualNetworkGatewayConnections_GetIkeSas): `sandbox.arm.ikesas`.
+            result = as_string(result) if result is not None else synthesize(self.estate, resource)
         if result is None:
             # Nothing to report: ARM answers `{}` (every published example of the gateway
             # actions: VirtualNetworkGatewayLearnedRoutes.json, …GetBGPPeerStatus.json,
