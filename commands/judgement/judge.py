@@ -20,6 +20,7 @@ from commands.core.reply import SEVERITY_RANK, Finding
 from commands.findings import dedup, topology
 from commands.findings.connections.assess import KIND_ORDER, assess
 from commands.findings.connections.facts import Assessed
+from commands.findings.connections.ipsec import connection_layer
 from commands.findings.dns.findings import assess as dns_assess
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
 from commands.findings.routing.coverage import CoverageItem, CoverageTarget, coverage
@@ -98,6 +99,8 @@ def judge(est: Estate) -> Judgement:
             found += p2s_plan_findings(gw, p2s_plan(gw, facts))
     found += dns_assess(est.dns)
     found += sku_findings(usage(est.gateways, est.connections_now, est.p2s_clients()))
+    for conn in facts.connections:
+        found += connection_layer(facts, conn)
     cover, covered = coverage_everywhere(est)
     found += covered
     drop = _superseded(found)

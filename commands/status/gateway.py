@@ -36,6 +36,9 @@ def gateway_text(gf: GatewayFacts, report: StatusReport, now: datetime, only: se
     for c in gf.connections:
         if only is None or rid_key(c.id) in only:
             lines += _connection_lines(c, g, report, now)
+    more = connection_commands([c for c in gf.connections if only is None or rid_key(c.id) in only])
+    if more:
+        lines.append(more)
     if only is None:
         lines += [x for x in (bgp_line(gf.bgp_peers, g), p2s_line(gf.p2s_clients, g)) if x]
         return join("\n", lines)
@@ -46,6 +49,14 @@ def gateway_text(gf: GatewayFacts, report: StatusReport, now: datetime, only: se
     if bgp:
         lines.append(bgp)
     return join("\n", lines)
+
+
+def connection_commands(conns: list[Connection]) -> Rich:
+    """ "🔎 IKE/IPsec: `/vpn connection a`, …": where each tunnel's own layer is shown."""
+    tunnels = [c for c in conns if (c.connection_type or "").lower() in ("ipsec", "vnet2vnet")]
+    if not tunnels:
+        return rich()
+    return rich("🔎 IKE/IPsec: ", join(", ", [code(f"/vpn connection {c.name}") for c in tunnels]))
 
 
 def _heading(g: Gateway) -> Rich:

@@ -63,6 +63,7 @@ CUSTOM_ROLE_ACTIONS = {
     "Microsoft.Network/virtualNetworkGateways/getVpnClientConnectionHealth/action",
     "Microsoft.Network/networkInterfaces/effectiveRouteTable/action",
     "Microsoft.Network/connections/sharedKey/read",
+    "Microsoft.Network/connections/getikesas/action",
 }
 
 
