@@ -50,16 +50,19 @@ class ConnectionView:
 
 
 def findings_about(v: ConnectionView) -> list[Finding]:
-    """The judgement's root causes about this connection (and its reverse half), the SKU
-    findings of its gateway, then what the live SAs say that the judgement does not."""
+    """The judgement's root causes about this connection (and its reverse half) and the SKU
+    findings of its gateway: the same findings `/vpn status` and `/vpn diagnose` show."""
     ids = {rid_key(v.conn.id)} | ({rid_key(v.reverse.id)} if v.reverse else set())
     roots = v.judgement.touching(ids)
     gw = rid_key(v.conn.gateway1_id)
     roots += [f for f in v.judgement.roots if f.key.startswith("sku_") and gw in ids_in(f.key) and f not in roots]
-    if isinstance(v.sas, list):
-        _, own = v.judgement.with_own(live_findings(v.conn, v.sas))
-        roots += own
     return roots
+
+
+def live_verdicts(v: ConnectionView) -> list[Finding]:
+    """What the live SAs say (only this command reads them): said as evidence beside the
+    judgement's findings, never as a second verdict the other commands cannot give."""
+    return live_findings(v.conn, v.sas) if isinstance(v.sas, list) else []
 
 
 def render(v: ConnectionView) -> Reply:
@@ -70,8 +73,10 @@ def render(v: ConnectionView) -> Reply:
     verdict = f"{len(probs)} problem{'s' if len(probs) != 1 else ''}" if probs else "no problem found"
     headline = rich(mark, " ", c.name, f" ({direction(c)}): {c.status or 'Unknown'} · {verdict}")
     unread = _unread(v)
+    live = live_verdicts(v)
     reply = Reply(fallback=headline)
-    reply.add(*head(headline, probs, unread=len(unread)))
+    more = rich("Live: ", join("; ", [f.title for f in live])) if live else ""
+    reply.add(*head(headline, probs, unread=len(unread), more=more))
     if unread:
         reply.more(
             Text(
@@ -222,9 +227,11 @@ def _key_words(v: ConnectionView) -> str:
 def _live_parts(v: ConnectionView) -> list[Part]:
     if isinstance(v.sas, AzureFailure):
         return []
+    verdicts = [rich("⚠️ ", f.title, ". ", f.evidence, " Next: ", f.next_step, " ", f.doc_url) for f in live_verdicts(v)]
     if not v.sas:
-        return [Text(rich(strong("Live IKE SAs:"), " none (getikesas answered no security association)."))]
-    lines: list[Rich] = []
+        text = rich(strong("Live IKE SAs:"), " none (getikesas answered no security association).")
+        return [Text(join("\n", [text, *verdicts]))]
+    lines: list[Rich] = [*verdicts]
     for sa in v.sas:
         who = {True: "Azure initiated", False: "the far end initiated", None: "initiator unknown"}[sa.azure_initiated]
         up = f", up {human_duration(sa.elapsed_s)}" if sa.elapsed_s else ""
