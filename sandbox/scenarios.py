@@ -1545,6 +1545,88 @@ def sku_near_caps() -> Estate:
     return est
 
 
+def root_cert(cn: str, not_before: str, not_after: str) -> str:
+    """A self-signed root certificate as `publicCertData` takes it (base64 DER, no header).
+
+    Ed25519 from a key derived from `cn`: its signatures are deterministic, so the estate
+    file is the same each time it is written (an RSA root, as most P2S roots are, would not be)."""
+    import base64
+    import hashlib
+    from datetime import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509.oid import NameOID
+
+    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(cn.encode()).digest())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(int.from_bytes(hashlib.sha256(cn.encode()).digest()[:8], "big"))
+        .not_valid_before(datetime.fromisoformat(not_before))
+        .not_valid_after(datetime.fromisoformat(not_after))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, None)
+    )
+    return base64.b64encode(cert.public_bytes(Encoding.DER)).decode()
+
+
+@scenario
+def p2s_config_broken() -> Estate:
+    est = Estate(
+        "Four point-to-site gateways (point-to-site-entra-gateway, point-to-site-certificate-gateway, "
+        "point-to-site-how-to-radius-ps): Entra ID without OpenVPN and an issuer of another tenant; a root "
+        "certificate that expired in October 2026 and a revoked thumbprint with spaces; a RADIUS server in no "
+        "network the gateway reaches; and a healthy one whose root is valid until 2031. Broken."
+    )
+    sub = est.subscription(sub_for("p2s-config-broken"), "Litware Field Staff")
+    rg = "rg-p2sb"
+    other_tenant = "9b3c2d1e-0f4a-4b5c-8d6e-7f8091a2b3c4"
+    tenant = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9"
+    gws: dict[str, Doc] = {}
+    for n, (name, p2s) in enumerate(
+        [
+            ("vgw-p2sb-entra", P2S(["172.30.10.0/24"], ["AAD"], ["IkeV2"], tenant=tenant)),
+            ("vgw-p2sb-cert", P2S(["172.30.11.0/24"], ["Certificate"], ["IkeV2", "OpenVPN"])),
+            ("vgw-p2sb-radius", P2S(["172.30.12.0/24"], ["Radius"], ["IkeV2", "OpenVPN"], radius_server="10.99.0.5")),
+            ("vgw-p2sb-ok", P2S(["172.30.13.0/24"], ["Certificate"], ["IkeV2", "OpenVPN"])),
+        ]
+    ):
+        v = site(sub, rg, name.replace("vgw", "vnet"), "westeurope", f"10.{160 + n}")
+        est.add(v)
+        gws[name] = gateway(est, v, name, public_ips=[f"20.61.{160 + n}.10"], sku="VpnGw2AZ", p2s=p2s)
+        est.action(
+            gws[name]["id"],
+            "getLearnedRoutes",
+            body(net_learned(gw_ip(f"10.{160 + n}")[0], [f"10.{160 + n}.0.0/16", p2s.pool[0]])),
+        )
+    cfg = gws["vgw-p2sb-entra"]["properties"]["vpnClientConfiguration"]
+    cfg["aadIssuer"] = f"https://sts.windows.net/{other_tenant}/"
+    expired = gws["vgw-p2sb-cert"]["properties"]["vpnClientConfiguration"]
+    expired["vpnClientRootCertificates"][0]["properties"]["publicCertData"] = root_cert(
+        "Litware P2S Root 2021", "2021-10-01T00:00:00+00:00", "2026-10-01T00:00:00+00:00"
+    )
+    expired["vpnClientRevokedCertificates"] = [
+        {
+            "name": "lost-laptop-17",
+            "id": f"{gws['vgw-p2sb-cert']['id']}/vpnClientRevokedCertificates/lost-laptop-17",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "thumbprint": "8F 21 0A 3B 9C 44 D1 E2 7A 6B 5C 4D 3E 2F 10 09 A8 B7 C6 D5",
+            },
+        }
+    ]
+    ok = gws["vgw-p2sb-ok"]["properties"]["vpnClientConfiguration"]
+    ok["vpnClientRootCertificates"][0]["properties"]["publicCertData"] = root_cert(
+        "Litware P2S Root 2026", "2026-01-15T00:00:00+00:00", "2031-01-15T00:00:00+00:00"
+    )
+    return est
+
+
 # ============================================================================================
 
 

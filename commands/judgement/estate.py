@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property, partial
 from typing import Any
 
@@ -100,6 +101,7 @@ class Estate:
     depth: GatewayReading | None = None  # the gateways read in depth
     in_depth: frozenset[str] = frozenset()  # their keys
     learned: dict[str, list[GatewayRoute] | AzureFailure] = field(default_factory=dict)  # gateway key ->
+    now: datetime | None = None  # when it was read (certificate expiry is judged against it)
 
     # -- what could not be read ---------------------------------------------------------------
     def failed(self, kind: str, subscription_id: str) -> bool:
@@ -273,6 +275,7 @@ def read_estate(
         nics=found.get(NICS, []),
         route_tables=found.get(ROUTE_TABLES, []),
         failures=lists.failures,
+        now=ctx.now(),
     )
 
 

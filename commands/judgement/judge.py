@@ -22,6 +22,7 @@ from commands.findings.connections.assess import KIND_ORDER, assess
 from commands.findings.connections.facts import Assessed
 from commands.findings.connections.ipsec import connection_layer
 from commands.findings.dns.findings import assess as dns_assess
+from commands.findings.p2s_config import p2s_config_findings
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
 from commands.findings.routing.coverage import CoverageItem, CoverageTarget, coverage
 from commands.findings.routing.findings import coverage_findings, p2s_plan_findings
@@ -97,6 +98,7 @@ def judge(est: Estate) -> Judgement:
     for gw in est.gateways:
         if gw.serves_p2s and is_vpn(gw) and gw.vnet_id:
             found += p2s_plan_findings(gw, p2s_plan(gw, facts))
+            found += p2s_config_findings(facts, gw, est.now)
     found += dns_assess(est.dns)
     found += sku_findings(usage(est.gateways, est.connections_now, est.p2s_clients()))
     for conn in facts.connections:
