@@ -177,11 +177,19 @@ def _ends(v: ConnectionView) -> Table:
         )
     mode = c.connection_mode or "Default"
     who = {"ResponderOnly": "must initiate", "InitiatorOnly": "must respond"}.get(mode, "either may initiate")
-    rows.append(("who initiates", mode, who))
-    rows.append(("DPD timeout", f"{c.dpd_timeout_s} s" if c.dpd_timeout_s else "default", "its own DPD"))
     rules = _rules(v)
-    rows.append(("ingress NAT", _nat(rules, c.ingress_nat_rule_ids), "sends its real addresses"))
-    rows.append(("egress NAT", _nat(rules, c.egress_nat_rule_ids), "routes the external mappings"))
+    if rev is not None:
+        g2 = idx.gateway_by_key.get(rid_key(rev.gateway1_id))
+        rev_rules = list(g2.nat_rules) if g2 else []
+        rows.append(("who initiates", mode, f"{rev.connection_mode or 'Default'} (the reverse half)"))
+        rows.append(("DPD timeout", _dpd(c), _dpd(rev)))
+        rows.append(("ingress NAT", _nat(rules, c.ingress_nat_rule_ids), _nat(rev_rules, rev.ingress_nat_rule_ids)))
+        rows.append(("egress NAT", _nat(rules, c.egress_nat_rule_ids), _nat(rev_rules, rev.egress_nat_rule_ids)))
+    else:
+        rows.append(("who initiates", mode, who))
+        rows.append(("DPD timeout", _dpd(c), "its own DPD"))
+        rows.append(("ingress NAT", _nat(rules, c.ingress_nat_rule_ids), "sends its real addresses"))
+        rows.append(("egress NAT", _nat(rules, c.egress_nat_rule_ids), "routes the external mappings"))
     if c.enable_bgp:
         ours = ", ".join(ip for _, ip in c.custom_bgp_addresses) or (", ".join(gw.bgp_peering_addresses) if gw else "?")
         asn = gw.bgp_asn if gw else None
@@ -207,6 +215,10 @@ def _ends(v: ConnectionView) -> Table:
         caption=rich(strong("Both ends")),
         filename="connection.txt",
     )
+
+
+def _dpd(c: Connection) -> str:
+    return f"{c.dpd_timeout_s} s" if c.dpd_timeout_s else "default"
 
 
 def _key_words(v: ConnectionView) -> str:
@@ -259,11 +271,22 @@ def _live_parts(v: ConnectionView) -> list[Part]:
 
 def _site_parts(v: ConnectionView) -> list[Part]:
     lng, gw = v.lng, v.gateway
-    if lng is None or gw is None or not v.conn.enable_bgp:
+    if lng is None or gw is None:
         return []
     learned = v.est.learned.get(rid_key(gw.id))
     if not isinstance(learned, list):
+        if not v.conn.enable_bgp:
+            return []  # a gateway without BGP: its learned routes are not read
         return [Text(rich(strong("Site routes:"), " the gateway's learned routes were not read."))]
+    if not v.conn.enable_bgp:
+        static = {r.network for r in learned if r.origin.lower() == "network"}
+        lines = [
+            rich(f"• {p}: {'a static route on the gateway' if p in static else 'NOT among the gateway routes'}")
+            for p in lng.address_prefixes
+        ]
+        return [
+            Text(rich(strong("The site's address space on the gateway (static, no BGP):"), "\n", join("\n", lines)))
+        ]
     peers = {lng.bgp_peering_address, lng.gateway_ip} - {""}
     from_site = sorted(
         {r.network for r in learned if (r.source_peer in peers or r.next_hop in peers) and r.origin.lower() == "ebgp"}
