@@ -1498,8 +1498,9 @@ def nat_rule_missing() -> Estate:
 @scenario
 def sku_near_caps() -> Estate:
     est = Estate(
-        "A VpnGw1AZ hub with 25 branch connections (the SKU allows 30) and 210 OpenVPN clients (it allows 250) "
-        "(about-gateway-skus): both at 80 % or more. Its sister hub in the same subscription uses VpnGw3 without "
+        "A VpnGw1AZ hub with 25 branch connections (the SKU allows 30), 210 OpenVPN clients (it allows 250) and "
+        "about 570 Mbit/s through its connections (its benchmark is 650 Mbit/s) (about-gateway-skus): all at 80 % or "
+        "more. Its sister hub in the same subscription uses VpnGw3 without "
         "AZ, retired by Microsoft on 30 September 2026 (gateway-sku-consolidation). Broken."
     )
     sub = est.subscription(sub_for("sku-near-caps"), "Adventure Works Stores")
@@ -1525,7 +1526,7 @@ def sku_near_caps() -> Estate:
             ingress=MB * (n + 1),
             egress=MB * (n + 2),
             tunnels=[Tunnel("vgw-sku_20.85.154.10", ingress=MB * (n + 1), egress=MB * (n + 2))],
-            growth=(MB, MB),
+            growth=(400 * MB, 420 * MB),
         )
         prefixes.append(f"192.168.{n}.0/24")
     est.action(g["id"], "getLearnedRoutes", body(net_learned(gw_ip("10.154")[0], prefixes)))

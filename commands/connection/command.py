@@ -28,6 +28,7 @@ from commands.core.text import code, join, rich, strong
 from commands.judgement.estate import read_estate, read_in_depth, read_peered_vnets
 from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
+from commands.status.deltas import earlier_samples
 
 EXAMPLE = "/vpn connection cn-hub-to-branch"
 
@@ -72,6 +73,7 @@ def connection(ctx: Ctx, args: str) -> Reply:
     sas, rules = _live(ctx, listed)
     conn = next((c for c in est.connections_now if rid_key(c.id) == rid_key(listed.id)), listed)
     progress.say("Putting the findings together…", force=True)
+    est.samples = earlier_samples(ctx)  # the rates against the SKU's benchmark, as status has them
     return render(ConnectionView(conn, est, judge(est), sas, rules, ctx.now()))
 
 

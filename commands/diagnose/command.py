@@ -17,6 +17,7 @@ from commands.diagnose.scope import resolve_scope
 from commands.judgement.estate import read_estate, read_in_depth, read_peered_vnets
 from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
+from commands.status.deltas import earlier_samples
 
 USAGE = "diagnose [region|vnet]"
 EXAMPLE = "/vpn diagnose europe"
@@ -43,4 +44,5 @@ def diagnose(ctx: Ctx, args: str) -> Reply:
     scope = scope.with_hubs(est.vnets)
     read_in_depth(ctx, est, scope.label, scope.gateway)
     progress.say("Putting the findings together…", force=True)
+    est.samples = earlier_samples(ctx)  # the rates against the SKU's benchmark, as status has them
     return render(diagnose_view(est, judge(est), scope))

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from commands.core.model import Connection, Gateway, rid_key
 from commands.core.reply import Finding, Severity
@@ -51,6 +53,8 @@ class Usage:
     sku: VpnSku
     tunnels: int
     clients: int | None  # None: not read (no point-to-site, or the health call failed)
+    bps: float | None = None  # its connections' rate since the watch's last samples (None: no rate)
+    rated: int = 0  # how many of its connections gave a rate
 
     @property
     def p2s_cap(self) -> int:
@@ -64,20 +68,61 @@ class Usage:
         return cap or self.sku.p2s_sstp
 
 
-def usage(gateways: Iterable[Gateway], connections: Iterable[Connection], clients: Mapping[str, int]) -> list[Usage]:
+class Sample(Protocol):
+    """An earlier reading of a connection's counters (the watch's `CounterSample`)."""
+
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def ingress_bytes(self) -> int: ...
+
+    @property
+    def egress_bytes(self) -> int: ...
+
+
+# A rate needs this long between two readings, and one above this many times the SKU's
+# benchmark is not a rate (a counter reset or a failover between the samples): the same
+# rules as the rates `/vpn status` shows (commands/status/deltas.py).
+MIN_RATE_INTERVAL_S = 60.0
+CEILING_FACTOR = 2.0
+
+
+def connection_rate(c: Connection, sample: Sample | None, now: datetime | None, ceiling: VpnSku) -> float | None:
+    """Bits per second through `c` since `sample` (None when the two give no rate)."""
+    if sample is None or now is None or (now.tzinfo is None) != (sample.at.tzinfo is None):
+        return None
+    seconds = (now - sample.at).total_seconds()
+    moved = (c.ingress_bytes - sample.ingress_bytes) + (c.egress_bytes - sample.egress_bytes)
+    if seconds < MIN_RATE_INTERVAL_S or c.ingress_bytes < sample.ingress_bytes or c.egress_bytes < sample.egress_bytes:
+        return None
+    bps = moved * 8 / seconds
+    return None if bps > CEILING_FACTOR * ceiling.aggregate_bps else bps
+
+
+def usage(
+    gateways: Iterable[Gateway],
+    connections: Iterable[Connection],
+    clients: Mapping[str, int],
+    samples: Mapping[str, Sample] | None = None,
+    now: datetime | None = None,
+) -> list[Usage]:
     """Each VPN gateway with a SKU of the table, with its tunnels (the site-to-site and
-    VNet-to-VNet connections it owns) and connected clients (where read)."""
-    owned: dict[str, int] = {}
+    VNet-to-VNet connections it owns), connected clients (where read) and the rate its
+    connections carry since the watch's samples (where both readings are comparable)."""
+    owned: dict[str, list[Connection]] = {}
     for c in connections:
         if (c.connection_type or "").lower() in S2S_TYPES:
-            owned[rid_key(c.gateway1_id)] = owned.get(rid_key(c.gateway1_id), 0) + 1
+            owned.setdefault(rid_key(c.gateway1_id), []).append(c)
     out: list[Usage] = []
     for g in gateways:
         s = sku(g.sku)
         if s is None or (g.gateway_type or "Vpn").lower() != "vpn":
             continue
         k = rid_key(g.id)
-        out.append(Usage(g, s, owned.get(k, 0), clients.get(k)))
+        mine = owned.get(k, [])
+        rates = [r for c in mine if (r := connection_rate(c, (samples or {}).get(rid_key(c.id)), now, s)) is not None]
+        out.append(Usage(g, s, len(mine), clients.get(k), sum(rates) if rates else None, len(rates)))
     return out
 
 
@@ -86,7 +131,7 @@ def sku_findings(used: Iterable[Usage]) -> list[Finding]:
     out: list[Finding] = []
     non_az: list[Usage] = []
     for u in used:
-        for f in (tunnels_near_cap(u), clients_near_cap(u)):
+        for f in (tunnels_near_cap(u), clients_near_cap(u), throughput_near_cap(u)):
             if f is not None:
                 out.append(f)
         if u.sku.name.startswith("VpnGw") and not u.sku.az:
@@ -171,6 +216,30 @@ def tunnels_near_cap(u: Usage) -> Finding | None:
     )
 
 
+def throughput_near_cap(u: Usage) -> Finding | None:
+    """The gateway's connections together at 80 % of the SKU's aggregate benchmark or over.
+    Microsoft's figure is a benchmark, not a cap: over it is still a warning, never critical."""
+    if u.bps is None or u.bps < NEAR * u.sku.aggregate_bps:
+        return None
+    mbps = u.bps / 1_000_000
+    share = round(100 * u.bps / u.sku.aggregate_bps)
+    return Finding(
+        "warning",
+        rich(
+            code(u.gateway.name),
+            f" carries {mbps:,.0f} Mbit/s, {share} % of its SKU's {u.sku.aggregate_mbps:,} Mbit/s benchmark",
+        ),
+        evidence=rich(
+            f"The rate of {u.rated} of its connections since the watch's last samples, in and out together. "
+            f"SKU {u.sku.name}: Microsoft's aggregate throughput benchmark, measured over several tunnels and not "
+            "guaranteed — near it, packets are dropped first at peaks."
+        ),
+        next_step=_resize(u.gateway, bigger(u.sku, 0, "aggregate_mbps"), "throughput"),
+        doc_url=DOC_SKUS,
+        key=f"sku_throughput:{rid_key(u.gateway.id)}",
+    )
+
+
 def clients_near_cap(u: Usage) -> Finding | None:
     if u.clients is None or not u.gateway.serves_p2s:
         return None
@@ -250,4 +319,15 @@ def retiring(gw: Gateway, s: VpnSku) -> Finding | None:
     return None
 
 
-__all__ = ["NEAR", "Usage", "clients_near_cap", "retiring", "sku_findings", "tunnels_near_cap", "usage"]
+__all__ = [
+    "NEAR",
+    "Sample",
+    "Usage",
+    "clients_near_cap",
+    "connection_rate",
+    "retiring",
+    "sku_findings",
+    "throughput_near_cap",
+    "tunnels_near_cap",
+    "usage",
+]

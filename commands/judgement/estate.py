@@ -18,7 +18,7 @@ never "empty"):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, partial
@@ -49,6 +49,7 @@ from commands.core.text import Rich, code, join, rich
 from commands.core.units import plural
 from commands.findings.dns import facts as dnsf
 from commands.findings.routing.selection import learned_complete
+from commands.findings.skus import Sample
 from commands.judgement.gateways import Failure, GatewayReading, is_vpn, read_gateways
 from commands.judgement.progress import Progress, gather_with_progress
 
@@ -102,6 +103,9 @@ class Estate:
     in_depth: frozenset[str] = frozenset()  # their keys
     learned: dict[str, list[GatewayRoute] | AzureFailure] = field(default_factory=dict)  # gateway key ->
     now: datetime | None = None  # when it was read (certificate expiry is judged against it)
+    # connection key -> the watch's last reading of its counters (a command that has the store
+    # sets it: `/vpn status`, `/vpn diagnose`, `/vpn connection`), for the rates against the SKU
+    samples: Mapping[str, Sample] = field(default_factory=dict)
 
     # -- what could not be read ---------------------------------------------------------------
     def failed(self, kind: str, subscription_id: str) -> bool:

@@ -100,7 +100,7 @@ def judge(est: Estate) -> Judgement:
             found += p2s_plan_findings(gw, p2s_plan(gw, facts))
             found += p2s_config_findings(facts, gw, est.now)
     found += dns_assess(est.dns)
-    found += sku_findings(usage(est.gateways, est.connections_now, est.p2s_clients()))
+    found += sku_findings(usage(est.gateways, est.connections_now, est.p2s_clients(), est.samples, est.now))
     for conn in facts.connections:
         found += connection_layer(facts, conn)
     cover, covered = coverage_everywhere(est)

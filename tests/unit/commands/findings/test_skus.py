@@ -8,10 +8,14 @@ and from "What's new in Azure VPN Gateway?": non-AZ VpnGw1-5 retired on 30 Septe
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
 from commands.core.model import Connection, Gateway
 from commands.findings.skus import sku_findings, usage
 
 NET = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network"
+GB = 1_000_000_000
 
 
 def gw(name: str, sku: str, **kw: object) -> Gateway:
@@ -69,3 +73,42 @@ def test_many_non_az_gateways_are_one_note_naming_each() -> None:
     (f,) = sku_findings(usage(gws, [], {}))
     assert f.severity == "info" and "7 gateways" in str(f.title) and "and 2 more" in str(f.evidence)
     assert all(g.id.lower() in f.key for g in gws)
+
+
+@dataclass(frozen=True)
+class Sample:
+    at: datetime
+    ingress_bytes: int
+    egress_bytes: int
+
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+def test_throughput_at_eighty_percent_of_the_benchmark_is_a_warning() -> None:
+    g = gw("vgw", "VpnGw1AZ")  # 650 Mbit/s benchmark
+    c = [replace(x, ingress_bytes=10 * GB, egress_bytes=10 * GB) for x in sites(g, 2)]
+    # each connection: 7.5 GB in five minutes = 200 Mbit/s; together 400 Mbit/s (62 %): nothing
+    low = {
+        k.id.lower(): Sample(NOW - timedelta(minutes=5), 10 * GB - 3_750_000_000, 10 * GB - 3_750_000_000) for k in c
+    }
+    assert sku_findings(usage([g], c, {}, low, NOW)) == []
+    # 5.5 GB each way each: 293 Mbit/s per connection, 587 together (90 %)
+    high = {
+        k.id.lower(): Sample(NOW - timedelta(minutes=5), 10 * GB - 5_500_000_000, 10 * GB - 5_500_000_000) for k in c
+    }
+    (f,) = sku_findings(usage([g], c, {}, high, NOW))
+    assert f.key == f"sku_throughput:{g.id.lower()}" and f.severity == "warning" and "90 %" in str(f.title)
+
+
+def test_no_rate_from_samples_too_recent_going_back_or_beyond_twice_the_benchmark() -> None:
+    g = gw("vgw", "VpnGw1AZ")
+    (c,) = [replace(x, ingress_bytes=10 * GB, egress_bytes=10 * GB) for x in sites(g, 1)]
+    recent = {c.id.lower(): Sample(NOW - timedelta(seconds=30), 0, 0)}
+    back = {c.id.lower(): Sample(NOW - timedelta(minutes=5), 20 * GB, 0)}
+    huge = {c.id.lower(): Sample(NOW - timedelta(minutes=5), 0, 0)}  # 20 GB in 5 min = 533 Mbit/s… fine
+    assert usage([g], [c], {}, recent, NOW)[0].bps is None
+    assert usage([g], [c], {}, back, NOW)[0].bps is None
+    assert usage([g], [c], {}, huge, NOW)[0].bps is not None
+    reset = {c.id.lower(): Sample(NOW - timedelta(seconds=61), 0, 0)}  # 20 GB in 61 s: 2.6 Gbit/s > 2 × 650
+    assert usage([g], [c], {}, reset, NOW)[0].bps is None
