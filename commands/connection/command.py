@@ -30,7 +30,7 @@ from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
 from commands.status.deltas import earlier_samples
 
-EXAMPLE = "/vpn connection cn-hub-to-branch"
+EXAMPLE = "/vpn connection cn-eun-to-aue"
 
 
 @command("connection", usage="connection <name|rg/name|id>", example=EXAMPLE)

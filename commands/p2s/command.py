@@ -26,7 +26,7 @@ from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
 from commands.p2s.render import P2SView, render
 
-EXAMPLE = "/vpn p2s vgw-hub"
+EXAMPLE = "/vpn p2s vgw-eun"
 
 
 @command("p2s", usage="p2s <gateway>", example=EXAMPLE)

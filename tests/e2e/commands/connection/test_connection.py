@@ -90,7 +90,7 @@ def test_getikesas_refused_is_said_as_not_read_with_the_permission() -> None:
 def test_an_unknown_connection_names_the_known_ones_and_an_example() -> None:
     text = answer("responder-only-down", "/vpn connection cn-nope")
     assert "No connection called `cn-nope`" in text and "`cn-ro-to-depot`" in text
-    assert "/vpn connection cn-hub-to-branch" in text
+    assert "/vpn connection cn-eun-to-aue" in text
 
 
 def test_a_name_two_connections_share_lists_both_with_their_ids() -> None:
