@@ -55,6 +55,7 @@ class Usage:
     clients: int | None  # None: not read (no point-to-site, or the health call failed)
     bps: float | None = None  # its connections' rate since the watch's last samples (None: no rate)
     rated: int = 0  # how many of its connections gave a rate
+    sstp: int | None = None  # of `clients`, those on SSTP (None: a client's protocol is unknown)
 
     @property
     def p2s_cap(self) -> int:
@@ -106,6 +107,7 @@ def usage(
     clients: Mapping[str, int],
     samples: Mapping[str, Sample] | None = None,
     now: datetime | None = None,
+    sstp: Mapping[str, int] | None = None,
 ) -> list[Usage]:
     """Each VPN gateway with a SKU of the table, with its tunnels (the site-to-site and
     VNet-to-VNet connections it owns), connected clients (where read) and the rate its
@@ -122,7 +124,8 @@ def usage(
         k = rid_key(g.id)
         mine = owned.get(k, [])
         rates = [r for c in mine if (r := connection_rate(c, (samples or {}).get(rid_key(c.id)), now, s)) is not None]
-        out.append(Usage(g, s, len(mine), clients.get(k), sum(rates) if rates else None, len(rates)))
+        bps = sum(rates) if rates else None
+        out.append(Usage(g, s, len(mine), clients.get(k), bps, len(rates), (sstp or {}).get(k)))
     return out
 
 
@@ -240,11 +243,44 @@ def throughput_near_cap(u: Usage) -> Finding | None:
     )
 
 
+def client_protocol(connection_id: str) -> str:
+    """ "sstp", "ikev2_openvpn" or "" from a client's `vpnConnectionId`, whose prefix names its
+    tunnel (`IKEv2_…` in Azure's published example, `OvpnConnection_…` for OpenVPN)."""
+    low = (connection_id or "").lower()
+    if low.startswith("sstp"):
+        return "sstp"
+    if low.startswith(("ikev2", "ovpn", "openvpn")):
+        return "ikev2_openvpn"
+    return ""
+
+
+def sstp_counts(clients: Mapping[str, Iterable[str]]) -> dict[str, int]:
+    """Gateway key -> its SSTP clients, for the gateways whose every client's protocol is known."""
+    out: dict[str, int] = {}
+    for k, ids in clients.items():
+        kinds = [client_protocol(i) for i in ids]
+        if all(kinds):
+            out[k] = kinds.count("sstp")
+    return out
+
+
+def _per_protocol(u: Usage) -> tuple[int, int, str] | None:
+    """(clients, cap, words) of the fuller protocol pool, when the clients' protocols are known."""
+    if u.sstp is None or u.clients is None:
+        return None
+    ike = u.clients - u.sstp
+    pools = [(u.sstp, u.sku.p2s_sstp, "SSTP")]
+    if u.sku.p2s_ikev2_openvpn:
+        pools.append((ike, u.sku.p2s_ikev2_openvpn, "IKEv2/OpenVPN"))
+    return max(pools, key=lambda p: p[0] / p[1])
+
+
 def clients_near_cap(u: Usage) -> Finding | None:
     if u.clients is None or not u.gateway.serves_p2s:
         return None
-    cap = u.p2s_cap
-    sev = _severity(u.clients, cap)
+    pool = _per_protocol(u)
+    n, cap, what = pool if pool is not None else (u.clients, u.p2s_cap, "VPN")
+    sev = _severity(n, cap)
     if sev is None:
         return None
     protocols = ", ".join(u.gateway.p2s_protocols) or "the configured protocols"
@@ -252,7 +288,7 @@ def clients_near_cap(u: Usage) -> Finding | None:
         sev,
         rich(
             code(u.gateway.name),
-            f" has {u.clients} VPN clients connected, {round(100 * u.clients / cap)} % of its SKU's {cap}",
+            f" has {n} {what} clients connected, {round(100 * n / cap)} % of its SKU's {cap}",
         ),
         evidence=rich(
             f"SKU {u.sku.name} with {protocols}: IKEv2/OpenVPN at most "

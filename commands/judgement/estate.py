@@ -235,6 +235,16 @@ class Estate:
             if gf.p2s_clients is not None
         }
 
+    def p2s_client_ids(self) -> dict[str, list[str]]:
+        """Each connected client's `vpnConnectionId`, per gateway read in depth (where read)."""
+        if self.depth is None:
+            return {}
+        return {
+            rid_key(gf.gateway.id): [c.connection_id for c in gf.p2s_clients]
+            for gf in self.depth.facts.gateways
+            if gf.p2s_clients is not None
+        }
+
 
 def _sub_of(resource_id: str) -> str:
     parts = resource_id.split("/")

@@ -28,7 +28,7 @@ from commands.findings.routing.coverage import CoverageItem, CoverageTarget, cov
 from commands.findings.routing.findings import coverage_findings, p2s_plan_findings
 from commands.findings.routing.p2s import p2s_plan
 from commands.findings.routing.selection import learned_as_effective
-from commands.findings.skus import sku_findings, usage
+from commands.findings.skus import sku_findings, sstp_counts, usage
 from commands.judgement.causes import fold, ids_in, kind_of, worst
 from commands.judgement.estate import Estate
 from commands.judgement.gateways import is_vpn
@@ -100,7 +100,8 @@ def judge(est: Estate) -> Judgement:
             found += p2s_plan_findings(gw, p2s_plan(gw, facts))
             found += p2s_config_findings(facts, gw, est.now)
     found += dns_assess(est.dns)
-    found += sku_findings(usage(est.gateways, est.connections_now, est.p2s_clients(), est.samples, est.now))
+    sstp = sstp_counts(est.p2s_client_ids())
+    found += sku_findings(usage(est.gateways, est.connections_now, est.p2s_clients(), est.samples, est.now, sstp))
     for conn in facts.connections:
         found += connection_layer(facts, conn)
     cover, covered = coverage_everywhere(est)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from commands.core.model import Connection, Gateway
-from commands.findings.skus import sku_findings, usage
+from commands.findings.skus import client_protocol, sku_findings, sstp_counts, usage
 
 NET = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network"
 GB = 1_000_000_000
@@ -112,3 +112,15 @@ def test_no_rate_from_samples_too_recent_going_back_or_beyond_twice_the_benchmar
     assert usage([g], [c], {}, huge, NOW)[0].bps is not None
     reset = {c.id.lower(): Sample(NOW - timedelta(seconds=61), 0, 0)}  # 20 GB in 61 s: 2.6 Gbit/s > 2 × 650
     assert usage([g], [c], {}, reset, NOW)[0].bps is None
+
+
+def test_clients_per_protocol_when_their_connection_ids_say_it() -> None:
+    g = gw("vgw", "VpnGw1AZ", p2s_address_pool=("172.16.0.0/24",), p2s_protocols=("IkeV2", "SSTP"))
+    ids = {g.id.lower(): [f"SSTP_{i}" for i in range(110)] + [f"IKEv2_{i}" for i in range(20)]}
+    sstp = sstp_counts(ids)
+    assert sstp == {g.id.lower(): 110}
+    # 130 clients together are far from 250 + 128, but 110 SSTP clients are 86 % of SSTP's 128
+    (f,) = sku_findings(usage([g], [], {g.id.lower(): 130}, sstp=sstp))
+    assert f.severity == "warning" and "110 SSTP clients" in str(f.title) and "of its SKU's 128" in str(f.title)
+    assert sstp_counts({g.id.lower(): ["IKEv2_1", "mystery"]}) == {}  # one unknown: per protocol unknown
+    assert client_protocol("OvpnConnection_abc") == "ikev2_openvpn"
