@@ -1546,6 +1546,26 @@ def sku_near_caps() -> Estate:
     return est
 
 
+@scenario
+def v2v_both_responder_only() -> Estate:
+    est = Estate(
+        "A VNet-to-VNet pair whose two halves are both connectionMode ResponderOnly (vpn-gateway-about-vpn-devices: "
+        "a ResponderOnly connection never starts IKE), so neither side initiates and the tunnel stays NotConnected; "
+        "same shared key, same IKE version. Broken."
+    )
+    sub = est.subscription(sub_for("v2v-both-responder-only"), "Proseware Labs")
+    a = site(sub, "rg-rr-a", "vnet-rr-a", "swedencentral", "10.170")
+    b = site(sub, "rg-rr-b", "vnet-rr-b", "norwayeast", "10.171")
+    est.add(a, b)
+    ga = gateway(est, a, "vgw-rr-a", public_ips=["20.91.170.10"], sku="VpnGw2AZ")
+    gb = gateway(est, b, "vgw-rr-b", public_ips=["20.100.171.10"], sku="VpnGw2AZ")
+    ca, cb = _v2v_pair(est, sub, ga, gb, bgp=False, key_a="Rr-170-171", status="NotConnected")
+    for c in (ca, cb):
+        if c is not None:
+            c["properties"]["connectionMode"] = "ResponderOnly"
+    return est
+
+
 def root_cert(cn: str, not_before: str, not_after: str) -> str:
     """A self-signed root certificate as `publicCertData` takes it (base64 DER, no header).
 

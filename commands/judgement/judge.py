@@ -19,7 +19,7 @@ from commands.core.model import Gateway, VirtualNetwork, rid_key
 from commands.core.reply import SEVERITY_RANK, Finding
 from commands.findings import dedup, topology
 from commands.findings.connections.assess import KIND_ORDER, assess
-from commands.findings.connections.facts import Assessed
+from commands.findings.connections.facts import Assessed, reverse_index
 from commands.findings.connections.ipsec import connection_layer
 from commands.findings.dns.findings import assess as dns_assess
 from commands.findings.p2s_config import p2s_config_findings
@@ -102,8 +102,9 @@ def judge(est: Estate) -> Judgement:
     found += dns_assess(est.dns)
     sstp = sstp_counts(est.p2s_client_ids())
     found += sku_findings(usage(est.gateways, est.connections_now, est.p2s_clients(), est.samples, est.now, sstp))
+    reverses = reverse_index(facts.connections)
     for conn in facts.connections:
-        found += connection_layer(facts, conn)
+        found += connection_layer(facts, conn, reverses.get(rid_key(conn.id)))
     cover, covered = coverage_everywhere(est)
     found += covered
     drop = _superseded(found)

@@ -313,8 +313,49 @@ def bgp_peer_prefix(conn: Connection, lng: LocalNetworkGateway | None) -> Findin
     )
 
 
-def connection_layer(facts: EstateIndex, conn: Connection) -> list[Finding]:
-    """Every check above for one connection (its gateway and far end from `facts`)."""
+def _policy_words(c: Connection) -> str:
+    if not c.ipsec_policies:
+        return "Azure's default proposals"
+    p = c.ipsec_policies[0]
+    return f"IKE {p.ike_encryption}/{p.ike_integrity}/{p.dh_group}, IPsec {p.ipsec_encryption}/{p.ipsec_integrity}, PFS {p.pfs_group}"
+
+
+def pair_mismatch(conn: Connection, rev: Connection | None) -> Finding | None:
+    """The two halves of a VNet-to-VNet pair, both visible to Azure, compared: the IKE
+    version, the custom IPsec/IKE policy, and who initiates (two ResponderOnly halves wait
+    for each other forever). Said once per pair, from the half whose id sorts first."""
+    if rev is None or rid_key(conn.id) > rid_key(rev.id):
+        return None
+    problems: list[str] = []
+    if (conn.protocol or "IKEv2").lower() != (rev.protocol or "IKEv2").lower():
+        problems.append(f"IKE version {conn.protocol or 'IKEv2'} against {rev.protocol or 'IKEv2'}")
+    if conn.ipsec_policies and rev.ipsec_policies and conn.ipsec_policies[0] != rev.ipsec_policies[0]:
+        problems.append(f"custom policies differ ({_policy_words(conn)} against {_policy_words(rev)})")
+    modes = {(conn.connection_mode or "Default").lower(), (rev.connection_mode or "Default").lower()}
+    if modes == {"responderonly"}:
+        problems.append("both halves are ResponderOnly: neither starts IKE")
+    if modes == {"initiatoronly"}:
+        problems.append("both halves are InitiatorOnly: neither accepts the other's IKE")
+    if not problems:
+        return None
+    return Finding(
+        "critical",
+        rich(code(conn.name), " and ", code(rev.name), ": the two halves do not negotiate alike"),
+        evidence=rich("; ".join(problems) + "."),
+        next_step=rich(
+            "Make both halves alike (same IKE version and custom policy, at most one of them ResponderOnly): ",
+            code(f"az network vpn-connection show -g {resource_group(rev.id)} -n {rev.name}"),
+            " against ",
+            code(f"az network vpn-connection show -g {resource_group(conn.id)} -n {conn.name}"),
+        ),
+        doc_url=DOC_IPSEC_POLICY,
+        key=f"ipsec_pair:{rid_key(conn.id)}|{rid_key(rev.id)}",
+    )
+
+
+def connection_layer(facts: EstateIndex, conn: Connection, rev: Connection | None = None) -> list[Finding]:
+    """Every check above for one connection (its gateway and far end from `facts`; `rev`, the
+    other half of a VNet-to-VNet pair, from `reverse_index` once for the whole estate)."""
     gw = facts.gateway_by_key.get(rid_key(conn.gateway1_id))
     if gw is None or (conn.connection_type or "").lower() not in ("ipsec", "vnet2vnet"):
         return []
@@ -325,6 +366,7 @@ def connection_layer(facts: EstateIndex, conn: Connection) -> list[Finding]:
         nat_unmatched(facts, conn, gw, lng),
         apipa(conn, gw, lng),
         bgp_peer_prefix(conn, lng),
+        pair_mismatch(conn, rev),
     ]
     return [f for f in found if f is not None]
 
@@ -385,6 +427,7 @@ __all__ = [
     "far_end",
     "initiator",
     "nat_unmatched",
+    "pair_mismatch",
     "selectors",
     "selectors_miss",
     "should_pass",

@@ -118,3 +118,34 @@ def test_a_non_apipa_bgp_peer_needs_its_32_in_the_address_space() -> None:
     assert kinds(conn(enable_bgp=True), GW, site) == {"ipsec_bgp_prefix": "critical"}
     fixed = LocalNetworkGateway(LNG.id, "site", address_prefixes=("10.200.0.1/32",), bgp_peering_address="10.200.0.1")
     assert kinds(conn(enable_bgp=True), GW, fixed) == {}
+
+
+def test_the_two_halves_of_a_vnet_to_vnet_pair_must_negotiate_alike() -> None:
+    gw2 = Gateway(f"{NET}/virtualNetworkGateways/vgw2", "vgw2", vnet_id=SPOKE_ID)
+    a = Connection(
+        f"{NET}/connections/a",
+        "a",
+        connection_type="Vnet2Vnet",
+        gateway1_id=GW.id,
+        gateway2_id=gw2.id,
+        protocol="IKEv2",
+    )
+    b = Connection(
+        f"{NET}/connections/b",
+        "b",
+        connection_type="Vnet2Vnet",
+        gateway1_id=gw2.id,
+        gateway2_id=GW.id,
+        protocol="IKEv2",
+    )
+    from dataclasses import replace
+
+    from commands.findings.connections.ipsec import pair_mismatch
+
+    assert pair_mismatch(a, b) is None
+    assert pair_mismatch(a, replace(b, protocol="IKEv1")) is not None
+    assert pair_mismatch(replace(b, protocol="IKEv1"), a) is None  # said once, from the half that sorts first
+    both = pair_mismatch(replace(a, connection_mode="ResponderOnly"), replace(b, connection_mode="ResponderOnly"))
+    assert both is not None and "neither starts IKE" in str(both.evidence)
+    other = IpsecPolicy("AES128", "SHA256", "DHGroup14", "AES128", "SHA256", "PFS14", 3600, 102400000)
+    assert pair_mismatch(replace(a, ipsec_policies=(POLICY,)), replace(b, ipsec_policies=(other,))) is not None
