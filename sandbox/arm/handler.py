@@ -580,7 +580,7 @@ class Router:
         headers: dict[str, str] = {}
         if f.async_header:
             headers["Azure-AsyncOperation"] = self._op_url(op, False)
-        if f.location_header:
+        if f.location_header or _string_result(op):
             headers["Location"] = self._op_url(op, True)
         headers["Retry-After"] = self.emu.poll_retry_after
         return Answer(status, body, headers)
@@ -604,7 +604,7 @@ class Router:
                 return Answer(200, {"status": status}, running)
             if op.error:
                 return Answer(200, {"status": status, "error": dict(op.error)})
-            if op.result is not None and not self.emu.fidelity.location_header:
+            if op.result is not None and not self.emu.fidelity.location_header and not _string_result(op):
                 # No Location URL was given to read the result from: the status URL answers
                 # with the result itself, without `status` — as the network provider answered
                 # getLearnedRoutes (Azure/azure-rest-api-specs#34019).
@@ -666,6 +666,13 @@ LIST_ENTITY_PROPERTIES = frozenset(
     }
 )
 _GATEWAY_REFERENCES = ("virtualNetworkGateway1", "virtualNetworkGateway2", "localNetworkGateway2")
+
+
+def _string_result(op: Operation) -> bool:
+    """An action whose result is a string (getikesas, 200 = string): its published example
+    answers 202 with a `location` header, whatever the other actions' examples do, and the
+    result is read there (a status URL carrying a string would not be a status)."""
+    return isinstance(op.result, str)
 
 
 def connection_list_entity(doc: dict[str, Any]) -> dict[str, Any]:
