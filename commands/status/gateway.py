@@ -36,7 +36,10 @@ def gateway_text(gf: GatewayFacts, report: StatusReport, now: datetime, only: se
     for c in gf.connections:
         if only is None or rid_key(c.id) in only:
             lines += _connection_lines(c, g, report, now)
-    more = connection_commands([c for c in gf.connections if only is None or rid_key(c.id) in only])
+    # The compact form (large scopes) names the commands of the connections it shows only.
+    more = connection_commands(
+        [c for c in gf.connections if only is None or rid_key(c.id) in only], g if only is None else None
+    )
     if more:
         lines.append(more)
     if only is None:
@@ -51,12 +54,16 @@ def gateway_text(gf: GatewayFacts, report: StatusReport, now: datetime, only: se
     return join("\n", lines)
 
 
-def connection_commands(conns: list[Connection]) -> Rich:
-    """ "🔎 IKE/IPsec: `/vpn connection a`, …": where each tunnel's own layer is shown."""
+def connection_commands(conns: list[Connection], g: Gateway | None = None) -> Rich:
+    """ "🔎 IKE/IPsec: `/vpn connection a`, … · point-to-site: `/vpn p2s g`": where each
+    tunnel's own layer, and the gateway's point-to-site configuration, are shown."""
     tunnels = [c for c in conns if (c.connection_type or "").lower() in ("ipsec", "vnet2vnet")]
-    if not tunnels:
-        return rich()
-    return rich("🔎 IKE/IPsec: ", join(", ", [code(f"/vpn connection {c.name}") for c in tunnels]))
+    parts: list[Rich] = []
+    if tunnels:
+        parts.append(rich("IKE/IPsec: ", join(", ", [code(f"/vpn connection {c.name}") for c in tunnels])))
+    if g is not None and g.serves_p2s:
+        parts.append(rich("point-to-site: ", code(f"/vpn p2s {g.name}")))
+    return rich("🔎 ", join(" · ", parts)) if parts else rich()
 
 
 def _heading(g: Gateway) -> Rich:

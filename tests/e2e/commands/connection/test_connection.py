@@ -109,3 +109,8 @@ def test_a_name_two_connections_share_lists_both_with_their_ids() -> None:
 def test_status_points_at_each_connection() -> None:
     text = answer("responder-only-down", "/vpn status vgw-ro")
     assert "🔎 IKE/IPsec: `/vpn connection cn-ro-to-depot`" in text
+
+
+def test_status_points_at_point_to_site() -> None:
+    text = answer("p2s-config-broken", "/vpn status vgw-p2sb-cert")
+    assert "point-to-site: `/vpn p2s vgw-p2sb-cert`" in text
