@@ -12,11 +12,13 @@ from commands.alerts.buttons import alert_ack, alert_mute_1h, alert_mute_24h, al
 from commands.alerts.command import alerts
 from commands.changes.command import changes
 from commands.checklist.command import checklist
+from commands.connection.command import connection
 from commands.core.registry import Registry
 from commands.diagnose.command import diagnose
 from commands.health import health
 from commands.help import help_command
 from commands.metrics.command import metrics
+from commands.p2s.command import p2s
 from commands.peering.buttons import approve, cancel, reject, revert
 from commands.peering.command import audit, peering, requests
 from commands.routes.command import check_vpn_client_log, routes
@@ -25,6 +27,8 @@ from commands.status.command import status
 REGISTRY = Registry(
     commands=(
         status,
+        connection,
+        p2s,
         routes,
         metrics,
         peering,

@@ -1387,6 +1387,268 @@ def overlap_isolated() -> Estate:
 # ============================================================================================
 # Broken designs
 # ============================================================================================
+# The connection layer (issue 19): selectors, initiator, NAT, SKU limits
+# ============================================================================================
+
+
+@scenario
+def policy_based_spoke_dropped() -> Estate:
+    est = Estate(
+        "A hub gateway to a policy-based device with usePolicyBasedTrafficSelectors and a custom IPsec/IKE policy, "
+        "and a spoke that uses the hub's gateway (vpn-gateway-connect-multiple-policybased-rm-ps: Azure proposes "
+        "only the VNet's prefixes against the site's; a spoke's prefix is in no selector, so its traffic to the "
+        "site is dropped). Broken."
+    )
+    sub = est.subscription(sub_for("policy-based-spoke-dropped"), "Fabrikam Retail")
+    hub = site(sub, "rg-pbs", "vnet-pbs-hub", "westeurope", "10.150")
+    spoke = site(sub, "rg-pbs", "vnet-pbs-spoke", "westeurope", "10.151", gw=False)
+    est.add(hub, spoke)
+    peer_pair(hub, spoke, a_transit=True, b_uses=True, forwarded=True)
+    g = gateway(est, hub, "vgw-pbs", public_ips=["20.50.150.10"], sku="VpnGw1AZ")
+    lng = est.add(local_gateway(sub, "rg-pbs", "lgw-pbs-store", "westeurope", "203.0.113.150", ["192.168.150.0/24"]))
+    connection(
+        est,
+        sub,
+        "rg-pbs",
+        "cn-pbs-to-store",
+        "westeurope",
+        g["id"],
+        lng=lng["id"],
+        shared_key="Pbs-150-store",
+        policy_based=True,
+        ipsec_policies=[ipsec_policy(ike_int="SHA384", enc="AES256", integ="SHA256", pfs="None")],
+        ingress=2 * GB,
+        egress=3 * GB,
+        tunnels=[Tunnel("vgw-pbs_20.50.150.10", ingress=2 * GB, egress=3 * GB)],
+        growth=(6 * MB, 9 * MB),
+    )
+    local = gw_ip("10.150")[0]
+    est.action(
+        g["id"],
+        "getLearnedRoutes",
+        body(net_learned(local, ["10.150.0.0/16", "10.151.0.0/16", "192.168.150.0/24"])),
+    )
+    return est
+
+
+@scenario
+def responder_only_down() -> Estate:
+    est = Estate(
+        "A site-to-site connection set to connectionMode ResponderOnly whose device waits for Azure to initiate "
+        "(vpn-gateway-about-vpn-devices: ResponderOnly never starts IKE): NotConnected, no IKE SA. Broken."
+    )
+    sub = est.subscription(sub_for("responder-only-down"), "Tailwind Depots")
+    hub = site(sub, "rg-ro", "vnet-ro", "northeurope", "10.152")
+    est.add(hub)
+    g = gateway(est, hub, "vgw-ro", public_ips=["20.54.152.10"], sku="VpnGw2AZ")
+    lng = est.add(local_gateway(sub, "rg-ro", "lgw-ro-depot", "northeurope", "203.0.113.152", ["192.168.152.0/24"]))
+    c = connection(
+        est,
+        sub,
+        "rg-ro",
+        "cn-ro-to-depot",
+        "northeurope",
+        g["id"],
+        lng=lng["id"],
+        shared_key="Ro-152-depot",
+        status="NotConnected",
+        tunnels=[Tunnel("vgw-ro_20.54.152.10", status="NotConnected")],
+    )
+    c["properties"]["connectionMode"] = "ResponderOnly"
+    est.action(
+        g["id"], "getLearnedRoutes", body(net_learned(gw_ip("10.152")[0], ["10.152.0.0/16", "192.168.152.0/24"]))
+    )
+    return est
+
+
+@scenario
+def nat_rule_missing() -> Estate:
+    est = Estate(
+        "A connection whose ingress NAT rule is not on its gateway (nat-howto: a connection applies the NAT rules "
+        "of its own gateway by id), beside a healthy one whose egress rule translates the VNet. Broken."
+    )
+    sub = est.subscription(sub_for("nat-rule-missing"), "Wide World Importers")
+    v = site(sub, "rg-natm", "vnet-natm", "uksouth", "10.153")
+    est.add(v)
+    gid = net_id(sub, "rg-natm", "virtualNetworkGateways", "vgw-natm")
+    rules = [nat_rule(gid, "VNet", "EgressSnat", "10.153.0.0/16", "100.64.153.0/24")]
+    rules[0]["properties"]["externalMappings"] = [{"addressSpace": "100.153.0.0/16"}]
+    g = gateway(est, v, "vgw-natm", public_ips=["20.90.153.10"], sku="VpnGw2AZ", nat_rules=rules)
+    lng = est.add(local_gateway(sub, "rg-natm", "lgw-natm-branch", "uksouth", "203.0.113.153", ["10.153.0.0/24"]))
+    connection(
+        est,
+        sub,
+        "rg-natm",
+        "cn-natm-to-branch",
+        "uksouth",
+        g["id"],
+        lng=lng["id"],
+        shared_key="Natm-153-branch",
+        ingress=1 * GB,
+        egress=1 * GB,
+        tunnels=[Tunnel("vgw-natm_20.90.153.10", ingress=1 * GB, egress=1 * GB)],
+        ingress_nat=[f"{gid}/natRules/Branch"],
+        egress_nat=[f"{gid}/natRules/VNet"],
+        growth=(4 * MB, 4 * MB),
+    )
+    est.action(g["id"], "getLearnedRoutes", body(net_learned(gw_ip("10.153")[0], ["10.153.0.0/16"])))
+    return est
+
+
+@scenario
+def sku_near_caps() -> Estate:
+    est = Estate(
+        "A VpnGw1AZ hub with 25 branch connections (the SKU allows 30), 210 OpenVPN clients (it allows 250) and "
+        "about 570 Mbit/s through its connections (its benchmark is 650 Mbit/s) (about-gateway-skus): all at 80 % or "
+        "more. Its sister hub in the same subscription uses VpnGw3 without "
+        "AZ, retired by Microsoft on 30 September 2026 (gateway-sku-consolidation). Broken."
+    )
+    sub = est.subscription(sub_for("sku-near-caps"), "Adventure Works Stores")
+    hub = site(sub, "rg-sku", "vnet-sku", "eastus", "10.154")
+    est.add(hub)
+    g = gateway(
+        est, hub, "vgw-sku", public_ips=["20.85.154.10"], sku="VpnGw1AZ", p2s=P2S(["172.31.154.0/24"], ["Certificate"])
+    )
+    prefixes = ["10.154.0.0/16", "172.31.154.0/24"]
+    for n in range(25):
+        lng = est.add(
+            local_gateway(sub, "rg-sku", f"lgw-store-{n:02}", "eastus", f"198.51.100.{n + 10}", [f"192.168.{n}.0/24"])
+        )
+        connection(
+            est,
+            sub,
+            "rg-sku",
+            f"cn-store-{n:02}",
+            "eastus",
+            g["id"],
+            lng=lng["id"],
+            shared_key=f"Store-{n:02}-key",
+            ingress=MB * (n + 1),
+            egress=MB * (n + 2),
+            tunnels=[Tunnel("vgw-sku_20.85.154.10", ingress=MB * (n + 1), egress=MB * (n + 2))],
+            growth=(400 * MB, 420 * MB),
+        )
+        prefixes.append(f"192.168.{n}.0/24")
+    est.action(g["id"], "getLearnedRoutes", body(net_learned(gw_ip("10.154")[0], prefixes)))
+    est.action(
+        g["id"],
+        "getVpnclientConnectionHealth",
+        body(
+            [
+                p2s_client(f"clerk-{n:03}", f"172.31.154.{n + 2}", f"198.51.100.{n % 200 + 1}:5{n:04}")
+                for n in range(210)
+            ]
+        ),
+    )
+    sister = site(sub, "rg-sku", "vnet-sku-west", "westus", "10.155")
+    est.add(sister)
+    gateway(est, sister, "vgw-sku-west", public_ips=["20.86.155.10"], sku="VpnGw3")
+    return est
+
+
+@scenario
+def v2v_both_responder_only() -> Estate:
+    est = Estate(
+        "A VNet-to-VNet pair whose two halves are both connectionMode ResponderOnly (vpn-gateway-about-vpn-devices: "
+        "a ResponderOnly connection never starts IKE), so neither side initiates and the tunnel stays NotConnected; "
+        "same shared key, same IKE version. Broken."
+    )
+    sub = est.subscription(sub_for("v2v-both-responder-only"), "Proseware Labs")
+    a = site(sub, "rg-rr-a", "vnet-rr-a", "swedencentral", "10.170")
+    b = site(sub, "rg-rr-b", "vnet-rr-b", "norwayeast", "10.171")
+    est.add(a, b)
+    ga = gateway(est, a, "vgw-rr-a", public_ips=["20.91.170.10"], sku="VpnGw2AZ")
+    gb = gateway(est, b, "vgw-rr-b", public_ips=["20.100.171.10"], sku="VpnGw2AZ")
+    ca, cb = _v2v_pair(est, sub, ga, gb, bgp=False, key_a="Rr-170-171", status="NotConnected")
+    for c in (ca, cb):
+        if c is not None:
+            c["properties"]["connectionMode"] = "ResponderOnly"
+    return est
+
+
+def root_cert(cn: str, not_before: str, not_after: str) -> str:
+    """A self-signed root certificate as `publicCertData` takes it (base64 DER, no header).
+
+    Ed25519 from a key derived from `cn`: its signatures are deterministic, so the estate
+    file is the same each time it is written (an RSA root, as most P2S roots are, would not be)."""
+    import base64
+    import hashlib
+    from datetime import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509.oid import NameOID
+
+    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(cn.encode()).digest())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(int.from_bytes(hashlib.sha256(cn.encode()).digest()[:8], "big"))
+        .not_valid_before(datetime.fromisoformat(not_before))
+        .not_valid_after(datetime.fromisoformat(not_after))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, None)
+    )
+    return base64.b64encode(cert.public_bytes(Encoding.DER)).decode()
+
+
+@scenario
+def p2s_config_broken() -> Estate:
+    est = Estate(
+        "Four point-to-site gateways (point-to-site-entra-gateway, point-to-site-certificate-gateway, "
+        "point-to-site-how-to-radius-ps): Entra ID without OpenVPN and an issuer of another tenant; a root "
+        "certificate that expired in October 2026 and a revoked thumbprint with spaces; a RADIUS server in no "
+        "network the gateway reaches; and a healthy one whose root is valid until 2031. Broken."
+    )
+    sub = est.subscription(sub_for("p2s-config-broken"), "Litware Field Staff")
+    rg = "rg-p2sb"
+    other_tenant = "9b3c2d1e-0f4a-4b5c-8d6e-7f8091a2b3c4"
+    tenant = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9"
+    gws: dict[str, Doc] = {}
+    for n, (name, p2s) in enumerate(
+        [
+            ("vgw-p2sb-entra", P2S(["172.30.10.0/24"], ["AAD"], ["IkeV2"], tenant=tenant)),
+            ("vgw-p2sb-cert", P2S(["172.30.11.0/24"], ["Certificate"], ["IkeV2", "OpenVPN"])),
+            ("vgw-p2sb-radius", P2S(["172.30.12.0/24"], ["Radius"], ["IkeV2", "OpenVPN"], radius_server="10.99.0.5")),
+            ("vgw-p2sb-ok", P2S(["172.30.13.0/24"], ["Certificate"], ["IkeV2", "OpenVPN"])),
+        ]
+    ):
+        v = site(sub, rg, name.replace("vgw", "vnet"), "westeurope", f"10.{160 + n}")
+        est.add(v)
+        gws[name] = gateway(est, v, name, public_ips=[f"20.61.{160 + n}.10"], sku="VpnGw2AZ", p2s=p2s)
+        est.action(
+            gws[name]["id"],
+            "getLearnedRoutes",
+            body(net_learned(gw_ip(f"10.{160 + n}")[0], [f"10.{160 + n}.0.0/16", p2s.pool[0]])),
+        )
+    cfg = gws["vgw-p2sb-entra"]["properties"]["vpnClientConfiguration"]
+    cfg["aadIssuer"] = f"https://sts.windows.net/{other_tenant}/"
+    expired = gws["vgw-p2sb-cert"]["properties"]["vpnClientConfiguration"]
+    expired["vpnClientRootCertificates"][0]["properties"]["publicCertData"] = root_cert(
+        "Litware P2S Root 2021", "2021-10-01T00:00:00+00:00", "2026-10-01T00:00:00+00:00"
+    )
+    expired["vpnClientRevokedCertificates"] = [
+        {
+            "name": "lost-laptop-17",
+            "id": f"{gws['vgw-p2sb-cert']['id']}/vpnClientRevokedCertificates/lost-laptop-17",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "thumbprint": "8F 21 0A 3B 9C 44 D1 E2 7A 6B 5C 4D 3E 2F 10 09 A8 B7 C6 D5",
+            },
+        }
+    ]
+    ok = gws["vgw-p2sb-ok"]["properties"]["vpnClientConfiguration"]
+    ok["vpnClientRootCertificates"][0]["properties"]["publicCertData"] = root_cert(
+        "Litware P2S Root 2026", "2026-01-15T00:00:00+00:00", "2031-01-15T00:00:00+00:00"
+    )
+    return est
+
+
+# ============================================================================================
 
 
 @scenario

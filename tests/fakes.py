@@ -26,7 +26,9 @@ from commands.core.model import (
     GatewayRoute,
     GenericResource,
     HealthStatus,
+    IkeSa,
     LocalNetworkGateway,
+    NatRule,
     NetworkInterface,
     P2SClient,
     Peering,
@@ -72,6 +74,7 @@ class FakeAzure:
         route_tables: Iterable[RouteTable] = (),
         connectivity: dict[str, list[ConnectivityConfiguration]] | None = None,
         metrics: Iterable[MetricSeries] = (),
+        ike: dict[str, list[IkeSa]] | None = None,
     ) -> None:
         self.subs = list(subscriptions)
         self.gws = {rid_key(g.id): g for g in gateways}
@@ -97,6 +100,7 @@ class FakeAzure:
         self.log_changes: list[ResourceChange] = []
         self.service_events: list[ServiceEvent] = []
         self.health: dict[str, list[HealthStatus]] = {}
+        self.ike = {rid_key(k): v for k, v in (ike or {}).items()}
         self.etags = 0
         self.fail: dict[tuple[str, str], AzureFailure] = {}
         self.calls: list[tuple[str, str]] = []
@@ -173,6 +177,15 @@ class FakeAzure:
     def vpn_client_health(self, gateway_id: str) -> list[P2SClient]:
         self._call("vpn_client_health", gateway_id)
         return list(self.p2s.get(rid_key(gateway_id), []))
+
+    def ike_sas(self, connection_id: str) -> list[IkeSa]:
+        self._call("ike_sas", connection_id)
+        self._get(self.conns, connection_id, "connection")
+        return list(self.ike.get(rid_key(connection_id), []))
+
+    def nat_rules(self, gateway_id: str) -> list[NatRule]:
+        self._call("nat_rules", gateway_id)
+        return list(self._get(self.gws, gateway_id, "gateway").nat_rules)
 
     def local_network_gateways(self, subscription_id: str) -> list[LocalNetworkGateway]:
         self._call("local_network_gateways", subscription_id)

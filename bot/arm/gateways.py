@@ -16,10 +16,20 @@ from typing import Any
 
 from bot.arm import convert
 from bot.arm.calls import ArmCalls
-from bot.arm.pipeline import READ_ONLY_POST
-from bot.arm.raw import NETWORK_API_VERSION, get_json, list_json
+from bot.arm.pipeline import READ_ONLY_POST, ActionAnswer
+from bot.arm.raw import NETWORK_API_VERSION, get_json, list_any_json, list_json
 from commands.core.errors import AzureFailure
-from commands.core.model import BgpPeer, Connection, Gateway, GatewayRoute, LocalNetworkGateway, P2SClient, ResourceId
+from commands.core.model import (
+    BgpPeer,
+    Connection,
+    Gateway,
+    GatewayRoute,
+    IkeSa,
+    LocalNetworkGateway,
+    NatRule,
+    P2SClient,
+    ResourceId,
+)
 
 
 class Gateways(ArmCalls):
@@ -125,6 +135,33 @@ class Gateways(ArmCalls):
             ),
         )
         return convert.p2s_clients(raw)
+
+    def ike_sas(self, connection_id: str) -> list[IkeSa]:
+        """Long-running `getikesas`: the connection's live IKE SAs. Its answer is a string
+        (a JSON document, see `bot.arm.convert.ipsec`); an answer with no result at all is a
+        failure ("could not read"), never "no SA"."""
+        sub, rg, (name,) = self._parse(connection_id, "connections")
+        ops = self._network(sub).virtual_network_gateway_connections
+        answer = self._lro(
+            "ike_sas",
+            connection_id,
+            lambda polling: ops.begin_get_ike_sas(rg, name, polling=polling, retry_on_methods=READ_ONLY_POST),
+            action=True,
+        )
+        body = answer.body if isinstance(answer, ActionAnswer) else answer
+        if body is None or (isinstance(answer, ActionAnswer) and answer.source == "status"):
+            raise AzureFailure(
+                "failed", "Azure's answer to getikesas carried no result", "UnreadableResponse", connection_id
+            )
+        return convert.ike_sas(body)
+
+    def nat_rules(self, gateway_id: str) -> list[NatRule]:
+        """The gateway's NAT rules (VirtualNetworkGatewayNatRules_ListByVirtualNetworkGateway)."""
+        sub, rg, (name,) = self._parse(gateway_id, "virtualNetworkGateways")
+        net = self._network(sub)
+        url = self._url(sub, rg, "virtualNetworkGateways", name, "natRules")
+        raw = self._call("nat_rules", gateway_id, lambda: list_any_json(net, url, NETWORK_API_VERSION))
+        return convert.nat_rules(raw)
 
     def local_network_gateways(self, subscription_id: str) -> list[LocalNetworkGateway]:
         raw = self._list_in_groups(

@@ -63,6 +63,35 @@ def read_json(sdk_client: Any, url: str, params: dict[str, str] | None = None) -
     return body
 
 
+def list_any_json(sdk_client: Any, url: str, api_version: str) -> list[Any]:
+    """Every item of a list that Azure may answer as `{"value": [...], "nextLink"}` (the
+    definitions) or as a bare array (the published NatRule list example): both are read."""
+    pipeline_client = getattr(sdk_client, "_client", None)
+    send = pipeline_client.send_request if pipeline_client is not None else sdk_client.send_request
+    items: list[Any] = []
+    next_url: str | None = url
+    query: dict[str, str] | None = {"api-version": api_version}
+    seen: set[str] = set()
+    while next_url:
+        response = send(HttpRequest("GET", next_url, params=query, headers={"Accept": "application/json"}))
+        if response.status_code != 200:
+            map_error(status_code=response.status_code, response=response, error_map=_ERROR_MAP)
+            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        body = response.json()
+        if isinstance(body, list):
+            return items + body
+        if not isinstance(body, dict):
+            raise ValueError("ARM answered with JSON that is neither a list nor an object")
+        items.extend(body.get("value") or ())
+        link = body.get("nextLink")
+        next_url, query = (str(link), None) if link else (None, None)
+        if next_url is not None:
+            if next_url in seen:
+                raise ValueError("ARM's nextLink points back to a page already read")
+            seen.add(next_url)
+    return items
+
+
 def get_json(sdk_client: Any, url: str, api_version: str) -> dict[str, Any]:
     """One resource, as ARM's JSON: GET {url}?api-version=…"""
     return read_json(sdk_client, url, {"api-version": api_version})

@@ -121,6 +121,69 @@ class Connection:
     egress_nat_rule_ids: tuple[str, ...] = ()  # egressNatRules[].id
     provisioning_state: str = ""
     etag: str = ""
+    # The IPsec/IKE layer (a GET or the list carries these; ExpressRoute has none).
+    ipsec_policies: tuple[IpsecPolicy, ...] = ()  # custom policy; empty = Azure's default proposals
+    policy_based_selectors: bool = False  # usePolicyBasedTrafficSelectors
+    traffic_selectors: tuple[TrafficSelector, ...] = ()  # trafficSelectorPolicies
+    connection_mode: str = ""  # Default | InitiatorOnly | ResponderOnly
+    dpd_timeout_s: int | None = None  # dpdTimeoutSeconds
+    custom_bgp_addresses: tuple[tuple[str, str], ...] = ()  # gatewayCustomBgpIpAddresses: (ipconfig id, APIPA)
+    authentication_type: str = ""  # PSK | Certificate
+
+
+@dataclass(frozen=True)
+class IpsecPolicy:
+    """One `ipsecPolicies[]` entry of a connection: the only proposal Azure then offers and accepts.
+    https://learn.microsoft.com/azure/vpn-gateway/ipsec-ike-policy-howto"""
+
+    ike_encryption: str = ""
+    ike_integrity: str = ""
+    dh_group: str = ""
+    ipsec_encryption: str = ""
+    ipsec_integrity: str = ""
+    pfs_group: str = ""
+    sa_lifetime_s: int | None = None
+    sa_data_kb: int | None = None
+
+
+@dataclass(frozen=True)
+class TrafficSelector:
+    """One `trafficSelectorPolicies[]` entry: the local and remote ranges of a phase-2 SA."""
+
+    local: tuple[str, ...] = ()
+    remote: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuickModeSa:
+    """A phase-2 (IPsec, "quick mode") SA of an IKE SA, as `getikesas` reports it."""
+
+    encryption: str = ""
+    integrity: str = ""
+    pfs_group: str = ""
+    local_selectors: tuple[str, ...] = ()
+    remote_selectors: tuple[str, ...] = ()
+    lifetime_s: int | None = None
+    elapsed_s: int | None = None
+    packets_in: int = 0
+    packets_out: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+
+
+@dataclass(frozen=True)
+class IkeSa:
+    """A live phase-1 (IKE) SA of a connection (`getikesas`)."""
+
+    local_endpoint: str = ""
+    remote_endpoint: str = ""
+    encryption: str = ""
+    integrity: str = ""
+    dh_group: str = ""
+    lifetime_s: int | None = None
+    elapsed_s: int | None = None
+    azure_initiated: bool | None = None  # isSaInitiator: Azure started the negotiation
+    quick_mode: tuple[QuickModeSa, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,10 +225,38 @@ class Gateway:
     nat_rules: tuple[NatRule, ...] = ()
     provisioning_state: str = ""
     etag: str = ""
+    p2s: P2SConfig | None = None  # vpnClientConfiguration in full (None: no point-to-site)
+    custom_bgp_addresses: tuple[tuple[str, str], ...] = ()  # (ipconfig id, APIPA) per customBgpIpAddresses
 
     @property
     def serves_p2s(self) -> bool:
         return bool(self.p2s_address_pool)
+
+
+@dataclass(frozen=True)
+class P2SCertificate:
+    """A root certificate (`publicCertData`, base64 DER) or a revoked one (`thumbprint`)."""
+
+    name: str
+    public_cert_data: str = ""
+    thumbprint: str = ""
+
+
+@dataclass(frozen=True)
+class P2SConfig:
+    """A gateway's `vpnClientConfiguration`, what its point-to-site clients authenticate with.
+    The RADIUS secret is never read (ARM leaves it out of a GET)."""
+
+    address_pool: tuple[str, ...] = ()
+    protocols: tuple[str, ...] = ()
+    auth_types: tuple[str, ...] = ()  # vpnAuthenticationTypes (or inferred from what is configured)
+    root_certificates: tuple[P2SCertificate, ...] = ()
+    revoked_certificates: tuple[P2SCertificate, ...] = ()
+    aad_tenant: str = ""
+    aad_audience: str = ""
+    aad_issuer: str = ""
+    radius_servers: tuple[str, ...] = ()  # radiusServers[].radiusServerAddress and radiusServerAddress
+    ipsec_policies: tuple[IpsecPolicy, ...] = ()
 
 
 @dataclass(frozen=True)

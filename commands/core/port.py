@@ -33,7 +33,9 @@ from commands.core.model import (
     GatewayRoute,
     GenericResource,
     HealthStatus,
+    IkeSa,
     LocalNetworkGateway,
+    NatRule,
     NetworkInterface,
     P2SClient,
     Peering,
@@ -100,6 +102,15 @@ class AzurePort(Protocol):
         ...
 
     def local_network_gateways(self, subscription_id: str) -> list[LocalNetworkGateway]: ...
+
+    def ike_sas(self, connection_id: str) -> list[IkeSa]:
+        """Long-running `getikesas`: the connection's live IKE (phase 1) SAs with their
+        IPsec (phase 2) SAs; [] when none is up."""
+        ...
+
+    def nat_rules(self, gateway_id: str) -> list[NatRule]:
+        """The gateway's NAT rules (`natRules` list; its published example is a bare array)."""
+        ...
 
     # --- virtual networks ----------------------------------------------------------------
     def virtual_networks(self, subscription_id: str) -> list[VirtualNetwork]:

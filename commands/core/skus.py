@@ -29,6 +29,7 @@ class VpnSku:
     s2s_tunnels: int  # S2S/VNet-to-VNet tunnels, at most
     p2s_ikev2_openvpn: int | None  # P2S IKEv2/OpenVPN connections, at most (None: not supported)
     p2s_sstp: int = 128  # P2S SSTP connections, at most
+    az: bool = False  # an availability-zone SKU (…AZ)
 
     @property
     def aggregate_bps(self) -> float:
@@ -44,7 +45,16 @@ _TABLE = (
     VpnSku("VpnGw5", 10000, 100, 10000),
 )
 SKUS: dict[str, VpnSku] = {s.name.lower(): s for s in _TABLE}
-SKUS.update({f"{s.name.lower()}az": replace(s, name=f"{s.name}AZ") for s in _TABLE if s.name != "Basic"})
+SKUS.update({f"{s.name.lower()}az": replace(s, name=f"{s.name}AZ", az=True) for s in _TABLE if s.name != "Basic"})
+# The legacy SKUs ("Working with VPN Gateway legacy SKUs",
+# https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-about-skus-legacy): Standard 100 Mbps
+# and 10 tunnels, High Performance 200 Mbps and 30 tunnels; no IKEv2/OpenVPN point-to-site.
+SKUS.update(
+    {
+        "standard": VpnSku("Standard", 100, 10, None),
+        "highperformance": VpnSku("HighPerformance", 200, 30, None),
+    }
+)
 
 
 def sku(name: str) -> VpnSku | None:

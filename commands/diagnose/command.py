@@ -19,6 +19,7 @@ from commands.judgement.estate import read_estate, read_in_depth, read_peered_vn
 from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
 from commands.judgement.view import problems
+from commands.status.deltas import earlier_samples
 
 USAGE = "diagnose [region|vnet]"
 EXAMPLE = "/vpn diagnose europe"
@@ -45,6 +46,7 @@ def diagnose(ctx: Ctx, args: str) -> Reply:
     scope = scope.with_hubs(est.vnets)
     read_in_depth(ctx, est, scope.label, scope.gateway)
     progress.say("Putting the findings together…", force=True)
+    est.samples = earlier_samples(ctx)  # the rates against the SKU's benchmark, as status has them
     judgement = judge(est)
     view = diagnose_view(est, judgement, scope)
     # Issue 22: under each 🔴 root cause, what changed before it and whether Azure reports a problem.

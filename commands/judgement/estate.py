@@ -20,8 +20,9 @@ never "empty"):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property, partial
 from typing import Any
 
@@ -51,6 +52,7 @@ from commands.core.units import plural
 from commands.findings.dns import facts as dnsf
 from commands.findings.rates import RatesReading
 from commands.findings.routing.selection import learned_complete
+from commands.findings.skus import Sample
 from commands.judgement.gateways import Failure, GatewayReading, is_vpn, read_gateways
 from commands.judgement.progress import Progress, gather_with_progress
 from commands.judgement.rates import read_rates, window_ending
@@ -105,6 +107,10 @@ class Estate:
     in_depth: frozenset[str] = frozenset()  # their keys
     learned: dict[str, list[GatewayRoute] | AzureFailure] = field(default_factory=dict)  # gateway key ->
     rates: RatesReading | None = None  # Azure Monitor metrics of the gateways in depth (phase 5)
+    now: datetime | None = None  # when it was read (certificate expiry is judged against it)
+    # connection key -> the watch's last reading of its counters (a command that has the store
+    # sets it: `/vpn status`, `/vpn diagnose`, `/vpn connection`), for the rates against the SKU
+    samples: Mapping[str, Sample] = field(default_factory=dict)
 
     # -- what could not be read ---------------------------------------------------------------
     def failed(self, kind: str, subscription_id: str) -> bool:
@@ -234,6 +240,16 @@ class Estate:
             if gf.p2s_clients is not None
         }
 
+    def p2s_client_ids(self) -> dict[str, list[str]]:
+        """Each connected client's `vpnConnectionId`, per gateway read in depth (where read)."""
+        if self.depth is None:
+            return {}
+        return {
+            rid_key(gf.gateway.id): [c.connection_id for c in gf.p2s_clients]
+            for gf in self.depth.facts.gateways
+            if gf.p2s_clients is not None
+        }
+
 
 def _sub_of(resource_id: str) -> str:
     parts = resource_id.split("/")
@@ -278,6 +294,7 @@ def read_estate(
         nics=found.get(NICS, []),
         route_tables=found.get(ROUTE_TABLES, []),
         failures=lists.failures,
+        now=ctx.now(),
     )
 
 

@@ -19,14 +19,17 @@ from commands.core.model import Gateway, VirtualNetwork, rid_key
 from commands.core.reply import SEVERITY_RANK, Finding
 from commands.findings import dedup, topology
 from commands.findings.connections.assess import KIND_ORDER, assess
-from commands.findings.connections.facts import Assessed
+from commands.findings.connections.facts import Assessed, reverse_index
+from commands.findings.connections.ipsec import connection_layer
 from commands.findings.dns.findings import assess as dns_assess
+from commands.findings.p2s_config import p2s_config_findings
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in, health
 from commands.findings.rates import rate_findings
 from commands.findings.routing.coverage import CoverageItem, CoverageTarget, coverage
 from commands.findings.routing.findings import coverage_findings, p2s_plan_findings
 from commands.findings.routing.p2s import p2s_plan
 from commands.findings.routing.selection import learned_as_effective
+from commands.findings.skus import sku_findings, sstp_counts, usage
 from commands.judgement.causes import fold, ids_in, kind_of, worst
 from commands.judgement.estate import Estate
 from commands.judgement.gateways import is_vpn
@@ -102,7 +105,13 @@ def judge(est: Estate) -> Judgement:
     for gw in est.gateways:
         if gw.serves_p2s and is_vpn(gw) and gw.vnet_id:
             found += p2s_plan_findings(gw, p2s_plan(gw, facts))
+            found += p2s_config_findings(facts, gw, est.now)
     found += dns_assess(est.dns)
+    sstp = sstp_counts(est.p2s_client_ids())
+    found += sku_findings(usage(est.gateways, est.connections_now, est.p2s_clients(), est.samples, est.now, sstp))
+    reverses = reverse_index(facts.connections)
+    for conn in facts.connections:
+        found += connection_layer(facts, conn, reverses.get(rid_key(conn.id)))
     cover, covered = coverage_everywhere(est)
     found += covered
     drop = _superseded(found)

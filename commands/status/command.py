@@ -56,7 +56,9 @@ def status(ctx: Ctx, args: str) -> Reply:
     read_peered_vnets(ctx, est, progress)
     read_in_depth(ctx, est, label, scope)
     progress.say("Putting the findings together…", force=True)
-    report = StatusReport(label, est, judge(est), list(subs), earlier_samples(ctx))
+    samples = earlier_samples(ctx)
+    est.samples = samples  # the rates against the SKU's benchmark: the same in every command
+    report = StatusReport(label, est, judge(est), list(subs), samples)
     reply = render_status(report, ctx.now())
     # Issue 22: under each 🔴 root cause, what changed before it and whether Azure reports a problem.
     return annotate(ctx, reply, est, problems(report.findings), report.judgement.subjects)

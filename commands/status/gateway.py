@@ -37,6 +37,12 @@ def gateway_text(gf: GatewayFacts, report: StatusReport, now: datetime, only: se
     for c in gf.connections:
         if only is None or rid_key(c.id) in only:
             lines += _connection_lines(c, g, report, now)
+    # The compact form (large scopes) names the commands of the connections it shows only.
+    more = connection_commands(
+        [c for c in gf.connections if only is None or rid_key(c.id) in only], g if only is None else None
+    )
+    if more:
+        lines.append(more)
     if only is None:
         lines += [x for x in (bgp_line(gf.bgp_peers, g), p2s_line(gf.p2s_clients, g), metrics_line(g, report)) if x]
         return join("\n", lines)
@@ -47,6 +53,18 @@ def gateway_text(gf: GatewayFacts, report: StatusReport, now: datetime, only: se
     if bgp:
         lines.append(bgp)
     return join("\n", lines)
+
+
+def connection_commands(conns: list[Connection], g: Gateway | None = None) -> Rich:
+    """ "🔎 IKE/IPsec: `/vpn connection a`, … · point-to-site: `/vpn p2s g`": where each
+    tunnel's own layer, and the gateway's point-to-site configuration, are shown."""
+    tunnels = [c for c in conns if (c.connection_type or "").lower() in ("ipsec", "vnet2vnet")]
+    parts: list[Rich] = []
+    if tunnels:
+        parts.append(rich("IKE/IPsec: ", join(", ", [code(f"/vpn connection {c.name}") for c in tunnels])))
+    if g is not None and g.serves_p2s:
+        parts.append(rich("point-to-site: ", code(f"/vpn p2s {g.name}")))
+    return rich("🔎 ", join(" · ", parts)) if parts else rich()
 
 
 def _heading(g: Gateway) -> Rich:

@@ -31,6 +31,9 @@ var actions = [
   'Microsoft.Network/virtualNetworkGateways/getAdvertisedRoutes/action'
   'Microsoft.Network/networkInterfaces/read'
   'Microsoft.Network/networkInterfaces/effectiveRouteTable/action'
+  // /vpn connection: a connection's live IKE SAs (long-running) and its gateway's NAT rules.
+  'Microsoft.Network/connections/getikesas/action'
+  'Microsoft.Network/virtualNetworkGateways/natRules/read'
   // The gateway actions above are long-running: polling their result needs these.
   'Microsoft.Network/locations/operations/read'
   'Microsoft.Network/locations/operationResults/read'

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from sandbox.arm import apiversions, ids, metrics
+from sandbox.arm.ikesas import as_string, synthesize
 from sandbox.arm.state import CONNECTION, GATEWAY, KNOWN_ACTIONS, SYNC_ACTIONS, ArmError, Operation, clone, not_found
 
 if TYPE_CHECKING:
@@ -558,6 +559,12 @@ class Router:
             return self._page(
                 [connection_list_entity(list_view(CONNECTION, d)) for d in self.estate.gateway_connections(pk)]
             )
+        if ptype == GATEWAY and last.lower() == "natrules":
+            # VirtualNetworkGatewayNatRules_ListByVirtualNetworkGateway: the rules a gateway
+            # holds in `natRules`, in the definition's `{"value": [...]}` (its published
+            # example answers a bare array; the bot reads both).
+            nat = (parent.get("properties") or {}).get("natRules") or []
+            return self._page([d for d in nat if isinstance(d, dict)])
         if ptype == "microsoft.network/privatednszones" and last.lower() == "all":
             return self._page(self.estate.children_any(pk, exclude=frozenset({"virtualnetworklinks"})))
         return self._page([list_view(f"{ptype}/{last.lower()}", d) for d in self.estate.children(pk, last)])
@@ -578,6 +585,9 @@ class Router:
             )
         self._deny(f"{rp.resource_type}/{action}/action", resource.get("id", rk))
         result = self.estate.action_body(rk, action, self.query)
+        if rp.type_key == CONNECTION and action.lower() == "getikesas":
+            # 200 = string (VirtualNetworkGatewayConnections_GetIkeSas): `sandbox.arm.ikesas`.
+            result = as_string(result) if result is not None else synthesize(self.estate, resource)
         if result is None:
             # Nothing to report: ARM answers `{}` (every published example of the gateway
             # actions: VirtualNetworkGatewayLearnedRoutes.json, …GetBGPPeerStatus.json,
@@ -608,7 +618,7 @@ class Router:
         headers: dict[str, str] = {}
         if f.async_header:
             headers["Azure-AsyncOperation"] = self._op_url(op, False)
-        if f.location_header:
+        if f.location_header or _string_result(op):
             headers["Location"] = self._op_url(op, True)
         headers["Retry-After"] = self.emu.poll_retry_after
         return Answer(status, body, headers)
@@ -632,7 +642,7 @@ class Router:
                 return Answer(200, {"status": status}, running)
             if op.error:
                 return Answer(200, {"status": status, "error": dict(op.error)})
-            if op.result is not None and not self.emu.fidelity.location_header:
+            if op.result is not None and not self.emu.fidelity.location_header and not _string_result(op):
                 # No Location URL was given to read the result from: the status URL answers
                 # with the result itself, without `status` — as the network provider answered
                 # getLearnedRoutes (Azure/azure-rest-api-specs#34019).
@@ -694,6 +704,13 @@ LIST_ENTITY_PROPERTIES = frozenset(
     }
 )
 _GATEWAY_REFERENCES = ("virtualNetworkGateway1", "virtualNetworkGateway2", "localNetworkGateway2")
+
+
+def _string_result(op: Operation) -> bool:
+    """An action whose result is a string (getikesas, 200 = string): its published example
+    answers 202 with a `location` header, whatever the other actions' examples do, and the
+    result is read there (a status URL carrying a string would not be a status)."""
+    return isinstance(op.result, str)
 
 
 def connection_list_entity(doc: dict[str, Any]) -> dict[str, Any]:

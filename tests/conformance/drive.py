@@ -56,6 +56,15 @@ def peerings(estate: dict[str, Any]) -> list[tuple[str, str, bool]]:
     return out
 
 
+def _p2s_gateways(estate: dict[str, Any]) -> list[str]:
+    return sorted(
+        str(d.get("name"))
+        for d in estate.get("resources") or ()
+        if _type_is(d, "Microsoft.Network/virtualNetworkGateways")
+        and (d.get("properties") or {}).get("vpnClientConfiguration")
+    )
+
+
 def own_lines(estate: dict[str, Any]) -> Iterator[str]:
     """`/vpn` lines that touch every resource of the estate (the peering changes apart)."""
     yield "/vpn status all"
@@ -64,6 +73,9 @@ def own_lines(estate: dict[str, Any]) -> Iterator[str]:
         yield f"/vpn routes gateway {name}"
     for name in _names(estate, "Microsoft.Network/connections"):
         yield f"/vpn status {name}"
+        yield f"/vpn connection {name}"
+    for name in _p2s_gateways(estate):
+        yield f"/vpn p2s {name}"
     for name in _names(estate, "Microsoft.Network/networkInterfaces"):
         yield f"/vpn routes nic {name}"
     for name in _names(estate, "Microsoft.Compute/virtualMachines"):

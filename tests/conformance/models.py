@@ -38,6 +38,8 @@ class ModelSchemas:
     # --- classes -------------------------------------------------------------------------
     def _define(self, cls: type) -> dict[str, Any]:
         key = f"{cls.__module__}.{cls.__qualname__}"
+        if cls is str:  # an operation whose 200 is a string (getikesas): the SDK reads it as str
+            return {"type": "string"}
         if key not in self.defs:
             self.defs[key] = {}
             self.defs[key] = self._msrest(cls) if hasattr(cls, "_attribute_map") else self._typespec(cls)

@@ -50,6 +50,12 @@ UPSTREAM = {
     # are in neither the 2025-03-01 definition nor azure-mgmt-network 33's model.
     "arm/VirtualNetworkGatewayGet.json": "$.properties: fields in neither the definition nor the SDK model: zones",
 }
+# The NatRule list example answers a bare array where its pageable definition (and the SDK's
+# pager) say {"value": [...]}: the emulator serves the definition's shape, and the bot reads both
+# (bot/arm/raw.py list_any_json; tests/integration/bot/arm/test_ipsec.py reads this example).
+BARE_ARRAY = {
+    "specs/specification/network/resource-manager/Microsoft.Network/stable/2025-03-01/examples/VirtualNetworkGatewayNatRuleList.json"
+}
 
 
 def _published() -> list[Any]:
@@ -66,6 +72,12 @@ def test_azures_published_examples_pass_the_same_checks(example: Any) -> None:
     bodies = {s: r["body"] for s, r in example.body["responses"].items() if "body" in r}
     assert bodies, "an example with no response body"
     for status, body in bodies.items():
+        if sdk_class(row) is str:  # getikesas: 200 = string, no model to read it into
+            assert isinstance(body, str) and not specs().response_errors(example.operation, int(status), body)
+            continue
+        if example.name in BARE_ARRAY:
+            assert isinstance(body, list)
+            body = {"value": body}
         sdk = model_schemas().errors(sdk_class(row), body, page=row.page)
         rest, _ = split_newer(specs().response_errors(example.operation, int(status), body), sdk)
         got = [str(p) for p in rest] + [str(p) for p in sdk if not p.extra]

@@ -49,6 +49,10 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "VirtualNetworkLinks_List": convert.vnet_link,
     "Resources_List": convert.generic_resource,
     "Resources_GetById": convert.generic_resource,
+    # 200 = string; the examples' bodies (a string, a bare array) are read by
+    # tests/integration/bot/arm/test_ipsec.py, since the test below reads object bodies only.
+    "VirtualNetworkGatewayConnections_GetIkeSas": convert.ike_sas,
+    "VirtualNetworkGatewayNatRules_ListByVirtualNetworkGateway": lambda m: convert.nat_rules([convert.wire(m)])[0],
 }
 
 

@@ -28,6 +28,7 @@ from bot.arm.convert.gateways import (
     local_network_gateway,
     p2s_clients,
 )
+from bot.arm.convert.ipsec import ike_sas, nat_rules
 from bot.arm.convert.nics import effective_routes, network_interface
 from bot.arm.convert.private_link import (
     dns_resolver,
@@ -52,8 +53,10 @@ __all__ = [
     "gateway",
     "gateway_routes",
     "generic_resource",
+    "ike_sas",
     "items",
     "local_network_gateway",
+    "nat_rules",
     "network_interface",
     "p2s_clients",
     "peering",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.arm.convert.ipsec import connection_ipsec, gateway_custom_bgp, p2s_config
 from bot.arm.convert.wire import (
     Json,
     at_path,
@@ -78,6 +79,8 @@ def gateway(obj: object) -> Gateway:
         nat_rules=tuple(_nat_rule(r) for r in json_objs(p.get("natRules"))),
         provisioning_state=text(p.get("provisioningState")),
         etag=text(d.get("etag")),
+        p2s=p2s_config(vpn, auth),
+        custom_bgp_addresses=gateway_custom_bgp(bgp),
     )
 
 
@@ -142,6 +145,7 @@ def connection(obj: object) -> Connection:
         egress_nat_rule_ids=refs(p.get("egressNatRules")),
         provisioning_state=text(p.get("provisioningState")),
         etag=text(d.get("etag")),
+        **connection_ipsec(p),
     )
 
 

@@ -65,6 +65,7 @@ CUSTOM_ROLE_ACTIONS = {
     "Microsoft.Network/connections/sharedKey/read",
     # The batch metrics API (commands/port.py metrics_batch), at subscription scope.
     "Microsoft.Insights/metrics/read",
+    "Microsoft.Network/connections/getikesas/action",
 }
 
 

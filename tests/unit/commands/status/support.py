@@ -24,7 +24,7 @@ def net(sub: str = "sub1", rg: str = "rg-net") -> str:
 
 
 def gw(name: str, location: str, sub: str = "sub1", **kw: object) -> Gateway:
-    return Gateway(f"{net(sub)}/virtualNetworkGateways/{name}", name, location, sku="VpnGw2", **kw)  # type: ignore[arg-type]
+    return Gateway(f"{net(sub)}/virtualNetworkGateways/{name}", name, location, sku="VpnGw2AZ", **kw)  # type: ignore[arg-type]
 
 
 def conn(name: str, a: Gateway, b: Gateway | None = None, **kw: object) -> Connection:

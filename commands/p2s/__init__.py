@@ -1,0 +1,1 @@
+"""`/vpn p2s`: a gateway's point-to-site configuration and clients."""
