@@ -29,6 +29,7 @@ from bot.arm.deadline import time_left
 from bot.arm.errors import to_failure
 from bot.arm.pipeline import ActionAnswer, ArmPipeline
 from bot.arm.raw import arm_path, generic_list
+from bot.arm.shared import SharedReads
 from commands.core.errors import AzureFailure
 from commands.core.model import ResourceId
 
@@ -41,8 +42,15 @@ log = structlog.get_logger("bot.arm")
 class ArmCalls:
     """The SDK clients (`bot.arm.pipeline`) and the way each area of the port calls them."""
 
-    def __init__(self, pipeline: ArmPipeline) -> None:
+    def __init__(self, pipeline: ArmPipeline, shared: SharedReads | None = None) -> None:
         self._pipeline = pipeline
+        # Reads shared between requests for a few seconds (bot.arm.shared; bot.arm.cached).
+        self._shared = shared if shared is not None else SharedReads()
+
+    def invalidate(self, resource_id: str) -> None:
+        """Forget every read kept for the subscription of `resource_id`: call it after any
+        write there (the bot's own writes do), so no later answer shows the state before it."""
+        self._shared.invalidate(resource_id)
 
     # -- the SDK clients -----------------------------------------------------------------------
     def _network(self, sub: str) -> NetworkManagementClient:

@@ -28,15 +28,17 @@ from typing import Unpack
 
 from azure.core.credentials import TokenCredential
 
+from bot.arm.cached import SharedAreas
 from bot.arm.gateways import Gateways
 from bot.arm.nics import NetworkInterfaces
 from bot.arm.pipeline import ArmPipeline, PipelineOptions
 from bot.arm.private_link import PrivateLink
 from bot.arm.resources import Resources
+from bot.arm.shared import DEFAULT_ACTION_TTL_S, DEFAULT_TTL_S, SharedReads
 from bot.arm.vnets import VirtualNetworks
 
 
-class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink):
+class ArmClient(SharedAreas, Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink):
     """`commands.core.port.AzurePort` over the Azure SDKs: the areas above on one pipeline.
     Construct directly (tests) or with `bot.arm.factory`."""
 
@@ -47,6 +49,8 @@ class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, Private
         subscription_ids: Sequence[str] = (),
         subscriptions_ttl_s: float = 300.0,
         digest_key: bytes | None = None,
+        cache_ttl_s: float = DEFAULT_TTL_S,
+        action_cache_ttl_s: float = DEFAULT_ACTION_TTL_S,
         **pipeline: Unpack[PipelineOptions],
     ) -> None:
         """`subscription_ids`: the subscriptions to work on; empty = every one the identity
@@ -54,13 +58,21 @@ class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, Private
         for public Azure, an https URL, or http to a loopback host (the sandbox); the
         deadline of one port call (retries and LRO wait included); retries and timeouts.
         `digest_key` keys `shared_key_digest` (the deployment's; a random one when None,
-        so digests still compare within this client but are never a bare hash)."""
+        so digests still compare within this client but are never a bare hash).
+        `cache_ttl_s` / `action_cache_ttl_s`: how long a read / a diagnostic action's result is
+        shared between requests (`bot.arm.shared`; 0 turns sharing off)."""
         self._digest_key = digest_key or secrets.token_bytes(32)
         super().__init__(
             ArmPipeline(credential, **pipeline),
             subscription_ids=subscription_ids,
             subscriptions_ttl_s=subscriptions_ttl_s,
+            shared=SharedReads(cache_ttl_s, action_cache_ttl_s),
         )
+
+    @property
+    def shared(self) -> SharedReads:
+        """The reads shared between requests (their counts: `shared.stats`)."""
+        return self._shared
 
     def close(self) -> None:
         """Close every SDK client and the shared HTTP session."""
