@@ -35,6 +35,7 @@ SLACK_API_URL = "SLACK_API_URL"
 AZURE_SUBSCRIPTION_IDS = "AZURE_SUBSCRIPTION_IDS"
 VPNOPS_ARM_URL = "VPNOPS_ARM_URL"
 VPNOPS_ARM_TIMEOUT_S = "VPNOPS_ARM_TIMEOUT_S"
+VPNOPS_ARM_CACHE_TTL_S = "VPNOPS_ARM_CACHE_TTL_S"
 VPNOPS_CONCURRENCY = "VPNOPS_CONCURRENCY"
 VPNOPS_APPROVERS = "VPNOPS_APPROVERS"
 VPNOPS_APPROVER_GROUP = "VPNOPS_APPROVER_GROUP"
@@ -98,6 +99,7 @@ class Settings:
     subscription_ids: tuple[str, ...] = ()  # empty = every subscription the identity sees
     arm_url: str = ""  # set = the sandbox ARM emulator (static credential, loopback only)
     arm_timeout_s: float = 60.0
+    arm_cache_ttl_s: float = 30.0  # reads shared between requests this long (0: not shared)
     concurrency: int = 16
     # --- approvals -------------------------------------------------------------------------
     approvers: frozenset[str] = frozenset()
@@ -181,6 +183,7 @@ class Settings:
             subscription_ids=_csv(s(AZURE_SUBSCRIPTION_IDS)),
             arm_url=s(VPNOPS_ARM_URL).rstrip("/"),
             arm_timeout_s=_number(env, VPNOPS_ARM_TIMEOUT_S, 60.0, minimum=1.0),
+            arm_cache_ttl_s=_number(env, VPNOPS_ARM_CACHE_TTL_S, 30.0, minimum=0.0),
             concurrency=int(_number(env, VPNOPS_CONCURRENCY, 16, minimum=1, whole=True)),
             approvers=approvers,
             approver_group=approver_group,

@@ -48,8 +48,9 @@ class ArmCalls:
         self._shared = shared if shared is not None else SharedReads()
 
     def invalidate(self, resource_id: str) -> None:
-        """Forget every read kept for the subscription of `resource_id`: call it after any
-        write there (the bot's own writes do), so no later answer shows the state before it."""
+        """Forget every read kept for the subscription of `resource_id` ("" forgets every read):
+        call it after any write there (the bot's own writes do), so no later answer shows the
+        state before it."""
         self._shared.invalidate(resource_id)
 
     # -- the SDK clients -----------------------------------------------------------------------

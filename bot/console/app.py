@@ -123,6 +123,11 @@ class Console:
             slack_app_id=base.slack_app_id or APP_ID,
             slack_team_id=base.slack_team_id or TEAM_ID,
         )
+        if self.arm is not None:
+            # The console's own estate changes in jumps no TTL follows (a /watch is five minutes;
+            # tests edit it between commands): no reads shared between requests here. The
+            # sharing (bot.arm.shared) is measured by bench/status_realistic.py.
+            self.settings = dataclasses.replace(self.settings, arm_cache_ttl_s=0.0)
         self.settings = replace_warnings(self.settings)
         self.settings.register_secrets()
         self.deps = Deps.from_settings(self.settings)

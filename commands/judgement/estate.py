@@ -18,6 +18,7 @@ never "empty"):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -48,7 +49,14 @@ from commands.core.text import Rich, code, join, rich
 from commands.core.units import plural
 from commands.findings.dns import facts as dnsf
 from commands.findings.routing.selection import learned_complete
-from commands.judgement.gateways import Failure, GatewayReading, is_vpn, read_gateways
+from commands.judgement.gateways import (
+    ConnectionReading,
+    Diagnostics,
+    Failure,
+    GatewayReading,
+    is_vpn,
+    read_connections,
+)
 from commands.judgement.progress import Progress, gather_with_progress
 
 LGW = "local_network_gateways"
@@ -299,17 +307,49 @@ def read_peered_vnets(ctx: Ctx, est: Estate, progress: Progress, of: Callable[[s
     est.__dict__.pop("dns", None)
 
 
-def read_in_depth(ctx: Ctx, est: Estate, label: str, scope: Callable[[Gateway], bool]) -> None:
+def read_in_depth(
+    ctx: Ctx,
+    est: Estate,
+    label: str,
+    scope: Callable[[Gateway], bool],
+    on_partial: Callable[[Estate, dict[str, int]], None] | None = None,
+) -> None:
     """Phase 3: the VPN gateways `scope` selects, in depth (`commands.judgement.gateways`),
     and the learned routes of those that run BGP: what they learned from their peers is part
-    of what every command judges (the networks a site advertises are destinations)."""
-    if not any(is_vpn(g) and scope(g) for g in est.gateways):
+    of what every command judges (the networks a site advertises are destinations).
+
+    The diagnostic operations (BGP peers, VPN clients, learned routes) start first and run
+    beside the connection reads. `on_partial(est, still_running)` — when given — is called
+    once the connections are read and again as diagnostic answers arrive (at most every
+    `progress_every_s`), with `est` holding what is known so far and the operations still
+    running counted by name; `est` is complete when this returns."""
+    selected = [g for g in est.gateways if is_vpn(g) and scope(g)]
+    if not selected:
         return
-    est.depth = read_gateways(ctx, label, scope, est.gateways)
+    diag = Diagnostics(ctx, selected, learned=True)
+    base = read_connections(ctx, label, scope, est.gateways)
+    if on_partial is not None:
+        _show_depth(ctx, est, base, diag)
+        on_partial(est, diag.pending())
+        every = max(0.2, ctx.settings.progress_every_s)
+        last = time.monotonic()
+        while not diag.done:
+            if diag.wait(every) and not diag.done and time.monotonic() - last >= every:
+                _show_depth(ctx, est, base, diag)
+                on_partial(est, diag.pending())
+                last = time.monotonic()
+    diag.wait_all()
+    _show_depth(ctx, est, base, diag)
+
+
+def _show_depth(ctx: Ctx, est: Estate, base: ConnectionReading, diag: Diagnostics) -> None:
+    """Put what is read so far into `est` (the connections, and every diagnostic answer)."""
+    answers = diag.snapshot()
+    est.depth = base.reading(answers, ctx.now())
     est.in_depth = frozenset(rid_key(gf.gateway.id) for gf in est.depth.facts.gateways)
-    bgp = [gf.gateway for gf in est.depth.facts.gateways if gf.gateway.enable_bgp]
-    if bgp:
-        read_learned(ctx, est, bgp, f"Asking Azure what {plural(len(bgp), 'BGP gateway')} learned (5–60 s)")
+    for (kind, key), out in answers.items():
+        if kind == "learned":
+            est.learned[key] = out.error if out.error is not None else list(out.value or [])
     for k in ("connections_now", "index", "dns"):
         est.__dict__.pop(k, None)
 

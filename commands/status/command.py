@@ -19,12 +19,14 @@ from commands.core.parse import unquote
 from commands.core.registry import Ctx, command
 from commands.core.reply import Context, Reply, Text, error_reply
 from commands.core.text import Icon, code, join, rich, strong
+from commands.core.units import plural
 from commands.findings.dns import facts as dnsf
 from commands.judgement.estate import Estate, read_estate, read_in_depth, read_peered_vnets
 from commands.judgement.gateways import is_vpn
 from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
 from commands.status.deltas import earlier_samples
+from commands.status.live import LiveAnswer, render_partial
 from commands.status.render import render_status
 from commands.status.report import StatusReport
 
@@ -32,13 +34,21 @@ Scope = Callable[[Gateway], bool]
 
 
 @command("status", usage="status <region|gateway>", example="/vpn status australia")
-def status(ctx: Ctx, args: str) -> Reply:
+def status(ctx: Ctx, args: str) -> Reply | None:
     """Is every tunnel up, and does traffic flow both ways? Every VPN gateway of a region with its connections, tunnels, BGP peers and VPN clients — problems first, each with what to do next.
 
     `australia`, `europe`, `us`, `asia`, `all`… cover every region of an area; `australiaeast`
     or `Australia East` one region; a gateway's name (or `resource-group/name`, or its id)
-    one gateway; a connection's name its gateway.
+    one gateway; a connection's name its gateway. A large scope answers at once with what is
+    known and updates that message as Azure's slower answers (BGP peers, learned routes) arrive.
     """
+    return status_answer(ctx, args, progressive=True)
+
+
+def status_answer(ctx: Ctx, args: str, progressive: bool = False) -> Reply | None:
+    """`/vpn status <args>`: the complete answer, returned; or, `progressive`, what is known
+    posted first and revised in place as the rest arrives (None is then returned once the
+    complete answer is posted; a scope read within a second is returned as one answer)."""
     target = unquote(args)
     if not target:
         raise regions.unknown_target("")
@@ -52,10 +62,24 @@ def status(ctx: Ctx, args: str) -> Reply:
     if not any(is_vpn(g) and scope(g) for g in est.gateways):
         return _no_gateways(label, est)
     read_peered_vnets(ctx, est, progress)
-    read_in_depth(ctx, est, label, scope)
+    if not progressive:
+        read_in_depth(ctx, est, label, scope)
+        progress.say("Putting the findings together…", force=True)
+        return render_status(StatusReport(label, est, judge(est), list(subs), earlier_samples(ctx)), ctx.now())
+    # What is known is shown first and revised as Azure's slower answers arrive (status/live.py).
+    live = LiveAnswer(ctx)
+    in_scope = {rid_key(g.id) for g in est.gateways if scope(g)}
+    n_conns = sum(1 for c in est.connections if rid_key(c.gateway1_id) in in_scope)
+    reading = f"the status and counters of {plural(n_conns, 'connection')}"
+    live.offer(lambda: render_partial(label, est, scope, reading, {}))
+
+    def partial(now: Estate, pending: dict[str, int]) -> None:
+        live.offer(lambda: render_partial(label, now, scope, "", pending))
+
+    read_in_depth(ctx, est, label, scope, on_partial=partial)
     progress.say("Putting the findings together…", force=True)
     report = StatusReport(label, est, judge(est), list(subs), earlier_samples(ctx))
-    return render_status(report, ctx.now())
+    return live.finish(render_status(report, ctx.now()))
 
 
 def _choose(target: str, est: Estate) -> tuple[str, Scope] | Reply:
