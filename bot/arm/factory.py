@@ -10,6 +10,7 @@ attributes (read with getattr, so a partial stand-in works too):
 | `concurrency`      | int              | 16      | VPNOPS_CONCURRENCY: HTTP requests in flight at most |
 | `arm_timeout_s`    | float            | 60.0    | VPNOPS_ARM_TIMEOUT_S: deadline of a call outside a job |
 | `arm_cache_ttl_s`  | float            | 30.0    | VPNOPS_ARM_CACHE_TTL_S: reads shared this long (0: off); diagnostic actions twice as long |
+| `arm_time_scale`   | float            | 0.0     | VPNOPS_ARM_TIME_SCALE: sandbox only, the emulator's --time-scale (0: 0.005) |
 | `secret_key`       | str              | ""      | VPNOPS_SECRET_KEY: keys the shared-key digests      |
 
 Nothing from the Azure SDK is imported until the function runs, so importing this module
@@ -50,6 +51,11 @@ def azure_from_settings(settings: Any) -> AzurePort:
     secret_key = str(getattr(settings, "secret_key", "") or "")
     keyed = digest_key(secret_key) if secret_key else None
     if arm_url:
+        # An emulator in its realistic mode runs Azure's time at `arm_time_scale`: the client's
+        # waits (polls, Retry-After, the token buckets) and the shared reads' TTL run at it too.
+        scale = float(getattr(settings, "arm_time_scale", 0.0) or 0.0)
+        if scale > 0:
+            ttl_s *= scale
         return ArmClient(
             StaticTokenCredential(),
             digest_key=keyed,
@@ -60,7 +66,7 @@ def azure_from_settings(settings: Any) -> AzurePort:
             cache_ttl_s=ttl_s,
             action_cache_ttl_s=2 * ttl_s,
             polling_interval_s=SANDBOX_POLLING_INTERVAL_S,
-            poll_delay_scale=SANDBOX_POLL_DELAY_SCALE,
+            poll_delay_scale=scale if scale > 0 else SANDBOX_POLL_DELAY_SCALE,
         )
     return ArmClient(
         default_credential(),

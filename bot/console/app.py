@@ -73,6 +73,7 @@ class Console:
         base_settings: Settings | None = None,
         channel: str = DEFAULT_CHANNEL,
         echo: bool = True,
+        workers: int = 8,
         console_commands: tuple[ConsoleCommand, ...] = CONSOLE_COMMANDS,
     ) -> None:
         """`estate`: what the built-in ARM emulator serves (with `fidelity`, default: the
@@ -131,7 +132,7 @@ class Console:
         self.settings = replace_warnings(self.settings)
         self.settings.register_secrets()
         self.deps = Deps.from_settings(self.settings)
-        self.dispatcher = ThreadPoolDispatcher(lambda job: run_job(job, self.deps), max_workers=8)
+        self.dispatcher = ThreadPoolDispatcher(lambda job: run_job(job, self.deps), max_workers=workers)
         self.deps.requeue = self.dispatcher.submit
         from bot.slack.app import create_app
 

@@ -26,7 +26,7 @@ from commands.judgement.gateways import is_vpn
 from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
 from commands.status.deltas import earlier_samples
-from commands.status.live import LiveAnswer, render_partial
+from commands.status.live import LiveAnswer, answer_once, render_partial
 from commands.status.render import render_status
 from commands.status.report import StatusReport
 
@@ -42,10 +42,14 @@ def status(ctx: Ctx, args: str) -> Reply | None:
     one gateway; a connection's name its gateway. A large scope answers at once with what is
     known and updates that message as Azure's slower answers (BGP peers, learned routes) arrive.
     """
-    return status_answer(ctx, args, progressive=True)
+    # Everyone asking the same in this channel meanwhile shares one reading (status/live.py).
+    key = ("status", ctx.channel, unquote(args).lower())
+    return answer_once(ctx, key, lambda publish: status_answer(ctx, args, progressive=True, publish=publish))
 
 
-def status_answer(ctx: Ctx, args: str, progressive: bool = False) -> Reply | None:
+def status_answer(
+    ctx: Ctx, args: str, progressive: bool = False, publish: Callable[[Reply, bool], None] | None = None
+) -> Reply | None:
     """`/vpn status <args>`: the complete answer, returned; or, `progressive`, what is known
     posted first and revised in place as the rest arrives (None is then returned once the
     complete answer is posted; a scope read within a second is returned as one answer)."""
@@ -67,7 +71,7 @@ def status_answer(ctx: Ctx, args: str, progressive: bool = False) -> Reply | Non
         progress.say("Putting the findings together…", force=True)
         return render_status(StatusReport(label, est, judge(est), list(subs), earlier_samples(ctx)), ctx.now())
     # What is known is shown first and revised as Azure's slower answers arrive (status/live.py).
-    live = LiveAnswer(ctx)
+    live = LiveAnswer(ctx, publish=publish)
     in_scope = {rid_key(g.id) for g in est.gateways if scope(g)}
     n_conns = sum(1 for c in est.connections if rid_key(c.gateway1_id) in in_scope)
     reading = f"the status and counters of {plural(n_conns, 'connection')}"

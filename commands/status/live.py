@@ -17,9 +17,10 @@ once, complete, as before.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from commands.core.model import Gateway, rid_key
 from commands.core.registry import Ctx
@@ -47,8 +48,16 @@ class LiveAnswer:
     checkpoint (posted when `FIRST_AFTER_S` has passed — by a timer if no checkpoint comes —
     then revised at most every `progress_every_s`), `finish` with the complete one."""
 
-    def __init__(self, ctx: Ctx, first_after_s: float = FIRST_AFTER_S) -> None:
+    def __init__(
+        self,
+        ctx: Ctx,
+        first_after_s: float = FIRST_AFTER_S,
+        publish: Callable[[Reply, bool], None] | None = None,
+    ) -> None:
+        """`publish(version, final)`: also hand every version rendered to others (`answer_once`)."""
         self.ctx = ctx
+        self._publish = publish
+        self._render_s = 0.0
         self._started = time.monotonic()
         self._first_after_s = first_after_s
         self._lock = threading.Lock()
@@ -65,9 +74,15 @@ class LiveAnswer:
             if self._finished:
                 return
             now = time.monotonic()
-            if self._posted and now - self._last < self.ctx.settings.progress_every_s:
+            # Each version is the whole judgement again: at most every few times what one costs.
+            every = max(self.ctx.settings.progress_every_s, 4 * self._render_s)
+            if self._posted and now - self._last < every:
                 return
+        started = time.monotonic()
         reply = partial()
+        self._render_s = time.monotonic() - started
+        if self._publish is not None:
+            self._publish(reply, False)
         with self._lock:
             if self._finished:
                 return
@@ -91,8 +106,8 @@ class LiveAnswer:
 
     def _post_first(self) -> None:
         assert self._candidate is not None
-        self._candidate.live = True
-        self.ctx.out.respond(self._candidate)
+        first = dataclasses.replace(self._candidate, live=True)  # a version may be shared: not changed
+        self.ctx.out.respond(first)
         self._posted = True
         self._last = time.monotonic()
         self.first_posted_at = self._last
@@ -100,6 +115,8 @@ class LiveAnswer:
     def finish(self, reply: Reply) -> Reply | None:
         """The complete answer: the revision of the message posted first (None is returned),
         or — nothing posted yet — `reply` itself, for the caller to answer with."""
+        if self._publish is not None:
+            self._publish(reply, True)
         with self._lock:
             self._finished = True
             if self._timer is not None:
@@ -147,3 +164,91 @@ def still_reading(reading: str, pending: Mapping[str, int]) -> Rich:
         join(", ", items),
         " (Azure takes seconds to a minute for each). This message updates itself.",
     )
+
+
+# --- one reading for everyone asking the same at once -----------------------------------------
+
+
+class _Broadcast:
+    """The versions of one answer being read, for those who asked the same meanwhile."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.versions: list[tuple[Reply, bool]] = []
+        self.error: BaseException | None = None
+        self.done = False
+
+    def publish(self, reply: Reply, final: bool) -> None:
+        with self.cond:
+            self.versions.append((reply, final))
+            self.done = self.done or final
+            self.cond.notify_all()
+
+    def fail(self, exc: BaseException) -> None:
+        with self.cond:
+            self.error, self.done = exc, True
+            self.cond.notify_all()
+
+    def follow(self) -> Iterator[tuple[Reply, bool]]:
+        """Each new version as it comes (only the latest of several that came together)."""
+        seen = 0
+        while True:
+            with self.cond:
+                while seen >= len(self.versions) and not self.done:
+                    self.cond.wait(1.0)
+                batch, seen = self.versions[seen:], len(self.versions)
+                error, done = self.error, self.done
+            finals = [v for v in batch if v[1]]
+            if finals:
+                yield finals[-1]
+                return
+            if batch:
+                yield batch[-1]
+            if error is not None:
+                raise error
+            if done and not batch:
+                return
+
+
+_FLIGHTS: dict[tuple[str, ...], _Broadcast] = {}
+_FLIGHTS_LOCK = threading.Lock()
+
+
+def answer_once(
+    ctx: Ctx, key: tuple[str, ...], compute: Callable[[Callable[[Reply, bool], None]], Reply | None]
+) -> Reply | None:
+    """One reading and one judgement for everyone who asks the same question (`key`) while it
+    is being read: the first asker computes (`compute(publish)`, handing each version to
+    `publish`); the others receive those versions, each in their own message, revised in
+    place as theirs would be. Ten users typing `/vpn status all` in the same minute cost ARM
+    and this process about what one costs (the reads are shared too: `bot.arm.shared`). Only
+    while in flight: a later asker reads again (through the shared reads)."""
+    with _FLIGHTS_LOCK:
+        flight = _FLIGHTS.get(key)
+        leader = flight is None
+        if flight is None:
+            flight = _FLIGHTS[key] = _Broadcast()
+    if leader:
+        try:
+            answer = compute(flight.publish)
+        except BaseException as exc:
+            flight.fail(exc)
+            raise
+        finally:
+            with _FLIGHTS_LOCK:
+                if _FLIGHTS.get(key) is flight:
+                    del _FLIGHTS[key]
+        if not flight.done:  # answered without a live version (a question, no gateways…)
+            if answer is not None:
+                flight.publish(answer, True)
+            else:
+                flight.fail(RuntimeError("the shared answer ended without a final version"))
+        return answer
+    live = LiveAnswer(ctx)
+    result: Reply | None = None
+    for reply, final in flight.follow():
+        if final:
+            result = live.finish(reply)
+        else:
+            live.offer(lambda r=reply: r)  # type: ignore[misc]
+    return result
