@@ -100,7 +100,7 @@ class Settings:
     subscription_ids: tuple[str, ...] = ()  # empty = every subscription the identity sees
     arm_url: str = ""  # set = the sandbox ARM emulator (static credential, loopback only)
     arm_timeout_s: float = 60.0
-    arm_cache_ttl_s: float = 30.0  # reads shared between requests this long (0: not shared)
+    arm_cache_ttl_s: float = 60.0  # reads shared between requests this long (0: not shared)
     # The sandbox only: wall seconds per Azure second of an emulator in its realistic mode
     # (`python -m bot emulator --realistic --time-scale S`); 0 = the default for the target.
     arm_time_scale: float = 0.0
@@ -187,7 +187,7 @@ class Settings:
             subscription_ids=_csv(s(AZURE_SUBSCRIPTION_IDS)),
             arm_url=s(VPNOPS_ARM_URL).rstrip("/"),
             arm_timeout_s=_number(env, VPNOPS_ARM_TIMEOUT_S, 60.0, minimum=1.0),
-            arm_cache_ttl_s=_number(env, VPNOPS_ARM_CACHE_TTL_S, 30.0, minimum=0.0),
+            arm_cache_ttl_s=_number(env, VPNOPS_ARM_CACHE_TTL_S, 60.0, minimum=0.0),
             arm_time_scale=_number(env, VPNOPS_ARM_TIME_SCALE, 0.0, minimum=0.0),
             concurrency=int(_number(env, VPNOPS_CONCURRENCY, 16, minimum=1, whole=True)),
             approvers=approvers,

@@ -9,7 +9,7 @@ attributes (read with getattr, so a partial stand-in works too):
 | `subscription_ids` | tuple[str, ...]  | ()      | AZURE_SUBSCRIPTION_IDS; empty = all the identity sees|
 | `concurrency`      | int              | 16      | VPNOPS_CONCURRENCY: HTTP requests in flight at most |
 | `arm_timeout_s`    | float            | 60.0    | VPNOPS_ARM_TIMEOUT_S: deadline of a call outside a job |
-| `arm_cache_ttl_s`  | float            | 30.0    | VPNOPS_ARM_CACHE_TTL_S: reads shared this long (0: off); diagnostic actions twice as long |
+| `arm_cache_ttl_s`  | float            | 60.0    | VPNOPS_ARM_CACHE_TTL_S: reads shared this long (0: off); diagnostic actions twice as long |
 | `arm_time_scale`   | float            | 0.0     | VPNOPS_ARM_TIME_SCALE: sandbox only, the emulator's --time-scale (0: 0.005) |
 | `secret_key`       | str              | ""      | VPNOPS_SECRET_KEY: keys the shared-key digests      |
 
@@ -46,8 +46,8 @@ def azure_from_settings(settings: Any) -> AzurePort:
     subscription_ids = tuple(str(s) for s in (getattr(settings, "subscription_ids", ()) or ()) if str(s).strip())
     concurrency = int(getattr(settings, "concurrency", 16) or 16)
     timeout_s = float(getattr(settings, "arm_timeout_s", 60.0) or 60.0)
-    ttl = getattr(settings, "arm_cache_ttl_s", 30.0)
-    ttl_s = max(0.0, float(30.0 if ttl is None else ttl))
+    ttl = getattr(settings, "arm_cache_ttl_s", 60.0)
+    ttl_s = max(0.0, float(60.0 if ttl is None else ttl))
     secret_key = str(getattr(settings, "secret_key", "") or "")
     keyed = digest_key(secret_key) if secret_key else None
     if arm_url:

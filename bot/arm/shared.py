@@ -8,9 +8,10 @@ tenth would wait for the other nine. Here:
 
 * single flight — a read already on its way (same operation, same resource) is joined,
   not sent again: ten askers at once cost one request;
-* a short TTL per resource — a list or a GET is reused for `ttl_s` [30 s], a long-running
-  diagnostic action's result (BGP peers, learned routes, VPN clients, effective routes:
-  seconds to a minute of Azure's work each) for `action_ttl_s` [60 s];
+* a short TTL per resource — a list or a GET is reused for `ttl_s` [60 s: a 200-gateway
+  status takes about that long, and the watch that follows it reuses its reads], a
+  long-running diagnostic action's result (BGP peers, learned routes, VPN clients,
+  effective routes: seconds to a minute of Azure's work each) for `action_ttl_s` [120 s];
 * never for a fresh read: `commands.core.freshness.fresh_reads()` (the approval path, the
   verification re-reads after a write) goes to ARM and refreshes what is kept;
 * the bot's own writes drop what they may have changed (`invalidate`): everything kept
@@ -38,8 +39,8 @@ from commands.core.freshness import wants_fresh
 
 T = TypeVar("T")
 
-DEFAULT_TTL_S = 30.0
-DEFAULT_ACTION_TTL_S = 60.0
+DEFAULT_TTL_S = 60.0
+DEFAULT_ACTION_TTL_S = 120.0
 
 
 @dataclass

@@ -313,6 +313,7 @@ def read_in_depth(
     label: str,
     scope: Callable[[Gateway], bool],
     on_partial: Callable[[Estate, dict[str, int]], None] | None = None,
+    diagnostics: Diagnostics | None = None,
 ) -> None:
     """Phase 3: the VPN gateways `scope` selects, in depth (`commands.judgement.gateways`),
     and the learned routes of those that run BGP: what they learned from their peers is part
@@ -322,11 +323,12 @@ def read_in_depth(
     beside the connection reads. `on_partial(est, still_running)` — when given — is called
     once the connections are read and again as diagnostic answers arrive (at most every
     `progress_every_s`), with `est` holding what is known so far and the operations still
-    running counted by name; `est` is complete when this returns."""
+    running counted by name; `est` is complete when this returns. `diagnostics`: the same
+    operations, started earlier by the caller (from the gateway lists alone)."""
     selected = [g for g in est.gateways if is_vpn(g) and scope(g)]
     if not selected:
         return
-    diag = Diagnostics(ctx, selected, learned=True)
+    diag = diagnostics if diagnostics is not None else Diagnostics(ctx, selected, learned=True)
     base = read_connections(ctx, label, scope, est.gateways)
     if on_partial is not None:
         _show_depth(ctx, est, base, diag)
