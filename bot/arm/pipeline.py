@@ -214,6 +214,10 @@ _SUBSCRIPTION = re.compile(r"/subscriptions/([^/?#]+)", re.IGNORECASE)
 # ARM's token buckets per subscription and principal (request-limits-and-throttling, "Regional
 # throttling and token bucket algorithm"): (size, refill per second) by operation type.
 ARM_BUCKETS = {"reads": (250.0, 25.0), "writes": (200.0, 10.0), "deletes": (200.0, 10.0)}
+# The share of a bucket's refill the paced requests get once it is empty; the rest is for the
+# status polls of long-running operations, which are not queued behind a flood of reads.
+PACED_SHARE = 0.9
+_POLL = re.compile(r"/locations/[^/]+/(operations|operationresults)/", re.IGNORECASE)
 
 
 class ArmBuckets:
@@ -238,17 +242,20 @@ class ArmBuckets:
         level[1] = now
         return level
 
-    def reserve(self, subscription: str, kind: str) -> float:
-        """Reserve a token: the wall seconds to wait before sending (0: send now)."""
+    def reserve(self, subscription: str, kind: str, priority: bool = False) -> float:
+        """Reserve a token: the wall seconds to wait before sending (0: send now). A `priority`
+        request (a long-running operation's status poll: the answer waits on it, Retry-After
+        by Retry-After) takes its token at once; the others are paced at `PACED_SHARE` of the
+        refill, which leaves the rest of it for those."""
         key = (subscription.lower(), kind)
         with self._lock:
             if key not in self._levels:
                 return 0.0
             level = self._refill(key, self._now())
             level[0] -= 1.0
-            if level[0] >= 0:
+            if level[0] >= 0 or priority:
                 return 0.0
-            wait = -level[0] / ARM_BUCKETS[kind][1] * self._scale
+            wait = -level[0] / (ARM_BUCKETS[kind][1] * PACED_SHARE) * self._scale
             self.waited_s += wait
             return wait
 
@@ -281,10 +288,12 @@ class _ArmRateLimit(HTTPPolicy[Any, Any]):
 
     def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
         http = request.http_request
-        found = _SUBSCRIPTION.search(urlsplit(str(http.url)).path)
+        path = urlsplit(str(http.url)).path
+        found = _SUBSCRIPTION.search(path)
         kind = request_kind(http.method)
         if found:
-            wait = min(self._buckets.reserve(found.group(1), kind), time_left(float("inf")))
+            poll = bool(_POLL.search(path))
+            wait = min(self._buckets.reserve(found.group(1), kind, priority=poll), time_left(float("inf")))
             if wait > 0:
                 time.sleep(wait)
         response = self.next.send(request)

@@ -26,7 +26,7 @@ from commands.judgement.gateways import is_vpn
 from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
 from commands.status.deltas import earlier_samples
-from commands.status.live import LiveAnswer, answer_once, render_partial, start_diagnostics_early
+from commands.status.live import LiveAnswer, answer_once, render_partial
 from commands.status.render import render_status
 from commands.status.report import StatusReport
 
@@ -58,10 +58,6 @@ def status_answer(
         raise regions.unknown_target("")
     subs = subscriptions_in_scope(ctx, "VPN gateways")
     progress = Progress(ctx)
-    region = regions.match_regions(target) if progressive else None
-    # A region's gateways are known from their lists alone: their diagnostic operations (seconds
-    # to a minute each) start as soon as those answer, beside the rest of the estate's lists.
-    early = start_diagnostics_early(ctx, [s.id for s in subs], _in_regions(region)) if region else None
     est = read_estate(ctx, subs, progress)
     chosen = _choose(target, est)
     if isinstance(chosen, Reply):
@@ -84,7 +80,7 @@ def status_answer(
     def partial(now: Estate, pending: dict[str, int]) -> None:
         live.offer(lambda: render_partial(label, now, scope, "", pending))
 
-    read_in_depth(ctx, est, label, scope, on_partial=partial, diagnostics=early() if early else None)
+    read_in_depth(ctx, est, label, scope, on_partial=partial)
     progress.say("Putting the findings together…", force=True)
     report = StatusReport(label, est, judge(est), list(subs), earlier_samples(ctx))
     return live.finish(render_status(report, ctx.now()))

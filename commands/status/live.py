@@ -17,27 +17,25 @@ once, complete, as before.
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from functools import partial
 
-from commands.core.fanout import gather
 from commands.core.model import Gateway, rid_key
 from commands.core.registry import Ctx
 from commands.core.reply import Reply
 from commands.core.text import Rich, join, rich
 from commands.core.units import plural
 from commands.judgement.estate import Estate
-from commands.judgement.gateways import Diagnostics, is_vpn
 from commands.judgement.judge import judge
 from commands.judgement.view import head, problems
 
 # A complete answer ready this soon after the command started is the only message; later,
 # what is known by then is posted first.
 FIRST_AFTER_S = 1.0
+# Revisions of the first message at most this often.
+REVISE_EVERY_S = 10.0
 
 # Azure's names of the operations still running, in the user's words.
 _PENDING_WORDS = {
@@ -78,15 +76,22 @@ class LiveAnswer:
             if self._finished:
                 return
             now = time.monotonic()
-            # Each version is the whole judgement again: at most every few times what one costs.
-            every = max(self.ctx.settings.progress_every_s, 5 * self._render_s)
+            # Each version is the whole judgement again: at most every few times what one costs,
+            # and never more often than REVISE_EVERY_S (a message changing every second is
+            # unreadable, and the judgements would take the CPU the reads need).
+            every = max(self.ctx.settings.progress_every_s, 5 * self._render_s, REVISE_EVERY_S)
             if self._posted and now - self._last < every:
                 return
         started = time.monotonic()
         reply = partial()
         self._render_s = time.monotonic() - started
-        if self._publish is not None:
-            self._publish(reply, False)
+        try:
+            self._show(reply)
+        finally:
+            if self._publish is not None:  # after this asker's own message: it is not kept waiting
+                self._publish(reply, False)
+
+    def _show(self, reply: Reply) -> None:
         with self._lock:
             if self._finished:
                 return
@@ -256,31 +261,3 @@ def answer_once(
         else:
             live.offer(lambda r=reply: r)  # type: ignore[misc]
     return result
-
-
-def start_diagnostics_early(
-    ctx: Ctx, subscription_ids: list[str], scope: Callable[[Gateway], bool]
-) -> Callable[[], Diagnostics | None]:
-    """Start the diagnostic operations of the gateways in `scope` as soon as the gateway lists
-    answer, beside the rest of the estate's lists (a region's scope is known from the words
-    alone). The lists are the ones the estate's reading makes: the adapter shares them
-    (`bot.arm.shared`), so this costs no request. Returns a function that waits for the
-    start and gives the operations (None when the gateways could not be listed)."""
-    started: list[Diagnostics] = []
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            outs = gather([partial(ctx.azure.gateways, s) for s in subscription_ids], ctx.settings.concurrency)
-            gateways = [g for o in outs if o.value is not None for g in o.value]
-            started.append(Diagnostics(ctx, [g for g in gateways if is_vpn(g) and scope(g)], learned=True))
-        finally:
-            done.set()
-
-    threading.Thread(target=contextvars.copy_context().run, args=(run,), name="diagnostics-early", daemon=True).start()
-
-    def get() -> Diagnostics | None:
-        done.wait()
-        return started[0] if started else None
-
-    return get
