@@ -17,6 +17,7 @@ once, complete, as before.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import threading
 import time
@@ -48,7 +49,7 @@ _PENDING_WORDS = {
 class LiveAnswer:
     """One answer posted once and revised in place: `offer` a partial version at each
     checkpoint (posted when `FIRST_AFTER_S` has passed — by a timer if no checkpoint comes —
-    then revised at most every `progress_every_s`), `finish` with the complete one."""
+    then revised at most every `REVISE_EVERY_S`), `finish` with the complete one."""
 
     def __init__(
         self,
@@ -104,7 +105,8 @@ class LiveAnswer:
             if wait <= 0:
                 self._post_first()
             elif self._timer is None:
-                self._timer = threading.Timer(wait, self._on_timer)
+                # In this job's context (its deadline for Slack's rate limits, its log fields).
+                self._timer = threading.Timer(wait, contextvars.copy_context().run, args=(self._on_timer,))
                 self._timer.daemon = True
                 self._timer.start()
 
