@@ -38,6 +38,8 @@ VPNOPS_ARM_TIMEOUT_S = "VPNOPS_ARM_TIMEOUT_S"
 # Azure Monitor's metrics endpoint with {region} in it; unset: the public regional endpoint,
 # or, with VPNOPS_ARM_URL, the sandbox's (VPNOPS_ARM_URL + "/metrics/{region}").
 VPNOPS_METRICS_URL = "VPNOPS_METRICS_URL"
+VPNOPS_ARM_CACHE_TTL_S = "VPNOPS_ARM_CACHE_TTL_S"
+VPNOPS_ARM_TIME_SCALE = "VPNOPS_ARM_TIME_SCALE"
 VPNOPS_CONCURRENCY = "VPNOPS_CONCURRENCY"
 VPNOPS_APPROVERS = "VPNOPS_APPROVERS"
 VPNOPS_APPROVER_GROUP = "VPNOPS_APPROVER_GROUP"
@@ -101,6 +103,10 @@ class Settings:
     subscription_ids: tuple[str, ...] = ()  # empty = every subscription the identity sees
     arm_url: str = ""  # set = the sandbox ARM emulator (static credential, loopback only)
     arm_timeout_s: float = 60.0
+    arm_cache_ttl_s: float = 60.0  # reads shared between requests this long (0: not shared)
+    # The sandbox only: wall seconds per Azure second of an emulator in its realistic mode
+    # (`python -m bot emulator --realistic --time-scale S`); 0 = the default for the target.
+    arm_time_scale: float = 0.0
     concurrency: int = 16
     metrics_url: str = ""  # VPNOPS_METRICS_URL ("" = public, or the sandbox's beside arm_url)
     # --- approvals -------------------------------------------------------------------------
@@ -186,6 +192,8 @@ class Settings:
             arm_url=s(VPNOPS_ARM_URL).rstrip("/"),
             arm_timeout_s=_number(env, VPNOPS_ARM_TIMEOUT_S, 60.0, minimum=1.0),
             metrics_url=s(VPNOPS_METRICS_URL).rstrip("/"),
+            arm_cache_ttl_s=_number(env, VPNOPS_ARM_CACHE_TTL_S, 60.0, minimum=0.0),
+            arm_time_scale=_number(env, VPNOPS_ARM_TIME_SCALE, 0.0, minimum=0.0),
             concurrency=int(_number(env, VPNOPS_CONCURRENCY, 16, minimum=1, whole=True)),
             approvers=approvers,
             approver_group=approver_group,

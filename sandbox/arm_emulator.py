@@ -32,6 +32,7 @@ from sandbox.arm.faults import Fault, FaultBook
 from sandbox.arm.fidelity import ARM_RETRY_AFTER_S, DEFAULT_PAGE_SIZE, LRO_HEADERS, Fidelity
 from sandbox.arm.handler import ArmHTTPServer
 from sandbox.arm.history import History
+from sandbox.arm.latency import LatencyModel, LatencyRuntime
 from sandbox.arm.shapes import real_shapes
 from sandbox.arm.state import DEFAULT_TENANT, Estate
 
@@ -83,6 +84,7 @@ class ArmEmulator:
         fidelity: Fidelity | None = None,
         record_bodies: bool = False,
         tls: LoopbackTls | None = None,
+        latency: LatencyModel | None = None,
     ) -> None:
         """`fidelity`: how to answer where ARM has several ways (default: the estate's `"arm"`
         object, else `Fidelity()`); `page_size`, when given, overrides its page size.
@@ -102,6 +104,9 @@ class ArmEmulator:
         for f in estate.get("faults") or []:
             self.faults.add(Fault.from_json(f))
         self.latency_ms = latency_ms
+        # The realistic mode (sandbox.arm.latency): given here, or the estate's "arm": {"latency": …}.
+        model = latency if latency is not None else LatencyModel.from_json((estate.get("arm") or {}).get("latency"))
+        self.realistic: LatencyRuntime | None = LatencyRuntime(model) if model is not None else None
         self.record_bodies = record_bodies
         # With TLS: https://, and the cloud's sign-in side (sandbox/identity.py) on the same port.
         self.tls = tls
@@ -394,6 +399,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--estate", type=Path, default=SEED_ESTATE, help="estate JSON file (default: the seed estate)")
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free port)")
     ap.add_argument("--latency-ms", type=int, default=0, help="added to every answer")
+    ap.add_argument(
+        "--realistic",
+        action="store_true",
+        help="answer in ARM's time: GETs 40-250 ms, diagnostic operations 5-60 s, token-bucket throttling (sandbox/arm/latency.py)",
+    )
+    ap.add_argument("--time-scale", type=float, default=1.0, help="with --realistic: wall seconds per Azure second")
     add_fidelity_options(ap)
     ap.add_argument(
         "--tls",
@@ -422,7 +433,12 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as e:
             print(f"cannot write the loopback certificate to {args.tls_dir}: {e}", file=sys.stderr)
             return 2
-    emu = ArmEmulator(estate, port=args.port, latency_ms=args.latency_ms, fidelity=fidelity, tls=tls)
+    try:
+        model = LatencyModel(scale=args.time_scale) if args.realistic else None
+    except ValueError as e:
+        print(f"--time-scale: {e}", file=sys.stderr)
+        return 2
+    emu = ArmEmulator(estate, port=args.port, latency_ms=args.latency_ms, fidelity=fidelity, tls=tls, latency=model)
     try:
         url = emu.start()
     except OSError as e:

@@ -310,12 +310,20 @@ class RecordingMessenger:
         self.progress_texts: list[str] = []
         self.posts: list[tuple[str, Reply, str | None, str]] = []
         self.updates: list[tuple[str, Reply]] = []
+        self.revisions: list[tuple[Reply, bool]] = []
         self.groups = groups or {}
         self._n = 0
         self._lock = threading.Lock()
 
     def respond(self, reply: Reply) -> None:
         self.responses.append(reply)
+
+    def revise(self, reply: Reply, final: bool = True) -> None:
+        """A revision of the last answer: kept in `revisions`; the final one also replaces
+        the last of `responses` (what the user ends up reading)."""
+        self.revisions.append((reply, final))
+        if final and self.responses:
+            self.responses[-1] = reply
 
     def progress(self, text: str) -> None:
         self.progress_texts.append(text)

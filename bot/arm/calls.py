@@ -10,6 +10,7 @@ type before any request, so a wrong one costs no call.
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,9 +25,11 @@ from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.privatedns import PrivateDnsManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
+from bot.arm.deadline import time_left
 from bot.arm.errors import to_failure
 from bot.arm.pipeline import ActionAnswer, ArmPipeline
 from bot.arm.raw import arm_path, generic_list
+from bot.arm.shared import SharedReads
 from commands.core.errors import AzureFailure
 from commands.core.model import ResourceId
 
@@ -39,8 +42,16 @@ log = structlog.get_logger("bot.arm")
 class ArmCalls:
     """The SDK clients (`bot.arm.pipeline`) and the way each area of the port calls them."""
 
-    def __init__(self, pipeline: ArmPipeline) -> None:
+    def __init__(self, pipeline: ArmPipeline, shared: SharedReads | None = None) -> None:
         self._pipeline = pipeline
+        # Reads shared between requests for a few seconds (bot.arm.shared; bot.arm.cached).
+        self._shared = shared if shared is not None else SharedReads()
+
+    def invalidate(self, resource_id: str) -> None:
+        """Forget every read kept for the subscription of `resource_id` ("" forgets every read):
+        call it after any write there (the bot's own writes do), so no later answer shows the
+        state before it."""
+        self._shared.invalidate(resource_id)
 
     # -- the SDK clients -----------------------------------------------------------------------
     def _network(self, sub: str) -> NetworkManagementClient:
@@ -78,9 +89,10 @@ class ArmCalls:
     def _lro(
         self, what: str, target: str, start: Callable[[ARMPolling], LROPoller[Any]], *, action: bool = False
     ) -> Any:
-        """Start a long-running operation and wait for it, at most until the call's deadline.
-        `action`: a POST whose answer is a result (the poller then returns an `ActionAnswer`)."""
-        timeout_s = self._pipeline.call_timeout_s
+        """Start a long-running operation and wait for it, at most until the job's deadline
+        (`bot.arm.deadline`; `arm_timeout_s` outside a job). `action`: a POST whose answer is a
+        result (the poller then returns an `ActionAnswer`)."""
+        timeout_s = time_left(self._pipeline.call_timeout_s)
         deadline = time.monotonic() + timeout_s
 
         def run() -> Any:
@@ -89,7 +101,10 @@ class ArmCalls:
             if not poller.done():
                 # azure-core cannot cancel its polling thread; it ends when Azure finishes.
                 failure = AzureFailure(
-                    "timeout", f"the operation was still running after {timeout_s:g} s", "OperationTimedOut", target
+                    "timeout",
+                    f"the operation was still running at the answer's deadline ({timeout_s:.0f} s)",
+                    "OperationTimedOut",
+                    target,
                 )
                 _log_failure(what, failure)
                 raise failure
@@ -118,7 +133,8 @@ class ArmCalls:
             return [fn(x) for x in xs]
         workers = min(self._pipeline.concurrency, len(xs))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="arm")
-        futures: list[Future[T]] = [pool.submit(fn, x) for x in xs]
+        # Each task in a copy of this context: the job's deadline (bot.arm.deadline) holds there too.
+        futures: list[Future[T]] = [pool.submit(contextvars.copy_context().run, fn, x) for x in xs]
         try:
             return [f.result() for f in futures]
         finally:

@@ -29,6 +29,7 @@ from typing import Unpack
 
 from azure.core.credentials import TokenCredential
 
+from bot.arm.cached import SharedAreas
 from bot.arm.changes import Changes
 from bot.arm.gateways import Gateways
 from bot.arm.metrics import Metrics
@@ -36,10 +37,11 @@ from bot.arm.nics import NetworkInterfaces
 from bot.arm.pipeline import ArmPipeline, PipelineOptions
 from bot.arm.private_link import PrivateLink
 from bot.arm.resources import Resources
+from bot.arm.shared import DEFAULT_ACTION_TTL_S, DEFAULT_TTL_S, SharedReads
 from bot.arm.vnets import VirtualNetworks
 
 
-class ArmClient(Metrics, Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink, Changes):
+class ArmClient(SharedAreas, Metrics, Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink, Changes):
     """`commands.core.port.AzurePort` over the Azure SDKs: the areas above on one pipeline.
     Construct directly (tests) or with `bot.arm.factory`."""
 
@@ -51,6 +53,8 @@ class ArmClient(Metrics, Resources, Gateways, VirtualNetworks, NetworkInterfaces
         subscriptions_ttl_s: float = 300.0,
         digest_key: bytes | None = None,
         metrics_url: str = "",
+        cache_ttl_s: float = DEFAULT_TTL_S,
+        action_cache_ttl_s: float = DEFAULT_ACTION_TTL_S,
         **pipeline: Unpack[PipelineOptions],
     ) -> None:
         """`subscription_ids`: the subscriptions to work on; empty = every one the identity
@@ -60,14 +64,22 @@ class ArmClient(Metrics, Resources, Gateways, VirtualNetworks, NetworkInterfaces
         `digest_key` keys `shared_key_digest` (the deployment's; a random one when None,
         so digests still compare within this client but are never a bare hash).
         `metrics_url`: Azure Monitor's metrics endpoint with `{region}` in it ("" for the
-        public `https://{region}.metrics.monitor.azure.com`; `bot.arm.metrics`)."""
+        public `https://{region}.metrics.monitor.azure.com`; `bot.arm.metrics`).
+        `cache_ttl_s` / `action_cache_ttl_s`: how long a read / a diagnostic action's result is
+        shared between requests (`bot.arm.shared`; 0 turns sharing off)."""
         self._digest_key = digest_key or secrets.token_bytes(32)
         super().__init__(
             ArmPipeline(credential, **pipeline),
             metrics_url=metrics_url,
             subscription_ids=subscription_ids,
             subscriptions_ttl_s=subscriptions_ttl_s,
+            shared=SharedReads(cache_ttl_s, action_cache_ttl_s),
         )
+
+    @property
+    def shared(self) -> SharedReads:
+        """The reads shared between requests (their counts: `shared.stats`)."""
+        return self._shared
 
     def close(self) -> None:
         """Close every SDK client and the shared HTTP session."""

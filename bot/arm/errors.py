@@ -138,7 +138,18 @@ def _from_http(exc: HttpResponseError, target: str) -> AzureFailure:
         kind = "unavailable"
     else:
         kind = "bad_request"
-    return AzureFailure(kind, _short(message or (exc.reason or "")), code, target, status)
+    retry_after = _retry_after_s(exc) if kind == "throttled" else None
+    return AzureFailure(kind, _short(message or (exc.reason or "")), code, target, status, retry_after)
+
+
+def _retry_after_s(exc: HttpResponseError) -> float | None:
+    """The Retry-After (seconds) of a 429, so the answer can say when to try again."""
+    response = getattr(exc, "response", None)
+    raw = response.headers.get("Retry-After") if response is not None else None
+    try:
+        return max(0.0, float(raw)) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _code_and_message(exc: HttpResponseError) -> tuple[str, str]:

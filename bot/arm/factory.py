@@ -8,7 +8,9 @@ attributes (read with getattr, so a partial stand-in works too):
 | `arm_url`          | str              | ""      | set: the sandbox ARM emulator (VPNOPS_ARM_URL)      |
 | `subscription_ids` | tuple[str, ...]  | ()      | AZURE_SUBSCRIPTION_IDS; empty = all the identity sees|
 | `concurrency`      | int              | 16      | VPNOPS_CONCURRENCY: HTTP requests in flight at most |
-| `arm_timeout_s`    | float            | 60.0    | VPNOPS_ARM_TIMEOUT_S: deadline of one Azure call    |
+| `arm_timeout_s`    | float            | 60.0    | VPNOPS_ARM_TIMEOUT_S: deadline of a call outside a job |
+| `arm_cache_ttl_s`  | float            | 60.0    | VPNOPS_ARM_CACHE_TTL_S: reads shared this long (0: off); diagnostic actions twice as long |
+| `arm_time_scale`   | float            | 0.0     | VPNOPS_ARM_TIME_SCALE: sandbox only, the emulator's --time-scale (0: 0.005) |
 | `secret_key`       | str              | ""      | VPNOPS_SECRET_KEY: keys the shared-key digests      |
 | `metrics_url`      | str              | ""      | VPNOPS_METRICS_URL: metrics endpoint with {region}  |
 
@@ -45,12 +47,19 @@ def azure_from_settings(settings: Any) -> AzurePort:
     subscription_ids = tuple(str(s) for s in (getattr(settings, "subscription_ids", ()) or ()) if str(s).strip())
     concurrency = int(getattr(settings, "concurrency", 16) or 16)
     timeout_s = float(getattr(settings, "arm_timeout_s", 60.0) or 60.0)
+    ttl = getattr(settings, "arm_cache_ttl_s", 60.0)
+    ttl_s = max(0.0, float(60.0 if ttl is None else ttl))
     secret_key = str(getattr(settings, "secret_key", "") or "")
     keyed = digest_key(secret_key) if secret_key else None
     metrics_url = str(getattr(settings, "metrics_url", "") or "").strip()
     if arm_url:
         # The sandbox serves Azure Monitor's batch metrics API beside ARM (sandbox/arm/metrics.py).
         metrics_url = metrics_url or check_arm_url(arm_url) + "/metrics/{region}"
+        # An emulator in its realistic mode runs Azure's time at `arm_time_scale`: the client's
+        # waits (polls, Retry-After, the token buckets) and the shared reads' TTL run at it too.
+        scale = float(getattr(settings, "arm_time_scale", 0.0) or 0.0)
+        if scale > 0:
+            ttl_s *= scale
         return ArmClient(
             StaticTokenCredential(),
             digest_key=keyed,
@@ -59,8 +68,10 @@ def azure_from_settings(settings: Any) -> AzurePort:
             subscription_ids=subscription_ids,
             concurrency=concurrency,
             call_timeout_s=timeout_s,
+            cache_ttl_s=ttl_s,
+            action_cache_ttl_s=2 * ttl_s,
             polling_interval_s=SANDBOX_POLLING_INTERVAL_S,
-            poll_delay_scale=SANDBOX_POLL_DELAY_SCALE,
+            poll_delay_scale=scale if scale > 0 else SANDBOX_POLL_DELAY_SCALE,
         )
     return ArmClient(
         default_credential(),
@@ -69,5 +80,7 @@ def azure_from_settings(settings: Any) -> AzurePort:
         subscription_ids=subscription_ids,
         concurrency=concurrency,
         call_timeout_s=timeout_s,
+        cache_ttl_s=ttl_s,
+        action_cache_ttl_s=2 * ttl_s,
         polling_interval_s=AZURE_POLLING_INTERVAL_S,
     )

@@ -13,17 +13,26 @@ Reliability, in one place (defaults in brackets):
   retry wrapper around a port method (tenacity) would restart from scratch — re-submitting
   the long-running POST. It honours Retry-After on 429/503. Tuned: [3] retries; exponential
   backoff [0.8 s, ×2, capped 8 s] with jitter so parallel workers do not retry in lock-step;
-  a read timeout is retried [once]; a Retry-After longer than [15 s] or past the call's
-  deadline is not waited for — the call fails at once as `throttled` (the user is told to
-  try again in a minute) instead of silently eating the answer's time budget. tenacity is
-  not used here: two stacked layers would multiply attempts (4 × 4).
+  a read timeout is retried [once]. ARM's throttling (429 with Retry-After) is waited out as
+  often as it takes (at most `MAX_THROTTLED_RETRIES`) — but never past the job's deadline
+  (`bot.arm.deadline`): a wait that would end after it fails the call at once as `throttled`,
+  with Azure's Retry-After, so the answer says what was throttled and when to try again.
+  tenacity is not used here: two stacked layers would multiply attempts (4 × 4).
+* ARM's token buckets, respected before they answer 429 (`_ArmRateLimit`): per subscription
+  and operation type (reads; writes and POST actions; deletes), the documented size and refill
+  (250 + 25/s, 200 + 10/s), lowered to what ARM's `x-ms-ratelimit-remaining-subscription-*`
+  headers say is left (other processes of the same identity share the bucket). A bucket exists
+  only once ARM has sent its header (the plain sandbox sends none, and is not paced).
 * Per-request timeouts on the transport: connect [5 s], read [min(15 s, deadline/4)], so a
   call that never answers fails as `timeout` after at most two reads (one retry).
-* Per-call deadline [`arm_timeout_s`, 60 s]: RetryPolicy's absolute timeout and the wait
-  for a long-running operation (`bot.arm.calls`). LRO polls wait what Azure's Retry-After
+* The deadline: the job's (`bot.arm.deadline`, VPNOPS_JOB_DEADLINE_S), else [`arm_timeout_s`,
+  60 s] per call outside a job: RetryPolicy's absolute timeout and the wait for a long-running
+  operation (`bot.arm.calls`). LRO polls wait what Azure's Retry-After
   says (0 included — azure-core alone would treat 0 as "absent" and wait
   `polling_interval`), and [1 s] when Azure says nothing; times [`poll_delay_scale`, 1] — the
-  sandbox answers with ARM's Retry-After (10 s) and a test need not wait it out.
+  sandbox answers with ARM's Retry-After (10 s) and a test need not wait it out. The same
+  scale applies to 429 waits and to the token buckets' clock (the sandbox's realistic mode
+  runs Azure's time scaled, `sandbox.arm.latency`).
 * Where a POST action's result is (`action_polling`): Azure's definitions of the actions the
   bot calls say `final-state-via: location`, so the result is read at the `Location` URL when
   Azure gives one. Their published examples answer 202 with `Azure-AsyncOperation` only; the
@@ -41,6 +50,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -68,6 +78,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from bot.arm.credentials import LoopbackHttpPolicy, check_arm_url, is_loopback_http
+from bot.arm.deadline import time_left
 from bot.arm.errors import says_another_operation
 
 if TYPE_CHECKING:
@@ -84,20 +95,53 @@ PUBLIC_ARM = "https://management.azure.com"
 # may not be idempotent. The gateway/NIC actions we POST (getLearnedRoutes, …) only read,
 # so for those — and only those — POST is added (`retry_on_methods=` of the operation).
 READ_ONLY_POST = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"})
+# 429s waited out per request at most (each wait is Azure's Retry-After, within the deadline).
+MAX_THROTTLED_RETRIES = 30
 
 
 class _ArmRetryPolicy(RetryPolicy[Any, Any]):
-    """azure-core's RetryPolicy with jittered backoff, a cap on Retry-After and a log line
-    per retry (the structlog equivalent of tenacity's before_sleep)."""
+    """azure-core's RetryPolicy with jittered backoff, ARM's throttling waited out within the
+    job's deadline, and a log line per retry (the structlog equivalent of tenacity's before_sleep)."""
 
-    def __init__(self, *, max_retry_after_s: float, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        max_retry_after_s: float | None = None,
+        time_scale: float = 1.0,
+        default_timeout_s: float,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._max_retry_after_s = max_retry_after_s
+        self._time_scale = time_scale
+        self._default_timeout_s = default_timeout_s
 
     def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
         settings = super().configure_retries(options)
         settings["started"] = time.monotonic()
+        settings["timeout"] = time_left(self._default_timeout_s)
+        settings["throttled"] = 0
         return settings
+
+    def get_retry_after(self, response: PipelineResponse[Any, Any]) -> float | None:
+        wait = super().get_retry_after(response)
+        return wait * self._time_scale if wait is not None else None
+
+    def increment(self, settings: dict[str, Any], response: Any = None, error: Exception | None = None) -> bool:
+        throttled = (
+            error is None
+            and isinstance(response, PipelineResponse)
+            and response.http_response.status_code == 429
+            and settings["throttled"] < MAX_THROTTLED_RETRIES
+        )
+        if not throttled:
+            return bool(super().increment(settings, response=response, error=error))
+        # ARM's throttling is not a failure of the request: it does not use up a retry.
+        settings["throttled"] += 1
+        total, status = settings["total"], settings["status"]
+        super().increment(settings, response=response, error=error)
+        settings["total"], settings["status"] = total, status
+        return True
 
     def is_retry(self, settings: dict[str, Any], response: PipelineResponse[Any, Any]) -> bool:
         if not super().is_retry(settings, response):
@@ -113,9 +157,10 @@ class _ArmRetryPolicy(RetryPolicy[Any, Any]):
         if wait is None:
             return True
         elapsed = time.monotonic() - settings["started"]
-        if wait > self._max_retry_after_s or elapsed + wait > settings["timeout"]:
-            # Waiting that long would spend the answer's whole time budget: fail now
-            # (429 → "throttled", 503 → "unavailable") and let the user retry later.
+        too_long = self._max_retry_after_s is not None and wait / self._time_scale > self._max_retry_after_s
+        if too_long or elapsed + wait > settings["timeout"]:
+            # The wait would end after the job's deadline: fail now (429 → "throttled" with
+            # Azure's Retry-After, 503 → "unavailable"); the answer says what and when.
             log.info("arm_retry_after_too_long", status=response.http_response.status_code, retry_after_s=wait)
             return False
         return True
@@ -127,7 +172,8 @@ class _ArmRetryPolicy(RetryPolicy[Any, Any]):
     def sleep(self, settings: dict[str, Any], transport: Any, response: Any = None) -> None:
         history = settings["history"]
         status = response.http_response.status_code if response is not None else None
-        wait = self.get_retry_after(response) if response is not None else None
+        # Azure's Retry-After as it said it (the wait itself is scaled in the sandbox).
+        wait = super().get_retry_after(response) if response is not None else None
         path = urlsplit(str(history[-1].http_request.url)).path if history else ""
         log.info(
             "arm_retry",
@@ -167,6 +213,104 @@ class _InFlightLimit(HTTPPolicy[Any, Any]):
             return self.next.send(request)
         finally:
             self._slots.release()
+
+
+_SUBSCRIPTION = re.compile(r"/subscriptions/([^/?#]+)", re.IGNORECASE)
+# ARM's token buckets per subscription and principal (request-limits-and-throttling, "Regional
+# throttling and token bucket algorithm"): (size, refill per second) by operation type.
+ARM_BUCKETS = {"reads": (250.0, 25.0), "writes": (200.0, 10.0), "deletes": (200.0, 10.0)}
+# The share of a bucket's refill the paced requests get once it is empty; the rest is for the
+# status polls of long-running operations, which are not queued behind a flood of reads.
+PACED_SHARE = 0.9
+_POLL = re.compile(r"/locations/[^/]+/(operations|operationresults)/", re.IGNORECASE)
+
+
+class ArmBuckets:
+    """This process's view of ARM's token buckets, per (subscription, operation type): a token
+    is reserved before each request (a wait when the bucket is empty), and the level is lowered
+    to what ARM's `x-ms-ratelimit-remaining-subscription-<type>` header reports. Only buckets
+    ARM has reported on are paced. `time_scale`: wall seconds per Azure second (sandbox)."""
+
+    def __init__(self, time_scale: float = 1.0) -> None:
+        self._scale = time_scale
+        self._lock = threading.Lock()
+        self._levels: dict[tuple[str, str], list[float]] = {}  # key -> [tokens, at (Azure s)]
+        self.waited_s = 0.0
+
+    def _now(self) -> float:
+        return time.monotonic() / self._scale
+
+    def _refill(self, key: tuple[str, str], now: float) -> list[float]:
+        size, refill = ARM_BUCKETS[key[1]]
+        level = self._levels[key]
+        level[0] = min(size, level[0] + (now - level[1]) * refill)
+        level[1] = now
+        return level
+
+    def reserve(self, subscription: str, kind: str, priority: bool = False) -> float:
+        """Reserve a token: the wall seconds to wait before sending (0: send now). A `priority`
+        request (a long-running operation's status poll: the answer waits on it, Retry-After
+        by Retry-After) takes its token at once; the others are paced at `PACED_SHARE` of the
+        refill, which leaves the rest of it for those."""
+        key = (subscription.lower(), kind)
+        with self._lock:
+            if key not in self._levels:
+                return 0.0
+            level = self._refill(key, self._now())
+            level[0] -= 1.0
+            if level[0] >= 0 or priority:
+                return 0.0
+            wait = -level[0] / (ARM_BUCKETS[kind][1] * PACED_SHARE) * self._scale
+            self.waited_s += wait
+            return wait
+
+    def observe(self, subscription: str, kind: str, remaining: float) -> None:
+        """ARM said `remaining` requests of this type are left in the subscription's bucket."""
+        key = (subscription.lower(), kind)
+        with self._lock:
+            now = self._now()
+            if key not in self._levels:
+                self._levels[key] = [min(remaining, ARM_BUCKETS[kind][0]), now]
+                return
+            level = self._refill(key, now)
+            level[0] = min(level[0], remaining)
+
+
+def request_kind(method: str) -> str:
+    """ARM's operation type of a request: GET reads; DELETE deletes; anything else (PUT,
+    PATCH, and a POST action) writes."""
+    m = method.upper()
+    return "reads" if m in ("GET", "HEAD") else "deletes" if m == "DELETE" else "writes"
+
+
+class _ArmRateLimit(HTTPPolicy[Any, Any]):
+    """Per-retry policy: wait for a token of ARM's bucket before sending (never past the job's
+    deadline — ARM's own 429 then decides), and learn the level from ARM's answer."""
+
+    def __init__(self, buckets: ArmBuckets) -> None:
+        super().__init__()
+        self._buckets = buckets
+
+    def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        http = request.http_request
+        path = urlsplit(str(http.url)).path
+        found = _SUBSCRIPTION.search(path)
+        kind = request_kind(http.method)
+        if found:
+            poll = bool(_POLL.search(path))
+            wait = min(self._buckets.reserve(found.group(1), kind, priority=poll), time_left(float("inf")))
+            if wait > 0:
+                time.sleep(wait)
+        response = self.next.send(request)
+        if found:
+            raw = response.http_response.headers.get(f"x-ms-ratelimit-remaining-subscription-{kind}")
+            try:
+                remaining = float(raw) if raw is not None else None
+            except ValueError:
+                remaining = None
+            if remaining is not None:
+                self._buckets.observe(found.group(1), kind, remaining)
+        return response
 
 
 class _ArmPolling(ARMPolling):
@@ -287,7 +431,7 @@ class PipelineOptions(TypedDict, total=False):
     retry_total: int
     retry_backoff_s: float
     retry_backoff_max_s: float
-    max_retry_after_s: float
+    max_retry_after_s: float | None
     polling_interval_s: float
     poll_delay_scale: float
 
@@ -308,7 +452,7 @@ class ArmPipeline:
         retry_total: int = 3,
         retry_backoff_s: float = 0.8,
         retry_backoff_max_s: float = 8.0,
-        max_retry_after_s: float = 15.0,
+        max_retry_after_s: float | None = None,
         polling_interval_s: float = 1.0,
         poll_delay_scale: float = 1.0,
     ) -> None:
@@ -336,6 +480,7 @@ class ArmPipeline:
         self._max_retry_after_s = max_retry_after_s
         self._polling_interval_s = polling_interval_s
         self._poll_delay_scale = float(poll_delay_scale)
+        self.buckets = ArmBuckets(self._poll_delay_scale)
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._session = self._new_session()
         self._lock = threading.Lock()
@@ -380,8 +525,15 @@ class ArmPipeline:
 
         kwargs = self._sdk_kwargs()
         kwargs.pop("polling_interval", None)
-        retry = dict(self._retry, retry_on_status_codes=[529])
-        kwargs["retry_policy"] = _ArmRetryPolicy(max_retry_after_s=self._max_retry_after_s, **retry)
+        kwargs["retry_policy"] = _ArmRetryPolicy(
+            max_retry_after_s=self._max_retry_after_s,
+            time_scale=self._poll_delay_scale,
+            default_timeout_s=self.call_timeout_s,
+            retry_on_status_codes=[529],
+            **self._retry,
+        )
+        # Not ARM: its token buckets do not apply; the in-flight limit does.
+        kwargs["per_retry_policies"] = [_InFlightLimit(self._slots, self._read_timeout_s + self._connect_timeout_s)]
         if is_loopback_http(endpoint):
             kwargs["per_call_policies"] = [LoopbackHttpPolicy()]
         return MetricsClient(endpoint, self.credential, audience=audience, **kwargs)
@@ -474,8 +626,16 @@ class ArmPipeline:
                 read_timeout=self._read_timeout_s,
             ),
             # A fresh policy object per pipeline: azure-core chains policies through `.next`.
-            "retry_policy": _ArmRetryPolicy(max_retry_after_s=self._max_retry_after_s, **self._retry),
-            "per_retry_policies": [_InFlightLimit(self._slots, self._read_timeout_s + self._connect_timeout_s)],
+            "retry_policy": _ArmRetryPolicy(
+                max_retry_after_s=self._max_retry_after_s,
+                time_scale=self._poll_delay_scale,
+                default_timeout_s=self.call_timeout_s,
+                **self._retry,
+            ),
+            "per_retry_policies": [
+                _ArmRateLimit(self.buckets),
+                _InFlightLimit(self._slots, self._read_timeout_s + self._connect_timeout_s),
+            ],
             "polling_interval": self._polling_interval_s,
         }
         if self._loopback_http:

@@ -33,6 +33,8 @@ from azure.mgmt.core.exceptions import ARMErrorFormat
 # the raw reads ask ARM exactly what the SDK would.
 NETWORK_API_VERSION = "2026-03-01"
 RESOURCES_API_VERSION = "2025-04-01"
+# Items per page asked of the generic resources list (`$top`).
+GENERIC_PAGE = 1000
 # What the SDK operations map a non-2xx answer to before HttpResponseError (bot.arm.errors
 # reads the status and ARM's error body either way).
 _ERROR_MAP: dict[int, type[HttpResponseError]] = {
@@ -125,7 +127,10 @@ def generic_list(sdk_client: Any, base_url: str, sub: str, resource_type: str) -
         base_url + arm_path(sub) + "/resources",
         RESOURCES_API_VERSION,
         # Quoted as the SDK's serializer quotes a query value (the transport leaves ' and /).
-        {"$filter": quote(f"resourceType eq '{resource_type}'", safe="")},
+        # `$top` (Resources_List, resources.json 2025-04-01): pages of up to GENERIC_PAGE, so a
+        # subscription's 400 connections are one round trip and one read, not eight — the list
+        # is on the way to the first answer, and every page costs a token of ARM's read bucket.
+        {"$filter": quote(f"resourceType eq '{resource_type}'", safe=""), "$top": str(GENERIC_PAGE)},
     )
 
 

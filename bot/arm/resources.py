@@ -12,6 +12,7 @@ from typing import Any
 from bot.arm import convert
 from bot.arm.calls import ArmCalls
 from bot.arm.pipeline import ArmPipeline
+from bot.arm.shared import SharedReads
 from commands.core.errors import AzureFailure
 from commands.core.model import GenericResource, SqlServer, Subscription
 
@@ -25,10 +26,15 @@ class Resources(ArmCalls):
     """Subscriptions (cached), generic resources of one type, SQL servers."""
 
     def __init__(
-        self, pipeline: ArmPipeline, *, subscription_ids: Sequence[str] = (), subscriptions_ttl_s: float = 300.0
+        self,
+        pipeline: ArmPipeline,
+        *,
+        subscription_ids: Sequence[str] = (),
+        subscriptions_ttl_s: float = 300.0,
+        shared: SharedReads | None = None,
     ) -> None:
         """`subscription_ids`: the subscriptions to work on; empty = every one the identity sees."""
-        super().__init__(pipeline)
+        super().__init__(pipeline, shared)
         self._configured = tuple(s.strip() for s in subscription_ids if s and s.strip())
         self._subscriptions_ttl_s = subscriptions_ttl_s
         self._subs_lock = threading.Lock()

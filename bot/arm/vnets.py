@@ -89,13 +89,17 @@ class VirtualNetworks(ArmCalls):
             raise failure
         for arm_name, value in flags.items():
             setattr(current, PEERING_FLAGS[arm_name], bool(value))
-        raw = self._lro(
-            "update_peering",
-            peering_id,
-            lambda polling: ops.begin_create_or_update(
-                rg, vnet, name, current, polling=polling, headers={"If-Match": etag}
-            ),
-        )
+        try:
+            raw = self._lro(
+                "update_peering",
+                peering_id,
+                lambda polling: ops.begin_create_or_update(
+                    rg, vnet, name, current, polling=polling, headers={"If-Match": etag}
+                ),
+            )
+        finally:
+            # Written, or perhaps written (a lost answer): no shared read may show the state before.
+            self.invalidate(peering_id)
         log.info("peering_updated", target=peering_id, flags=sorted(flags))
         return convert.peering(raw)
 

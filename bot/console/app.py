@@ -73,6 +73,7 @@ class Console:
         base_settings: Settings | None = None,
         channel: str = DEFAULT_CHANNEL,
         echo: bool = True,
+        workers: int = 8,
         console_commands: tuple[ConsoleCommand, ...] = CONSOLE_COMMANDS,
     ) -> None:
         """`estate`: what the built-in ARM emulator serves (with `fidelity`, default: the
@@ -123,10 +124,15 @@ class Console:
             slack_app_id=base.slack_app_id or APP_ID,
             slack_team_id=base.slack_team_id or TEAM_ID,
         )
+        if self.arm is not None:
+            # The console's own estate changes in jumps no TTL follows (a /watch is five minutes;
+            # tests edit it between commands): no reads shared between requests here. The
+            # sharing (bot.arm.shared) is measured by bench/status_realistic.py.
+            self.settings = dataclasses.replace(self.settings, arm_cache_ttl_s=0.0)
         self.settings = replace_warnings(self.settings)
         self.settings.register_secrets()
         self.deps = Deps.from_settings(self.settings)
-        self.dispatcher = ThreadPoolDispatcher(lambda job: run_job(job, self.deps), max_workers=8)
+        self.dispatcher = ThreadPoolDispatcher(lambda job: run_job(job, self.deps), max_workers=workers)
         self.deps.requeue = self.dispatcher.submit
         from bot.slack.app import create_app
 

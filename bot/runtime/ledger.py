@@ -124,6 +124,10 @@ class TrackingMessenger:
         self._inner.respond(reply)
         self._seen()
 
+    def revise(self, reply: Reply, final: bool = True) -> None:
+        self._inner.revise(reply, final)
+        self._seen()
+
     def progress(self, text: Inline) -> None:
         self._inner.progress(text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -34,16 +35,20 @@ def run_watch(
         from bot.slack.messenger import SlackMessenger
 
         messenger = SlackMessenger(deps.slack())
+    from bot.arm.deadline import arm_deadline
+
     clock = now or (lambda: datetime.now(UTC))
-    result = run_cycle(
-        deps.azure_port(),
-        deps.store_port(),
-        messenger,
-        deps.settings.domain(),
-        log,
-        now=clock,
-        min_interval_s=min_interval_s,
-    )
+    # The cycle's Azure calls wait (throttling, long-running operations) until its deadline.
+    with arm_deadline(time.monotonic() + deps.settings.job_deadline_s * 0.9):
+        result = run_cycle(
+            deps.azure_port(),
+            deps.store_port(),
+            messenger,
+            deps.settings.domain(),
+            log,
+            now=clock,
+            min_interval_s=min_interval_s,
+        )
     try:  # for /vpn health: when the watch last ran and what it could not read
         from commands.health import record_watch_run
 

@@ -150,12 +150,16 @@ def run_job(job: Job, deps: Deps) -> None:
     """Run `job` and answer the user. Never raises: every failure becomes an answer. Slack
     calls wait out rate limits only until the job's deadline (VPNOPS_JOB_DEADLINE_S); what
     is still held back then goes back on the queue (`bot.runtime.delivery`)."""
+    from bot.arm.deadline import arm_deadline
     from bot.runtime import delivery
     from bot.slack.client import job_deadline
 
+    started = time.monotonic()
     with (
         bind(job_id=job.id, kind=job.kind, user=job.user, team=job.team, channel=job.channel),
-        job_deadline(time.monotonic() + deps.settings.job_deadline_s),
+        job_deadline(started + deps.settings.job_deadline_s),
+        # Azure gets the job's time less a tenth, kept for delivering the (partial) answer.
+        arm_deadline(started + deps.settings.job_deadline_s * 0.9),
     ):
         if job.kind == "delivery":
             try:

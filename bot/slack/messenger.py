@@ -85,6 +85,7 @@ class SlackMessenger:
         self.deferred: list[dict[str, Any]] = []
         self.retry_after_s = 0.0
         self._uses = 0
+        self.answer_ref = ""  # "CHANNEL:TS" of the live answer (`revise` updates it)
         self._ack_pending = replace_ack and bool(response_url)  # the "working on it" message is still showing
         self._answered = False
         self._last_progress = float("-inf")
@@ -130,6 +131,15 @@ class SlackMessenger:
             # first (one use), so it never outlives the answer however long that is.
             if self._ack_pending and not ephemeral and self._send_url({"delete_original": True}):
                 self._ack_pending = False
+            if reply.live and not ephemeral and not self.thread_ts:
+                # A message that will be revised: posted with the Web API, whose answer names it.
+                head_ts = self._post_threaded(rendered)
+                if head_ts and head_ts != _DEFERRED:
+                    self.answer_ref = f"{self.channel}:{head_ts}"
+                    self._upload(rendered, thread_ts=head_ts)
+                    return
+                if head_ts == _DEFERRED:
+                    return
             head_ts = self._post_threaded(rendered) if rendered.thread and not self.thread_ts else ""
             if head_ts == _DEFERRED:
                 return  # Slack's rate limit: the first message and its thread are re-queued, in order
@@ -139,6 +149,24 @@ class SlackMessenger:
             for i, msg in enumerate(rendered.all):
                 self._respond_one(msg, ephemeral, first=i == 0)
         self._upload(rendered)
+
+    def revise(self, reply: Reply, final: bool = True) -> None:
+        """Revise the live answer in place (chat.update; the final version's thread is posted
+        under it — `update`). When the first answer could not be posted where it can be
+        changed (a private channel the bot is not in: it went through the response_url),
+        only the final version is sent, as a new answer."""
+        ref = self.answer_ref
+        if ref:
+            try:
+                self.update(ref, reply)
+            except MessengerError as exc:
+                log.warning("revise_refused", error=exc.code)
+                if final:
+                    self.answer_ref = ""
+                    self.respond(_not_live(reply))
+            return
+        if final:
+            self.respond(_not_live(reply))
 
     def _post_threaded(self, rendered: Rendered) -> str:
         """The first message with the Web API, then the thread under it; the first message's
@@ -338,6 +366,10 @@ class SlackMessenger:
 
 # `_post_threaded`'s answer when Slack's rate limit re-queued the whole threaded answer.
 _DEFERRED = "deferred"
+
+
+def _not_live(reply: Reply) -> Reply:
+    return Reply(fallback=reply.fallback, parts=reply.parts, visibility=reply.visibility, thread=reply.thread)
 
 
 @contextlib.contextmanager

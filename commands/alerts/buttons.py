@@ -29,7 +29,7 @@ from commands.core.reply import Reply, Text, error_reply
 from commands.core.store import ANY_ETAG, AuditEntry, StateRecord, Store, update_state
 from commands.core.text import Rich, code, join, prose, rich, user
 from commands.core.units import when
-from commands.status.command import status
+from commands.status.command import status_answer
 
 
 def _answer_in_thread(ctx: Ctx, ref: str, reply: Reply) -> Reply | None:
@@ -91,7 +91,7 @@ def alert_status(ctx: Ctx, value: str, ref: str) -> Reply | None:
         )
     ctx.out.progress(rich(f"reading {name_of(target)}…"))
     try:
-        reply = status(ctx, target)
+        reply = status_answer(ctx, target)  # complete, then posted in the alert's thread
     except AzureFailure as exc:
         raise dataclasses.replace(exc, target=exc.target or name_of(target)) from exc
     if reply is None:

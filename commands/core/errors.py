@@ -47,6 +47,7 @@ class AzureFailure(Exception):
     code: str = ""
     target: str = ""
     status: int | None = None
+    retry_after_s: float | None = None  # throttled: when Azure said to ask again (seconds)
 
     def __str__(self) -> str:
         bits = [self.kind]
@@ -59,6 +60,12 @@ class AzureFailure(Exception):
     @property
     def advice(self) -> Rich:
         """What the user can do about this kind of failure (`str()` of it reads the same)."""
+        if self.kind == "throttled" and self.retry_after_s:
+            wait = max(1, round(self.retry_after_s))
+            return prose(
+                "Azure is throttling the bot's requests (ARM's limits per subscription: 250 reads, "
+                f"then 25 a second; 200 writes and actions, then 10 a second). Try again in about {wait} s."
+            )
         return prose(_ADVICE.get(self.kind, _ADVICE["failed"]))
 
 

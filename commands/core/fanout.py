@@ -8,6 +8,7 @@ the others' results ("partial answer, with what failed").
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -54,7 +55,9 @@ def gather(
     bug: list[BaseException] = []
     lock = threading.Lock()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout") as pool:
-        futures = {pool.submit(_run, t): i for i, t in enumerate(tasks)}
+        # Each task runs in a copy of the caller's context, so what the job set there (its
+        # deadline for Azure calls, its log fields) holds in the workers too.
+        futures = {pool.submit(contextvars.copy_context().run, _run, t): i for i, t in enumerate(tasks)}
         for done, fut in enumerate(as_completed(futures), start=1):
             i = futures[fut]
             try:

@@ -221,6 +221,13 @@ class Messenger(Protocol):
         the first time, then adds messages; falls back to chat.postMessage when spent)."""
         ...
 
+    def revise(self, reply: Reply, final: bool = True) -> None:
+        """Replace the answer `respond` gave (a `live` one) with a newer version of it: the
+        same message updated in place; the final version's thread is posted under it. Where
+        that message cannot be changed, the final version is posted as a new answer and
+        the ones before it are not."""
+        ...
+
     def progress(self, text: Inline) -> None:
         """Update the "working on it" message with progress ("checked 12 of 40 gateways…").
         Throttled by the implementation to stay within Slack's budget; never raises."""

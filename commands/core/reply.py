@@ -143,6 +143,8 @@ class Reply:
     parts: list[Part] = field(default_factory=list)
     visibility: Literal["ephemeral", "in_channel"] = "in_channel"
     thread: list[Part] = field(default_factory=list)
+    # An answer that will be revised in place (`Messenger.revise`): posted where it can be.
+    live: bool = False
 
     def add(self, *parts: Part) -> Reply:
         self.parts.extend(parts)

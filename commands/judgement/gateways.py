@@ -1,13 +1,19 @@
 """Reading the gateways in depth: phases 2 and 3 for the gateways a command looks at.
 
-Every call goes through `commands.core.fanout.gather`, at most `settings.concurrency` at a
+The reads go through `commands.core.fanout.gather`, at most `settings.concurrency` at a
 time, one flat task list per phase so nothing waits gateway by gateway:
 
-2. per gateway in scope: its connection list, `getBgpPeerStatus` when BGP is on and
-   `getVpnclientConnectionHealth` when it serves point-to-site — the long-running
-   operations start here, together with the lists;
+2. per gateway in scope: its connection list;
 3. GET each connection (the list call leaves `connectionStatus` and the tunnels empty),
    the reverse halves of VNet-to-VNet pairs, and the shared-key digests of both halves.
+
+Beside them, from the start, the diagnostic operations (`Diagnostics`): `getBgpPeerStatus`
+when BGP is on, `getVpnclientConnectionHealth` when the gateway serves point-to-site, and
+`getLearnedRoutes` when the command judges routes — long-running operations of seconds to
+a minute each, all started at once on their own threads, so the answer waits for the
+slowest of them, not their sum (nor for a pool of `concurrency` threads to free up). What
+they answer joins the facts as it arrives (`ConnectionReading.reading`), so `/vpn status`
+can show the rest first.
 
 Phase 1 (the subscriptions and their gateways) comes first (`commands.judgement.estate`):
 the scope is chosen from its result. A gateway or connection that fails is kept as a
@@ -17,12 +23,15 @@ through here, so the same gateway is judged from the same facts whichever comman
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import hmac
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any, cast
 
@@ -71,8 +80,70 @@ class GatewayReading:
     reverses: Mapping[str, Connection] = field(default_factory=dict)  # connection key -> other half
 
 
-def read_gateways(ctx: Ctx, label: str, scope: Callable[[Gateway], bool], gateways: list[Gateway]) -> GatewayReading:
-    """Phases 2 and 3 for the gateways `scope` selects among `gateways` (phase 1's result)."""
+def read_gateways(
+    ctx: Ctx,
+    label: str,
+    scope: Callable[[Gateway], bool],
+    gateways: list[Gateway],
+    diagnostics: Diagnostics | None = None,
+) -> GatewayReading:
+    """Phases 2 and 3 for the gateways `scope` selects among `gateways` (phase 1's result),
+    with their diagnostic operations (`Diagnostics`, started here unless given) waited for."""
+    if diagnostics is None:
+        diagnostics = Diagnostics(ctx, [g for g in gateways if is_vpn(g) and scope(g)], learned=False)
+    base = read_connections(ctx, label, scope, gateways)
+    diag = diagnostics
+    diag.wait_all()
+    return base.reading(diag.snapshot(), ctx.now())
+
+
+@dataclass
+class ConnectionReading:
+    """Phases 2 and 3 without the diagnostic operations: the connections (GET), the reverse
+    halves, the shared-key comparisons. `reading(diagnostics)` puts them together with what
+    the diagnostic operations have answered so far."""
+
+    selected: list[Gateway]
+    known: dict[str, Gateway]
+    listed: dict[str, list[Connection]]
+    owner_of: dict[str, str]
+    connections: dict[str, Connection]
+    complete: frozenset[str]
+    shared_keys: dict[frozenset[str], KeyCheck]
+    failures: list[Failure]
+    list_shape: dict[str, Connection]
+    reverses: Mapping[str, Connection]
+
+    def reading(self, diagnostics: Mapping[tuple[str, str], Outcome[Any]], now: datetime) -> GatewayReading:
+        """The gateways' facts with the diagnostics' answers (`Diagnostics.snapshot`): one
+        not answered yet is None (not read), and not a failure; one that failed is both."""
+        lists = _Lists(listed=self.listed)
+        failures = list(self.failures)
+        for (kind, k), out in diagnostics.items():
+            if k not in self.known or kind not in ("bgp", "p2s"):
+                continue
+            if out.error is not None:
+                what = rich("gateway ", code(self.known[k].name))
+                failures.append(Failure(_LIST_OPERATIONS[kind], what, out.error, k))
+            elif kind == "bgp":
+                lists.bgp[k] = tuple(out.value or [])
+            else:
+                lists.p2s[k] = tuple(out.value or [])
+        facts = ConnectionFacts(
+            gateways=_gateway_facts(self.selected, self.owner_of, self.connections, lists),
+            connections=self.connections,
+            known_gateways=self.known,
+            complete=self.complete,
+            shared_keys=self.shared_keys,
+            now=now,
+        )
+        return GatewayReading(facts=facts, failures=failures, list_shape=self.list_shape, reverses=self.reverses)
+
+
+def read_connections(
+    ctx: Ctx, label: str, scope: Callable[[Gateway], bool], gateways: list[Gateway]
+) -> ConnectionReading:
+    """Phases 2 and 3 for the gateways in scope, without their diagnostic operations."""
     g = _Gathering(ctx, label, scope, gateways)
     lists = _list_phase(g)
     seen, owner_of = _connections_seen(g, lists.listed)
@@ -81,15 +152,118 @@ def read_gateways(ctx: Ctx, label: str, scope: Callable[[Gateway], bool], gatewa
     reverses = reverse_index(connections.values())
     shared_keys = _compare_keys(g, connections, reverses, reads.digests)
     reads.digests.clear()  # compared; never kept
-    facts = ConnectionFacts(
-        gateways=_gateway_facts(g, owner_of, connections, lists),
+    return ConnectionReading(
+        selected=g.selected,
+        known=g.known,
+        listed=lists.listed,
+        owner_of=owner_of,
         connections=connections,
-        known_gateways=g.known,
         complete=frozenset(reads.complete),
         shared_keys=shared_keys,
-        now=ctx.now(),
+        failures=g.failures,
+        list_shape=reads.list_shape,
+        reverses=reverses,
     )
-    return GatewayReading(facts=facts, failures=g.failures, list_shape=reads.list_shape, reverses=reverses)
+
+
+# --- the diagnostic operations: long-running, all at once ------------------------------------
+
+# What each diagnostic operation is called in Azure, by kind.
+DIAGNOSTIC_OPERATIONS = {
+    "bgp": "getBgpPeerStatus",
+    "p2s": "getVpnclientConnectionHealth",
+    "learned": "getLearnedRoutes",
+}
+# Threads for the diagnostic operations at most: each waits on Azure (seconds to a minute),
+# not on the CPU, and the adapter's in-flight limit bounds the HTTP requests they make.
+MAX_DIAGNOSTIC_THREADS = 256
+
+
+class Diagnostics:
+    """The gateways' long-running diagnostic operations — BGP peers (when BGP is on), VPN
+    clients (when the gateway serves point-to-site), learned routes (BGP, when asked) — all
+    started at once, each on its own thread, so the answer waits for the slowest, not for
+    their sum. Each answer is kept as it arrives (`snapshot`, `wait`)."""
+
+    def __init__(self, ctx: Ctx, gateways: Sequence[Gateway], learned: bool = True) -> None:
+        azure = ctx.azure
+        self.tasks: list[tuple[str, Gateway]] = []
+        vpn = [gw for gw in gateways if is_vpn(gw)]
+        # The operations Azure takes longest on first (learned routes: up to a minute), so the
+        # slowest is not also the last to start.
+        if learned:
+            self.tasks += [("learned", gw) for gw in vpn if gw.enable_bgp]
+        self.tasks += [("bgp", gw) for gw in vpn if gw.enable_bgp]
+        self.tasks += [("p2s", gw) for gw in vpn if gw.serves_p2s]
+        calls: dict[str, Callable[[str], Any]] = {
+            "bgp": azure.bgp_peer_status,
+            "p2s": azure.vpn_client_health,
+            "learned": azure.learned_routes,
+        }
+        self._results: dict[tuple[str, str], Outcome[Any]] = {}
+        self._changed = threading.Condition()
+        self._seen = 0
+        self._bug: BaseException | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        if self.tasks:
+            self._pool = ThreadPoolExecutor(
+                max_workers=min(len(self.tasks), MAX_DIAGNOSTIC_THREADS), thread_name_prefix="diagnostics"
+            )
+            for kind, gw in self.tasks:
+                fn = partial(calls[kind], gw.id)
+                self._pool.submit(contextvars.copy_context().run, self._run, kind, rid_key(gw.id), fn)
+            self._pool.shutdown(wait=False)
+
+    def _run(self, kind: str, key: str, fn: Callable[[], Any]) -> None:
+        try:
+            out: Outcome[Any] = Outcome(value=fn())
+        except AzureFailure as exc:
+            out = Outcome(error=exc)
+        except BaseException as exc:  # noqa: BLE001 - a bug: re-raised by wait_all on the command's thread
+            out = Outcome()
+            with self._changed:
+                self._bug = exc
+        with self._changed:
+            self._results[(kind, key)] = out
+            self._changed.notify_all()
+
+    @property
+    def done(self) -> bool:
+        with self._changed:
+            return len(self._results) >= len(self.tasks)
+
+    def pending(self) -> dict[str, int]:
+        """Operations still running, counted by Azure's name."""
+        with self._changed:
+            left = [k for k, gw in self.tasks if (k, rid_key(gw.id)) not in self._results]
+        counts: dict[str, int] = {}
+        for k in left:
+            counts[DIAGNOSTIC_OPERATIONS[k]] = counts.get(DIAGNOSTIC_OPERATIONS[k], 0) + 1
+        return counts
+
+    def snapshot(self) -> dict[tuple[str, str], Outcome[Any]]:
+        """Every answer so far, by (kind, gateway key)."""
+        with self._changed:
+            return dict(self._results)
+
+    def wait(self, timeout_s: float) -> bool:
+        """Wait at most `timeout_s` for a new answer; True when one (or the last) came."""
+        with self._changed:
+            if len(self._results) != self._seen:
+                self._seen = len(self._results)
+                return True
+            self._changed.wait(timeout_s)
+            new = len(self._results) != self._seen
+            self._seen = len(self._results)
+            return new
+
+    def wait_all(self) -> None:
+        """Wait for every operation (each ends by the job's deadline: the adapter's rule)."""
+        with self._changed:
+            while len(self._results) < len(self.tasks):
+                self._changed.wait(1.0)
+        if self._bug is not None:
+            raise self._bug
 
 
 # --- running a phase --------------------------------------------------------------------------
@@ -174,18 +348,10 @@ class _Lists:
 
 
 def _list_phase(g: _Gathering) -> _Lists:
-    """The long-running operations and the connection lists, in one flat list. The LROs go
-    first: each is several calls (POST, polls, result), so starting them early keeps every
-    worker busy until the end instead of leaving a tail of long polls."""
+    """The connection lists of the gateways in scope (their diagnostic operations run apart,
+    `Diagnostics`, from the start)."""
     azure = g.ctx.azure
-    tasks: list[_Task] = []
-    for gw in g.selected:
-        k = rid_key(gw.id)
-        if gw.enable_bgp:
-            tasks.append(_Task(partial(azure.bgp_peer_status, gw.id), "bgp", (k,), gw.id))
-        if gw.serves_p2s:
-            tasks.append(_Task(partial(azure.vpn_client_health, gw.id), "p2s", (k,), gw.id))
-    tasks += [_Task(partial(azure.gateway_connections, gw.id), "list", (rid_key(gw.id),), gw.id) for gw in g.selected]
+    tasks = [_Task(partial(azure.gateway_connections, gw.id), "list", (rid_key(gw.id),), gw.id) for gw in g.selected]
     n = len(g.selected)
     g.progress.say(rich(f"reading {plural(n, 'gateway')} in ", g.label, "…"), force=True)
     results = g.run(tasks, lambda done, d, t: f"listed the connections of {done} of {n} gateways… ({d}/{t} calls)")
@@ -196,12 +362,8 @@ def _list_phase(g: _Gathering) -> _Lists:
         if r.error is not None:
             what = rich("gateway ", code(g.known[k].name))
             g.failures.append(Failure(_LIST_OPERATIONS[t.kind], what, r.error, k))
-        elif t.kind == "list":
-            lists.listed[k] = list(r.value or [])
-        elif t.kind == "bgp":
-            lists.bgp[k] = tuple(r.value or [])
         else:
-            lists.p2s[k] = tuple(r.value or [])
+            lists.listed[k] = list(r.value or [])
     return lists
 
 
@@ -373,7 +535,7 @@ def _compare_keys(
 
 
 def _gateway_facts(
-    g: _Gathering, owner_of: dict[str, str], connections: dict[str, Connection], lists: _Lists
+    selected: list[Gateway], owner_of: dict[str, str], connections: dict[str, Connection], lists: _Lists
 ) -> tuple[GatewayFacts, ...]:
     """Each gateway in scope with the connections it owns (read in full where the GET worked)."""
     owned_by: dict[str, list[Connection]] = {}
@@ -388,5 +550,5 @@ def _gateway_facts(
             bgp_peers=lists.bgp.get(rid_key(gw.id)),
             p2s_clients=lists.p2s.get(rid_key(gw.id)),
         )
-        for gw in g.selected
+        for gw in selected
     )

@@ -24,6 +24,7 @@ import time
 import uuid
 
 from commands.core.errors import AzureFailure
+from commands.core.freshness import fresh_reads
 from commands.core.model import Peering
 from commands.core.registry import Ctx
 from commands.core.reply import Inline
@@ -80,7 +81,13 @@ def apply_approved(ctx: Ctx, cur: Loaded, recovering: bool = False) -> None:
 
 
 def apply_leased(ctx: Ctx, cur: Loaded, recovering: bool) -> None:
-    """Apply a request in state "applying" that this worker holds the lease of."""
+    """Apply a request in state "applying" that this worker holds the lease of. Every read on
+    the way (the re-check, the verification) is fresh: never one another request shared."""
+    with fresh_reads():
+        _apply_leased(ctx, cur, recovering)
+
+
+def _apply_leased(ctx: Ctx, cur: Loaded, recovering: bool) -> None:
     busy: _Busy | None = None
     for attempt in range(BUSY_REPLANS + 1):
         busy = _attempt(ctx, cur, recovering)

@@ -27,6 +27,7 @@ from datetime import timedelta
 from tenacity import RetryCallState, retry, retry_if_result, stop_after_attempt, wait_fixed
 
 from commands.core.errors import AzureFailure
+from commands.core.freshness import fresh_reads
 from commands.core.model import Peering
 from commands.core.port import AzurePort
 from commands.core.registry import Ctx
@@ -167,9 +168,10 @@ def judge(ctx: Ctx, cur: Loaded, p: Peering | None, read_error: AzureFailure | N
 
 
 def read_and_judge(ctx: Ctx, cur: Loaded, no_answer: bool = False) -> Holding:
-    """Read the peering (waiting out Updating) and judge what Azure holds."""
+    """Read the peering (waiting out Updating) and judge what Azure holds (a fresh read)."""
     try:
-        p = read_settled(ctx.azure, cur.req.peering_id)
+        with fresh_reads():
+            p = read_settled(ctx.azure, cur.req.peering_id)
     except AzureFailure as exc:
         return judge(ctx, cur, None, exc, no_answer)
     return judge(ctx, cur, p, None, no_answer)

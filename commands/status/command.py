@@ -9,17 +9,18 @@ says about those gateways (`commands.judgement.judge`): the same findings `/vpn 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from commands.changes.context import annotate
 from commands.core import regions
 from commands.core.estate import subscriptions_in_scope
 from commands.core.lookup import by_name
-from commands.core.model import Connection, Gateway, name_of, rid_key
+from commands.core.model import Connection, Gateway, Subscription, name_of, rid_key
 from commands.core.parse import unquote
 from commands.core.registry import Ctx, command
 from commands.core.reply import Context, Reply, Text, error_reply
 from commands.core.text import Icon, code, join, rich, strong
+from commands.core.units import plural
 from commands.findings.dns import facts as dnsf
 from commands.judgement.estate import Estate, read_estate, read_in_depth, read_peered_vnets
 from commands.judgement.gateways import is_vpn
@@ -27,6 +28,7 @@ from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
 from commands.judgement.view import problems
 from commands.status.deltas import earlier_samples
+from commands.status.live import LiveAnswer, answer_once, render_partial
 from commands.status.render import render_status
 from commands.status.report import StatusReport
 
@@ -34,13 +36,25 @@ Scope = Callable[[Gateway], bool]
 
 
 @command("status", usage="status <region|gateway>", example="/vpn status australia")
-def status(ctx: Ctx, args: str) -> Reply:
+def status(ctx: Ctx, args: str) -> Reply | None:
     """Is every tunnel up, and does traffic flow both ways? Every VPN gateway of a region with its connections, tunnels, BGP peers and VPN clients — problems first, each with what to do next.
 
     `australia`, `europe`, `us`, `asia`, `all`… cover every region of an area; `australiaeast`
     or `Australia East` one region; a gateway's name (or `resource-group/name`, or its id)
-    one gateway; a connection's name its gateway.
+    one gateway; a connection's name its gateway. A large scope answers at once with what is
+    known and updates that message as Azure's slower answers (BGP peers, learned routes) arrive.
     """
+    # Everyone asking the same in this channel meanwhile shares one reading (status/live.py).
+    key = ("status", ctx.channel, unquote(args).lower())
+    return answer_once(ctx, key, lambda publish: status_answer(ctx, args, progressive=True, publish=publish))
+
+
+def status_answer(
+    ctx: Ctx, args: str, progressive: bool = False, publish: Callable[[Reply, bool], None] | None = None
+) -> Reply | None:
+    """`/vpn status <args>`: the complete answer, returned; or, `progressive`, what is known
+    posted first and revised in place as the rest arrives (None is then returned once the
+    complete answer is posted; a scope read within a second is returned as one answer)."""
     target = unquote(args)
     if not target:
         raise regions.unknown_target("")
@@ -54,13 +68,31 @@ def status(ctx: Ctx, args: str) -> Reply:
     if not any(is_vpn(g) and scope(g) for g in est.gateways):
         return _no_gateways(label, est)
     read_peered_vnets(ctx, est, progress)
-    read_in_depth(ctx, est, label, scope)
+    est.samples = earlier_samples(ctx)  # the rates against the SKU's benchmark: the same in every command
+    if not progressive:
+        read_in_depth(ctx, est, label, scope)
+        progress.say("Putting the findings together…", force=True)
+        return _complete(ctx, label, est, subs)
+    # What is known is shown first and revised as Azure's slower answers arrive (status/live.py).
+    live = LiveAnswer(ctx, publish=publish)
+    in_scope = {rid_key(g.id) for g in est.gateways if scope(g)}
+    n_conns = sum(1 for c in est.connections if rid_key(c.gateway1_id) in in_scope)
+    reading = f"the status and counters of {plural(n_conns, 'connection')}"
+    live.offer(lambda: render_partial(label, est, scope, reading, {}))
+
+    def partial(now: Estate, pending: dict[str, int]) -> None:
+        live.offer(lambda: render_partial(label, now, scope, "", pending))
+
+    read_in_depth(ctx, est, label, scope, on_partial=partial)
     progress.say("Putting the findings together…", force=True)
-    samples = earlier_samples(ctx)
-    est.samples = samples  # the rates against the SKU's benchmark: the same in every command
-    report = StatusReport(label, est, judge(est), list(subs), samples)
+    return live.finish(_complete(ctx, label, est, subs))
+
+
+def _complete(ctx: Ctx, label: str, est: Estate, subs: Sequence[Subscription]) -> Reply:
+    """The complete answer: the one judgement of everything read, and under each 🔴 root
+    cause what changed before it and whether Azure reports a problem (issue 22)."""
+    report = StatusReport(label, est, judge(est), list(subs), est.samples)
     reply = render_status(report, ctx.now())
-    # Issue 22: under each 🔴 root cause, what changed before it and whether Azure reports a problem.
     return annotate(ctx, reply, est, problems(report.findings), report.judgement.subjects)
 
 

@@ -117,6 +117,9 @@ class _NoProgress:
     def respond(self, reply: Reply) -> None:
         self._inner.respond(reply)
 
+    def revise(self, reply: Reply, final: bool = True) -> None:
+        self._inner.revise(reply, final)
+
     def progress(self, text: Inline) -> None:
         return None
 

@@ -12,6 +12,7 @@ emulator's `Fidelity` chooses (`sandbox.arm.fidelity`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -24,6 +25,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from sandbox.arm import apiversions, ids, metrics
 from sandbox.arm.ikesas import as_string, synthesize
+from sandbox.arm.latency import retry_after_header, throttled_body
 from sandbox.arm.state import CONNECTION, GATEWAY, KNOWN_ACTIONS, SYNC_ACTIONS, ArmError, Operation, clone, not_found
 
 if TYPE_CHECKING:
@@ -204,6 +206,7 @@ class ArmHandler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         emu = self.server.emulator
+        self._remaining: tuple[str, int] | None = None
         split = urlsplit(self.path)
         path = unquote(split.path)
         query = {k: v for k, v in parse_qsl(split.query, keep_blank_values=True)}
@@ -211,6 +214,8 @@ class ArmHandler(BaseHTTPRequestHandler):
         raw_body = self.rfile.read(length) if length else b""
         if emu.latency_ms:
             time.sleep(emu.latency_ms / 1000)
+        if emu.realistic is not None:
+            emu.realistic.sleep(emu.realistic.answer_delay_s(method))
         lat = emu.faults.fire(method, path, ("latency",))
         if lat is not None:
             time.sleep(lat.latency_ms / 1000)
@@ -256,36 +261,14 @@ class ArmHandler(BaseHTTPRequestHandler):
 
     def _answer(self, method: str, path: str, query: dict[str, str], raw_body: bytes, raw_path: str) -> Answer | None:
         emu = self.server.emulator
-        if emu.identity is not None:  # with TLS, the cloud's sign-in side (sandbox/identity.py)
-            signed_in = emu.identity.answer(method, path, query, raw_body)
-            if signed_in is not None:
-                return signed_in
+        refused = self._refuse(method, path, query, raw_body)
+        if refused is not None:
+            return refused
         auth = self.headers.get("Authorization") or ""
-        if not auth.startswith("Bearer ") or not auth[7:].strip():
-            return error(
-                ArmError(
-                    401,
-                    "AuthenticationFailed",
-                    "Authentication failed. The 'Authorization' header is missing or is not a bearer token.",
-                    {
-                        "WWW-Authenticate": 'Bearer authorization_uri="https://login.windows.net/", error="invalid_token"'
-                    },
-                )
-            )
-        if not query.get("api-version"):
-            return error(
-                ArmError(
-                    400,
-                    "MissingApiVersionParameter",
-                    "The api-version query parameter (?api-version=) is required for all requests.",
-                )
-            )
         batch = metrics.is_metrics_path(path)  # Azure Monitor's batch metrics API (its own api-versions)
-        try:
-            if not batch:
-                apiversions.check(path, query["api-version"])
-        except ArmError as e:
-            return error(e)
+        throttled = self._admit(method, path, auth)
+        if throttled is not None:
+            return throttled
         fault = emu.faults.fire(method, path, ("hang", "throttle", "error", "another_operation"))
         if fault is not None:
             if fault.kind == "hang":
@@ -315,9 +298,66 @@ class ArmHandler(BaseHTTPRequestHandler):
         except ArmError as e:
             return error(e)
 
+    def _refuse(self, method: str, path: str, query: dict[str, str], raw_body: bytes) -> Answer | None:
+        """The sign-in side's own answer (with TLS), or ARM's refusal of a request without a
+        bearer token or a known api-version; None when the request goes on."""
+        emu = self.server.emulator
+        if emu.identity is not None:  # with TLS, the cloud's sign-in side (sandbox/identity.py)
+            signed_in = emu.identity.answer(method, path, query, raw_body)
+            if signed_in is not None:
+                return signed_in
+        auth = self.headers.get("Authorization") or ""
+        if not auth.startswith("Bearer ") or not auth[7:].strip():
+            return error(
+                ArmError(
+                    401,
+                    "AuthenticationFailed",
+                    "Authentication failed. The 'Authorization' header is missing or is not a bearer token.",
+                    {
+                        "WWW-Authenticate": 'Bearer authorization_uri="https://login.windows.net/", error="invalid_token"'
+                    },
+                )
+            )
+        if not query.get("api-version"):
+            return error(
+                ArmError(
+                    400,
+                    "MissingApiVersionParameter",
+                    "The api-version query parameter (?api-version=) is required for all requests.",
+                )
+            )
+        if metrics.is_metrics_path(path):  # Azure Monitor's batch metrics API (its own api-versions)
+            return None
+        try:
+            apiversions.check(path, query["api-version"])
+        except ArmError as e:
+            return error(e)
+        return None
+
+    def _admit(self, method: str, path: str, auth: str) -> Answer | None:
+        """The realistic mode's token buckets (`sandbox.arm.latency`): None when admitted (the
+        answer then says how many requests remain), else ARM's 429 with Retry-After."""
+        rt = self.server.emulator.realistic
+        parsed = ids.parse(path) if rt is not None else None
+        if rt is None or parsed is None or not parsed.subscription:
+            return None
+        # Per principal: the token names it (hashed; the token itself is never kept).
+        principal = hashlib.sha256(auth.encode("utf-8")).hexdigest()[:16]
+        adm = rt.admit(method, parsed.subscription, principal)
+        header = f"x-ms-ratelimit-remaining-subscription-{adm.kind}"
+        if adm.throttled:
+            return Answer(
+                429, throttled_body(adm.kind), {"Retry-After": retry_after_header(adm.retry_after_s), header: "0"}
+            )
+        self._remaining = (header, adm.remaining)
+        return None
+
     def _send(self, a: Answer) -> None:
         payload = b"" if a.body is None else json.dumps(a.body).encode("utf-8")
         self.send_response(a.status)
+        remaining = getattr(self, "_remaining", None)
+        if remaining is not None and remaining[0] not in a.headers:
+            self.send_header(remaining[0], str(remaining[1]))
         rid = str(uuid.uuid4())
         self.send_header("x-ms-request-id", rid)
         self.send_header("x-ms-correlation-request-id", rid)
@@ -602,8 +642,13 @@ class Router:
             result["value"] = [
                 v for v in result["value"] if str(v.get("neighbor", "")).lower() == self.query["peer"].lower()
             ]
+        rt = self.emu.realistic
+        ready_at = None
+        if rt is not None:
+            gateway = rk if rp.type_key == GATEWAY else ""
+            ready_at = rt.lro_ready_at(gateway, rk, action)
         op = self.estate.new_operation(
-            str(resource.get("location") or "global"), rp.namespace, self.api_version, result=result
+            str(resource.get("location") or "global"), rp.namespace, self.api_version, result=result, ready_at=ready_at
         )
         failed = self.emu.faults.fire("POST", self.path, ("lro_failed",))
         if failed is not None:
@@ -635,7 +680,8 @@ class Router:
         op = self.estate.operations.get(op_id)
         if op is None:
             raise ArmError(404, "OperationNotFound", f"The operation '{op_id}' was not found.")
-        status = self.estate.advance(op)
+        rt = self.emu.realistic
+        status = self.estate.advance(op, rt.now() if rt is not None else None)
         running = {"Retry-After": self.emu.poll_retry_after}
         if not result:
             if not op.done:

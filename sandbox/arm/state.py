@@ -140,6 +140,7 @@ class Operation:
     target: str = ""
     polls_left: int = 1
     done: bool = False
+    ready_at: float | None = None  # the realistic mode's finish time (Azure's clock), instead of polls
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -472,11 +473,16 @@ class Estate:
                 self.pending[op.target] = op
             return op
 
-    def advance(self, op: Operation) -> str:
-        """One poll: InProgress while polls are left, then the final status (applied once)."""
+    def advance(self, op: Operation, now: float | None = None) -> str:
+        """One poll: InProgress while polls are left (or, in the realistic mode, until `now`
+        reaches its `ready_at`), then the final status (applied once)."""
         with self._lock:
             if not op.done:
-                if op.polls_left > 0:
+                if op.ready_at is not None and now is not None:
+                    if now >= op.ready_at:
+                        op.done = True
+                        self._finish(op)
+                elif op.polls_left > 0:
                     op.polls_left -= 1
                 else:
                     op.done = True

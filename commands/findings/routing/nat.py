@@ -65,7 +65,7 @@ def site_prefixes_via(facts: EstateIndex, conn: Connection, lng: LocalNetworkGat
 def site_prefixes(facts: EstateIndex, lng: LocalNetworkGateway) -> tuple[str, ...]:
     """The local network gateway's prefixes as Azure sees them, over every connection to it
     (as configured when nothing connects to it)."""
-    conns = [c for c in facts.connections if rid_key(c.local_network_gateway_id) == rid_key(lng.id)]
+    conns = facts.connections_to_site(lng.id)
     if not conns:
         return lng.address_prefixes
     return tuple(dict.fromkeys(p for c in conns for p in site_prefixes_via(facts, c, lng)))

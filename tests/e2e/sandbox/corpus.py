@@ -129,6 +129,10 @@ class _Tap:
         self._keep(reply)
         self._inner.respond(reply)
 
+    def revise(self, reply: Reply, final: bool = True) -> None:
+        self._keep(reply)
+        self._inner.revise(reply, final)
+
     def progress(self, text: Inline) -> None:
         self._inner.progress(text)
 

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 SMALL = {
     "status_fanout.py": ["--gateways", "6", "--connections", "12", "--latency-ms", "1"],
+    "status_realistic.py": ["--gateways", "6", "--connections", "12", "--users", "2", "--time-scale", "0.02"],
     "ack_latency.py": ["--rounds", "2", "--concurrency", "3", "--warmup", "1"],
     "cold_start.py": ["--runs", "1"],
     "faults.py": ["--rounds", "1", "--parallel", "1", "--hang-rate", "0", "--fail-rate", "0.05"],

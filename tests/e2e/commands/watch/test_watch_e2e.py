@@ -377,6 +377,9 @@ def test_overlapping_runs_on_table_storage_alert_once_and_status_reads_the_sampl
             arm_url=arm.base_url,
             alert_channel="C_ALERTS",
             concurrency=8,
+            # The counters jump a cycle (five minutes) in an instant here: no TTL follows that,
+            # so no reads are shared between the runs (bot.arm.shared).
+            arm_cache_ttl_s=0.0,
         )
         deps = Deps.from_settings(settings, store=store)
         assert run_watch(deps, min_interval_s=0).fired == []

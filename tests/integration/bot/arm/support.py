@@ -39,6 +39,9 @@ def make_client(emu: ArmEmulator, **kw: Any) -> ArmClient:
         # One deployment's digest key for every client: shared-key digests are keyed
         # (bot.runtime.signing.digest_key), and two clients must agree on them.
         "digest_key": b"vpnops-tests-digest-key-0123456789abcdef",
+        # These tests change the emulator's estate between reads and test each read itself:
+        # no sharing between reads (tests/integration/bot/arm/test_shared.py tests the sharing).
+        "cache_ttl_s": 0.0,
     }
     opts.update(kw)
     # The emulator serves Azure Monitor's batch metrics API beside ARM (sandbox/arm/metrics.py).

@@ -6,11 +6,13 @@ retries it allows, and the right AzureFailure after them.
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from structlog.testing import capture_logs
 
 from bot.arm.client import ArmClient
+from bot.arm.deadline import arm_deadline
 from commands.core.fanout import gather
 from sandbox.arm_emulator import ArmEmulator
 from tests.integration.bot.arm.support import (
@@ -36,11 +38,23 @@ def test_throttled_then_answered_waits_as_retry_after_says(emu: ArmEmulator, cli
     assert retry and retry[0]["status"] == 429 and retry[0]["retry_after_s"] == 1.0
 
 
-def test_throttled_until_the_retries_run_out_is_throttled(emu: ArmEmulator) -> None:
-    emu.add_fault(GW_PATH, method="GET", kind="throttle", retry_after=1)
+def test_throttling_does_not_use_up_the_retries(emu: ArmEmulator) -> None:
+    """ARM's 429 is not a failure of the request (request-limits-and-throttling: wait
+    Retry-After and send again): it is waited out however many times, within the deadline."""
+    emu.add_fault(GW_PATH, method="GET", kind="throttle", retry_after=1, count=4)
     with make_client(emu, retry_total=1) as c:
+        assert c.gateway(GW_EUN).name == "vgw-eun"
+    assert statuses(emu, "vgw-eun") == [429, 429, 429, 429, 200]
+
+
+def test_throttled_past_the_jobs_deadline_is_throttled_with_when_to_retry(emu: ArmEmulator) -> None:
+    emu.add_fault(GW_PATH, method="GET", kind="throttle", retry_after=7)
+    # Retry-After 7 s is 0.7 s at this client's scale: waited once, the second would end
+    # after the deadline and is not waited for.
+    with make_client(emu, poll_delay_scale=0.1) as c, arm_deadline(time.monotonic() + 1.2):
         f = failure_of(lambda: c.gateway(GW_EUN))
-    assert (f.kind, f.code, f.status) == ("throttled", "TooManyRequests", 429)
+    assert (f.kind, f.code, f.status, f.retry_after_s) == ("throttled", "TooManyRequests", 429, 7.0)
+    assert "Try again in about 7 s" in str(f.advice)
     assert statuses(emu, "vgw-eun") == [429, 429]
 
 

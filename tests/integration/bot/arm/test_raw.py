@@ -5,6 +5,7 @@ the same retries, Retry-After, timeouts and failures through the one pipeline.""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
@@ -17,7 +18,7 @@ import pytest
 
 from bot.arm import convert
 from bot.arm.client import ArmClient
-from bot.arm.raw import NETWORK_API_VERSION, RESOURCES_API_VERSION
+from bot.arm.raw import GENERIC_PAGE, NETWORK_API_VERSION, RESOURCES_API_VERSION
 from sandbox.arm_emulator import SEED_ESTATE, ArmEmulator
 from sandbox.estate import load_estate
 from tests.integration import arm_sdk as S
@@ -82,13 +83,19 @@ def test_raw_reads_send_the_sdk_request_shape(emu: ArmEmulator, client: ArmClien
     generic = [r for r in log if r.path.endswith("/resources")]
     assert [r.query for r in generic] == [
         f"api-version={RESOURCES_API_VERSION}&$filter=resourceType eq 'Microsoft.Network/virtualNetworkGateways'"
+        f"&$top={GENERIC_PAGE}"
     ]
 
 
 def test_raw_lists_follow_next_link_across_pages() -> None:
-    with ArmEmulator(load_estate(SEED_ESTATE), page_size=1) as paged, make_client(paged) as c:
+    estate = load_estate(SEED_ESTATE)
+    # A second connection of vgw-eun, so its lists span pages of one.
+    first = next(r for r in estate["resources"] if r["id"] == CN_EUN_AUE)
+    estate["resources"].append({**copy.deepcopy(first), "id": CN_EUN_AUE + "-2", "name": "cn-eun-to-aue-2"})
+    with ArmEmulator(estate, page_size=1) as paged, make_client(paged) as c:
         assert len(c.gateways(SUB)) == 2
-        assert {x.name for x in c.connections(SUB)} >= {"cn-eun-to-aue", "cn-aue-to-eun"}
+        assert {x.name for x in c.connections(SUB)} >= {"cn-eun-to-aue", "cn-eun-to-aue-2", "cn-aue-to-eun"}
+        assert len(c.gateway_connections(GW_EUN)) == 3  # its two, and the one naming it as the far end
         assert c.resources(SUB, "Microsoft.Network/virtualNetworkGateways")
         assert sum("$skiptoken=" in r.query for r in log_of(paged)) >= 2
 
@@ -101,7 +108,9 @@ def test_raw_reads_send_byte_for_byte_what_the_sdk_operations_send(odd_arm: Any)
         net, res = c._network(SUB), c._resources(SUB)
         pairs: list[tuple[Callable[[], Any], Callable[[], Any]]] = [
             (
-                lambda: list(res.resources.list(filter="resourceType eq 'Microsoft.Network/connections'")),
+                lambda: list(
+                    res.resources.list(filter="resourceType eq 'Microsoft.Network/connections'", top=GENERIC_PAGE)
+                ),
                 lambda: c.resources(SUB, "Microsoft.Network/connections"),
             ),
             (

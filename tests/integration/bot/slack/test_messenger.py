@@ -265,3 +265,36 @@ def test_a_url_within_both_limits_carries_every_message_itself() -> None:
             out.respond(Reply(f"part {i}", [Text(f"part {i}")]))
         assert [m.via for m in slack.messages(channel="C_VPNOPS")] == ["response_url"] * 5
         assert not slack.calls_to("chat.postMessage")
+
+
+# --- a live answer, revised in place (`Messenger.revise`, chat.update) ------------------------
+
+
+def test_a_live_answer_is_revised_in_place_and_its_thread_comes_with_the_final_version(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    """Slack's chat.update changes a message the bot posted, by channel and ts
+    (api.slack.com/methods/chat.update): the live answer is posted with chat.postMessage,
+    whose answer names it, so each version replaces the one before and the user keeps one message."""
+    out = _command(slack, client)
+    out.respond(Reply("so far", [Text("1 problem found so far")], live=True))
+    out.revise(Reply("so far", [Text("2 problems found so far")]), final=False)
+    out.revise(Reply("done", [Text("2 problems")], thread=[Text("every finding in full")]), final=True)
+    (head,) = [m for m in slack.messages(channel="C_VPNOPS") if not m.thread_ts]
+    assert "2 problems" in json.dumps(head.blocks) and "so far" not in json.dumps(head.blocks)
+    assert [e.kind for e in slack.events if e.kind in ("post", "update")].count("update") == 2
+    thread = slack.thread(f"C_VPNOPS:{head.ts}")
+    assert any("every finding in full" in json.dumps(m.blocks) for m in thread)
+
+
+def test_a_live_answer_that_could_not_be_posted_updatably_sends_only_the_final_version(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    slack.private_without_bot.add("C_VPNOPS")  # the bot may answer there only by the response_url
+    out = _command(slack, client)
+    out.respond(Reply("so far", [Text("found so far")], live=True))
+    out.revise(Reply("so far", [Text("still so far")]), final=False)
+    out.revise(Reply("done", [Text("the complete answer")]), final=True)
+    texts = [json.dumps(m.blocks) for m in slack.messages(channel="C_VPNOPS")]
+    assert not any("still so far" in t for t in texts)
+    assert any("the complete answer" in t for t in texts)
