@@ -13,11 +13,13 @@ data-plane operation is among the published specs, so its shape is built from th
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.arm.client import ArmClient
+from bot.arm.deadline import arm_deadline
 from commands.core.errors import AzureFailure
 from commands.core.metrics import MetricsQuery, split_filter
 from sandbox.arm.faults import Fault
@@ -115,10 +117,17 @@ def test_throttling_is_retried_then_said(emu: ArmEmulator) -> None:
     emu.faults.add(Fault(kind="throttle", path="metrics:getBatch", count=1, retry_after=0))
     with make_client(emu) as c:
         assert c.metrics_batch(query())  # one 429, retried by the one retry layer
-    emu.faults.add(Fault(kind="throttle", path="metrics:getBatch", count=10, retry_after=0))
-    with make_client(emu, retry_total=1) as c, pytest.raises(AzureFailure) as e:
+    # Throttling does not use up the retries (bot/arm/pipeline.py): it is waited out until the
+    # job's deadline, then said with when to retry (Retry-After 7 s is 0.7 s at this scale).
+    emu.faults.add(Fault(kind="throttle", path="metrics:getBatch", retry_after=7))
+    with (
+        make_client(emu, poll_delay_scale=0.1) as c,
+        arm_deadline(time.monotonic() + 1.2),
+        pytest.raises(AzureFailure) as e,
+    ):
         c.metrics_batch(query())
     assert e.value.kind == "throttled"
+    assert e.value.retry_after_s == 7.0
 
 
 def _deny(action: str) -> object:
