@@ -15,13 +15,14 @@ from commands.core.registry import Registry
 from commands.diagnose.command import diagnose
 from commands.health import health
 from commands.help import help_command
+from commands.path.command import path
 from commands.peering.buttons import approve, cancel, reject, revert
 from commands.peering.command import audit, peering, requests
 from commands.routes.command import check_vpn_client_log, routes
 from commands.status.command import status
 
 REGISTRY = Registry(
-    commands=(status, routes, peering, requests, audit, checklist, diagnose, alerts, health, help_command),
+    commands=(status, routes, peering, requests, audit, checklist, diagnose, alerts, health, path, help_command),
     actions=(approve, reject, cancel, revert, alert_status, alert_ack, alert_mute_1h, alert_mute_24h),
     shortcuts=(check_vpn_client_log,),
 )

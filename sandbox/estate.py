@@ -34,6 +34,8 @@ _TOP_KEYS = {
     "faults",
     "arm",
     "$comment",
+    "troubleshoot",  # VPN troubleshoot results by target id (sandbox/arm/watcher.py)
+    "logs",  # Log Analytics rows by workspace customerId (sandbox/arm/watcher.py)
 }
 
 

@@ -13,7 +13,9 @@ loopback HTTP, the sandbox ARM emulator. Where each thing lives:
 * the port's methods by area: `bot.arm.resources` (subscriptions, generic resources, SQL
   servers), `bot.arm.gateways` (gateways, connections, gateway actions), `bot.arm.vnets`
   (virtual networks, peerings), `bot.arm.nics` (NICs, effective routes),
-  `bot.arm.private_link` (private endpoints, private DNS, resolvers);
+  `bot.arm.private_link` (private endpoints, private DNS, resolvers), `bot.arm.netwatch`
+  (Network Watcher, effective security rules, VPN troubleshoot), `bot.arm.diagnostics`
+  (diagnostic settings, Log Analytics queries);
 * `bot.arm.convert`: SDK models and ARM JSON → `commands.core.model`.
 
 Thread-safe: one SDK client per subscription and kind, created lazily under a lock and
@@ -28,7 +30,9 @@ from typing import Unpack
 
 from azure.core.credentials import TokenCredential
 
+from bot.arm.diagnostics import Diagnostics
 from bot.arm.gateways import Gateways
+from bot.arm.netwatch import NetworkWatchers
 from bot.arm.nics import NetworkInterfaces
 from bot.arm.pipeline import ArmPipeline, PipelineOptions
 from bot.arm.private_link import PrivateLink
@@ -36,7 +40,7 @@ from bot.arm.resources import Resources
 from bot.arm.vnets import VirtualNetworks
 
 
-class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink):
+class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink, NetworkWatchers, Diagnostics):
     """`commands.core.port.AzurePort` over the Azure SDKs: the areas above on one pipeline.
     Construct directly (tests) or with `bot.arm.factory`."""
 
@@ -47,6 +51,7 @@ class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, Private
         subscription_ids: Sequence[str] = (),
         subscriptions_ttl_s: float = 300.0,
         digest_key: bytes | None = None,
+        logs_url: str | None = None,
         **pipeline: Unpack[PipelineOptions],
     ) -> None:
         """`subscription_ids`: the subscriptions to work on; empty = every one the identity
@@ -56,6 +61,9 @@ class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, Private
         `digest_key` keys `shared_key_digest` (the deployment's; a random one when None,
         so digests still compare within this client but are never a bare hash)."""
         self._digest_key = digest_key or secrets.token_bytes(32)
+        # The Log Analytics query endpoint (VPNOPS_LOGS_URL): None = the public cloud's, or the
+        # sandbox's own when `base_url` is the emulator (`bot.arm.diagnostics`).
+        self._logs_url = logs_url
         super().__init__(
             ArmPipeline(credential, **pipeline),
             subscription_ids=subscription_ids,
@@ -64,6 +72,8 @@ class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, Private
 
     def close(self) -> None:
         """Close every SDK client and the shared HTTP session."""
+        if self._logs_client is not None:
+            self._logs_client.close()
         self._pipeline.close()
 
     def __enter__(self) -> ArmClient:

@@ -31,6 +31,12 @@ var actions = [
   'Microsoft.Network/virtualNetworkGateways/getAdvertisedRoutes/action'
   'Microsoft.Network/networkInterfaces/read'
   'Microsoft.Network/networkInterfaces/effectiveRouteTable/action'
+  // /vpn path: Network Watcher's next hop and IP flow verify from a VM's NIC (the watcher of
+  // the NIC's region, listed first), and the NIC's effective security rules.
+  'Microsoft.Network/networkWatchers/read'
+  'Microsoft.Network/networkWatchers/nextHop/action'
+  'Microsoft.Network/networkWatchers/ipFlowVerify/action'
+  'Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action'
   // The gateway actions above are long-running: polling their result needs these.
   'Microsoft.Network/locations/operations/read'
   'Microsoft.Network/locations/operationResults/read'

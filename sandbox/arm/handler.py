@@ -259,7 +259,7 @@ class ArmHandler(BaseHTTPRequestHandler):
                     },
                 )
             )
-        if not query.get("api-version"):
+        if not query.get("api-version") and not path.lower().startswith("/v1/workspaces/"):
             return error(
                 ArmError(
                     400,
@@ -267,8 +267,12 @@ class ArmHandler(BaseHTTPRequestHandler):
                     "The api-version query parameter (?api-version=) is required for all requests.",
                 )
             )
+        from sandbox.arm import watcher  # Network Watcher, diagnostic settings, Log Analytics
+
+        extension = watcher.owns(path)
         try:
-            apiversions.check(path, query["api-version"])
+            if not extension:
+                apiversions.check(path, query["api-version"])
         except ArmError as e:
             return error(e)
         fault = emu.faults.fire(method, path, ("hang", "throttle", "error", "another_operation"))
@@ -291,7 +295,8 @@ class ArmHandler(BaseHTTPRequestHandler):
                     )
                 )
         try:
-            return Router(emu, method, path, query, body, raw_path, if_match=self.headers.get("If-Match")).route()
+            router = Router(emu, method, path, query, body, raw_path, if_match=self.headers.get("If-Match"))
+            return watcher.answer(router, method, path, query, body) if extension else router.route()
         except ArmError as e:
             return error(e)
 
@@ -334,7 +339,7 @@ class Router:
         self.query = query
         self.body = body
         self.raw_path = raw_path
-        self.api_version = query["api-version"]
+        self.api_version = query.get("api-version", "")
 
     # --- dispatch ---------------------------------------------------------------------------
     def route(self) -> Answer:
@@ -525,6 +530,10 @@ class Router:
         return self._page([list_view(f"{ptype}/{last.lower()}", d) for d in self.estate.children(pk, last)])
 
     def _action(self, rp: ids.Parsed, rk: str, resource: dict[str, Any], action: str) -> Answer:
+        if rp.type_key == "microsoft.network/networkwatchers":
+            from sandbox.arm.watcher import watcher_action
+
+            return watcher_action(self, rp, resource, action)
         known = KNOWN_ACTIONS.get(rp.type_key, set()) | SYNC_ACTIONS.get(rp.type_key, set())
         if action.lower() not in known and not self.estate.has_action(rk, action):
             raise ArmError(

@@ -63,6 +63,10 @@ CUSTOM_ROLE_ACTIONS = {
     "Microsoft.Network/virtualNetworkGateways/getVpnClientConnectionHealth/action",
     "Microsoft.Network/networkInterfaces/effectiveRouteTable/action",
     "Microsoft.Network/connections/sharedKey/read",
+    # /vpn path (issue 19): Network Watcher next hop, IP flow verify, a NIC's effective NSGs.
+    "Microsoft.Network/networkWatchers/nextHop/action",
+    "Microsoft.Network/networkWatchers/ipFlowVerify/action",
+    "Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action",
 }
 
 
