@@ -20,9 +20,23 @@ from commands.peering.buttons import approve, cancel, reject, revert
 from commands.peering.command import audit, peering, requests
 from commands.routes.command import check_vpn_client_log, routes
 from commands.status.command import status
+from commands.troubleshoot.command import troubleshoot
 
 REGISTRY = Registry(
-    commands=(status, routes, peering, requests, audit, checklist, diagnose, alerts, health, path, help_command),
+    commands=(
+        status,
+        routes,
+        peering,
+        requests,
+        audit,
+        checklist,
+        diagnose,
+        alerts,
+        health,
+        path,
+        troubleshoot,
+        help_command,
+    ),
     actions=(approve, reject, cancel, revert, alert_status, alert_ack, alert_mute_1h, alert_mute_24h),
     shortcuts=(check_vpn_client_log,),
 )

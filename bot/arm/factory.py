@@ -10,6 +10,7 @@ attributes (read with getattr, so a partial stand-in works too):
 | `concurrency`      | int              | 16      | VPNOPS_CONCURRENCY: HTTP requests in flight at most |
 | `arm_timeout_s`    | float            | 60.0    | VPNOPS_ARM_TIMEOUT_S: deadline of one Azure call    |
 | `secret_key`       | str              | ""      | VPNOPS_SECRET_KEY: keys the shared-key digests      |
+| `logs_url`         | str              | ""      | VPNOPS_LOGS_URL: the Log Analytics query endpoint   |
 
 Nothing from the Azure SDK is imported until the function runs, so importing this module
 is cheap on the Slack ack path.
@@ -46,10 +47,12 @@ def azure_from_settings(settings: Any) -> AzurePort:
     timeout_s = float(getattr(settings, "arm_timeout_s", 60.0) or 60.0)
     secret_key = str(getattr(settings, "secret_key", "") or "")
     keyed = digest_key(secret_key) if secret_key else None
+    logs_url = str(getattr(settings, "logs_url", "") or "").strip() or None
     if arm_url:
         return ArmClient(
             StaticTokenCredential(),
             digest_key=keyed,
+            logs_url=check_arm_url(logs_url, "VPNOPS_LOGS_URL") if logs_url else None,
             base_url=check_arm_url(arm_url),
             subscription_ids=subscription_ids,
             concurrency=concurrency,
@@ -60,6 +63,7 @@ def azure_from_settings(settings: Any) -> AzurePort:
     return ArmClient(
         default_credential(),
         digest_key=keyed,
+        logs_url=check_arm_url(logs_url, "VPNOPS_LOGS_URL") if logs_url else None,
         subscription_ids=subscription_ids,
         concurrency=concurrency,
         call_timeout_s=timeout_s,

@@ -194,7 +194,9 @@ class AzurePort(Protocol):
         """Long-running `effectiveNetworkSecurityGroups` of a NIC (the VM must be running)."""
         ...
 
-    def start_troubleshoot(self, watcher_id: str, target_id: str, storage_id: str, storage_path: str) -> TroubleshootPoll:
+    def start_troubleshoot(
+        self, watcher_id: str, target_id: str, storage_id: str, storage_path: str
+    ) -> TroubleshootPoll:
         """POST `troubleshoot` (NetworkWatchers_GetTroubleshooting) for a gateway or connection,
         without waiting: Azure's answer (done, or the URL to poll). Raises AzureFailure
         kind "conflict" when another troubleshoot runs in the subscription."""

@@ -37,6 +37,11 @@ var actions = [
   'Microsoft.Network/networkWatchers/nextHop/action'
   'Microsoft.Network/networkWatchers/ipFlowVerify/action'
   'Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action'
+  // /vpn troubleshoot: Network Watcher's VPN troubleshoot of a gateway or connection (its
+  // result is read at the operation's Location URL: locations/operationResults/read below).
+  // Network Watcher writes the logs with the caller's rights on the storage account: those
+  // are granted on that one account only (docs/deploy.md), not here.
+  'Microsoft.Network/networkWatchers/troubleshoot/action'
   // The gateway actions above are long-running: polling their result needs these.
   'Microsoft.Network/locations/operations/read'
   'Microsoft.Network/locations/operationResults/read'

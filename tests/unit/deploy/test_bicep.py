@@ -67,6 +67,8 @@ CUSTOM_ROLE_ACTIONS = {
     "Microsoft.Network/networkWatchers/nextHop/action",
     "Microsoft.Network/networkWatchers/ipFlowVerify/action",
     "Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action",
+    # /vpn troubleshoot (issue 19).
+    "Microsoft.Network/networkWatchers/troubleshoot/action",
 }
 
 
