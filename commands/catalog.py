@@ -15,6 +15,7 @@ from commands.core.registry import Registry
 from commands.diagnose.command import diagnose
 from commands.health import health
 from commands.help import help_command
+from commands.logs.command import logs
 from commands.path.command import path
 from commands.peering.buttons import approve, cancel, reject, revert
 from commands.peering.command import audit, peering, requests
@@ -35,6 +36,7 @@ REGISTRY = Registry(
         health,
         path,
         troubleshoot,
+        logs,
         help_command,
     ),
     actions=(approve, reject, cancel, revert, alert_status, alert_ack, alert_mute_1h, alert_mute_24h),

@@ -25,7 +25,7 @@ from bot.arm.calls import ArmCalls
 from bot.arm.convert import netwatch as nwconvert
 from bot.arm.credentials import is_loopback_http
 from bot.arm.pipeline import PUBLIC_ARM
-from bot.arm.raw import get_json, list_json
+from bot.arm.raw import NETWORK_API_VERSION, get_json, list_json
 from commands.core.errors import AzureFailure
 from commands.core.model import ResourceId
 from commands.core.netwatch import DiagnosticSetting, LogTable
@@ -84,6 +84,13 @@ class Diagnostics(ArmCalls):
             return nwconvert.log_table(list(got.tables))
 
         return self._call("query_logs", f"Log Analytics workspace {workspace_customer_id}", run)
+
+    def public_ip_address(self, public_ip_id: str) -> str:
+        sub, rg, (name,) = self._parse(public_ip_id, "publicIPAddresses")
+        net = self._network(sub)
+        url = self._url(sub, rg, "publicIPAddresses", name)
+        raw = self._call("public_ip_address", public_ip_id, lambda: get_json(net, url, NETWORK_API_VERSION))
+        return nwconvert.public_ip(raw)
 
     def _logs_endpoint(self) -> str:
         if self._logs_url:

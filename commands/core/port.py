@@ -220,6 +220,10 @@ class AzurePort(Protocol):
         """Run a KQL query over the last `hours` in a Log Analytics workspace (first table)."""
         ...
 
+    def public_ip_address(self, public_ip_id: str) -> str:
+        """The address of a public IP resource ("" while none is allocated)."""
+        ...
+
 
 class MessengerError(Exception):
     """The chat service refused a message. `code` is its reason (Slack's `error`:

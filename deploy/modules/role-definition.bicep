@@ -42,6 +42,13 @@ var actions = [
   // Network Watcher writes the logs with the caller's rights on the storage account: those
   // are granted on that one account only (docs/deploy.md), not here.
   'Microsoft.Network/networkWatchers/troubleshoot/action'
+  // /vpn logs (and IKE reasons in a connection's thread): the gateway's diagnostic settings
+  // name the Log Analytics workspace; its customerId is read, and the IKE/tunnel rows queried
+  // there (assign the role where the workspace is, too); a VNet-to-VNet peer's public IPs.
+  'Microsoft.Insights/diagnosticSettings/read'
+  'Microsoft.OperationalInsights/workspaces/read'
+  'Microsoft.OperationalInsights/workspaces/query/read'
+  'Microsoft.Network/publicIPAddresses/read'
   // The gateway actions above are long-running: polling their result needs these.
   'Microsoft.Network/locations/operations/read'
   'Microsoft.Network/locations/operationResults/read'

@@ -73,7 +73,11 @@ def answer(router: Router, method: str, path: str, query: dict[str, str], body: 
     if low.startswith("/v1/workspaces/"):
         if method != "POST" or not low.endswith("/query"):
             raise ArmError(404, "PathNotFoundError", f"The requested path '{path}' does not exist.")
-        return Answer(200, _query(router.estate, path.split("/")[3], body))
+        workspace = path.split("/")[3]
+        # The query API authorizes on the workspace's ARM scope (Log Analytics Reader's
+        # Microsoft.OperationalInsights/workspaces/query/read).
+        router._deny("Microsoft.OperationalInsights/workspaces/query/read", _workspace_id(router.estate, workspace))
+        return Answer(200, _query(router.estate, workspace, body))
     if method != "GET":
         raise ArmError(405, "OperationNotSupported", "The sandbox serves the diagnostic settings list only.")
     version = query.get("api-version", "")
@@ -436,6 +440,15 @@ def _result_for(estate: Estate, target: str, doc: dict[str, Any]) -> dict[str, A
 # --- Log Analytics --------------------------------------------------------------------------------
 _CLAUSE = re.compile(r"^\s*(\w+)\s*(==|=~|has|in)\s*(.+?)\s*$", re.IGNORECASE)
 _AGO = re.compile(r"^\s*TimeGenerated\s*>\s*ago\(\s*(\d+)\s*([mhd])\s*\)\s*$", re.IGNORECASE)
+
+
+def _workspace_id(estate: Estate, customer_id: str) -> str:
+    """The ARM id of the workspace whose customerId this is ("" when the estate has none)."""
+    with estate.lock:
+        for doc in estate.resources.values():
+            if str((doc.get("properties") or {}).get("customerId", "")).lower() == customer_id.lower():
+                return str(doc.get("id", ""))
+    return ""
 
 
 def _bad(message: str) -> ArmError:

@@ -162,3 +162,8 @@ def log_table(tables: object, partial: str = "") -> LogTable:
     columns = tuple(str(c) for c in getattr(t, "columns", ()) or ())
     rows = tuple(tuple(r) for r in getattr(t, "rows", ()) or ())
     return LogTable(columns=columns, rows=rows, partial=partial)
+
+
+def public_ip(obj: object) -> str:
+    """A public IP resource's `ipAddress` ("" while none is allocated)."""
+    return text(at_path(wire(obj), "properties", "ipAddress"))
