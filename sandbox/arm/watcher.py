@@ -131,10 +131,13 @@ def watcher_action(router: Router, rp: ids.Parsed, resource: dict[str, Any], act
 
 
 def _accepted(router: Router, op: Operation) -> Answer:
-    """202 with `Location` and `Retry-After`: the answer these operations' definitions give."""
+    """202 with `Location` and `Retry-After`, and a body: the definitions give the 202 the
+    result's schema, and Azure's published examples (NetworkWatcherIpFlowVerify.json,
+    NetworkWatcherTroubleshootGet.json) show the result in it. Clients poll `Location`."""
     from sandbox.arm.handler import Answer
 
-    return Answer(202, None, {"Location": router._op_url(op, True), "Retry-After": router.emu.poll_retry_after})
+    headers = {"Location": router._op_url(op, True), "Retry-After": router.emu.poll_retry_after}
+    return Answer(202, clone(op.result), headers)
 
 
 def _required(body: dict[str, Any], name: str) -> str:
