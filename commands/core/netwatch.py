@@ -11,6 +11,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from commands.core.errors import AzureFailure
+from commands.core.model import NetworkInterface
+
 
 @dataclass(frozen=True)
 class NetworkWatcher:
@@ -191,3 +194,13 @@ class LogTable:
 
     def records(self) -> list[dict[str, object]]:
         return [dict(zip(self.columns, r, strict=False)) for r in self.rows]
+
+
+@dataclass(frozen=True)
+class ClientRules:
+    """A client VM's NIC and its effective security groups, or why they could not be read
+    (read for item 7 of the SQL checklist: `commands.judgement.nsgs`)."""
+
+    nic: NetworkInterface
+    groups: tuple[EffectiveNsg, ...] = ()
+    error: AzureFailure | None = None

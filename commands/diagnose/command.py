@@ -16,6 +16,7 @@ from commands.diagnose.render import no_vnets, render
 from commands.diagnose.scope import resolve_scope
 from commands.judgement.estate import read_estate, read_in_depth, read_peered_vnets
 from commands.judgement.judge import judge
+from commands.judgement.nsgs import read_client_rules
 from commands.judgement.progress import Progress
 
 USAGE = "diagnose [region|vnet]"
@@ -42,5 +43,6 @@ def diagnose(ctx: Ctx, args: str) -> Reply:
     read_peered_vnets(ctx, est, progress, of=scope.vnet)
     scope = scope.with_hubs(est.vnets)
     read_in_depth(ctx, est, scope.label, scope.gateway)
+    read_client_rules(ctx, est)  # the SQL checklist's ports, as /vpn checklist checks them
     progress.say("Putting the findings together…", force=True)
     return render(diagnose_view(est, judge(est), scope))

@@ -42,6 +42,7 @@ from commands.core.model import (
     name_of,
     rid_key,
 )
+from commands.core.netwatch import ClientRules
 from commands.core.port import AzurePort
 from commands.core.registry import Ctx
 from commands.core.text import Rich, code, join, rich
@@ -100,6 +101,8 @@ class Estate:
     depth: GatewayReading | None = None  # the gateways read in depth
     in_depth: frozenset[str] = frozenset()  # their keys
     learned: dict[str, list[GatewayRoute] | AzureFailure] = field(default_factory=dict)  # gateway key ->
+    # The client VMs' effective security rules per private endpoint key (commands.judgement.nsgs).
+    client_rules: dict[str, tuple[ClientRules, ...]] = field(default_factory=dict)
 
     # -- what could not be read ---------------------------------------------------------------
     def failed(self, kind: str, subscription_id: str) -> bool:
@@ -217,6 +220,7 @@ class Estate:
             resolvers=tuple(self.resolvers),
             connections=tuple(self.connections_now),
             failures=tuple(self.failures),
+            client_rules=dict(self.client_rules),
         )
 
     def p2s_clients(self) -> dict[str, int]:
