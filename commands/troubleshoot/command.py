@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from commands.core.errors import AzureFailure
 from commands.core.estate import subscriptions_in_scope
-from commands.core.model import ResourceId
+from commands.core.model import ResourceId, name_of
 from commands.core.registry import Ctx, command
 from commands.core.reply import Context, Reply, Text
 from commands.core.text import Icon, Rich, code, link, rich, user
@@ -80,6 +80,8 @@ def troubleshoot(ctx: Ctx, args: str) -> Reply | None:
         run.release(ctx, key, record["started_at"])
         if e.kind == "conflict":
             return _busy(None, target.name, azure_said=e.message or e.code)
+        if e.kind == "forbidden" and "microsoft.storage" in e.message.lower():
+            return _no_storage_rights(storage_id, e)
         raise
     record["poll_url"] = first.poll_url
     run.renew(ctx, key, record["started_at"], first.poll_url)
@@ -193,4 +195,30 @@ def _later(target: str, record: dict[str, str], why: Rich) -> Reply:
         )
     )
     r.more(*storage_lines(record["storage_id"], record["storage_path"]))
+    return r
+
+
+def _no_storage_rights(storage_id: str, e: AzureFailure) -> Reply:
+    """Network Watcher writes the logs with the bot's own rights on the storage account."""
+    r = Reply(fallback="The bot may not write VPN troubleshoot's logs to the storage account", visibility="ephemeral")
+    r.add(
+        Text(
+            rich(
+                Icon.REFUSED,
+                " Azure refused to start VPN troubleshoot: the bot's identity lacks rights on the storage account ",
+                code(name_of(storage_id)),
+                ", where Network Watcher writes the logs as the bot.",
+            )
+        )
+    )
+    r.add(
+        Text(
+            rich(
+                "Grant the identity, on that account only, the storage actions VPN troubleshoot needs "
+                "(docs/deploy.md, “Network Watcher, VPN troubleshoot and IKE logs”).",
+            )
+        )
+    )
+    if e.message:
+        r.add(Context(rich("Azure said: ", e.message)))
     return r

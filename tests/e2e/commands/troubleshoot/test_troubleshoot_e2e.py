@@ -221,3 +221,10 @@ def test_bad_input(seed: dict[str, Any]) -> None:
     assert "Which connection or gateway?" in out
     assert "is more than one name" in out
     assert "No connection or gateway named `cn-eun`" in out
+
+
+def test_missing_rights_on_the_storage_account_are_named(seed: dict[str, Any]) -> None:
+    seed["denied"] = ["Microsoft.Storage/storageAccounts/listKeys/action"]
+    out = run(seed, "/vpn troubleshoot cn-eun-to-aue")
+    assert "the bot's identity lacks rights on the storage account `stvpnopsdiag`" in out
+    assert "docs/deploy.md" in out
