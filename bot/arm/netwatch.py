@@ -160,13 +160,31 @@ class NetworkWatchers(ArmCalls):
         return self._troubleshoot_answer(net._client.send_request(request), url)
 
     def _troubleshoot_answer(self, response: Any, url: str) -> TroubleshootPoll:
+        """One answer of the troubleshoot POST or of its operation URL. The definition says
+        `final-state-via: location`: the `Location` URL answers 202 while it runs, then 200 with
+        the result. Where Azure gives only `Azure-AsyncOperation`, that URL answers a status
+        (`InProgress`…) while it runs, then the result itself (without `status`)."""
         status = response.status_code
         if status == 202:
-            location = str(response.headers.get("Location") or url)
-            self._check_poll_url(location)
-            return TroubleshootPoll(done=False, poll_url=location, retry_after_s=_retry_after(response.headers))
+            headers = response.headers
+            following = str(headers.get("Location") or headers.get("Azure-AsyncOperation") or url)
+            self._check_poll_url(following)
+            return TroubleshootPoll(done=False, poll_url=following, retry_after_s=_retry_after(headers))
         if status == 200:
-            return TroubleshootPoll(done=True, poll_url=url, result=nwconvert.troubleshoot_result(response.json()))
+            body = response.json()
+            state = body.get("status") if isinstance(body, dict) else None
+            if state is None:
+                return TroubleshootPoll(done=True, poll_url=url, result=nwconvert.troubleshoot_result(body))
+            if str(state).lower() in ("inprogress", "notstarted", "running", "accepted"):
+                return TroubleshootPoll(done=False, poll_url=url, retry_after_s=_retry_after(response.headers))
+            err = body.get("error") if isinstance(body.get("error"), dict) else {}
+            kind, code = (
+                ("failed", str(err.get("code") or ""))
+                if str(state).lower() != "succeeded"
+                else ("failed", "UnreadableResponse")
+            )
+            message = str(err.get("message") or f"the operation ended {state} without a result")
+            raise AzureFailure(kind, message, code, url)
         map_error(status_code=status, response=response, error_map=_ERROR_MAP)
         raise HttpResponseError(response=response, error_format=ARMErrorFormat)
 

@@ -46,9 +46,10 @@ def _finding(d: TroubleshootDetail, healthy: bool, target: str, i: int) -> Findi
 
 
 def storage_lines(storage_id: str, storage_path: str) -> list[Context]:
+    """Where Network Watcher wrote the logs: the container, and where to find it in the portal
+    (a data-plane listing needs the reader's own storage rights, so none is suggested)."""
     account = name_of(storage_id)
     container = storage_path.rstrip("/").rsplit("/", 1)[-1] if storage_path else ""
-    cmd = f"az storage blob list --account-name {account} --container-name {container} --auth-mode login -o table"
     return [
         Context(
             rich(
@@ -56,10 +57,9 @@ def storage_lines(storage_id: str, storage_path: str) -> list[Context]:
                 code(storage_path),
                 " in storage account ",
                 code(account),
-                ".",
+                f": in the portal, Storage accounts → {account} → Containers → {container or 'the container'}.",
             )
         ),
-        Context(rich("List them: ", code(cmd))),
     ]
 
 

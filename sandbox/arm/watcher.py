@@ -131,13 +131,11 @@ def watcher_action(router: Router, rp: ids.Parsed, resource: dict[str, Any], act
 
 
 def _accepted(router: Router, op: Operation) -> Answer:
-    """202 with `Location` and `Retry-After`, and a body: the definitions give the 202 the
-    result's schema, and Azure's published examples (NetworkWatcherIpFlowVerify.json,
-    NetworkWatcherTroubleshootGet.json) show the result in it. Clients poll `Location`."""
-    from sandbox.arm.handler import Answer
-
-    headers = {"Location": router._op_url(op, True), "Retry-After": router.emu.poll_retry_after}
-    return Answer(202, clone(op.result), headers)
+    """202 with the headers `Fidelity.lro_headers` chooses (the definitions give `Location`)
+    and `Retry-After`, and a body: the definitions give the 202 the result's schema, and
+    Azure's published examples (NetworkWatcherIpFlowVerify.json,
+    NetworkWatcherTroubleshootGet.json) show the result in it."""
+    return router._accepted(202, clone(op.result), op)
 
 
 def _required(body: dict[str, Any], name: str) -> str:

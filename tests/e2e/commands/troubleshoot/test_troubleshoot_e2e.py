@@ -54,7 +54,7 @@ def test_a_healthy_connection_says_so_and_where_the_logs_are(seed: dict[str, Any
     out = run(seed, "/vpn troubleshoot cn-eun-to-aue")
     assert "VPN troubleshoot of cn-eun-to-aue: healthy" in out
     assert "https://stvpnopsdiag.blob.core.windows.net/vpn-troubleshoot" in out
-    assert "az storage blob list --account-name stvpnopsdiag --container-name vpn-troubleshoot" in out
+    assert "Storage accounts → stvpnopsdiag → Containers → vpn-troubleshoot" in out
 
 
 def test_an_unhealthy_result_reads_summary_detail_and_actions(seed: dict[str, Any]) -> None:
