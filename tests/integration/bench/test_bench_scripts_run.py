@@ -25,6 +25,7 @@ SMALL = {
     "scenarios.py": ["--only", "hub-spoke-transit", "one-way-vnet-to-vnet"],
     "attacks.py": ["--n", "2"],
     "az_actions.py": ["--rounds", "1", "--retry-after", "0.05", "--only", "learned_routes"],
+    "netwatch.py": ["--rounds", "1", "--latency-ms", "1"],
 }
 
 
