@@ -191,7 +191,12 @@ def _source_nic(query: str, estate: Estate) -> NetworkInterface | Reply:
                     Context(rich("Example: ", code(EXAMPLE))),
                 ],
             )
-        query = found[0].name
+        names = ", ".join(f"{n.name} ({n.id})" for n in found[:6])
+        raise UsageError(
+            rich(code(query), f" is the address of {len(found)} NICs (in different networks); which one?"),
+            rich("Name the NIC or its VM instead: ", names),
+            f"/vpn path {found[0].name} 10.1.1.4",
+        )
     hits = [r for r in resolve(query, None, estate) if r.kind in ("nic", "vm")]
     if not hits:
         return _unknown(query, estate)

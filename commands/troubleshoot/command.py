@@ -73,7 +73,11 @@ def troubleshoot(ctx: Ctx, args: str) -> Reply | None:
         "storage_path": storage_path,
     }
     if not run.claim(ctx, key, record):
-        return _busy(run.running(ctx.store, key, now), target.name)
+        holder = run.running(ctx.store, key, now)
+        if holder is None:  # it ended between the two reads: one more try is fair
+            holder = None if run.claim(ctx, key, record) else run.running(ctx.store, key, now) or {}
+        if holder is not None:
+            return _busy(holder, target.name)
     try:
         first = ctx.azure.start_troubleshoot(watcher.id, target.id, storage_id, storage_path)
     except AzureFailure as e:
@@ -148,7 +152,15 @@ def _storage(ctx: Ctx) -> tuple[str, str] | Reply:
 
 def _busy(holder: dict[str, object] | None, target: str, azure_said: str = "") -> Reply:
     r = Reply(fallback="Another VPN troubleshoot is running in this subscription", visibility="ephemeral")
-    if holder is not None:
+    if holder is not None and not holder:
+        r.add(
+            Text(
+                rich(
+                    Icon.WAITING, " Another VPN troubleshoot was starting in this subscription; try again in a moment."
+                )
+            )
+        )
+    elif holder is not None:
         r.add(
             Text(
                 rich(
