@@ -15,7 +15,8 @@
   (NetworkWatchers_GetTroubleshooting / _GetTroubleshootingResult): 202 + `Location` +
   `Retry-After`, a result after several polls (Azure takes minutes). The result is the
   estate's `"troubleshoot"` entry for the target (a TroubleshootingResult as Azure's examples
-  show it), else one made from the target's state. Microsoft's documented limits are kept
+  show it), else one made from the target's state (fault types of the documentation's table:
+  NoFault when connected, PeerReachability when not). Microsoft's documented limits are kept
   (https://learn.microsoft.com/azure/network-watcher/vpn-troubleshoot-overview): gateways and
   connections only; one troubleshoot at a time per subscription — another is refused (409,
   built from the documentation's wording: no published example shows that answer); the
@@ -423,7 +424,7 @@ def _result_for(estate: Estate, target: str, doc: dict[str, Any]) -> dict[str, A
         "results": [
             {
                 "id": "000",
-                "reasonType": "ConnectionNotConnected",
+                "reasonType": "PeerReachability",
                 "summary": f"The connection is {status or 'not connected'}",
                 "detail": "The tunnel is not established with the remote VPN device.",
                 "recommendedActions": [
