@@ -126,7 +126,7 @@ def watch(timer: func.TimerRequest, context: func.Context) -> None:
     transitions, post recoveries. Overlapping runs are safe: the store's conditional
     writes decide which run announces a transition."""
     from bot.runtime.host import runtime
-    from bot.runtime.timer import run_watch, sweep_requests
+    from bot.runtime.timer import resume_troubleshoots, run_watch, sweep_requests
 
     with bind(invocation_id=_invocation(context), function="watch"):
         if timer.past_due:
@@ -135,6 +135,8 @@ def watch(timer: func.TimerRequest, context: func.Context) -> None:
         log.info("watch_done", summary=result.summary, failures=len(result.failures))
         # Same schedule for the change requests' housekeeping: expiry, interrupted applies.
         sweep_requests(runtime.work().deps)
+        # And VPN troubleshoot runs whose job ended before Azure had the result.
+        resume_troubleshoots(runtime.work().deps)
 
 
 def register_functions(app: func.FunctionApp) -> None:

@@ -70,6 +70,16 @@ VPNOPS_MUTE_GROUP = "VPNOPS_MUTE_GROUP"
 VPNOPS_JOB_DEADLINE_S = "VPNOPS_JOB_DEADLINE_S"
 # Where `python -m bot serve` listens (loopback unless told otherwise).
 VPNOPS_BIND = "VPNOPS_BIND"
+# VPN troubleshoot (/vpn troubleshoot): the storage account Network Watcher writes its logs to
+# (ARM id), the blob container URL for them, how long a job waits for the result before the
+# timer takes over, and when the bot gives up on one run (its own deadline, beyond one call's).
+VPNOPS_TROUBLESHOOT_STORAGE_ID = "VPNOPS_TROUBLESHOOT_STORAGE_ID"
+VPNOPS_TROUBLESHOOT_STORAGE_PATH = "VPNOPS_TROUBLESHOOT_STORAGE_PATH"
+VPNOPS_TROUBLESHOOT_WAIT_S = "VPNOPS_TROUBLESHOOT_WAIT_S"
+VPNOPS_TROUBLESHOOT_DEADLINE_S = "VPNOPS_TROUBLESHOOT_DEADLINE_S"
+# The Log Analytics query endpoint ("" = the public cloud's https://api.loganalytics.io, or the
+# sandbox emulator's own when VPNOPS_ARM_URL is set).
+VPNOPS_LOGS_URL = "VPNOPS_LOGS_URL"
 
 JobsMode = Literal["thread", "queue"]
 
@@ -129,6 +139,11 @@ class Settings:
     port: int = 3000
     bind: str = "127.0.0.1"
     job_deadline_s: float = 300.0
+    troubleshoot_storage_id: str = ""
+    troubleshoot_storage_path: str = ""
+    troubleshoot_wait_s: float = 240.0
+    troubleshoot_deadline_s: float = 1200.0
+    logs_url: str = ""
     # --- trust ---------------------------------------------------------------------------
     secret_key: str = field(default="", repr=False)
     secret_key_ephemeral: bool = False  # made up at start (no VPNOPS_SECRET_KEY; threads only)
@@ -210,6 +225,11 @@ class Settings:
             port=int(_number(env, PORT, 3000, minimum=1, whole=True)),
             bind=s(VPNOPS_BIND, "127.0.0.1"),
             job_deadline_s=_number(env, VPNOPS_JOB_DEADLINE_S, 300.0, minimum=10.0),
+            troubleshoot_storage_id=s(VPNOPS_TROUBLESHOOT_STORAGE_ID),
+            troubleshoot_storage_path=s(VPNOPS_TROUBLESHOOT_STORAGE_PATH),
+            troubleshoot_wait_s=_number(env, VPNOPS_TROUBLESHOOT_WAIT_S, 240.0, minimum=0.0),
+            troubleshoot_deadline_s=_number(env, VPNOPS_TROUBLESHOOT_DEADLINE_S, 1200.0, minimum=60.0),
+            logs_url=s(VPNOPS_LOGS_URL).rstrip("/"),
             mute_group=mute_group,
             secret_key=secret_key or secrets.token_hex(32),
             secret_key_ephemeral=not secret_key,
@@ -240,6 +260,11 @@ class Settings:
             progress_every_s=self.progress_every_s,
             mute_group=self.mute_group,
             notices=tuple(w for w in self.warnings if w.startswith(NO_APPROVERS)),
+            troubleshoot_storage_id=self.troubleshoot_storage_id,
+            troubleshoot_storage_path=self.troubleshoot_storage_path,
+            # The asking job may wait only within its own deadline (answer included).
+            troubleshoot_wait_s=min(self.troubleshoot_wait_s, max(0.0, self.job_deadline_s - 30.0)),
+            troubleshoot_deadline_s=self.troubleshoot_deadline_s,
         )
 
     def scope_for(self, channel: str) -> tuple[str, ...] | None:

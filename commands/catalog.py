@@ -17,12 +17,15 @@ from commands.core.registry import Registry
 from commands.diagnose.command import diagnose
 from commands.health import health
 from commands.help import help_command
+from commands.logs.command import logs
 from commands.metrics.command import metrics
 from commands.p2s.command import p2s
+from commands.path.command import path
 from commands.peering.buttons import approve, cancel, reject, revert
 from commands.peering.command import audit, peering, requests
 from commands.routes.command import check_vpn_client_log, routes
 from commands.status.command import status
+from commands.troubleshoot.command import troubleshoot
 
 REGISTRY = Registry(
     commands=(
@@ -39,6 +42,9 @@ REGISTRY = Registry(
         alerts,
         changes,
         health,
+        path,
+        troubleshoot,
+        logs,
         help_command,
     ),
     actions=(approve, reject, cancel, revert, alert_status, alert_ack, alert_mute_1h, alert_mute_24h),

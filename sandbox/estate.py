@@ -38,6 +38,8 @@ _TOP_KEYS = {
     "resourceHealth",
     "serviceHealth",
     "$comment",
+    "troubleshoot",  # VPN troubleshoot results by target id (sandbox/arm/watcher.py)
+    "logs",  # Log Analytics rows by workspace customerId (sandbox/arm/watcher.py)
 }
 
 

@@ -47,6 +47,7 @@ from sandbox.armdocs import (
     route,
     route_table,
     sql_server_with_endpoint,
+    subnet_id,
     system_routes,
     vnet,
 )
@@ -516,9 +517,12 @@ def spoke_forced_tunnel_nva() -> Estate:
     return est
 
 
-def _dns_hub(name: str, comment: str, *, forwarder: bool) -> Estate:
+def _dns_hub(
+    name: str, comment: str, *, forwarder: bool, policy: str = "Proxy", client_nsg: list[Doc] | None = None
+) -> Estate:
     """A hub whose DNS server (a Private Resolver inbound endpoint, or a forwarder VM) answers
-    for the whole estate; the SQL zone is linked to the hub only."""
+    for the whole estate; the SQL zone is linked to the hub only. `client_nsg`: the extra
+    rules of the client VM's subnet NSG (its effective rules are then served)."""
     est = Estate(comment)
     sub = est.subscription(sub_for(name), "Contoso Data Platform")
     net, spoke_net = ("10.110", "10.111") if forwarder else ("10.100", "10.101")
@@ -562,7 +566,7 @@ def _dns_hub(name: str, comment: str, *, forwarder: bool) -> Estate:
     server = "sql-fabrikam-ops" if forwarder else "sql-contoso-data"
     pe_ip = f"{spoke_net}.2.4"
     zone = private_zone(est, sub, "rg-hub", SQL_ZONE, {server: pe_ip}, [hub["id"]])
-    sql_server_with_endpoint(est, spoke, "snet-data", server, pe_ip, zone_id=zone, policy="Proxy")
+    sql_server_with_endpoint(est, spoke, "snet-data", server, pe_ip, zone_id=zone, policy=policy)
     hops = [f"{net}.255.30"]
     est.action(g["id"], "getLearnedRoutes", body(net_learned(hops[0], [f"{net}.0.0/16", f"{spoke_net}.0.0/16", pool])))
     est.action(
@@ -570,7 +574,7 @@ def _dns_hub(name: str, comment: str, *, forwarder: bool) -> Estate:
         "getVpnclientConnectionHealth",
         body(p2s_client("analyst@contoso.com", pool.replace(".0/24", ".2"), "198.51.100.12:50110")),
     )
-    nic_and_vm(
+    nic = nic_and_vm(
         est,
         spoke,
         "snet-app",
@@ -583,6 +587,11 @@ def _dns_hub(name: str, comment: str, *, forwarder: bool) -> Estate:
             eff(f"{pe_ip}/32", "InterfaceEndpoint"),
         ],
     )
+    if client_nsg is not None:
+        nsg = net_id(sub, "rg-data", "networkSecurityGroups", "nsg-snet-app")
+        rules = _nsg_rules([f"{net}.0.0/16", f"{spoke_net}.0.0/16"], client_nsg)
+        entry = {"networkSecurityGroup": {"id": nsg}, "association": {"subnet": {"id": subnet_id(spoke, "snet-app")}}}
+        est.action(nic["id"], "effectiveNetworkSecurityGroups", {"value": [{**entry, "effectiveSecurityRules": rules}]})
     return est
 
 
@@ -2627,6 +2636,87 @@ def metrics_near_capacity_drops_bgp() -> Estate:
     est.action(g["id"], "getBgpPeerStatus", body(bgp_peer(local, "192.168.197.1", 65297, routes=1)))
     est.action(g["id"], "getAdvertisedRoutes?peer=192.168.197.1", body(advertised(local, "10.196.0.0/16", "65010")))
     return est
+
+
+def _nsg_rules(vnet: list[str], extra: list[Doc]) -> list[Doc]:
+    """A subnet NSG's effective rules (effectiveNetworkSecurityGroups): `extra`, then Azure's
+    default rules with the VirtualNetwork tag expanded to `vnet`
+    (https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview#default-security-rules)."""
+
+    def rule(name: str, prio: int, direction: str, access: str, src: str, dst: str, **more: Any) -> Doc:
+        return {
+            "name": f"defaultSecurityRules/{name}",
+            "protocol": "All",
+            "sourcePortRange": "0-65535",
+            "destinationPortRange": "0-65535",
+            "sourceAddressPrefix": src,
+            "destinationAddressPrefix": dst,
+            "access": access,
+            "priority": prio,
+            "direction": direction,
+            **more,
+        }
+
+    vn = {"expandedSourceAddressPrefix": vnet, "expandedDestinationAddressPrefix": vnet}
+    return [
+        *extra,
+        rule("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork", **vn),
+        rule("DenyAllInBound", 65500, "Inbound", "Deny", "0.0.0.0/0", "0.0.0.0/0"),
+        rule("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", **vn),
+        rule("DenyAllOutBound", 65500, "Outbound", "Deny", "0.0.0.0/0", "0.0.0.0/0"),
+    ]
+
+
+def _allow_sql(ports: str) -> Doc:
+    return {
+        "name": "securityRules/allow-sql-out",
+        "protocol": "Tcp",
+        "sourcePortRange": "0-65535",
+        "destinationPortRange": ports,
+        "sourceAddressPrefix": "10.101.1.0/24",
+        "destinationAddressPrefix": "10.101.2.0/24",
+        "access": "Allow",
+        "priority": 200,
+        "direction": "Outbound",
+    }
+
+
+@scenario
+def sql_redirect_client_nsg_open() -> Estate:
+    return _dns_hub(
+        "sql-redirect-client-nsg-open",
+        "The DNS Private Resolver hub with the SQL server on the Redirect connection policy, and the client VM's "
+        "subnet NSG allowing TCP 1433-65535 to the endpoint's subnet (private-endpoint-overview: Redirect through "
+        "a private endpoint needs 1433-65535). Healthy.",
+        forwarder=False,
+        policy="Redirect",
+        client_nsg=[_allow_sql("1433-65535")],
+    )
+
+
+@scenario
+def sql_redirect_client_nsg_blocks() -> Estate:
+    deny = {
+        "name": "securityRules/deny-data-subnet",
+        "protocol": "*",
+        "sourcePortRange": "0-65535",
+        "destinationPortRange": "0-65535",
+        "sourceAddressPrefix": "10.101.1.0/24",
+        "destinationAddressPrefix": "10.101.2.0/24",
+        "access": "Deny",
+        "priority": 300,
+        "direction": "Outbound",
+    }
+    return _dns_hub(
+        "sql-redirect-client-nsg-blocks",
+        "The DNS Private Resolver hub with the SQL server on the Redirect connection policy; the client VM's "
+        "subnet NSG allows only TCP 1433 to the data subnet and denies the rest (network-security-group-how-it-"
+        "works: the first matching rule by priority decides). Broken: logins on 1433 succeed, the redirected "
+        "session to 11000-11999 is dropped.",
+        forwarder=False,
+        policy="Redirect",
+        client_nsg=[_allow_sql("1433-1433"), deny],
+    )
 
 
 def build(name: str) -> dict[str, Any]:

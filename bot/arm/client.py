@@ -14,7 +14,9 @@ loopback HTTP, the sandbox ARM emulator. Where each thing lives:
   servers), `bot.arm.gateways` (gateways, connections, gateway actions), `bot.arm.vnets`
   (virtual networks, peerings), `bot.arm.nics` (NICs, effective routes),
   `bot.arm.private_link` (private endpoints, private DNS, resolvers), `bot.arm.metrics`
-  (Azure Monitor's batch metrics API, on its regional endpoints);
+  (Azure Monitor's batch metrics API, on its regional endpoints), `bot.arm.netwatch`
+  (Network Watcher, effective security rules, VPN troubleshoot), `bot.arm.diagnostics`
+  (diagnostic settings, Log Analytics queries);
 * `bot.arm.convert`: SDK models and ARM JSON → `commands.core.model`.
 
 Thread-safe: one SDK client per subscription and kind, created lazily under a lock and
@@ -31,8 +33,10 @@ from azure.core.credentials import TokenCredential
 
 from bot.arm.cached import SharedAreas
 from bot.arm.changes import Changes
+from bot.arm.diagnostics import Diagnostics
 from bot.arm.gateways import Gateways
 from bot.arm.metrics import Metrics
+from bot.arm.netwatch import NetworkWatchers
 from bot.arm.nics import NetworkInterfaces
 from bot.arm.pipeline import ArmPipeline, PipelineOptions
 from bot.arm.private_link import PrivateLink
@@ -41,7 +45,18 @@ from bot.arm.shared import DEFAULT_ACTION_TTL_S, DEFAULT_TTL_S, SharedReads
 from bot.arm.vnets import VirtualNetworks
 
 
-class ArmClient(SharedAreas, Metrics, Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink, Changes):
+class ArmClient(
+    SharedAreas,
+    Metrics,
+    Resources,
+    Gateways,
+    VirtualNetworks,
+    NetworkInterfaces,
+    PrivateLink,
+    Changes,
+    NetworkWatchers,
+    Diagnostics,
+):
     """`commands.core.port.AzurePort` over the Azure SDKs: the areas above on one pipeline.
     Construct directly (tests) or with `bot.arm.factory`."""
 
@@ -55,6 +70,7 @@ class ArmClient(SharedAreas, Metrics, Resources, Gateways, VirtualNetworks, Netw
         metrics_url: str = "",
         cache_ttl_s: float = DEFAULT_TTL_S,
         action_cache_ttl_s: float = DEFAULT_ACTION_TTL_S,
+        logs_url: str | None = None,
         **pipeline: Unpack[PipelineOptions],
     ) -> None:
         """`subscription_ids`: the subscriptions to work on; empty = every one the identity
@@ -68,6 +84,9 @@ class ArmClient(SharedAreas, Metrics, Resources, Gateways, VirtualNetworks, Netw
         `cache_ttl_s` / `action_cache_ttl_s`: how long a read / a diagnostic action's result is
         shared between requests (`bot.arm.shared`; 0 turns sharing off)."""
         self._digest_key = digest_key or secrets.token_bytes(32)
+        # The Log Analytics query endpoint (VPNOPS_LOGS_URL): None = the public cloud's, or the
+        # sandbox's own when `base_url` is the emulator (`bot.arm.diagnostics`).
+        self._logs_url = logs_url
         super().__init__(
             ArmPipeline(credential, **pipeline),
             metrics_url=metrics_url,
@@ -83,6 +102,8 @@ class ArmClient(SharedAreas, Metrics, Resources, Gateways, VirtualNetworks, Netw
 
     def close(self) -> None:
         """Close every SDK client and the shared HTTP session."""
+        if self._logs_client is not None:
+            self._logs_client.close()
         self._pipeline.close()
 
     def __enter__(self) -> ArmClient:

@@ -13,6 +13,7 @@ attributes (read with getattr, so a partial stand-in works too):
 | `arm_time_scale`   | float            | 0.0     | VPNOPS_ARM_TIME_SCALE: sandbox only, the emulator's --time-scale (0: 0.005) |
 | `secret_key`       | str              | ""      | VPNOPS_SECRET_KEY: keys the shared-key digests      |
 | `metrics_url`      | str              | ""      | VPNOPS_METRICS_URL: metrics endpoint with {region}  |
+| `logs_url`         | str              | ""      | VPNOPS_LOGS_URL: the Log Analytics query endpoint   |
 
 Nothing from the Azure SDK is imported until the function runs, so importing this module
 is cheap on the Slack ack path.
@@ -52,6 +53,7 @@ def azure_from_settings(settings: Any) -> AzurePort:
     secret_key = str(getattr(settings, "secret_key", "") or "")
     keyed = digest_key(secret_key) if secret_key else None
     metrics_url = str(getattr(settings, "metrics_url", "") or "").strip()
+    logs_url = str(getattr(settings, "logs_url", "") or "").strip() or None
     if arm_url:
         # The sandbox serves Azure Monitor's batch metrics API beside ARM (sandbox/arm/metrics.py).
         metrics_url = metrics_url or check_arm_url(arm_url) + "/metrics/{region}"
@@ -64,6 +66,7 @@ def azure_from_settings(settings: Any) -> AzurePort:
             StaticTokenCredential(),
             digest_key=keyed,
             metrics_url=metrics_url,
+            logs_url=check_arm_url(logs_url, "VPNOPS_LOGS_URL") if logs_url else None,
             base_url=check_arm_url(arm_url),
             subscription_ids=subscription_ids,
             concurrency=concurrency,
@@ -77,6 +80,7 @@ def azure_from_settings(settings: Any) -> AzurePort:
         default_credential(),
         digest_key=keyed,
         metrics_url=metrics_url,
+        logs_url=check_arm_url(logs_url, "VPNOPS_LOGS_URL") if logs_url else None,
         subscription_ids=subscription_ids,
         concurrency=concurrency,
         call_timeout_s=timeout_s,

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from bot.console import alerts, commands
+from bot.console import alerts, commands, netwatch
 from bot.console.commands import ConsoleCommand, button_hint
 from bot.runtime.jobs import ThreadPoolDispatcher
 from bot.runtime.worker import Deps, run_job
@@ -52,7 +52,7 @@ DEFAULT_CHANNEL = "C_VPNOPS"
 DEFAULT_APPROVERS = frozenset({"U_BOB", "U_CAROL"})
 DEFAULT_ALERT_CHANNEL = "C_ALERTS"
 # Every console command, in /help order.
-CONSOLE_COMMANDS: tuple[ConsoleCommand, ...] = (*commands.COMMANDS, *alerts.COMMANDS)
+CONSOLE_COMMANDS: tuple[ConsoleCommand, ...] = (*commands.COMMANDS, *alerts.COMMANDS, *netwatch.COMMANDS)
 # The options that choose what the built-in ARM emulator serves: meaningless with --arm-url.
 EMULATOR_OPTIONS = ("estate", "lro_headers", "faults")
 
@@ -129,6 +129,13 @@ class Console:
             # tests edit it between commands): no reads shared between requests here. The
             # sharing (bot.arm.shared) is measured by bench/status_realistic.py.
             self.settings = dataclasses.replace(self.settings, arm_cache_ttl_s=0.0)
+        if not self.settings.troubleshoot_storage_id and estate is not None:
+            # VPN troubleshoot needs a storage account: the estate's first, as an operator
+            # would set VPNOPS_TROUBLESHOOT_STORAGE_ID/_PATH.
+            storage_id, storage_path = _troubleshoot_storage(estate)
+            self.settings = dataclasses.replace(
+                self.settings, troubleshoot_storage_id=storage_id, troubleshoot_storage_path=storage_path
+            )
         self.settings = replace_warnings(self.settings)
         self.settings.register_secrets()
         self.deps = Deps.from_settings(self.settings)
@@ -327,6 +334,16 @@ class Console:
         if ev.file:
             doc["file"] = {k: v for k, v in ev.file.items() if k != "bytes"}  # an image's bytes are not JSON
         print(json.dumps(doc, ensure_ascii=False), file=self.out, flush=True)
+
+
+def _troubleshoot_storage(estate: dict[str, Any]) -> tuple[str, str]:
+    """VPN troubleshoot's storage settings (id, container URL) from the estate's first storage
+    account; ("", "") when it has none (the command then says what to set)."""
+    for r in estate.get("resources") or ():
+        if str(r.get("type", "")).lower() == "microsoft.storage/storageaccounts":
+            name = str(r.get("name"))
+            return str(r.get("id")), f"https://{name}.blob.core.windows.net/vpn-troubleshoot"
+    return "", ""
 
 
 def _indent(text: str) -> str:

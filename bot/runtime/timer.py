@@ -79,3 +79,27 @@ def sweep_requests(deps: Deps, messenger: Messenger | None = None) -> list[str]:
     if lines:
         log.info("sweep_done", changed=len(lines), requests=lines)
     return lines
+
+
+def resume_troubleshoots(deps: Deps, messenger: Messenger | None = None) -> list[str]:
+    """The timer's part of VPN troubleshoot (`commands.troubleshoot.run.sweep`): runs whose job
+    ended before Azure had the result (its deadline, a restart, a crash) are followed from
+    the operation URL kept in the store, and their result posted in the channel they were
+    asked in; runs past their own deadline are given up on, said so. Never raises: the timer
+    must keep its schedule."""
+    from commands.troubleshoot.render import result_reply
+    from commands.troubleshoot.run import sweep
+
+    if messenger is None:
+        from bot.slack.messenger import SlackMessenger
+
+        messenger = SlackMessenger(deps.slack())
+    try:
+        ctx = Ctx(azure=deps.azure_port(), out=messenger, settings=deps.settings.domain(), store=deps.store_port())
+        lines = sweep(ctx, result_reply)
+    except (AzureFailure, StoreError, MessengerError, OSError) as exc:
+        log.error("troubleshoot_resume_failed", error_type=type(exc).__name__, error=str(exc))
+        return []
+    if lines:
+        log.info("troubleshoot_resumed", changed=len(lines), runs=lines)
+    return lines

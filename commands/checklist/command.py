@@ -26,6 +26,7 @@ from commands.findings.dns.facts import (
 )
 from commands.judgement.estate import read_estate, read_peered_vnets
 from commands.judgement.judge import judge
+from commands.judgement.nsgs import read_client_rules
 from commands.judgement.progress import Progress
 
 _KINDS = (SQL_SERVERS, PRIVATE_ENDPOINTS, ZONES, VNETS, GATEWAYS, RESOLVERS, CONNECTIONS)
@@ -45,6 +46,7 @@ def checklist(ctx: Ctx, args: str) -> Reply:
     progress = Progress(ctx)
     est = read_estate(ctx, subs, progress)
     read_peered_vnets(ctx, est, progress)
+    read_client_rules(ctx, est)  # item 7's ports, checked against the client VMs' rules
     facts = est.dns
     servers, note = find_server(q, facts)
     if not servers:

@@ -47,6 +47,15 @@ from commands.core.model import (
     Subscription,
     VirtualNetwork,
 )
+from commands.core.netwatch import (
+    DiagnosticSetting,
+    EffectiveNsg,
+    IpFlowVerdict,
+    LogTable,
+    NetworkWatcher,
+    NextHop,
+    TroubleshootPoll,
+)
 from commands.core.reply import Inline, Reply
 
 
@@ -199,6 +208,65 @@ class AzurePort(Protocol):
     def resource_health_history(self, resource_id: str) -> list[HealthStatus]:
         """Resource Health's availability statuses of one resource, newest first (Azure's
         recent history of it)."""
+
+    # --- Network Watcher (commands.path, commands.troubleshoot) ---------------------------
+    def network_watchers(self, subscription_id: str) -> list[NetworkWatcher]:
+        """Every Network Watcher of the subscription (NetworkWatchers_ListAll): one per region
+        where Network Watcher is enabled."""
+        ...
+
+    def next_hop(self, watcher_id: str, vm_id: str, nic_id: str, source_ip: str, destination_ip: str) -> NextHop:
+        """Long-running `nextHop` of the watcher for a VM's NIC (NetworkWatchers_GetNextHop)."""
+        ...
+
+    def verify_ip_flow(
+        self,
+        watcher_id: str,
+        vm_id: str,
+        nic_id: str,
+        *,
+        direction: str,
+        protocol: str,
+        local_ip: str,
+        local_port: str,
+        remote_ip: str,
+        remote_port: str,
+    ) -> IpFlowVerdict:
+        """Long-running `ipFlowVerify` (NetworkWatchers_VerifyIPFlow): the NSG verdict and rule."""
+        ...
+
+    def effective_nsgs(self, nic_id: str) -> list[EffectiveNsg]:
+        """Long-running `effectiveNetworkSecurityGroups` of a NIC (the VM must be running)."""
+        ...
+
+    def start_troubleshoot(
+        self, watcher_id: str, target_id: str, storage_id: str, storage_path: str
+    ) -> TroubleshootPoll:
+        """POST `troubleshoot` (NetworkWatchers_GetTroubleshooting) for a gateway or connection,
+        without waiting: Azure's answer (done, or the URL to poll). Raises AzureFailure
+        kind "conflict" when another troubleshoot runs in the subscription."""
+        ...
+
+    def poll_troubleshoot(self, poll_url: str, wait_s: float = 0.0) -> TroubleshootPoll:
+        """Read a troubleshoot's operation URL (from `start_troubleshoot`, possibly stored by an
+        earlier process) until it is done or `wait_s` has passed; never longer."""
+        ...
+
+    # --- diagnostic logs (commands.logs) ----------------------------------------------------
+    def diagnostic_settings(self, resource_id: str) -> list[DiagnosticSetting]:
+        """The diagnostic settings of a resource (Microsoft.Insights/diagnosticSettings)."""
+        ...
+
+    def workspace_customer_id(self, workspace_id: str) -> str:
+        """The `customerId` (query GUID) of a Log Analytics workspace given by ARM id."""
+        ...
+
+    def query_logs(self, workspace_customer_id: str, query: str, hours: float) -> LogTable:
+        """Run a KQL query over the last `hours` in a Log Analytics workspace (first table)."""
+        ...
+
+    def public_ip_address(self, public_ip_id: str) -> str:
+        """The address of a public IP resource ("" while none is allocated)."""
         ...
 
 

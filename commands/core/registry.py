@@ -39,6 +39,13 @@ class DomainSettings:
     progress_every_s: float = 2.0
     mute_group: str = ""  # a Slack user group whose members may mute alerts (besides approvers)
     notices: tuple[str, ...] = ()  # what is odd about the configuration ("no approvers"), for help
+    # VPN troubleshoot (commands.troubleshoot): where Network Watcher writes its logs (the storage
+    # account's ARM id and a blob container URL), how long the asking job waits for the result
+    # before the timer takes over, and when the bot gives up on one run.
+    troubleshoot_storage_id: str = ""
+    troubleshoot_storage_path: str = ""
+    troubleshoot_wait_s: float = 240.0
+    troubleshoot_deadline_s: float = 1200.0
 
 
 @dataclass

@@ -17,6 +17,7 @@ from commands.diagnose.render import no_vnets, render
 from commands.diagnose.scope import resolve_scope
 from commands.judgement.estate import read_estate, read_in_depth, read_peered_vnets
 from commands.judgement.judge import judge
+from commands.judgement.nsgs import read_client_rules
 from commands.judgement.progress import Progress
 from commands.judgement.view import problems
 from commands.status.deltas import earlier_samples
@@ -45,6 +46,7 @@ def diagnose(ctx: Ctx, args: str) -> Reply:
     read_peered_vnets(ctx, est, progress, of=scope.vnet)
     scope = scope.with_hubs(est.vnets)
     read_in_depth(ctx, est, scope.label, scope.gateway)
+    read_client_rules(ctx, est)  # the SQL checklist's ports, as /vpn checklist checks them
     progress.say("Putting the findings together…", force=True)
     est.samples = earlier_samples(ctx)  # the rates against the SKU's benchmark, as status has them
     judgement = judge(est)

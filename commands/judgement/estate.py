@@ -46,6 +46,7 @@ from commands.core.model import (
     name_of,
     rid_key,
 )
+from commands.core.netwatch import ClientRules
 from commands.core.port import AzurePort
 from commands.core.registry import Ctx
 from commands.core.text import Rich, code, join, rich
@@ -119,6 +120,8 @@ class Estate:
     # connection key -> the watch's last reading of its counters (a command that has the store
     # sets it: `/vpn status`, `/vpn diagnose`, `/vpn connection`), for the rates against the SKU
     samples: Mapping[str, Sample] = field(default_factory=dict)
+    # The client VMs' effective security rules per private endpoint key (commands.judgement.nsgs).
+    client_rules: dict[str, tuple[ClientRules, ...]] = field(default_factory=dict)
 
     # -- what could not be read ---------------------------------------------------------------
     def failed(self, kind: str, subscription_id: str) -> bool:
@@ -236,6 +239,7 @@ class Estate:
             resolvers=tuple(self.resolvers),
             connections=tuple(self.connections_now),
             failures=tuple(self.failures),
+            client_rules=dict(self.client_rules),
         )
 
     def p2s_clients(self) -> dict[str, int]:

@@ -34,6 +34,24 @@ var actions = [
   // /vpn connection: a connection's live IKE SAs (long-running) and its gateway's NAT rules.
   'Microsoft.Network/connections/getikesas/action'
   'Microsoft.Network/virtualNetworkGateways/natRules/read'
+  // /vpn path: Network Watcher's next hop and IP flow verify from a VM's NIC (the watcher of
+  // the NIC's region, listed first), and the NIC's effective security rules.
+  'Microsoft.Network/networkWatchers/read'
+  'Microsoft.Network/networkWatchers/nextHop/action'
+  'Microsoft.Network/networkWatchers/ipFlowVerify/action'
+  'Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action'
+  // /vpn troubleshoot: Network Watcher's VPN troubleshoot of a gateway or connection (its
+  // result is read at the operation's Location URL: locations/operationResults/read below).
+  // Network Watcher writes the logs with the caller's rights on the storage account: those
+  // are granted on that one account only (docs/deploy.md), not here.
+  'Microsoft.Network/networkWatchers/troubleshoot/action'
+  // /vpn logs (and IKE reasons in a connection's thread): the gateway's diagnostic settings
+  // name the Log Analytics workspace; its customerId is read, and the IKE/tunnel rows queried
+  // there (assign the role where the workspace is, too); a VNet-to-VNet peer's public IPs.
+  'Microsoft.Insights/diagnosticSettings/read'
+  'Microsoft.OperationalInsights/workspaces/read'
+  'Microsoft.OperationalInsights/workspaces/query/read'
+  'Microsoft.Network/publicIPAddresses/read'
   // The gateway actions above are long-running: polling their result needs these.
   'Microsoft.Network/locations/operations/read'
   'Microsoft.Network/locations/operationResults/read'

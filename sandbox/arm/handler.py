@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from sandbox.arm import apiversions, ids, metrics
+from sandbox.arm import apiversions, ids, metrics, watcher
 from sandbox.arm.ikesas import as_string, synthesize
 from sandbox.arm.latency import retry_after_header, throttled_body
 from sandbox.arm.state import CONNECTION, GATEWAY, KNOWN_ACTIONS, SYNC_ACTIONS, ArmError, Operation, clone, not_found
@@ -294,7 +294,8 @@ class ArmHandler(BaseHTTPRequestHandler):
                     )
                 )
         try:
-            return Router(emu, method, path, query, body, raw_path, if_match=self.headers.get("If-Match")).route()
+            router = Router(emu, method, path, query, body, raw_path, if_match=self.headers.get("If-Match"))
+            return watcher.answer(router, method, path, query, body) if watcher.owns(path) else router.route()
         except ArmError as e:
             return error(e)
 
@@ -318,7 +319,7 @@ class ArmHandler(BaseHTTPRequestHandler):
                     },
                 )
             )
-        if not query.get("api-version"):
+        if not query.get("api-version") and not path.lower().startswith("/v1/workspaces/"):
             return error(
                 ArmError(
                     400,
@@ -327,6 +328,8 @@ class ArmHandler(BaseHTTPRequestHandler):
                 )
             )
         if metrics.is_metrics_path(path):  # Azure Monitor's batch metrics API (its own api-versions)
+            return None
+        if watcher.owns(path):  # Network Watcher, diagnostic settings, Log Analytics (their own)
             return None
         try:
             apiversions.check(path, query["api-version"])
@@ -408,7 +411,7 @@ class Router:
         self.query = query
         self.body = body
         self.raw_path = raw_path
-        self.api_version = query["api-version"]
+        self.api_version = query.get("api-version", "")
 
     # --- dispatch ---------------------------------------------------------------------------
     def route(self) -> Answer:
@@ -610,6 +613,10 @@ class Router:
         return self._page([list_view(f"{ptype}/{last.lower()}", d) for d in self.estate.children(pk, last)])
 
     def _action(self, rp: ids.Parsed, rk: str, resource: dict[str, Any], action: str) -> Answer:
+        if rp.type_key == "microsoft.network/networkwatchers":
+            from sandbox.arm.watcher import watcher_action
+
+            return watcher_action(self, rp, resource, action)
         known = KNOWN_ACTIONS.get(rp.type_key, set()) | SYNC_ACTIONS.get(rp.type_key, set())
         if action.lower() not in known and not self.estate.has_action(rk, action):
             raise ArmError(

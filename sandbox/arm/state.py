@@ -51,6 +51,9 @@ SYNC_ACTIONS: dict[str, set[str]] = {
     VNET: {"listnetworkmanagereffectiveconnectivityconfigurations"},
 }
 
+# Estate sections kept as given for the modules that serve them (see Estate.sections).
+SECTIONS = ("troubleshoot", "logs")
+
 DEFAULT_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 
@@ -168,6 +171,9 @@ class Estate:
         # gateway key -> keys of the connections that name it (virtualNetworkGateway1/2); built
         # on first use, dropped by every write to `resources` (see _touch).
         self._by_gateway: dict[str, list[str]] | None = None
+        # Estate sections served by their own modules (sandbox/arm/watcher.py): "troubleshoot"
+        # (VPN troubleshoot results per target id) and "logs" (Log Analytics rows per workspace).
+        self.sections: dict[str, Any] = {}
         self._load(copy.deepcopy(data))
 
     # --- loading --------------------------------------------------------------------------
@@ -200,6 +206,7 @@ class Estate:
             else:
                 raise ValueError(f"a 'denied' entry is an action string or {{'action', 'scope'}} (got {d!r})")
         self._load_metrics(data.get("metrics") or {})
+        self.sections.update({k: data[k] for k in SECTIONS if data.get(k) is not None})
         for k, g in (data.get("counterGrowth") or {}).items():
             self.counter_growth[ids.key(k)] = {"ingress": int(g.get("ingress", 0)), "egress": int(g.get("egress", 0))}
             self._names[ids.key(k)] = k
@@ -818,6 +825,7 @@ class Estate:
                 out["metrics"] = {self._names.get(k, k): copy.deepcopy(v) for k, v in self.metrics.items()}
             if self.counter_growth:
                 out["counterGrowth"] = {self._names.get(k, k): dict(g) for k, g in self.counter_growth.items()}
+            out.update({k: copy.deepcopy(v) for k, v in self.sections.items()})
             return out
 
     def _action_id(self, action_key: str) -> str:

@@ -65,6 +65,18 @@ def _p2s_gateways(estate: dict[str, Any]) -> list[str]:
     )
 
 
+def _an_address(estate: dict[str, Any]) -> str:
+    """A private address of the estate to send a flow to: a private endpoint NIC's, else any NIC's."""
+    found = []
+    for d in estate.get("resources") or ():
+        if _type_is(d, "Microsoft.Network/networkInterfaces"):
+            for c in (d.get("properties") or {}).get("ipConfigurations") or ():
+                ip = (c.get("properties") or {}).get("privateIPAddress")
+                if ip:
+                    found.append((".nic." not in str(d.get("name")), str(ip)))
+    return sorted(found)[0][1] if found else "10.0.0.4"
+
+
 def own_lines(estate: dict[str, Any]) -> Iterator[str]:
     """`/vpn` lines that touch every resource of the estate (the peering changes apart)."""
     yield "/vpn status all"
@@ -80,6 +92,13 @@ def own_lines(estate: dict[str, Any]) -> Iterator[str]:
         yield f"/vpn routes nic {name}"
     for name in _names(estate, "Microsoft.Compute/virtualMachines"):
         yield f"/vpn routes vm {name}"
+        # Network Watcher from the VM towards a private endpoint's address (or any).
+        yield f"/vpn path {name} {_an_address(estate)} tcp 1433"
+    for name in _names(estate, "Microsoft.Network/connections") + _names(
+        estate, "Microsoft.Network/virtualNetworkGateways"
+    ):
+        yield f"/vpn troubleshoot {name}"
+        yield f"/vpn logs {name}"
     for name in _names(estate, "Microsoft.Network/virtualNetworks"):
         yield f"/vpn peering {name}"
         yield f"/vpn diagnose {name}"

@@ -28,6 +28,18 @@ from tests.conformance.specs import Problem, errors_of
 _NONE = type(None)
 
 
+class _Models:
+    """A package's `_models` as its annotations name them: what the package exports, else
+    what its models module defines (azure-monitor-query 2 exports none of its response models)."""
+
+    def __init__(self, package: Any, module: Any) -> None:
+        self._package, self._module = package, module
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._package, name, None)
+        return found if found is not None else getattr(self._module, name)
+
+
 class ModelSchemas:
     """JSON Schemas of SDK model classes, sharing one `$defs`."""
 
@@ -49,7 +61,7 @@ class ModelSchemas:
         """A TypeSpec-generated model (`_utils.model_base.Model`): its `rest_field`s, read
         as `Model.__new__` reads them (every class of the MRO, annotations evaluated in the
         module with the package's `_models`)."""
-        models = sys.modules[cls.__module__.rsplit(".", 1)[0]]
+        models = _Models(sys.modules[cls.__module__.rsplit(".", 1)[0]], sys.modules[cls.__module__])
         props: dict[str, Any] = {}
         for klass in reversed(cls.__mro__):
             notes = inspect.get_annotations(klass)

@@ -21,12 +21,14 @@ NET_FILE = "network/resource-manager/Microsoft.Network/stable/2025-03-01/"
 GATEWAY_FILE = NET_FILE + "virtualNetworkGateway.json"
 VNET_FILE = NET_FILE + "virtualNetwork.json"
 COMMON_FILE = NET_FILE + "common.json"
+WATCHER_FILE = NET_FILE + "networkWatcher.json"
 DNS_FILE = "privatedns/resource-manager/Microsoft.Network/stable/2024-06-01/privatedns.json"
 RESOURCES_FILE = "resources/resource-manager/Microsoft.Resources/stable/2025-04-01/resources.json"
 
 NET = "azure.mgmt.network.models"
 PDNS = "azure.mgmt.privatedns.models"
 RES = "azure.mgmt.resource.resources.models"
+LOGS = "azure.monitor.query.models"
 SUBS = "azure.mgmt.resource.subscriptions.models"
 DNSR = "azure.mgmt.dnsresolver.models"
 MQ = "azure.monitor.querymetrics.models._models"  # the batch metrics API's generated models
@@ -45,6 +47,11 @@ SENT = {
     "azure.mgmt.resourcegraph.models": "2021-03-01",  # azure-mgmt-resourcegraph 8 (issue 22)
     "azure.mgmt.monitor.models": "2015-04-01",  # azure-mgmt-monitor 7, the Activity Log
     "azure.mgmt.resourcehealth.models": "2025-05-01",  # azure-mgmt-resourcehealth 1
+    # bot/arm/diagnostics.py: diagnostic settings and a workspace, read as ARM JSON.
+    "Microsoft.Insights": "2021-05-01-preview",
+    "Microsoft.OperationalInsights": "2023-09-01",
+    # azure-monitor-query 2's LogsQueryClient: the Log Analytics query API takes no api-version.
+    LOGS: None,  # type: ignore[dict-item]
 }
 
 RG = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
@@ -375,6 +382,91 @@ OPERATIONS: tuple[BotOperation, ...] = (
         True,
         "VirtualNetworkLinks_List",
         DNS_FILE,
+    ),
+    # --- Network Watcher, effective security rules, diagnostic logs (issue 19) ----------------
+    _op(
+        "network_watchers()",
+        "GET",
+        SUB_NET + "/networkWatchers",
+        f"{NET}:NetworkWatcher",
+        True,
+        "NetworkWatchers_ListAll",
+        WATCHER_FILE,
+    ),
+    _op(
+        "next_hop()",
+        "POST",
+        RG_NET + "/networkWatchers/{name}/nextHop",
+        f"{NET}:NextHopResult",
+        False,
+        "NetworkWatchers_GetNextHop",
+        WATCHER_FILE,
+    ),
+    _op(
+        "verify_ip_flow()",
+        "POST",
+        RG_NET + "/networkWatchers/{name}/ipFlowVerify",
+        f"{NET}:VerificationIPFlowResult",
+        False,
+        "NetworkWatchers_VerifyIPFlow",
+        WATCHER_FILE,
+    ),
+    _op(
+        "start_troubleshoot(), poll_troubleshoot()",
+        "POST",
+        RG_NET + "/networkWatchers/{name}/troubleshoot",
+        f"{NET}:TroubleshootingResult",
+        False,
+        "NetworkWatchers_GetTroubleshooting",
+        WATCHER_FILE,
+    ),
+    _op(
+        "effective_nsgs()",
+        "POST",
+        RG_NET + "/networkInterfaces/{name}/effectiveNetworkSecurityGroups",
+        f"{NET}:EffectiveNetworkSecurityGroupListResult",
+        False,
+        "NetworkInterfaces_ListEffectiveNetworkSecurityGroups",
+        VNET_FILE,
+    ),
+    _op(
+        "public_ip_address()",
+        "GET",
+        RG_NET + "/publicIPAddresses/{name}",
+        f"{NET}:PublicIPAddress",
+        False,
+        "PublicIPAddresses_Get",
+        VNET_FILE,
+    ),
+    BotOperation(
+        "diagnostic_settings(): a gateway's",
+        "GET",
+        RG_NET + "/virtualNetworkGateways/{name}/providers/Microsoft.Insights/diagnosticSettings",
+        f"{RES}:GenericResource",
+        True,
+        "Microsoft.Insights",
+        uncovered="DiagnosticSettings_List: diagnosticsSettings_API.json (Microsoft.Insights) is not in specs/",
+    ),
+    BotOperation(
+        "workspace_customer_id()",
+        "GET",
+        RG + "/providers/Microsoft.OperationalInsights/workspaces/{name}",
+        f"{RES}:GenericResource",
+        False,
+        "Microsoft.OperationalInsights",
+        "Resources_GetById",
+        RESOURCES_FILE,
+        uncovered="its properties: Workspaces_Get (Microsoft.OperationalInsights) is not in specs/",
+        generic=True,
+    ),
+    BotOperation(
+        "query_logs(): Log Analytics query API (azure-monitor-query LogsQueryClient)",
+        "POST",
+        "/v1/workspaces/{workspaceId}/query",
+        f"{LOGS}._models:QueryResults",
+        False,
+        LOGS,
+        uncovered="Query_Execute: the Log Analytics data-plane definition (OperationalInsights.json) is not in specs/",
     ),
     BotOperation(
         "dns_resolvers()",

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.arm import convert
+from bot.arm.convert import netwatch as nwconvert
 from tests.conformance.check import sdk_class, specs
 from tests.conformance.examples import examples
 from tests.conformance.operations import OPERATIONS
@@ -53,6 +54,13 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     # tests/integration/bot/arm/test_ipsec.py, since the test below reads object bodies only.
     "VirtualNetworkGatewayConnections_GetIkeSas": convert.ike_sas,
     "VirtualNetworkGatewayNatRules_ListByVirtualNetworkGateway": lambda m: convert.nat_rules([convert.wire(m)])[0],
+    # Network Watcher, effective security rules, a public IP (issue 19).
+    "NetworkWatchers_ListAll": nwconvert.network_watcher,
+    "NetworkWatchers_GetNextHop": nwconvert.next_hop,
+    "NetworkWatchers_VerifyIPFlow": nwconvert.ip_flow,
+    "NetworkWatchers_GetTroubleshooting": nwconvert.troubleshoot_result,
+    "NetworkInterfaces_ListEffectiveNetworkSecurityGroups": nwconvert.effective_nsgs,
+    "PublicIPAddresses_Get": nwconvert.public_ip,
 }
 
 

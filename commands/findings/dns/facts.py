@@ -30,6 +30,7 @@ from commands.core.model import (
     name_of,
     rid_key,
 )
+from commands.core.netwatch import ClientRules
 from commands.core.text import Rich, code, join, rich
 from commands.findings.dns.zones import SQL_ZONE, PrivateLinkZone, private_link_zone, sql_zone_for, zone_from_groups
 
@@ -77,6 +78,9 @@ class DnsFacts:
     resolvers: tuple[DnsResolver, ...] = ()
     connections: tuple[Connection, ...] = ()
     failures: tuple[FactFailure, ...] = ()
+    # The client VMs' effective security rules per private endpoint (key: the endpoint's id key),
+    # where they were read (checklist, diagnose): item 7 checks its ports against them.
+    client_rules: dict[str, tuple[ClientRules, ...]] = field(default_factory=dict)
 
     # -- lookups ----------------------------------------------------------------------
     def vnet(self, vnet_id: str) -> VirtualNetwork | None:

@@ -38,8 +38,9 @@ from commands.findings.dns.facts import (
     zones_and_links,
 )
 from commands.findings.dns.p2s import p2s_routes
+from commands.findings.dns.ports import with_client_rules
 from commands.findings.dns.records import LinkState, link_cmd, link_states
-from commands.findings.dns.sql import check_sql_name
+from commands.findings.dns.sql import check_sql_name, check_sql_policy
 from commands.findings.dns.zones import SQL_ZONE
 
 InScope = Callable[[PrivateEndpoint], bool]
@@ -75,6 +76,17 @@ def assess(facts: DnsFacts, in_scope: InScope | None = None) -> list[Finding]:
         if t.zone.service == SQL_ZONE.service:
             chain.append(check_sql_name(t, (record, links, clients)))
         out += [_as_finding(c, label, "critical") for c in chain if c.status == "fail"]
+        if t.zone.service == SQL_ZONE.service and facts.client_rules.get(rid_key(t.endpoint.id)):
+            # Item 7 where the client VMs' security rules were read and block its ports.
+            server = next((x for x in facts.sql_servers if rid_key(x.id) == rid_key(t.connection.target_id)), None)
+            ports = with_client_rules(
+                check_sql_policy(server, t, facts),
+                server,
+                t.ips[0] if t.ips else "",
+                facts.client_rules[rid_key(t.endpoint.id)],
+            )
+            if ports.status == "fail":
+                out.append(_as_finding(ports, label, "critical"))
     out += zone_link_findings(targets, facts)
     out += client_dns_findings(targets, facts)
     out += duplicate_zone_findings(facts, {t.zone.zone for t in targets})

@@ -35,6 +35,7 @@ from commands.findings.dns.facts import (
     where,
 )
 from commands.findings.dns.p2s import relevant_gateways
+from commands.findings.dns.ports import with_client_rules
 from commands.findings.dns.zones import sql_zone_for
 
 CERT_ERROR = "The server name provided doesn't match the server name on the SQL Server SSL certificate"
@@ -292,6 +293,8 @@ def sql_checklist(server: SqlServer | None, t: EndpointTarget, facts: DnsFacts) 
     c5 = check_route(t, facts)
     c6 = check_sql_name(t, (c2, c3, c4))
     c7 = check_sql_policy(server, t, facts)
+    rules = facts.client_rules.get(rid_key(t.endpoint.id), ())
+    c7 = with_client_rules(c7, server, t.ips[0] if t.ips else "", rules)
     c8 = client_commands(t, client_dns_ips(t, facts))
     return [c1, c2, c3, c4, c5, c6, c7, c8]
 

@@ -170,7 +170,8 @@ def test_subscriptions_resource_groups_and_generic_resources(arm_emulator: ArmEm
     ]
     assert subs.subscriptions.get(SUB).state == "Enabled"
     rm = S.resources(arm_emulator.base_url)
-    assert [g.name for g in rm.resource_groups.list()] == [EUN, AUE]
+    # NetworkWatcherRG: where Azure creates the Network Watcher of each region (network-watcher-create).
+    assert [g.name for g in rm.resource_groups.list()] == [EUN, AUE, "NetworkWatcherRG"]
     assert rm.resource_groups.get(AUE).location == "australiaeast"
     servers = list(rm.resources.list(filter="resourceType eq 'Microsoft.Sql/servers'"))
     assert sorted(s.name for s in servers) == ["sql-aue", "sql-eun"]

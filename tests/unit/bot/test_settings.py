@@ -75,7 +75,25 @@ def test_every_setting_is_read_from_its_documented_name() -> None:
         alert_channel="C_ALERTS",
         progress_every_s=2.0,
         mute_group="oncall",
+        troubleshoot_wait_s=90.0,  # VPN troubleshoot waits within the job's deadline (120 s), 30 s kept for the answer
     )
+
+
+def test_vpn_troubleshoot_and_log_settings_are_read_from_their_documented_names() -> None:
+    s = Settings.from_env(
+        {
+            "VPNOPS_TROUBLESHOOT_STORAGE_ID": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1",
+            "VPNOPS_TROUBLESHOOT_STORAGE_PATH": "https://st1.blob.core.windows.net/vpn",
+            "VPNOPS_TROUBLESHOOT_WAIT_S": "60",
+            "VPNOPS_TROUBLESHOOT_DEADLINE_S": "900",
+            "VPNOPS_LOGS_URL": "https://api.loganalytics.us/",
+        }
+    )
+    d = s.domain()
+    assert d.troubleshoot_storage_id.endswith("/storageAccounts/st1")
+    assert d.troubleshoot_storage_path == "https://st1.blob.core.windows.net/vpn"
+    assert (d.troubleshoot_wait_s, d.troubleshoot_deadline_s) == (60.0, 900.0)
+    assert s.logs_url == "https://api.loganalytics.us"
 
 
 def test_the_explicit_storage_connection_wins_over_the_functions_one() -> None:

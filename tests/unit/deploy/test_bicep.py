@@ -66,6 +66,12 @@ CUSTOM_ROLE_ACTIONS = {
     # The batch metrics API (commands/port.py metrics_batch), at subscription scope.
     "Microsoft.Insights/metrics/read",
     "Microsoft.Network/connections/getikesas/action",
+    # /vpn path (issue 19): Network Watcher next hop, IP flow verify, a NIC's effective NSGs.
+    "Microsoft.Network/networkWatchers/nextHop/action",
+    "Microsoft.Network/networkWatchers/ipFlowVerify/action",
+    "Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action",
+    # /vpn troubleshoot (issue 19).
+    "Microsoft.Network/networkWatchers/troubleshoot/action",
 }
 
 

@@ -197,7 +197,19 @@ def test_a_console_runs_the_commands_it_is_given() -> None:
 
 def test_the_console_lists_its_own_and_the_alerts_commands_explicitly() -> None:
     names = [c.name for c in CONSOLE_COMMANDS]
-    assert names == ["vpn", "as", "approve", "reject", "cancel", "revert", "click", "help", "webhook", "watch"]
+    assert names == [
+        "vpn",
+        "as",
+        "approve",
+        "reject",
+        "cancel",
+        "revert",
+        "click",
+        "help",
+        "webhook",
+        "watch",
+        "resume",
+    ]
 
 
 def test_the_approval_demo_of_the_seed_estate(console: Console) -> None:

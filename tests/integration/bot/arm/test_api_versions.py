@@ -14,7 +14,7 @@ from azure.core.exceptions import HttpResponseError
 
 from bot.arm.client import ArmClient
 from bot.arm.errors import to_failure
-from sandbox.arm import apiversions
+from sandbox.arm import apiversions, watcher
 from sandbox.arm_emulator import ArmEmulator
 from tests.integration import arm_sdk as S
 from tests.integration.bot.arm.support import SUB, log_of
@@ -26,6 +26,9 @@ def test_every_request_the_bot_makes_names_a_served_api_version(emu: ArmEmulator
     read_everything(client)
     log = log_of(emu)
     assert log and all(r.status < 400 for r in log)
+    # The Log Analytics query API takes no api-version; diagnostic settings are served at
+    # Microsoft.Insights' versions (sandbox/arm/watcher.py refuses any other with a 400).
+    log = [r for r in log if not watcher.owns(r.path)]
     asked = {parse_qs(r.query)["api-version"][0] for r in log}
     for r in log:
         versions = apiversions.served(r.path)

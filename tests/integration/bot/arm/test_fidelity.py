@@ -74,10 +74,10 @@ def read_everything(c: ArmClient) -> tuple[dict[str, Any], set[str]]:
     out: dict[str, Any] = {}
     called: set[str] = set()
 
-    def call(method: str, *args: Any) -> Any:
+    def call(method: str, *args: Any, **kw: Any) -> Any:
         called.add(method)
-        result = getattr(c, method)(*args)
-        out[" ".join((method, *map(str, args)))] = result
+        result = getattr(c, method)(*args, **kw)
+        out[" ".join((method, *map(str, args), *(f"{k}={v}" for k, v in sorted(kw.items()))))] = result
         return result
 
     for sub in call("subscriptions"):
@@ -117,7 +117,51 @@ def read_everything(c: ArmClient) -> tuple[dict[str, Any], set[str]]:
         call("resource_health", s)
         for g in c.gateways(s):
             call("resource_health_history", g.id)
+        _read_watchers_and_logs(c, s, call, out, called)
     return out, called
+
+
+def _read_watchers_and_logs(c: ArmClient, s: str, call: Any, out: dict[str, Any], called: set[str]) -> None:
+    """Network Watcher, effective security rules, VPN troubleshoot, diagnostic settings and
+    Log Analytics (issue 19). Times Azure stamps at run time (troubleshoot start/end, relative
+    log rows) are left out of what is compared."""
+    watchers = {w.location: w for w in call("network_watchers", s)}
+    for n in c.network_interfaces(s):
+        call("effective_nsgs", n.id)
+        w = watchers.get(n.location)
+        if n.vm_id and n.private_ips and w is not None:
+            call("next_hop", w.id, n.vm_id, n.id, n.private_ips[0], "10.0.1.4")
+            call(
+                "verify_ip_flow",
+                w.id,
+                n.vm_id,
+                n.id,
+                direction="Outbound",
+                protocol="TCP",
+                local_ip=n.private_ips[0],
+                local_port="*",
+                remote_ip="10.0.1.4",
+                remote_port="1433",
+            )
+    for g in c.gateways(s):
+        for pip in g.public_ip_ids:
+            call("public_ip_address", pip)
+        w = watchers.get(g.location)
+        if w is not None and g.gateway_type.lower() == "vpn":
+            st = next((r.id for r in c.resources(s, "Microsoft.Storage/storageAccounts")), "")
+            if st:
+                called.update({"start_troubleshoot", "poll_troubleshoot"})
+                poll = c.start_troubleshoot(w.id, g.id, st, "https://x.blob.core.windows.net/c")
+                while not poll.done:
+                    poll = c.poll_troubleshoot(poll.poll_url, wait_s=5)
+                assert poll.result is not None
+                out[f"troubleshoot {g.id}"] = (poll.result.code, poll.result.results)
+        for d in call("diagnostic_settings", g.id):
+            if d.workspace_id:
+                ws = call("workspace_customer_id", d.workspace_id)
+                called.add("query_logs")
+                table = c.query_logs(ws, f'AzureDiagnostics | where ResourceId =~ "{g.id}" | take 50', 24)
+                out[f"query_logs {ws} {g.id}"] = sorted(str(r.get("Message")) for r in table.records())
 
 
 def plain(v: Any) -> Any:

@@ -1,0 +1,1 @@
+"""`/vpn path`: Network Watcher next hop, IP flow verify and effective security rules."""

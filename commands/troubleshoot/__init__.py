@@ -1,0 +1,1 @@
+"""`/vpn troubleshoot`: Network Watcher VPN troubleshoot, followed across restarts."""
