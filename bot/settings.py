@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from commands.core.policy import KINDS, MAX_NEEDED, ActionPolicy, default_policy
 from commands.core.registry import DomainSettings
 
 # Names, exactly as the Bicep templates and local.settings.json spell them.
@@ -38,6 +39,8 @@ VPNOPS_ARM_TIMEOUT_S = "VPNOPS_ARM_TIMEOUT_S"
 VPNOPS_CONCURRENCY = "VPNOPS_CONCURRENCY"
 VPNOPS_APPROVERS = "VPNOPS_APPROVERS"
 VPNOPS_APPROVER_GROUP = "VPNOPS_APPROVER_GROUP"
+# Per-action approval policy (commands/core/policy.py): a JSON object, kind → policy.
+VPNOPS_ACTION_POLICY = "VPNOPS_ACTION_POLICY"
 VPNOPS_REQUEST_TTL_MINUTES = "VPNOPS_REQUEST_TTL_MINUTES"
 VPNOPS_ALERT_CHANNEL = "VPNOPS_ALERT_CHANNEL"
 VPNOPS_ALERT_TOKEN = "VPNOPS_ALERT_TOKEN"
@@ -126,6 +129,8 @@ class Settings:
     slack_team_id: str = ""
     # (channel id, subscription ids) pairs; "*" = every channel not listed. Empty = no scopes.
     channel_scopes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # --- per-action approval policy (VPNOPS_ACTION_POLICY) ---------------------------------
+    action_policies: tuple[ActionPolicy, ...] = ()
     # --- what is wrong with the values above (see the module docstring) --------------------
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -174,6 +179,7 @@ class Settings:
             s(SLACK_TEAM_ID), SLACK_TEAM_ID, TEAM_ID, "T0123ABCD (or E0123ABCD for an org-wide install)", errors
         )
         scopes = _channel_scopes(s(VPNOPS_CHANNEL_SCOPES), errors)
+        policies = _action_policies(s(VPNOPS_ACTION_POLICY), errors)
         settings = cls(
             signing_secret=s(SLACK_SIGNING_SECRET),
             bot_token=s(SLACK_BOT_TOKEN),
@@ -203,6 +209,7 @@ class Settings:
             slack_app_id=app_id,
             slack_team_id=team_id,
             channel_scopes=scopes,
+            action_policies=policies,
             errors=tuple(errors),
         )
         settings = replace_warnings(settings)
@@ -227,6 +234,7 @@ class Settings:
             progress_every_s=self.progress_every_s,
             mute_group=self.mute_group,
             notices=tuple(w for w in self.warnings if w.startswith(NO_APPROVERS)),
+            policies=self.action_policies,
         )
 
     def scope_for(self, channel: str) -> tuple[str, ...] | None:
@@ -343,6 +351,57 @@ def _channel_scopes(raw: str, errors: list[str]) -> tuple[tuple[str, tuple[str, 
             continue
         out.append((str(channel), tuple(x.lower() for x in subs)))
     return tuple(out)
+
+
+def _action_policies(raw: str, errors: list[str]) -> tuple[ActionPolicy, ...]:
+    """`VPNOPS_ACTION_POLICY`: a JSON object, kind → {"approvers": "U…,U…", "approver_group":
+    "netops", "needed": 2, "requesters": "U…", "requester_group": "…"} (every key optional)."""
+    if not raw:
+        return ()
+    name = VPNOPS_ACTION_POLICY
+    example = f'{name}={{"gateway_reset": {{"approver_group": "netops", "needed": 2}}}}'
+    try:
+        data: Any = json.loads(raw)
+    except ValueError:
+        errors.append(f"{name} is not JSON. Example: {example}")
+        return ()
+    if not isinstance(data, dict):
+        errors.append(f"{name} must be a JSON object of kind → policy. Example: {example}")
+        return ()
+    out: list[ActionPolicy] = []
+    for kind, body in data.items():
+        if kind not in KINDS:
+            errors.append(f"{name}: {str(kind)[:40]!r} is not a kind of request; the kinds are {', '.join(KINDS)}.")
+            continue
+        if not isinstance(body, dict):
+            errors.append(f"{name}: the policy of {kind} must be a JSON object. Example: {example}")
+            continue
+        unknown = sorted(set(body) - {"approvers", "approver_group", "needed", "requesters", "requester_group"})
+        if unknown:
+            errors.append(f"{name}: {kind} has unknown key(s) {', '.join(unknown)}. Example: {example}")
+            continue
+        needed = body.get("needed", default_policy(kind).needed)
+        if not isinstance(needed, int) or isinstance(needed, bool) or not 1 <= needed <= MAX_NEEDED:
+            errors.append(f"{name}: {kind}.needed must be a whole number from 1 to {MAX_NEEDED}. Example: {example}")
+            continue
+
+        out.append(
+            ActionPolicy(
+                kind,
+                approvers=_policy_users(body, "approvers", f"{name} {kind}", errors),
+                approver_group=_group(str(body.get("approver_group", "")), f"{name} {kind}.approver_group", errors),
+                needed=needed,
+                requesters=_policy_users(body, "requesters", f"{name} {kind}", errors),
+                requester_group=_group(str(body.get("requester_group", "")), f"{name} {kind}.requester_group", errors),
+            )
+        )
+    return tuple(out)
+
+
+def _policy_users(body: dict[str, Any], key: str, where: str, errors: list[str]) -> frozenset[str]:
+    v = body.get(key, "")
+    text = ",".join(str(x) for x in v) if isinstance(v, list) else str(v)
+    return _user_ids(text, f"{where}.{key}", errors)
 
 
 def _csv(value: str) -> tuple[str, ...]:

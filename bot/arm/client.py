@@ -28,6 +28,7 @@ from typing import Unpack
 
 from azure.core.credentials import TokenCredential
 
+from bot.arm.actions import Actions
 from bot.arm.gateways import Gateways
 from bot.arm.nics import NetworkInterfaces
 from bot.arm.pipeline import ArmPipeline, PipelineOptions
@@ -36,7 +37,7 @@ from bot.arm.resources import Resources
 from bot.arm.vnets import VirtualNetworks
 
 
-class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink):
+class ArmClient(Resources, Gateways, VirtualNetworks, NetworkInterfaces, PrivateLink, Actions):
     """`commands.core.port.AzurePort` over the Azure SDKs: the areas above on one pipeline.
     Construct directly (tests) or with `bot.arm.factory`."""
 

@@ -162,6 +162,9 @@ class Gateway:
     nat_rules: tuple[NatRule, ...] = ()
     provisioning_state: str = ""
     etag: str = ""
+    # bgpSettings.bgpPeeringAddresses[].tunnelIpAddresses: each instance's public IP (VIP),
+    # what `reset ?gatewayVip=` names.
+    instance_vips: tuple[str, ...] = ()
 
     @property
     def serves_p2s(self) -> bool:

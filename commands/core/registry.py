@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from commands.core.policy import ActionPolicy
 from commands.core.port import AzurePort, Messenger, Operations
 from commands.core.reply import Reply
 
@@ -39,6 +40,7 @@ class DomainSettings:
     progress_every_s: float = 2.0
     mute_group: str = ""  # a Slack user group whose members may mute alerts (besides approvers)
     notices: tuple[str, ...] = ()  # what is odd about the configuration ("no approvers"), for help
+    policies: tuple[ActionPolicy, ...] = ()  # per-action approval policy (commands/core/policy.py)
 
 
 @dataclass

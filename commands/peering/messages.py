@@ -59,6 +59,10 @@ def request_message(
     cur: Loaded, findings: list[Finding] | None = None, outcome: Rich | None = None, buttons: bool = True
 ) -> Reply:
     """The request as posted in the channel; later updated with the outcome instead of buttons."""
+    if cur.req.kind != "peering":
+        from commands.actions.messages import action_message
+
+        return action_message(cur, findings, outcome, buttons)
     req, n = cur.req, cur.number
     r = Reply(fallback=rich(_headline(n, req), "" if cur.state in OPEN else f" — {cur.state}"))
     r.add(Header(_headline(n, req)))
@@ -159,6 +163,10 @@ def outcome_line(cur: Loaded) -> Rich:
 
 def state_reply(cur: Loaded) -> Reply:
     """The answer to a click on a request that is no longer waiting for that click."""
+    if cur.req.kind != "peering":
+        from commands.actions.messages import action_state_reply
+
+        return action_state_reply(cur)
     req = cur.req
     text = rich(
         f"Request #{cur.number} (",
@@ -176,6 +184,10 @@ def state_reply(cur: Loaded) -> Reply:
 
 def result_message(cur: Loaded) -> Reply:
     """The answer in the request's thread once it is decided (applied: with a Revert button)."""
+    if cur.req.kind != "peering":
+        from commands.actions.messages import action_result
+
+        return action_result(cur)
     req, n = cur.req, cur.number
     if cur.state == "applied":
         r = Reply(

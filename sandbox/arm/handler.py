@@ -471,7 +471,8 @@ class Router:
         action = f"{p.resource_type}/{'write' if self.method == 'PUT' else 'delete'}"
         self._deny(action, self.path)
         if self.method == "PUT":
-            status, doc, op = self.estate.put_peering(self.path, self.body, self.api_version, self.if_match)
+            sync = str(self.query.get("syncRemoteAddressSpace", "")).lower() == "true"
+            status, doc, op = self.estate.put_peering(self.path, self.body, self.api_version, self.if_match, sync=sync)
             failed = self.emu.faults.fire(self.method, self.path, ("lro_failed",))
             if failed is not None:
                 op.error = {"code": failed.error_code, "message": failed.error_message}
@@ -525,6 +526,10 @@ class Router:
         return self._page([list_view(f"{ptype}/{last.lower()}", d) for d in self.estate.children(pk, last)])
 
     def _action(self, rp: ids.Parsed, rk: str, resource: dict[str, Any], action: str) -> Answer:
+        from sandbox.arm.actions import is_write_action, write_action
+
+        if is_write_action(rp.type_key, action):
+            return write_action(self, rp, rk, action)
         known = KNOWN_ACTIONS.get(rp.type_key, set()) | SYNC_ACTIONS.get(rp.type_key, set())
         if action.lower() not in known and not self.estate.has_action(rk, action):
             raise ArmError(

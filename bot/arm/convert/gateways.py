@@ -78,6 +78,7 @@ def gateway(obj: object) -> Gateway:
         nat_rules=tuple(_nat_rule(r) for r in json_objs(p.get("natRules"))),
         provisioning_state=text(p.get("provisioningState")),
         etag=text(d.get("etag")),
+        instance_vips=uniq(*(strs(a.get("tunnelIpAddresses")) for a in json_objs(bgp.get("bgpPeeringAddresses")))),
     )
 
 

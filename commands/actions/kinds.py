@@ -1,0 +1,8 @@
+"""Every action under approval besides a peering change, by kind (see `commands.core.policy.KINDS`)."""
+
+from __future__ import annotations
+
+from commands.actions.reset import CONNECTION_RESET, GATEWAY_RESET
+from commands.actions.spec import Spec
+
+SPECS: dict[str, Spec] = {s.kind: s for s in (CONNECTION_RESET, GATEWAY_RESET)}
