@@ -8,6 +8,7 @@ import of this file, loudly, and two entries answering to one name fail `Registr
 
 from __future__ import annotations
 
+from commands.actions.bgp import bgp
 from commands.actions.reset import reset
 from commands.alerts.buttons import alert_ack, alert_mute_1h, alert_mute_24h, alert_status
 from commands.alerts.command import alerts
@@ -22,7 +23,7 @@ from commands.routes.command import check_vpn_client_log, routes
 from commands.status.command import status
 
 REGISTRY = Registry(
-    commands=(status, routes, peering, requests, audit, checklist, diagnose, alerts, health, help_command, reset),
+    commands=(status, routes, peering, requests, audit, checklist, diagnose, alerts, health, help_command, reset, bgp),
     actions=(approve, reject, cancel, revert, alert_status, alert_ack, alert_mute_1h, alert_mute_24h),
     shortcuts=(check_vpn_client_log,),
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from commands.actions.bgp import BGP
 from commands.actions.reset import CONNECTION_RESET, GATEWAY_RESET
 from commands.actions.spec import Spec
 
-SPECS: dict[str, Spec] = {s.kind: s for s in (CONNECTION_RESET, GATEWAY_RESET)}
+SPECS: dict[str, Spec] = {s.kind: s for s in (CONNECTION_RESET, GATEWAY_RESET, BGP)}

@@ -38,7 +38,7 @@ def parse_number(value: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 9 else None
 
 
-def _clicked(ctx: Ctx, value: str, ref: str) -> Loaded | Reply:
+def _clicked(ctx: Ctx, value: str, ref: str, on_result: bool = False) -> Loaded | Reply:
     """The request a button is about, brought up to date; or the answer when there is none
     or the click is not on that request's message."""
     number = parse_number(value)
@@ -48,7 +48,9 @@ def _clicked(ctx: Ctx, value: str, ref: str) -> Loaded | Reply:
     if cur is None:
         return error_reply(f"There is no request #{number}.", _SEE_REQUESTS, "/vpn requests")
     card, channel = cur.req.message_ref, cur.req.channel
-    if not card or ref != card or (channel and ctx.channel != channel):
+    # Revert is on the outcome's message in the thread: that message is the request's too.
+    own = {card, cur.req.result_ref} if on_result else {card}
+    if not card or ref not in own or (channel and ctx.channel != channel):
         return error_reply(
             f"This button is not on request #{number}'s own message, so it does nothing.",
             rich("Click the buttons on the request's message in its channel. ", _SEE_REQUESTS),
@@ -194,7 +196,7 @@ def cancel(ctx: Ctx, value: str, ref: str) -> Reply | None:
 @action("approval_revert")
 def revert(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Ask to undo an applied request: a new request, which needs its own approval."""
-    cur = _clicked(ctx, value, ref)
+    cur = _clicked(ctx, value, ref, on_result=True)
     if isinstance(cur, Reply):
         return cur
     if cur.state != "applied":

@@ -245,14 +245,16 @@ def result_message(cur: Loaded) -> Reply:
     return r
 
 
-def post_in_thread(ctx: Ctx, cur: Loaded, reply: Reply) -> None:
-    """Post into the request's thread (or the channel when it never got a message)."""
+def post_in_thread(ctx: Ctx, cur: Loaded, reply: Reply) -> str:
+    """Post into the request's thread (or the channel when it never got a message); the
+    posted message's ref ("" when there was nowhere to post)."""
     channel = cur.req.channel or ctx.channel
     ref = cur.req.message_ref or None
     if ref and ":" in ref and not channel:
         channel = ref.split(":", 1)[0]
     if channel:
-        ctx.out.post(channel, reply, thread=ref)
+        return ctx.out.post(channel, reply, thread=ref)
+    return ""
 
 
 def update_card(ctx: Ctx, cur: Loaded) -> None:
@@ -264,8 +266,9 @@ def update_card(ctx: Ctx, cur: Loaded) -> None:
 def report(ctx: Ctx, cur: Loaded) -> None:
     """Answer in the thread and replace the buttons; then remember that it was answered."""
     update_card(ctx, cur)
-    post_in_thread(ctx, cur, result_message(cur))
+    posted = post_in_thread(ctx, cur, result_message(cur))
     try:
-        save(ctx, cur, outcome_posted=True)
+        # The outcome's message carries the Revert button: a click on it is bound to it.
+        save(ctx, cur, outcome_posted=True, result_ref=posted or cur.req.result_ref)
     except StoreConflict:
         pass

@@ -124,6 +124,9 @@ class ChangeRequest:
     # Who approved so far (distinct, never the requester) and how many approvals it needs.
     approvals: list[str] = field(default_factory=list)
     needed: int = 1
+    # The outcome's message in the thread (its Revert button is bound to it, as the others
+    # are to the card).
+    result_ref: str = ""
 
     def to_body(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
