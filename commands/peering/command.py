@@ -29,7 +29,7 @@ from commands.peering.filing import file_request
 from commands.peering.listing import audit_reply, requests_reply
 from commands.peering.show import show_reply
 
-USAGE = "peering <vnet> | peering <vnet>/<peering> <flag> on|off [reason: text]"
+USAGE = "peering <vnet> | peering <vnet>/<peering> <flag> on|off [reason: text] | peering <vnet>/<peering> sync"
 EXAMPLE = "/vpn peering vnet-eun/peer-eun-to-aue allowForwardedTraffic on reason: NVA in the hub"
 
 # Azure's naming rules: VNet 2-64 chars, peering 1-80 chars; letters, digits, _ . -
@@ -41,6 +41,7 @@ _REASON = re.compile(r"\breason\s*:", re.IGNORECASE)
 _ON = {"on": True, "true": True, "enable": True, "enabled": True, "yes": True}
 _OFF = {"off": False, "false": False, "disable": False, "disabled": False, "no": False}
 _MAX_REASON = 500
+SYNC = "sync"  # `/vpn peering <vnet>/<peering> sync` (commands.actions.sync), not a flag
 _USAGE_HINT = rich("Usage: ", code(f"/vpn {USAGE}"))
 
 
@@ -158,6 +159,8 @@ def parse_args(text: str) -> ChangeArgs:
             rich("Write ", code(target.vnet + "/<peering>"), "; ", code(f"/vpn peering {target.vnet}"), " lists them."),
             EXAMPLE,
         )
+    if len(rest) == 1 and rest[0].lower() == "sync":
+        return ChangeArgs(target, SYNC, reason=reason)
     if len(rest) == 1:
         flag_of(rest[0])
         raise UsageError(
@@ -186,6 +189,8 @@ def peering(ctx: Ctx, args: str) -> Reply | None:
     an approver — never the requester — clicks Approve and the bot applies, verifies and answers
     in the thread. Flags: allowGatewayTransit (gateway-transit), useRemoteGateways (remote-gateways),
     allowForwardedTraffic (forwarded-traffic), allowVirtualNetworkAccess (vnet-access).
+    `/vpn peering <vnet>/<peering> sync` syncs a peering whose peeringSyncLevel is not FullyInSync
+    with the remote VNet's address space (after approval; not revertible).
     """
     parsed = parse_args(args)
     target = parsed.target
@@ -193,12 +198,17 @@ def peering(ctx: Ctx, args: str) -> Reply | None:
         return _show(ctx, target)
     vnet = find_vnet(ctx, target.vnet)
     chosen = find_peering(vnet, target.peering)
-    ctx.out.progress(rich(f"Planning {parsed.flag} → {on_off(parsed.value)} for {vnet.name}/{chosen.name}…"))
+    what = "the sync" if parsed.flag == SYNC else f"{parsed.flag} → {on_off(parsed.value)}"
+    ctx.out.progress(rich(f"Planning {what} for {vnet.name}/{chosen.name}…"))
     # The VNet list may be seconds old: plan on a fresh GET (its etag is what apply compares).
     fresh = ctx.azure.peering(chosen.id)
     vnet = dataclasses.replace(
         vnet, peerings=tuple(fresh if rid_key(p.id) == rid_key(fresh.id) else p for p in vnet.peerings)
     )
+    if parsed.flag == SYNC:
+        from commands.actions.sync import file_sync
+
+        return file_sync(ctx, vnet, fresh, parsed.reason)
     facts = read_facts(ctx, vnet, fresh)
     return file_request(ctx, facts, parsed.flag, parsed.value, parsed.reason)
 

@@ -66,7 +66,9 @@ def test_bgp_on_is_refused_for_the_same_or_a_reserved_asn(tmp_path: Path) -> Non
         c.arm.change_resource(lng, {"properties.bgpSettings.asn": 65520})
         text = run(c, "/vpn bgp cn-neu-to-dc-1 on")
         assert "Not filed" in text and "reserved ASN (65520)" in text and "reserved by Azure" in text
-        gw_asn = next(r for r in c.arm.dump()["resources"] if r["name"] == "vgw-neu")["properties"]["bgpSettings"]["asn"]
+        gw_asn = next(r for r in c.arm.dump()["resources"] if r["name"] == "vgw-neu")["properties"]["bgpSettings"][
+            "asn"
+        ]
         c.arm.change_resource(lng, {"properties.bgpSettings.asn": gw_asn})
         text = run(c, "/vpn bgp cn-neu-to-dc-1 on")
         assert "Not filed" in text and f"both use ASN {gw_asn}" in text
