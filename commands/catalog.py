@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from commands.actions.bgp import bgp
 from commands.actions.reset import reset
+from commands.actions.sharedkey import sharedkey
 from commands.alerts.buttons import alert_ack, alert_mute_1h, alert_mute_24h, alert_status
 from commands.alerts.command import alerts
 from commands.checklist.command import checklist
@@ -23,7 +24,21 @@ from commands.routes.command import check_vpn_client_log, routes
 from commands.status.command import status
 
 REGISTRY = Registry(
-    commands=(status, routes, peering, requests, audit, checklist, diagnose, alerts, health, help_command, reset, bgp),
+    commands=(
+        status,
+        routes,
+        peering,
+        requests,
+        audit,
+        checklist,
+        diagnose,
+        alerts,
+        health,
+        help_command,
+        reset,
+        bgp,
+        sharedkey,
+    ),
     actions=(approve, reject, cancel, revert, alert_status, alert_ack, alert_mute_1h, alert_mute_24h),
     shortcuts=(check_vpn_client_log,),
 )
