@@ -41,6 +41,10 @@ VPNOPS_APPROVERS = "VPNOPS_APPROVERS"
 VPNOPS_APPROVER_GROUP = "VPNOPS_APPROVER_GROUP"
 # Per-action approval policy (commands/core/policy.py): a JSON object, kind → policy.
 VPNOPS_ACTION_POLICY = "VPNOPS_ACTION_POLICY"
+# Where packet captures go (bot/store/blobs.py): a blob endpoint URL (user delegation SAS with
+# the bot's identity) or a connection string with an account key (Azurite); and the container.
+VPNOPS_CAPTURE_STORAGE = "VPNOPS_CAPTURE_STORAGE"
+VPNOPS_CAPTURE_CONTAINER = "VPNOPS_CAPTURE_CONTAINER"
 VPNOPS_REQUEST_TTL_MINUTES = "VPNOPS_REQUEST_TTL_MINUTES"
 VPNOPS_ALERT_CHANNEL = "VPNOPS_ALERT_CHANNEL"
 VPNOPS_ALERT_TOKEN = "VPNOPS_ALERT_TOKEN"
@@ -131,6 +135,8 @@ class Settings:
     channel_scopes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # --- per-action approval policy (VPNOPS_ACTION_POLICY) ---------------------------------
     action_policies: tuple[ActionPolicy, ...] = ()
+    capture_storage: str = field(default="", repr=False)
+    capture_container: str = "vpn-captures"
     # --- what is wrong with the values above (see the module docstring) --------------------
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -210,6 +216,8 @@ class Settings:
             slack_team_id=team_id,
             channel_scopes=scopes,
             action_policies=policies,
+            capture_storage=s(VPNOPS_CAPTURE_STORAGE),
+            capture_container=s(VPNOPS_CAPTURE_CONTAINER, "vpn-captures"),
             errors=tuple(errors),
         )
         settings = replace_warnings(settings)
@@ -220,7 +228,14 @@ class Settings:
         """Tell the log redactor the exact secret values, so they never reach a log line."""
         from bot.logging import add_secret
 
-        for value in (self.signing_secret, self.bot_token, self.alert_token, self.storage_connection, self.secret_key):
+        for value in (
+            self.signing_secret,
+            self.bot_token,
+            self.alert_token,
+            self.storage_connection,
+            self.secret_key,
+            self.capture_storage if "accountkey=" in self.capture_storage.lower() else "",
+        ):
             add_secret(value)
 
     def domain(self) -> DomainSettings:

@@ -346,7 +346,14 @@ def finish(ctx: Ctx, cur: Loaded, v: Verdict, note: str = "") -> None:
         )
     except StoreConflict:
         return
+    _after_write(ctx, cur)
     report(ctx, cur)
+
+
+def _after_write(ctx: Ctx, cur: Loaded) -> None:
+    hook = spec_of(cur.req.kind).on_applied
+    if hook is not None:  # idempotent: an unknown outcome settled later may run it again
+        hook(ctx, cur)
 
 
 def not_applied(ctx: Ctx, cur: Loaded, error: str) -> None:
@@ -378,6 +385,8 @@ def unknown(ctx: Ctx, cur: Loaded, error: str) -> None:
         )
     except StoreConflict:
         return
+    if cur.req.write_sent_at:
+        _after_write(ctx, cur)
     report(ctx, cur)
 
 

@@ -40,7 +40,8 @@ class Spec:
     guarded  whether a second write after a lost answer is harmless (If-Match refuses it):
              when not (a reset), a request whose write was sent is never written again;
     revert   file the request that undoes an applied one (None: not revertible, and
-             `params["not_revertible"]` says why on the card).
+             `params["not_revertible"]` says why on the card);
+    on_applied  what follows by itself once Azure holds the write (or may).
     """
 
     kind: str
@@ -50,3 +51,6 @@ class Spec:
     verify: Callable[[Ctx, Loaded, str], Verdict]
     guarded: bool = False
     revert: Callable[[Ctx, Loaded], Reply] | None = None
+    # After the write, when Azure holds it or may (applied, or unknown after a write was sent):
+    # what follows by itself (a capture's stop scheduled at its end).
+    on_applied: Callable[[Ctx, Loaded], None] | None = None

@@ -251,3 +251,17 @@ class Log(Protocol):
     def error(self, event: str, **fields: Any) -> Any: ...
 
     def exception(self, event: str, **fields: Any) -> Any: ...
+
+
+class CaptureStorage(Protocol):
+    """Where packet captures are written (a blob container), implemented by
+    `bot.store.blobs.CaptureBlobs`."""
+
+    def container_url(self) -> str:
+        """The container's URL without any token: the capture's location, as posted."""
+        ...
+
+    def upload_sas_url(self, minutes: int) -> str:
+        """A SAS URL of the container, valid `minutes`, that can only create and write blobs:
+        what StopPacketCapture needs. Never log, store or post it."""
+        ...

@@ -58,6 +58,11 @@ class Ctx:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     registry: Registry | None = None  # what `/vpn help` lists; the worker passes the catalog
     ops: Operations | None = None  # the running bot's own state (`/vpn health`); the worker passes it
+    # Where packet captures go (commands.core.port.CaptureStorage); None: not configured.
+    blobs: Any = None
+    # Run the button `action_id` with `value` in `channel` after `delay_s`, durably (a delayed
+    # queue message on Functions): (action_id, value, channel, delay_s). None: not available.
+    schedule: Callable[[str, str, str, float], None] | None = None
 
 
 CommandFn = Callable[[Ctx, str], "Reply | None"]

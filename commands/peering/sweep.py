@@ -127,4 +127,7 @@ def sweep(ctx: Ctx) -> list[str]:
         after = touch(ctx, cur)
         if after.state != cur.state or after.req.outcome_posted != cur.req.outcome_posted:
             lines.append(f"#{cur.number} {cur.state} → {after.state}")
+    from commands.actions.capture import stop_overdue  # a capture whose scheduled stop never ran
+
+    lines += stop_overdue(ctx)
     return lines

@@ -28,6 +28,8 @@ the bench counts: a reset done twice is two entries).
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -88,6 +90,7 @@ def write_action(router: Router, rp: ids.Parsed, rk: str, action: str) -> Answer
             result = CAPTURE_RESULT
         else:
             entry["container"] = _stop_capture(estate, rk, router.body)
+            entry["file"] = f"{rp.names[-1]}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.pcap"
             result = CAPTURE_RESULT
         if target:
             props["provisioningState"] = "Updating"
@@ -98,6 +101,8 @@ def write_action(router: Router, rp: ids.Parsed, rk: str, action: str) -> Answer
     failed = router.emu.faults.fire("POST", router.path, ("lro_failed",))
     if failed is not None:
         op.error = {"code": failed.error_code, "message": failed.error_message}
+    if name == "stoppacketcapture" and failed is None:
+        entry["uploaded"] = _upload(str(router.body.get("sasUrl")), entry["file"])
     if name == "resetconnection":
         op.target = ""  # 202 only: the operation has no result to read back
         with estate.lock:
@@ -144,6 +149,28 @@ def _check_vip(doc: dict[str, Any], vip: str) -> None:
                 else ", which is not active-active."
             ),
         )
+
+
+def _upload(sas_url: str, blob: str) -> int:
+    """Write the capture file into the container through the SAS URL, as Azure does at stop
+    (Put Blob, https://learn.microsoft.com/rest/api/storageservices/put-blob) — only to a
+    loopback storage emulator (Azurite): the sandbox never reaches out. The HTTP status (0:
+    not attempted or unreachable); a SAS Azurite refuses shows as its 403."""
+    parts = urlsplit(sas_url)
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return 0
+    url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/{blob}?{parts.query}"
+    data = b"\xd4\xc3\xb2\xa1" + bytes(20)  # a pcap global header, no packets
+    req = urllib.request.Request(
+        url, data=data, method="PUT", headers={"x-ms-blob-type": "BlockBlob", "x-ms-version": "2021-08-06"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError:
+        return 0
 
 
 def _start_capture(estate: Any, rk: str, body: Any) -> str:
