@@ -128,7 +128,9 @@ class Actions(ArmCalls):
                     "failed", "the source connection has no shared key to copy", "NoSharedKey", source_connection_id
                 )
             try:
-                return target.begin_set_shared_key(t_rg, t_name, body, polling=polling)
+                # Not retried by azure-core after a lost answer: the bot reads the keys back
+                # instead, so the key is sent once (a second PUT would be harmless, not needed).
+                return target.begin_set_shared_key(t_rg, t_name, body, polling=polling, retry_total=0)
             finally:
                 body.value = ""  # drop the reference: the key lives no longer than the call
 

@@ -23,7 +23,7 @@ Revertible: a request that sets it back.
 from __future__ import annotations
 
 from commands.actions.engine import file_action, new_request
-from commands.actions.spec import SENT_NO_ANSWER, SENT_REFUSED, Spec, Verdict
+from commands.actions.spec import SENT_NO_ANSWER, SENT_REFUSED, Spec, Verdict, read_settled
 from commands.actions.targets import check_name, one_connection, split_reason
 from commands.core.errors import AzureFailure, UsageError
 from commands.core.model import Connection, name_of
@@ -255,7 +255,7 @@ def _write(ctx: Ctx, cur: Loaded) -> None:
 def _verify(ctx: Ctx, cur: Loaded, sent: str) -> Verdict:
     req = cur.req
     want = bool(req.params.get("enable"))
-    c = ctx.azure.connection(req.target_id)
+    c = read_settled(ctx.azure.connection, req.target_id)
     after = {
         f"connection {c.name} enableBgp": on_off(c.enable_bgp),
         f"connection {c.name} shared key": _key_words(ctx, c),

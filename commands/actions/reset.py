@@ -26,10 +26,8 @@ import ipaddress
 from collections.abc import Callable
 from datetime import datetime
 
-from tenacity import retry, retry_if_result, stop_after_attempt, wait_fixed
-
 from commands.actions.engine import file_action, holder_of, new_request
-from commands.actions.spec import SENT_OK, SENT_REFUSED, Spec, Verdict
+from commands.actions.spec import SENT_OK, SENT_REFUSED, Spec, Verdict, read_settled
 from commands.actions.targets import check_name, connection_or_gateway, split_reason
 from commands.core.errors import UsageError
 from commands.core.fanout import gather
@@ -44,9 +42,6 @@ USAGE = "reset [connection|gateway] <name> [instance <vip>] reason: <text>"
 EXAMPLE = "/vpn reset vgw-eun reason: tunnels stuck after the ISP outage"
 NOT_REVERTIBLE = "a reset restarts the gateway or re-negotiates the tunnels; there is nothing to undo"
 RESET_KINDS = frozenset({"connection_reset", "gateway_reset"})
-# Reading the gateway back after the reset: this many reads, this far apart.
-SETTLE_READS = 10
-SETTLE_PAUSE_S = 0.5
 
 
 def parse(text: str) -> tuple[str, str, str, str]:
@@ -286,25 +281,11 @@ def _write(ctx: Ctx, cur: Loaded) -> None:
         ctx.azure.reset_connection(req.target_id)
 
 
-def _still_updating(g: Gateway | Connection) -> bool:
-    return g.provisioning_state == "Updating"
-
-
-@retry(
-    retry=retry_if_result(_still_updating),
-    stop=stop_after_attempt(SETTLE_READS),
-    wait=wait_fixed(SETTLE_PAUSE_S),
-    retry_error_callback=lambda s: s.outcome.result() if s.outcome else None,
-)
-def _read_settled(read: Callable[[str], Gateway | Connection], rid: str) -> Gateway | Connection:
-    return read(rid)
-
-
 def _verify(ctx: Ctx, cur: Loaded, sent: str) -> Verdict:
     req = cur.req
     gateway = req.kind == "gateway_reset"
     read: Callable[[str], Gateway | Connection] = ctx.azure.gateway if gateway else ctx.azure.connection
-    now = _read_settled(read, req.target_id)
+    now = read_settled(read, req.target_id)
     conns = _conn_statuses(ctx, [str(x) for x in req.params.get("connections") or []])
     after: dict[str, str] = {}
     for cid, c in conns.items():

@@ -4,12 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from tenacity import RetryCallState, retry, retry_if_result, stop_after_attempt, wait_fixed
 
 if TYPE_CHECKING:
     from commands.core.registry import Ctx
     from commands.core.reply import Reply
     from commands.peering.request import Loaded
+
+# Reading a resource back after a write: while Azure still reports it Updating, this many
+# reads, this far apart (the LRO poller waited already; a write whose answer was lost did not).
+SETTLE_READS = 10
+SETTLE_PAUSE_S = 0.5
+
+
+class _Provisioned(Protocol):
+    @property
+    def provisioning_state(self) -> str: ...
+
+
+P = TypeVar("P", bound=_Provisioned)
+
+
+def _updating(r: _Provisioned) -> bool:
+    return r.provisioning_state == "Updating"
+
+
+def _last(state: RetryCallState) -> object:
+    assert state.outcome is not None
+    return state.outcome.result()
+
+
+@retry(
+    retry=retry_if_result(_updating),
+    stop=stop_after_attempt(SETTLE_READS),
+    wait=wait_fixed(SETTLE_PAUSE_S),
+    retry_error_callback=_last,
+)
+def read_settled(read: Callable[[str], P], rid: str) -> P:
+    """`read(rid)` once Azure has finished writing it (or as the last read found it)."""
+    return read(rid)
+
 
 # How the write went, for `Spec.verify`: Azure answered it with success, refused it (a 4xx:
 # nothing was done), or gave no usable answer (it may still be done).

@@ -81,7 +81,8 @@ def write_action(router: Router, rp: ids.Parsed, rk: str, action: str) -> Answer
                 _check_vip(doc, vip)
                 entry["gatewayVip"] = vip
             target = rk
-            _reestablish(estate.gateway_connections(rk), vip)
+            stored = [estate.resources.get(ids.key(str(c.get("id", "")))) for c in estate.gateway_connections(rk)]
+            _reestablish([c for c in stored if c is not None], vip)
         elif name == "resetconnection":
             target = rk
             _reestablish([doc], "")
