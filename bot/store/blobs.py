@@ -24,6 +24,10 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
+
+log = structlog.get_logger("bot.store")
+
 # A clock a little behind on Azure's side must not find the SAS not yet valid.
 _START_SKEW = timedelta(minutes=5)
 
@@ -64,7 +68,7 @@ class CaptureBlobs:
 
     def upload_sas_url(self, minutes: int) -> str:
         """A container SAS URL, valid `minutes`, that can create and write blobs only."""
-        from azure.core.exceptions import ResourceExistsError
+        from azure.core.exceptions import AzureError, ResourceExistsError
         from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
         service = self._client()
@@ -73,6 +77,10 @@ class CaptureBlobs:
             container.create_container()
         except ResourceExistsError:
             pass
+        except AzureError as exc:
+            # deploy/ creates the container; an identity with data rights on it only may not
+            # create one. Mint anyway: Azure's own write says whether the container is there.
+            log.warning("capture_container_not_created", container=self._container, error=type(exc).__name__)
         now = datetime.now(UTC)
         start, expiry = now - _START_SKEW, now + timedelta(minutes=minutes)
         permission = ContainerSasPermissions(write=True, create=True, add=True)

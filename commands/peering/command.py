@@ -230,13 +230,13 @@ def _show(ctx: Ctx, target: Target) -> Reply:
 
 @command("requests", usage="requests", example="/vpn requests", aliases=("approvals",))
 def requests(ctx: Ctx, args: str) -> Reply | None:
-    """List the peering change requests still waiting for approval or being applied."""
+    """List the change requests (peering flags and syncs, resets, BGP, shared keys, captures) still waiting for approval or being applied."""
     return requests_reply(ctx)
 
 
 @command("audit", usage="audit [vnet]", example="/vpn audit vnet-eun")
 def audit(ctx: Ctx, args: str) -> Reply | None:
-    """Show the recent audit trail of peering changes (who asked, approved, rejected, applied, with before and after), optionally for one VNet."""
+    """Show the recent audit trail of change requests (who asked, approved, rejected, applied, with before and after), optionally for one VNet."""
     name = args.strip()
     if name and not (_VNET_NAME.match(name) or name.lower().startswith("/subscriptions/")):
         raise UsageError(rich(code(name), " cannot be a virtual network name."), example="/vpn audit vnet-eun")

@@ -49,6 +49,15 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "VirtualNetworkLinks_List": convert.vnet_link,
     "Resources_List": convert.generic_resource,
     "Resources_GetById": convert.generic_resource,
+    # The actions under approval (bot/arm/actions.py): what the bot keeps of each answer.
+    "VirtualNetworkGateways_Reset": convert.gateway,
+    "VirtualNetworkGatewayConnections_ResetConnection": lambda m: None,  # 202 only: no answer to read
+    "VirtualNetworkGatewayConnections_CreateOrUpdate": convert.connection,
+    "VirtualNetworkGatewayConnections_SetSharedKey": lambda m: None,  # the key echoed back is dropped unread
+    "VirtualNetworkGateways_StartPacketCapture": str,  # a JSON string ({"Status", "Data"})
+    "VirtualNetworkGateways_StopPacketCapture": str,
+    "VirtualNetworkGatewayConnections_StartPacketCapture": str,
+    "VirtualNetworkGatewayConnections_StopPacketCapture": str,
 }
 
 
