@@ -124,3 +124,30 @@ def test_capture_filters_and_minutes_are_checked_before_anything_is_asked(tmp_pa
         )
         said = _said(rig.slash("capture start cn-eun-to-aue reason: x", ALICE))
         assert "Not filed" in said and "No storage is configured for capture files" in said
+
+
+def test_a_capture_whose_scheduled_stop_never_ran_is_stopped_by_the_timers_sweep(
+    tmp_path: Path, azurite: Azurite
+) -> None:
+    from datetime import timedelta
+
+    from bot.runtime.timer import sweep_requests
+
+    container = unique_name("cap")
+    base = dataclasses.replace(
+        Settings.from_env({}), capture_storage=azurite.connection_string, capture_container=container
+    )
+    with Rig(settings=base, state_dir=tmp_path / "state") as rig:
+        lost: list[Job] = []
+        rig.console.deps.requeue = lambda job, delay_s: lost.append(job)  # the queue message is lost
+        rig.slash("capture start gateway vgw-eun 5 reason: IKE flaps", ALICE)
+        rig.click("approval_approve", "1", BOB)
+        assert lost and rig.arm.estate.captures
+        assert sweep_requests(rig.console.deps) == []  # not due yet: nothing stopped
+        assert rig.arm.estate.captures
+        lines = rig.sweep_at(timedelta(minutes=7))
+        assert len(lines) == 1 and "is stopped" in lines[0]
+        assert not rig.arm.estate.captures
+        stops = [a for a in rig.arm.estate.action_log if a["action"] == "stoppacketcapture"]
+        assert len(stops) == 1 and stops[0]["uploaded"] == 201
+        assert rig.sweep_at(timedelta(minutes=8)) == []  # stopped once
