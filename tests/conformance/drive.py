@@ -97,7 +97,7 @@ def _approve(console: Any, *who: str) -> None:
     console.switch_user("alice", quiet=True)
 
 
-def _actions(console: Any, estate: dict[str, Any], own_estate: bool, stop: bool) -> None:
+def _actions(console: Any, estate: dict[str, Any], own_estate: bool) -> None:
     """The actions under approval (commands/actions), each filed by alice and approved: a reset
     of every connection and gateway, BGP turned over on every connection, a shared-key sync of
     every VNet-to-VNet pair, and (on the sandbox's own estates) a capture started and stopped
@@ -119,8 +119,6 @@ def _actions(console: Any, estate: dict[str, Any], own_estate: bool, stop: bool)
                 console.run_line(f"/vpn sharedkey sync {a} from {b} reason: conformance")
                 _approve(console, "bob")
     if own_estate:
-        # The stop is scheduled at the end of the capture; here it runs at once (with Azurite).
-        console.deps.requeue = (lambda job, delay_s: console.dispatcher.submit(job)) if stop else (lambda job, d: None)
         targets = [f"connection {conns[0]['name']}"] if conns else []
         targets += [f"gateway {g}" for g in _names(estate, "Microsoft.Network/virtualNetworkGateways")[:1]]
         for t in targets:
@@ -161,6 +159,10 @@ def drive(estate_path: Path, capture_storage: str = "") -> Drive:
     base = dataclasses.replace(Settings(), capture_storage=capture_storage or NO_CAPTURE_STORAGE)
     with Console(estate, out=out, base_settings=base) as console:
         console.arm.record_bodies = True
+        # A capture's stop is scheduled at its end (a delayed job the console would wait for):
+        # here it runs at once with Azurite at hand, and is dropped without it.
+        now_or_never = capture_storage != ""
+        console.deps.requeue = lambda job, delay_s: console.dispatcher.submit(job) if now_or_never else None
         console.switch_user("alice", quiet=True)
         console.run(lines)
         console.switch_user("alice", quiet=True)
@@ -171,7 +173,7 @@ def drive(estate_path: Path, capture_storage: str = "") -> Drive:
             console.switch_user("bob", quiet=True)
             console.click("approval_approve")
             console.switch_user("alice", quiet=True)
-        _actions(console, estate, own_estate=estate_path.parent == ESTATES_DIR, stop=bool(capture_storage))
+        _actions(console, estate, own_estate=estate_path.parent == ESTATES_DIR)
         console.run(["/watch", "/watch"])
         console.wait()
         records = tuple(console.arm.requests)
