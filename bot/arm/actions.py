@@ -89,7 +89,10 @@ class Actions(ArmCalls):
             finally:
                 current.shared_key = None
 
-        raw = self._lro("set_connection_bgp", connection_id, start)
+        try:
+            raw = self._lro("set_connection_bgp", connection_id, start)
+        except AzureFailure as failure:
+            raise failure from None  # no SDK error (with a request or answer quoted) chained on
         log.info("connection_bgp_set", target=connection_id, enable=bool(enable))
         return convert.connection(raw)
 
@@ -134,11 +137,15 @@ class Actions(ArmCalls):
             finally:
                 body.value = ""  # drop the reference: the key lives no longer than the call
 
-        # The poller's result holds the key Azure echoes back: it is dropped here, unread.
-        self._lro("copy_shared_key", target_connection_id, start)
+        # The poller's result holds the key Azure echoes back: it is dropped here, unread. A
+        # failure is raised without its cause: azure-core's error text quotes the answer's body.
+        try:
+            self._lro("copy_shared_key", target_connection_id, start)
+        except AzureFailure as failure:
+            raise failure from None
         log.info("shared_key_copied", target=target_connection_id, source=source_connection_id)
 
-    def start_packet_capture(self, resource_id: str, filter_data: str = "") -> str:
+    def start_packet_capture(self, resource_id: str, filter_data: str = "") -> None:
         kind = GATEWAYS if f"/{GATEWAYS.lower()}/" in resource_id.lower() else CONNECTIONS
         sub, rg, (name,) = self._parse(resource_id, kind)
         net = self._network(sub)
@@ -157,10 +164,12 @@ class Actions(ArmCalls):
                 resource_id,
                 lambda polling: ops_c.begin_start_packet_capture(rg, name, params, polling=polling),
             )
+        # Azure's answer is a status string ({"Status": "Successful"}): the LRO ending well is
+        # what counts (without a Location URL there is no string to read at all).
+        del raw
         log.info("packet_capture_started", target=resource_id)
-        return str(raw or "")
 
-    def stop_packet_capture(self, resource_id: str, sas_url: str) -> str:
+    def stop_packet_capture(self, resource_id: str, sas_url: str) -> None:
         kind = GATEWAYS if f"/{GATEWAYS.lower()}/" in resource_id.lower() else CONNECTIONS
         sub, rg, (name,) = self._parse(resource_id, kind)
         net = self._network(sub)
@@ -179,5 +188,5 @@ class Actions(ArmCalls):
                 resource_id,
                 lambda polling: ops_c.begin_stop_packet_capture(rg, name, params, polling=polling),
             )
+        del raw
         log.info("packet_capture_stopped", target=resource_id)
-        return str(raw or "")

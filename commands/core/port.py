@@ -148,11 +148,12 @@ class AzurePort(Protocol):
         adapter: nothing of it is returned, logged or raised."""
         ...
 
-    def start_packet_capture(self, resource_id: str, filter_data: str = "") -> str:
-        """StartPacketCapture on a gateway or a connection (`filterData` JSON, "" = none)."""
+    def start_packet_capture(self, resource_id: str, filter_data: str = "") -> None:
+        """StartPacketCapture on a gateway or a connection (`filterData` JSON, "" = none);
+        waits for the LRO."""
         ...
 
-    def stop_packet_capture(self, resource_id: str, sas_url: str) -> str:
+    def stop_packet_capture(self, resource_id: str, sas_url: str) -> None:
         """StopPacketCapture: Azure writes the capture to `sas_url` (a container SAS URL)."""
         ...
 

@@ -599,10 +599,11 @@ class Router:
                 return Answer(200, {"status": status}, running)
             if op.error:
                 return Answer(200, {"status": status, "error": dict(op.error)})
-            if op.result is not None and not self.emu.fidelity.location_header:
+            if isinstance(op.result, dict) and not self.emu.fidelity.location_header:
                 # No Location URL was given to read the result from: the status URL answers
                 # with the result itself, without `status` — as the network provider answered
-                # getLearnedRoutes (Azure/azure-rest-api-specs#34019).
+                # getLearnedRoutes (Azure/azure-rest-api-specs#34019). A string result (packet
+                # capture's) never stands in for a status body.
                 return Answer(200, clone(op.result))
             return Answer(200, {"status": status})
         if not op.done:

@@ -160,9 +160,10 @@ def set_shared_key(router: Router, connection: ids.Parsed, connection_key: str) 
             raise not_found(connection, estate)
         estate.shared_keys[connection_key] = value
         estate._names[connection_key] = str(doc.get("id", router.path))  # for dump(), as loaded keys are
-        op = estate.new_operation(
-            str(doc.get("location") or "global"), connection.namespace, router.api_version, result={"value": value}
-        )
+        # final-state-via azure-async-operation: the status URL says Succeeded, and the client
+        # reads the result from the PUT's own URL (the operation carries no result of its own,
+        # which a status URL without Location would answer instead of a status).
+        op = estate.new_operation(str(doc.get("location") or "global"), connection.namespace, router.api_version)
     return Answer(
         200,
         {"id": router.path, "value": value},
