@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/attacks.py                  # the write path 20 times each, the auth set 24 times each
     .venv/bin/python bench/attacks.py --n 40           # both sets, 40 runs of every attack
-    .venv/bin/python bench/attacks.py --only auth      # one set (writes | auth)
+    .venv/bin/python bench/attacks.py --only auth      # one set (writes | auth | actions)
+    .venv/bin/python bench/attacks.py --only actions   # every other action, 4 runs of each attack
 
 Two sets, each printing one line, then (when both ran) the two as one line in the order of
 issue 17's figure:
@@ -18,6 +19,12 @@ issue 17's figure:
   Approve button from anywhere but its card, clients that stall their upload on the
   `python -m bot serve` server; `attacks queue_forged=N executed=0 foreign_clicks=N
   executed=0 slow_clients=N acks_blocked=0`.
+
+* every action besides a peering flag (`bench/_attacks_actions.py`): connection reset, gateway
+  reset, BGP on/off, peering sync, shared-key sync, capture start — concurrent clicks by every
+  approver, a write whose answer is lost, signed clicks from anywhere but the card; one line
+  per action, `actions <kind> clicks=N double=0 lost_answers=N wrong=0 foreign_clicks=N
+  executed=0`.
 
 docs/reliability.md (sections 8 and 10) says what each count covers. Every scenario
 checks its control first (the genuine request runs), so a 0 means refused, not "not
@@ -41,6 +48,7 @@ from bench._machine import load, machine  # noqa: E402
 
 WRITES_N = 20
 AUTH_N = 24
+ACTIONS_N = 4
 
 # The count that must stay 0 beside each attack's run count (what the line prints).
 WRITES_ZERO = {"lost_answers": "audit_wrong", "portal_races": "lost_updates", "stale_workers": "double_writes"}
@@ -72,10 +80,23 @@ def auth(n: int) -> tuple[list[tuple[str, int]], bool]:
     return pairs, ok
 
 
+def actions(n: int) -> tuple[list[tuple[str, int]], bool]:
+    """Every other action's figures: printed one line per action here; the pairs are empty
+    (the issue-17 line is about the peering path and authority)."""
+    from bench._attacks_actions import holds, line, run
+
+    results = run(n)
+    for kind, counts in results.items():
+        print(line(kind, counts), flush=True)
+    return [], all(holds(c, n) for c in results.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=None, help=f"runs of every attack (default {WRITES_N} / {AUTH_N})")
-    ap.add_argument("--only", choices=("writes", "auth"), default=None, help="run one set")
+    ap.add_argument(
+        "--n", type=int, default=None, help=f"runs of every attack (default {WRITES_N} / {AUTH_N} / {ACTIONS_N})"
+    )
+    ap.add_argument("--only", choices=("writes", "auth", "actions"), default=None, help="run one set")
     args = ap.parse_args(argv)
     if args.n is not None and args.n < 1:
         ap.error("--n must be at least 1, e.g. --n 20")
@@ -88,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     lines: list[str] = []
     every: list[tuple[str, int]] = []
     held = True
-    for name, run, default in (("writes", writes, WRITES_N), ("auth", auth, AUTH_N)):
+    for name, run, default in (("writes", writes, WRITES_N), ("auth", auth, AUTH_N), ("actions", actions, ACTIONS_N)):
         if args.only not in (None, name):
             continue
         n = args.n or default
@@ -96,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         pairs, ok = run(n)
         print(f"  {name}: {time.monotonic() - started:.0f} s", flush=True)
-        lines.append(line(pairs))
+        if pairs:
+            lines.append(line(pairs))
         every += pairs
         held = held and ok
     print("\n".join(lines), flush=True)

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from commands.core.policy import KINDS, MAX_NEEDED, ActionPolicy, default_policy
 from commands.core.registry import DomainSettings
 
 # Names, exactly as the Bicep templates and local.settings.json spell them.
@@ -43,6 +44,12 @@ VPNOPS_ARM_TIME_SCALE = "VPNOPS_ARM_TIME_SCALE"
 VPNOPS_CONCURRENCY = "VPNOPS_CONCURRENCY"
 VPNOPS_APPROVERS = "VPNOPS_APPROVERS"
 VPNOPS_APPROVER_GROUP = "VPNOPS_APPROVER_GROUP"
+# Per-action approval policy (commands/core/policy.py): a JSON object, kind → policy.
+VPNOPS_ACTION_POLICY = "VPNOPS_ACTION_POLICY"
+# Where packet captures go (bot/store/blobs.py): a blob endpoint URL (user delegation SAS with
+# the bot's identity) or a connection string with an account key (Azurite); and the container.
+VPNOPS_CAPTURE_STORAGE = "VPNOPS_CAPTURE_STORAGE"
+VPNOPS_CAPTURE_CONTAINER = "VPNOPS_CAPTURE_CONTAINER"
 VPNOPS_REQUEST_TTL_MINUTES = "VPNOPS_REQUEST_TTL_MINUTES"
 VPNOPS_ALERT_CHANNEL = "VPNOPS_ALERT_CHANNEL"
 VPNOPS_ALERT_TOKEN = "VPNOPS_ALERT_TOKEN"
@@ -151,6 +158,10 @@ class Settings:
     slack_team_id: str = ""
     # (channel id, subscription ids) pairs; "*" = every channel not listed. Empty = no scopes.
     channel_scopes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # --- per-action approval policy (VPNOPS_ACTION_POLICY) ---------------------------------
+    action_policies: tuple[ActionPolicy, ...] = ()
+    capture_storage: str = field(default="", repr=False)
+    capture_container: str = "vpn-captures"
     # --- what is wrong with the values above (see the module docstring) --------------------
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -199,6 +210,7 @@ class Settings:
             s(SLACK_TEAM_ID), SLACK_TEAM_ID, TEAM_ID, "T0123ABCD (or E0123ABCD for an org-wide install)", errors
         )
         scopes = _channel_scopes(s(VPNOPS_CHANNEL_SCOPES), errors)
+        policies = _action_policies(s(VPNOPS_ACTION_POLICY), errors)
         settings = cls(
             signing_secret=s(SLACK_SIGNING_SECRET),
             bot_token=s(SLACK_BOT_TOKEN),
@@ -236,6 +248,9 @@ class Settings:
             slack_app_id=app_id,
             slack_team_id=team_id,
             channel_scopes=scopes,
+            action_policies=policies,
+            capture_storage=s(VPNOPS_CAPTURE_STORAGE),
+            capture_container=s(VPNOPS_CAPTURE_CONTAINER, "vpn-captures"),
             errors=tuple(errors),
         )
         settings = replace_warnings(settings)
@@ -246,7 +261,14 @@ class Settings:
         """Tell the log redactor the exact secret values, so they never reach a log line."""
         from bot.logging import add_secret
 
-        for value in (self.signing_secret, self.bot_token, self.alert_token, self.storage_connection, self.secret_key):
+        for value in (
+            self.signing_secret,
+            self.bot_token,
+            self.alert_token,
+            self.storage_connection,
+            self.secret_key,
+            self.capture_storage if "accountkey=" in self.capture_storage.lower() else "",
+        ):
             add_secret(value)
 
     def domain(self) -> DomainSettings:
@@ -265,6 +287,7 @@ class Settings:
             # The asking job may wait only within its own deadline (answer included).
             troubleshoot_wait_s=min(self.troubleshoot_wait_s, max(0.0, self.job_deadline_s - 30.0)),
             troubleshoot_deadline_s=self.troubleshoot_deadline_s,
+            policies=self.action_policies,
         )
 
     def scope_for(self, channel: str) -> tuple[str, ...] | None:
@@ -381,6 +404,57 @@ def _channel_scopes(raw: str, errors: list[str]) -> tuple[tuple[str, tuple[str, 
             continue
         out.append((str(channel), tuple(x.lower() for x in subs)))
     return tuple(out)
+
+
+def _action_policies(raw: str, errors: list[str]) -> tuple[ActionPolicy, ...]:
+    """`VPNOPS_ACTION_POLICY`: a JSON object, kind → {"approvers": "U…,U…", "approver_group":
+    "netops", "needed": 2, "requesters": "U…", "requester_group": "…"} (every key optional)."""
+    if not raw:
+        return ()
+    name = VPNOPS_ACTION_POLICY
+    example = f'{name}={{"gateway_reset": {{"approver_group": "netops", "needed": 2}}}}'
+    try:
+        data: Any = json.loads(raw)
+    except ValueError:
+        errors.append(f"{name} is not JSON. Example: {example}")
+        return ()
+    if not isinstance(data, dict):
+        errors.append(f"{name} must be a JSON object of kind → policy. Example: {example}")
+        return ()
+    out: list[ActionPolicy] = []
+    for kind, body in data.items():
+        if kind not in KINDS:
+            errors.append(f"{name}: {str(kind)[:40]!r} is not a kind of request; the kinds are {', '.join(KINDS)}.")
+            continue
+        if not isinstance(body, dict):
+            errors.append(f"{name}: the policy of {kind} must be a JSON object. Example: {example}")
+            continue
+        unknown = sorted(set(body) - {"approvers", "approver_group", "needed", "requesters", "requester_group"})
+        if unknown:
+            errors.append(f"{name}: {kind} has unknown key(s) {', '.join(unknown)}. Example: {example}")
+            continue
+        needed = body.get("needed", default_policy(kind).needed)
+        if not isinstance(needed, int) or isinstance(needed, bool) or not 1 <= needed <= MAX_NEEDED:
+            errors.append(f"{name}: {kind}.needed must be a whole number from 1 to {MAX_NEEDED}. Example: {example}")
+            continue
+
+        out.append(
+            ActionPolicy(
+                kind,
+                approvers=_policy_users(body, "approvers", f"{name} {kind}", errors),
+                approver_group=_group(str(body.get("approver_group", "")), f"{name} {kind}.approver_group", errors),
+                needed=needed,
+                requesters=_policy_users(body, "requesters", f"{name} {kind}", errors),
+                requester_group=_group(str(body.get("requester_group", "")), f"{name} {kind}.requester_group", errors),
+            )
+        )
+    return tuple(out)
+
+
+def _policy_users(body: dict[str, Any], key: str, where: str, errors: list[str]) -> frozenset[str]:
+    v = body.get(key, "")
+    text = ",".join(str(x) for x in v) if isinstance(v, list) else str(v)
+    return _user_ids(text, f"{where}.{key}", errors)
 
 
 def _csv(value: str) -> tuple[str, ...]:

@@ -8,6 +8,10 @@ import of this file, loudly, and two entries answering to one name fail `Registr
 
 from __future__ import annotations
 
+from commands.actions.bgp import bgp
+from commands.actions.capture import capture, capture_stop_due
+from commands.actions.reset import reset
+from commands.actions.sharedkey import sharedkey
 from commands.alerts.buttons import alert_ack, alert_mute_1h, alert_mute_24h, alert_status
 from commands.alerts.command import alerts
 from commands.changes.command import changes
@@ -45,8 +49,12 @@ REGISTRY = Registry(
         path,
         troubleshoot,
         logs,
+        reset,
+        bgp,
+        sharedkey,
+        capture,
         help_command,
     ),
-    actions=(approve, reject, cancel, revert, alert_status, alert_ack, alert_mute_1h, alert_mute_24h),
+    actions=(approve, reject, cancel, revert, alert_status, alert_ack, alert_mute_1h, alert_mute_24h, capture_stop_due),
     shortcuts=(check_vpn_client_log,),
 )

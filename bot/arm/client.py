@@ -31,6 +31,7 @@ from typing import Unpack
 
 from azure.core.credentials import TokenCredential
 
+from bot.arm.actions import Actions
 from bot.arm.cached import SharedAreas
 from bot.arm.changes import Changes
 from bot.arm.diagnostics import Diagnostics
@@ -56,6 +57,7 @@ class ArmClient(
     Changes,
     NetworkWatchers,
     Diagnostics,
+    Actions,
 ):
     """`commands.core.port.AzurePort` over the Azure SDKs: the areas above on one pipeline.
     Construct directly (tests) or with `bot.arm.factory`."""

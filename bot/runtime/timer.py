@@ -71,7 +71,13 @@ def sweep_requests(deps: Deps, messenger: Messenger | None = None) -> list[str]:
 
         messenger = SlackMessenger(deps.slack())
     try:
-        ctx = Ctx(azure=deps.azure_port(), out=messenger, settings=deps.settings.domain(), store=deps.store_port())
+        ctx = Ctx(
+            azure=deps.azure_port(),
+            out=messenger,
+            settings=deps.settings.domain(),
+            store=deps.store_port(),
+            blobs=deps.capture_blobs(),  # a capture past its end is stopped into its container
+        )
         lines = sweep(ctx)
     except (AzureFailure, StoreError, MessengerError, OSError) as exc:
         log.error("sweep_failed", error_type=type(exc).__name__, error=str(exc))

@@ -65,6 +65,7 @@ class Deps:
     # Puts a job back to run later (`delay_s`): the dispatcher's submit. A delivery Slack's
     # rate limit held back goes back this way (bot/runtime/delivery.py).
     requeue: Callable[[Job, float], None] | None = None
+    blobs: Any = None  # bot.store.blobs.CaptureBlobs; built from settings when None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -107,6 +108,15 @@ class Deps:
                 self.store = _Lazy(build)
             return self.store
 
+    def capture_blobs(self) -> Any:
+        """Where packet captures go (VPNOPS_CAPTURE_STORAGE), None when not configured."""
+        with self._lock:
+            if self.blobs is None and self.settings.capture_storage:
+                from bot.store.blobs import capture_blobs
+
+                self.blobs = capture_blobs(self.settings.capture_storage, self.settings.capture_container)
+            return self.blobs
+
     def messenger_for(self, job: Job) -> Messenger:
         """How `job` answers: on Slack, through its response_url or the Web API."""
         from bot.slack.messenger import SlackMessenger
@@ -143,7 +153,31 @@ def build_ctx(job: Job, deps: Deps, out: Messenger) -> Ctx:
         store=deps.store_port(),
         registry=deps.registry,
         ops=RuntimeOps(deps.settings),
+        blobs=deps.capture_blobs(),
+        schedule=_scheduler(job, deps),
     )
+
+
+def _scheduler(job: Job, deps: Deps) -> Callable[[str, str, str, float], None] | None:
+    """Ctx.schedule: a button's job run later, through the dispatcher (a delayed Storage
+    Queue message on Functions, sealed like every job)."""
+    requeue = deps.requeue
+    if requeue is None:
+        return None
+
+    def schedule(action_id: str, value: str, channel: str, delay_s: float) -> None:
+        later = Job(
+            kind="action",
+            name=action_id,
+            text=value,
+            channel=channel,
+            team=job.team,
+            app_id=job.app_id,
+            enterprise=job.enterprise,
+        )
+        requeue(later, delay_s)
+
+    return schedule
 
 
 def run_job(job: Job, deps: Deps) -> None:

@@ -227,6 +227,9 @@ class Gateway:
     etag: str = ""
     p2s: P2SConfig | None = None  # vpnClientConfiguration in full (None: no point-to-site)
     custom_bgp_addresses: tuple[tuple[str, str], ...] = ()  # (ipconfig id, APIPA) per customBgpIpAddresses
+    # bgpSettings.bgpPeeringAddresses[].tunnelIpAddresses: each instance's public IP (VIP),
+    # what `reset ?gatewayVip=` names.
+    instance_vips: tuple[str, ...] = ()
 
     @property
     def serves_p2s(self) -> bool:

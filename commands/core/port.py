@@ -149,6 +149,40 @@ class AzurePort(Protocol):
         (`listNetworkManagerEffectiveConnectivityConfigurations`; [] when none)."""
         ...
 
+    # --- actions under approval (commands/actions) -------------------------------------------
+    def reset_gateway(self, gateway_id: str, gateway_vip: str = "") -> None:
+        """POST `reset` (`?gatewayVip=` one instance of an active-active gateway); waits for
+        the LRO. Not idempotent: the caller never sends it twice for one request."""
+        ...
+
+    def reset_connection(self, connection_id: str) -> None:
+        """POST `resetconnection`; waits for the LRO."""
+        ...
+
+    def set_connection_bgp(self, connection_id: str, enable: bool, etag: str) -> Connection:
+        """PUT the connection as it is at `etag` with `enableBgp` = enable, `If-Match: etag`,
+        carrying its current shared key (read in the adapter, never returned); waits for the
+        LRO. AzureFailure code "PreconditionFailed" when the connection changed since."""
+        ...
+
+    def sync_peering(self, peering_id: str, etag: str) -> Peering:
+        """PUT the peering as it is at `etag` with `?syncRemoteAddressSpace=true`, `If-Match`."""
+        ...
+
+    def copy_shared_key(self, source_connection_id: str, target_connection_id: str) -> None:
+        """GetSharedKey of the source → SetSharedKey of the target. The key stays inside the
+        adapter: nothing of it is returned, logged or raised."""
+        ...
+
+    def start_packet_capture(self, resource_id: str, filter_data: str = "") -> None:
+        """StartPacketCapture on a gateway or a connection (`filterData` JSON, "" = none);
+        waits for the LRO."""
+        ...
+
+    def stop_packet_capture(self, resource_id: str, sas_url: str) -> None:
+        """StopPacketCapture: Azure writes the capture to `sas_url` (a container SAS URL)."""
+        ...
+
     # --- NICs and routes -----------------------------------------------------------------
     def network_interfaces(self, subscription_id: str) -> list[NetworkInterface]: ...
 
@@ -339,3 +373,17 @@ class Log(Protocol):
     def error(self, event: str, **fields: Any) -> Any: ...
 
     def exception(self, event: str, **fields: Any) -> Any: ...
+
+
+class CaptureStorage(Protocol):
+    """Where packet captures are written (a blob container), implemented by
+    `bot.store.blobs.CaptureBlobs`."""
+
+    def container_url(self) -> str:
+        """The container's URL without any token: the capture's location, as posted."""
+        ...
+
+    def upload_sas_url(self, minutes: int) -> str:
+        """A SAS URL of the container, valid `minutes`, that can only create and write blobs:
+        what StopPacketCapture needs. Never log, store or post it."""
+        ...

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from commands.core.policy import ActionPolicy
 from commands.core.port import AzurePort, Messenger, Operations
 from commands.core.reply import Reply
 
@@ -46,6 +47,7 @@ class DomainSettings:
     troubleshoot_storage_path: str = ""
     troubleshoot_wait_s: float = 240.0
     troubleshoot_deadline_s: float = 1200.0
+    policies: tuple[ActionPolicy, ...] = ()  # per-action approval policy (commands/core/policy.py)
 
 
 @dataclass
@@ -63,6 +65,11 @@ class Ctx:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     registry: Registry | None = None  # what `/vpn help` lists; the worker passes the catalog
     ops: Operations | None = None  # the running bot's own state (`/vpn health`); the worker passes it
+    # Where packet captures go (commands.core.port.CaptureStorage); None: not configured.
+    blobs: Any = None
+    # Run the button `action_id` with `value` in `channel` after `delay_s`, durably (a delayed
+    # queue message on Functions): (action_id, value, channel, delay_s). None: not available.
+    schedule: Callable[[str, str, str, float], None] | None = None
 
 
 CommandFn = Callable[[Ctx, str], "Reply | None"]

@@ -23,9 +23,9 @@ from commands.core.text import Icon, prose, rich, strong, user
 from commands.peering.apply import apply_approved
 from commands.peering.facts import fresh_facts
 from commands.peering.filing import file_request, open_request_for
-from commands.peering.messages import outcome_line, post_in_thread, state_reply, update_card
+from commands.peering.messages import outcome_line, post_in_thread, request_message, state_reply, update_card
 from commands.peering.request import APPLY_LEASE, OPEN, Loaded, audit_entry, load, store_of, transition
-from commands.peering.rules import approval_refusal, approvers_hint, current_approvers
+from commands.peering.rules import approval_refusal, approvers_hint_of, approvers_of
 from commands.peering.sweep import touch
 
 _SEE_REQUESTS = prose("Use `/vpn requests` to see open requests.")
@@ -38,7 +38,7 @@ def parse_number(value: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 9 else None
 
 
-def _clicked(ctx: Ctx, value: str, ref: str) -> Loaded | Reply:
+def _clicked(ctx: Ctx, value: str, ref: str, on_result: bool = False) -> Loaded | Reply:
     """The request a button is about, brought up to date; or the answer when there is none
     or the click is not on that request's message."""
     number = parse_number(value)
@@ -48,7 +48,9 @@ def _clicked(ctx: Ctx, value: str, ref: str) -> Loaded | Reply:
     if cur is None:
         return error_reply(f"There is no request #{number}.", _SEE_REQUESTS, "/vpn requests")
     card, channel = cur.req.message_ref, cur.req.channel
-    if not card or ref != card or (channel and ctx.channel != channel):
+    # Revert is on the outcome's message in the thread: that message is the request's too.
+    own = {card, cur.req.result_ref} if on_result else {card}
+    if not card or ref not in own or (channel and ctx.channel != channel):
         return error_reply(
             f"This button is not on request #{number}'s own message, so it does nothing.",
             rich("Click the buttons on the request's message in its channel. ", _SEE_REQUESTS),
@@ -59,38 +61,99 @@ def _clicked(ctx: Ctx, value: str, ref: str) -> Loaded | Reply:
 
 @action("approval_approve")
 def approve(ctx: Ctx, value: str, ref: str) -> Reply | None:
-    """Approve a pending request and apply it."""
+    """Approve a pending request; once it has the approvals its policy needs, apply it."""
     cur = _clicked(ctx, value, ref)
     if isinstance(cur, Reply):
         return cur
-    if cur.state != "pending":
-        return state_reply(cur)
-    refusal = approval_refusal(cur.number, cur.req.requester, ctx.user, current_approvers(ctx))
-    if refusal:
-        audit_refusal(
-            store_of(ctx),
-            dataclasses.replace(
-                audit_entry(ctx, cur.req, ctx.user, "approve_refused", note=str(refusal)), request=cur.number
-            ),
-            ctx.now(),
+    for _ in range(_APPROVAL_RACES):
+        if cur.state != "pending":
+            return state_reply(cur)
+        refusal = approval_refusal(cur.number, cur.req.requester, ctx.user, approvers_of(ctx, cur.req.kind))
+        if refusal:
+            audit_refusal(
+                store_of(ctx),
+                dataclasses.replace(
+                    audit_entry(ctx, cur.req, ctx.user, "approve_refused", note=str(refusal)), request=cur.number
+                ),
+                ctx.now(),
+            )
+            return error_reply(refusal)
+        if ctx.user in cur.req.approvals:
+            left = max(1, cur.req.needed) - len(cur.req.approvals)
+            return error_reply(
+                f"You already approved request #{cur.number}; it needs {left} more approval(s) from someone else.",
+                "A second approval by the same person does not count.",
+            )
+        approvals = [*cur.req.approvals, ctx.user]
+        try:
+            if len(approvals) < max(1, cur.req.needed):
+                cur = _record_approval(ctx, cur, approvals)
+                if cur.req.message_ref:  # still waiting: the card keeps its buttons, shows the count
+                    ctx.out.update(cur.req.message_ref, request_message(cur))
+                post_in_thread(ctx, cur, _approval_noted(cur))
+                return None
+            now = ctx.now()
+            cur = transition(
+                ctx,
+                cur,
+                "approved",
+                ctx.user,
+                approvals=approvals,
+                decided_by=ctx.user,
+                decided_at=now.isoformat(),
+                lease_until=(now + APPLY_LEASE).isoformat(),
+            )
+        except StoreConflict:
+            fresh = load(ctx, cur.number)
+            if fresh is None:
+                return error_reply(f"There is no request #{cur.number}.")
+            cur = fresh  # another click moved it first: judge this one on what it left
+            continue
+        update_card(ctx, cur)
+        apply_any(ctx, cur)
+        return None
+    return _reread_state(ctx, cur.number)
+
+
+# Concurrent approvals of a request that needs several: each click re-reads and tries again
+# after losing a conditional write to another click, at most this many times.
+_APPROVAL_RACES = 8
+
+
+def _record_approval(ctx: Ctx, cur: Loaded, approvals: list[str]) -> Loaded:
+    """One more approval of a request that needs several: conditional on its etag, with its
+    audit row; the request stays pending (StoreConflict when another click wrote first)."""
+    req = dataclasses.replace(cur.req, approvals=approvals)
+    entry = audit_entry(ctx, req, ctx.user, "approval", note=f"{len(approvals)} of {req.needed} approvals")
+    rec = store_of(ctx).update_request(cur.number, cur.state, req.to_body(), cur.etag, entry)
+    return Loaded.of(rec)
+
+
+def _approval_noted(cur: Loaded) -> Reply:
+    req = cur.req
+    left = req.needed - len(req.approvals)
+    return Reply(fallback=f"#{cur.number}: {len(req.approvals)} of {req.needed} approvals").add(
+        Text(
+            rich(
+                Icon.NOTE,
+                " ",
+                user(req.approvals[-1]),
+                f" approved request #{cur.number} ({len(req.approvals)} of {req.needed}); ",
+                strong(f"{left} more"),
+                " approval(s) needed from another approver before it is applied.",
+            )
         )
-        return error_reply(refusal)
-    now = ctx.now()
-    try:
-        cur = transition(
-            ctx,
-            cur,
-            "approved",
-            ctx.user,
-            decided_by=ctx.user,
-            decided_at=now.isoformat(),
-            lease_until=(now + APPLY_LEASE).isoformat(),
-        )
-    except StoreConflict:
-        return _reread_state(ctx, cur.number)
-    update_card(ctx, cur)
-    apply_approved(ctx, cur)
-    return None
+    )
+
+
+def apply_any(ctx: Ctx, cur: Loaded, recovering: bool = False) -> None:
+    """Apply an approved request of any kind (`commands.actions` for the kinds besides peering)."""
+    if cur.req.kind == "peering":
+        apply_approved(ctx, cur, recovering=recovering)
+        return
+    from commands.actions.engine import apply_approved as apply_action
+
+    apply_action(ctx, cur, recovering=recovering)
 
 
 @action("approval_reject")
@@ -103,9 +166,13 @@ def reject(ctx: Ctx, value: str, ref: str) -> Reply | None:
         return state_reply(cur)
     if ctx.user == cur.req.requester:
         return error_reply(f"You asked for request #{cur.number}: use Cancel to withdraw it.")
-    if ctx.user not in current_approvers(ctx):
+    if ctx.user not in approvers_of(ctx, cur.req.kind):
         return error_reply(
-            rich(f"Only approvers can reject request #{cur.number}. Approvers: ", approvers_hint(ctx), ".")
+            rich(
+                f"Only approvers can reject request #{cur.number}. Approvers: ",
+                approvers_hint_of(ctx, cur.req.kind),
+                ".",
+            )
         )
     return _close(ctx, cur, "rejected")
 
@@ -129,11 +196,15 @@ def cancel(ctx: Ctx, value: str, ref: str) -> Reply | None:
 @action("approval_revert")
 def revert(ctx: Ctx, value: str, ref: str) -> Reply | None:
     """Ask to undo an applied request: a new request, which needs its own approval."""
-    cur = _clicked(ctx, value, ref)
+    cur = _clicked(ctx, value, ref, on_result=True)
     if isinstance(cur, Reply):
         return cur
     if cur.state != "applied":
         return state_reply(cur)
+    if cur.req.kind != "peering":
+        from commands.actions.engine import revert as revert_action
+
+        return revert_action(ctx, cur)
     req = cur.req
     peering = ctx.azure.peering(req.peering_id)
     facts = fresh_facts(ctx, req, peering)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from commands.core.errors import UsageError
 from commands.core.estate import subscriptions_in_scope
+from commands.core.freshness import fresh_reads
 from commands.core.model import ResourceId, rid_key
 from commands.core.parse import unquote
 from commands.core.registry import Ctx, command
@@ -29,7 +30,7 @@ from commands.peering.filing import file_request
 from commands.peering.listing import audit_reply, requests_reply
 from commands.peering.show import show_reply
 
-USAGE = "peering <vnet> | peering <vnet>/<peering> <flag> on|off [reason: text]"
+USAGE = "peering <vnet> | peering <vnet>/<peering> <flag> on|off [reason: text] | peering <vnet>/<peering> sync"
 EXAMPLE = "/vpn peering vnet-eun/peer-eun-to-aue allowForwardedTraffic on reason: NVA in the hub"
 
 # Azure's naming rules: VNet 2-64 chars, peering 1-80 chars; letters, digits, _ . -
@@ -41,6 +42,7 @@ _REASON = re.compile(r"\breason\s*:", re.IGNORECASE)
 _ON = {"on": True, "true": True, "enable": True, "enabled": True, "yes": True}
 _OFF = {"off": False, "false": False, "disable": False, "disabled": False, "no": False}
 _MAX_REASON = 500
+SYNC = "sync"  # `/vpn peering <vnet>/<peering> sync` (commands.actions.sync), not a flag
 _USAGE_HINT = rich("Usage: ", code(f"/vpn {USAGE}"))
 
 
@@ -158,6 +160,8 @@ def parse_args(text: str) -> ChangeArgs:
             rich("Write ", code(target.vnet + "/<peering>"), "; ", code(f"/vpn peering {target.vnet}"), " lists them."),
             EXAMPLE,
         )
+    if len(rest) == 1 and rest[0].lower() == "sync":
+        return ChangeArgs(target, SYNC, reason=reason)
     if len(rest) == 1:
         flag_of(rest[0])
         raise UsageError(
@@ -176,6 +180,7 @@ def parse_args(text: str) -> ChangeArgs:
 
 
 @command("peering", usage=USAGE, example=EXAMPLE, aliases=("peerings", "peer"))
+@fresh_reads()  # the plan an approver approves and the re-reads after a write: Azure now
 def peering(ctx: Ctx, args: str) -> Reply | None:
     """See a VNet's peerings from both sides, or ask to change one flag (applied after a second person approves).
 
@@ -186,6 +191,8 @@ def peering(ctx: Ctx, args: str) -> Reply | None:
     an approver — never the requester — clicks Approve and the bot applies, verifies and answers
     in the thread. Flags: allowGatewayTransit (gateway-transit), useRemoteGateways (remote-gateways),
     allowForwardedTraffic (forwarded-traffic), allowVirtualNetworkAccess (vnet-access).
+    `/vpn peering <vnet>/<peering> sync` syncs a peering whose peeringSyncLevel is not FullyInSync
+    with the remote VNet's address space (after approval; not revertible).
     """
     parsed = parse_args(args)
     target = parsed.target
@@ -193,12 +200,17 @@ def peering(ctx: Ctx, args: str) -> Reply | None:
         return _show(ctx, target)
     vnet = find_vnet(ctx, target.vnet)
     chosen = find_peering(vnet, target.peering)
-    ctx.out.progress(rich(f"Planning {parsed.flag} → {on_off(parsed.value)} for {vnet.name}/{chosen.name}…"))
+    what = "the sync" if parsed.flag == SYNC else f"{parsed.flag} → {on_off(parsed.value)}"
+    ctx.out.progress(rich(f"Planning {what} for {vnet.name}/{chosen.name}…"))
     # The VNet list may be seconds old: plan on a fresh GET (its etag is what apply compares).
     fresh = ctx.azure.peering(chosen.id)
     vnet = dataclasses.replace(
         vnet, peerings=tuple(fresh if rid_key(p.id) == rid_key(fresh.id) else p for p in vnet.peerings)
     )
+    if parsed.flag == SYNC:
+        from commands.actions.sync import file_sync
+
+        return file_sync(ctx, vnet, fresh, parsed.reason)
     facts = read_facts(ctx, vnet, fresh)
     return file_request(ctx, facts, parsed.flag, parsed.value, parsed.reason)
 
@@ -220,13 +232,13 @@ def _show(ctx: Ctx, target: Target) -> Reply:
 
 @command("requests", usage="requests", example="/vpn requests", aliases=("approvals",))
 def requests(ctx: Ctx, args: str) -> Reply | None:
-    """List the peering change requests still waiting for approval or being applied."""
+    """List the change requests (peering flags and syncs, resets, BGP, shared keys, captures) still waiting for approval or being applied."""
     return requests_reply(ctx)
 
 
 @command("audit", usage="audit [vnet]", example="/vpn audit vnet-eun")
 def audit(ctx: Ctx, args: str) -> Reply | None:
-    """Show the recent audit trail of peering changes (who asked, approved, rejected, applied, with before and after), optionally for one VNet."""
+    """Show the recent audit trail of change requests (who asked, approved, rejected, applied, with before and after), optionally for one VNet."""
     name = args.strip()
     if name and not (_VNET_NAME.match(name) or name.lower().startswith("/subscriptions/")):
         raise UsageError(rich(code(name), " cannot be a virtual network name."), example="/vpn audit vnet-eun")

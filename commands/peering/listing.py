@@ -29,6 +29,11 @@ def _short_subject(subject: str) -> str:
     return parts[-1] if parts else subject
 
 
+def _word(v: object) -> str:
+    """An audit row's value: on/off for a flag, else as stored (an action's before/after words)."""
+    return on_off(v) if isinstance(v, bool) else str(v)
+
+
 def requests_reply(ctx: Ctx) -> Reply:
     """`/vpn requests`: the requests waiting for approval or being applied (each brought up to date)."""
     store = store_of(ctx)
@@ -38,24 +43,25 @@ def requests_reply(ctx: Ctx) -> Reply:
         if cur.state in TERMINAL:
             continue
         req = cur.req
+        peering = req.kind == "peering"
         rows.append(
             (
                 f"#{cur.number}",
                 cur.state,
-                f"{req.flag} {on_off(req.value)}",
-                f"{req.vnet_name}/{req.peering_name}",
+                f"{req.flag} {on_off(req.value)}" if peering else str(req.params.get("summary", req.kind)),
+                f"{req.vnet_name}/{req.peering_name}" if peering else req.target_name,
                 req.requester,
                 fmt_time(req.expires_at) if cur.state in OPEN else "",
             )
         )
     if not rows:
         return Reply(fallback="No open requests", visibility="ephemeral").add(
-            Text("No peering change requests are open."),
+            Text("No change requests are open."),
             Context(rich("Ask for one with ", code("/vpn peering <vnet>/<peering> <flag> on|off reason: …"))),
         )
     r = Reply(fallback=f"{len(rows)} open request(s)")
-    r.add(Header(f"Open peering change requests ({len(rows)})"))
-    r.add(Table(("#", "State", "Change", "Peering", "Requested by", "Expires"), tuple(rows), filename="requests.txt"))
+    r.add(Header(f"Open change requests ({len(rows)})"))
+    r.add(Table(("#", "State", "Change", "Subject", "Requested by", "Expires"), tuple(rows), filename="requests.txt"))
     return r
 
 
@@ -72,7 +78,7 @@ def audit_reply(ctx: Ctx, matching: str = "", limit: int = 30, exact_vnet: str =
         what = e.action
         if e.before or e.after:
             changed = [
-                f"{k} {on_off(bool(v))}→{on_off(bool(e.after.get(k)))}"
+                f"{k} {_word(v)}→{_word(e.after.get(k))}"
                 for k, v in e.before.items()
                 if k in e.after and e.after.get(k) != v
             ]

@@ -59,6 +59,10 @@ def request_message(
     cur: Loaded, findings: list[Finding] | None = None, outcome: Rich | None = None, buttons: bool = True
 ) -> Reply:
     """The request as posted in the channel; later updated with the outcome instead of buttons."""
+    if cur.req.kind != "peering":
+        from commands.actions.messages import action_message
+
+        return action_message(cur, findings, outcome, buttons)
     req, n = cur.req, cur.number
     r = Reply(fallback=rich(_headline(n, req), "" if cur.state in OPEN else f" — {cur.state}"))
     r.add(Header(_headline(n, req)))
@@ -159,6 +163,10 @@ def outcome_line(cur: Loaded) -> Rich:
 
 def state_reply(cur: Loaded) -> Reply:
     """The answer to a click on a request that is no longer waiting for that click."""
+    if cur.req.kind != "peering":
+        from commands.actions.messages import action_state_reply
+
+        return action_state_reply(cur)
     req = cur.req
     text = rich(
         f"Request #{cur.number} (",
@@ -176,6 +184,10 @@ def state_reply(cur: Loaded) -> Reply:
 
 def result_message(cur: Loaded) -> Reply:
     """The answer in the request's thread once it is decided (applied: with a Revert button)."""
+    if cur.req.kind != "peering":
+        from commands.actions.messages import action_result
+
+        return action_result(cur)
     req, n = cur.req, cur.number
     if cur.state == "applied":
         r = Reply(
@@ -233,14 +245,16 @@ def result_message(cur: Loaded) -> Reply:
     return r
 
 
-def post_in_thread(ctx: Ctx, cur: Loaded, reply: Reply) -> None:
-    """Post into the request's thread (or the channel when it never got a message)."""
+def post_in_thread(ctx: Ctx, cur: Loaded, reply: Reply) -> str:
+    """Post into the request's thread (or the channel when it never got a message); the
+    posted message's ref ("" when there was nowhere to post)."""
     channel = cur.req.channel or ctx.channel
     ref = cur.req.message_ref or None
     if ref and ":" in ref and not channel:
         channel = ref.split(":", 1)[0]
     if channel:
-        ctx.out.post(channel, reply, thread=ref)
+        return ctx.out.post(channel, reply, thread=ref)
+    return ""
 
 
 def update_card(ctx: Ctx, cur: Loaded) -> None:
@@ -252,8 +266,9 @@ def update_card(ctx: Ctx, cur: Loaded) -> None:
 def report(ctx: Ctx, cur: Loaded) -> None:
     """Answer in the thread and replace the buttons; then remember that it was answered."""
     update_card(ctx, cur)
-    post_in_thread(ctx, cur, result_message(cur))
+    posted = post_in_thread(ctx, cur, result_message(cur))
     try:
-        save(ctx, cur, outcome_posted=True)
+        # The outcome's message carries the Revert button: a click on it is bound to it.
+        save(ctx, cur, outcome_posted=True, result_ref=posted or cur.req.result_ref)
     except StoreConflict:
         pass

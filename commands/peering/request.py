@@ -70,16 +70,16 @@ APPLY_LEASE = timedelta(minutes=5)
 class ChangeRequest:
     """What a request is about and what happened to it (the store's `body`)."""
 
-    peering_id: str
-    peering_name: str
-    vnet_id: str
-    vnet_name: str
-    flag: str
-    value: bool
-    requester: str
-    created_at: str
-    expires_at: str
-    plan_etag: str
+    peering_id: str = ""
+    peering_name: str = ""
+    vnet_id: str = ""
+    vnet_name: str = ""
+    flag: str = ""
+    value: bool = False
+    requester: str = ""
+    created_at: str = ""
+    expires_at: str = ""
+    plan_etag: str = ""
     remote_vnet_id: str = ""
     remote_vnet_name: str = ""
     reverse_id: str = ""
@@ -113,6 +113,20 @@ class ChangeRequest:
     # The outcome was decided from a read of Azure (failed = verified not applied); an
     # "unknown", or a "failed" from before outcomes were checked, is not, and is re-checked.
     settled: bool = False
+    # What the request is (`commands.actions`): "peering" (a flag change, the fields above)
+    # or another action, whose target and plan are `target_id`, `target_name`, `params`.
+    kind: str = "peering"
+    target_id: str = ""
+    target_name: str = ""
+    # The action's plan and outcome, never a secret: what it writes, `before`/`after` rows
+    # (what the card shows), the lock keys it holds, the ids its audit rows are found by.
+    params: dict[str, Any] = field(default_factory=dict)
+    # Who approved so far (distinct, never the requester) and how many approvals it needs.
+    approvals: list[str] = field(default_factory=list)
+    needed: int = 1
+    # The outcome's message in the thread (its Revert button is bound to it, as the others
+    # are to the card).
+    result_ref: str = ""
 
     def to_body(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -125,7 +139,13 @@ class ChangeRequest:
     @property
     def scope(self) -> str:
         """What `/vpn audit <vnet>` finds this request's rows by."""
-        return " ".join(x for x in (self.vnet_id, self.remote_vnet_id, self.reverse_id) if x)
+        related = [str(x) for x in self.params.get("related", [])] if self.kind != "peering" else []
+        return " ".join(x for x in (self.vnet_id, self.remote_vnet_id, self.reverse_id, self.target_id, *related) if x)
+
+    @property
+    def subject(self) -> str:
+        """The resource the request writes (its audit rows' subject)."""
+        return self.peering_id or self.target_id
 
 
 @dataclass(frozen=True)
@@ -232,7 +252,7 @@ def audit_entry(
         at=ctx.now(),
         actor=actor,
         action=act,
-        subject=req.peering_id,
+        subject=req.subject,
         scope=req.scope,
         before=before if before is not None else {},
         after=after if after is not None else {},

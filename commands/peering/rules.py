@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from commands.core.model import PEERING_FLAGS, Gateway, Peering, rid_key
+from commands.core.policy import KINDS, policy_of
 from commands.core.registry import Ctx
 from commands.core.reply import Finding
 from commands.core.text import Rich, code, join, link, rich, user
@@ -429,7 +430,7 @@ def approval_refusal(number: int, requester: str, user: str, approvers: set[str]
         )
     if user not in approvers:
         return rich(
-            "Only approvers can approve or reject peering changes, and you are not one. Approvers: ",
+            "Only approvers can approve or reject this request, and you are not one. Approvers: ",
             who(approvers),
             ".",
         )
@@ -442,6 +443,46 @@ def current_approvers(ctx: Ctx) -> set[str]:
     if ctx.settings.approver_group:
         members = ctx.out.user_groups_members(ctx.settings.approver_group)
     return approvers_for(ctx.settings.approvers, members)
+
+
+def approvers_of(ctx: Ctx, kind: str) -> set[str]:
+    """Who may approve a request of `kind` right now: its policy's approvers (people and
+    the members of its user group), else the bot's (`current_approvers`)."""
+    pol = policy_of(ctx.settings.policies, kind)
+    if not pol.own_approvers:
+        return current_approvers(ctx)
+    members = ctx.out.user_groups_members(pol.approver_group) if pol.approver_group else set()
+    return set(pol.approvers) | members
+
+
+def approvers_hint_of(ctx: Ctx, kind: str) -> Rich:
+    """Who the approvers of `kind` are, as configured."""
+    pol = policy_of(ctx.settings.policies, kind)
+    if not pol.own_approvers:
+        return approvers_hint(ctx)
+    bits: list[Rich] = []
+    if pol.approvers:
+        bits.append(who(set(pol.approvers)))
+    if pol.approver_group:
+        bits.append(rich("members of the user group ", code(pol.approver_group)))
+    return join(" and ", bits)
+
+
+def request_refusal(ctx: Ctx, kind: str) -> Rich | None:
+    """Why `ctx.user` may not file a request of `kind` (None when they may): its policy's
+    requesters, when it names any."""
+    pol = policy_of(ctx.settings.policies, kind)
+    if not pol.restricts_requesters:
+        return None
+    members = ctx.out.user_groups_members(pol.requester_group) if pol.requester_group else set()
+    if ctx.user in pol.requesters or ctx.user in members:
+        return None
+    bits: list[Rich] = []
+    if pol.requesters:
+        bits.append(who(set(pol.requesters)))
+    if pol.requester_group:
+        bits.append(rich("members of the user group ", code(pol.requester_group)))
+    return rich("Only ", join(" and ", bits), f" may ask for a {KINDS.get(kind, kind)} (VPNOPS_ACTION_POLICY).")
 
 
 def approvers_hint(ctx: Ctx) -> Rich:

@@ -170,8 +170,10 @@ def _open_requests_for(ctx: Ctx, peerings: list[Peering]) -> Rich:
         return rich()
     bits = []
     for rec in recs:
-        if rid_key(str(rec.body.get("peering_id", ""))) in keys:
-            b = rec.body
+        b = rec.body
+        if rid_key(str(b.get("peering_id", ""))) in keys:
             change = f"#{rec.number} {rec.state}: {b.get('flag')} {on_off(bool(b.get('value')))} on "
             bits.append(rich(change, code(b.get("peering_name", ""))))
+        elif b.get("kind") == "peering_sync" and rid_key(str(b.get("target_id", ""))) in keys:
+            bits.append(rich(f"#{rec.number} {rec.state}: sync of ", code(str(b.get("target_name", "")))))
     return rich("Open requests: ", join("; ", bits)) if bits else rich()

@@ -59,7 +59,7 @@ def touch(ctx: Ctx, cur: Loaded) -> Loaded:
         recover_one(ctx, cur)
         return load(ctx, cur.number) or cur
     if cur.req.outcome_posted and needs_reconcile(cur, lease_over(cur.req, now)):
-        reconcile(ctx, cur)
+        _reconcile_any(ctx, cur)
         return load(ctx, cur.number) or cur
     if cur.state in ("applied", "failed", "unknown") and not cur.req.outcome_posted and lease_over(cur.req, now):
         try:
@@ -71,9 +71,24 @@ def touch(ctx: Ctx, cur: Loaded) -> Loaded:
     return cur
 
 
+def _reconcile_any(ctx: Ctx, cur: Loaded) -> None:
+    if cur.req.kind == "peering":
+        reconcile(ctx, cur)
+        return
+    from commands.actions.engine import reconcile as reconcile_action
+
+    reconcile_action(ctx, cur)
+
+
 def recover_one(ctx: Ctx, cur: Loaded) -> None:
     """Complete a request whose worker died between approve and apply, or mid-apply."""
+    action = cur.req.kind != "peering"
     if cur.state == "approved":
+        if action:
+            from commands.actions.engine import apply_approved as apply_action
+
+            apply_action(ctx, cur, recovering=True)
+            return
         apply_approved(ctx, cur, recovering=True)
         return
     if cur.state == "applying":
@@ -89,6 +104,11 @@ def recover_one(ctx: Ctx, cur: Loaded) -> None:
             )
         except StoreConflict:
             return  # someone else took it over
+        if action:
+            from commands.actions.engine import apply_leased as apply_action_leased
+
+            apply_action_leased(ctx, cur, recovering=True)
+            return
         apply_leased(ctx, cur, recovering=True)
 
 
@@ -107,4 +127,7 @@ def sweep(ctx: Ctx) -> list[str]:
         after = touch(ctx, cur)
         if after.state != cur.state or after.req.outcome_posted != cur.req.outcome_posted:
             lines.append(f"#{cur.number} {cur.state} → {after.state}")
+    from commands.actions.capture import stop_overdue  # a capture whose scheduled stop never ran
+
+    lines += stop_overdue(ctx)
     return lines

@@ -93,6 +93,16 @@ var platformSettings = [
     name: 'AZURE_CLIENT_ID'
     value: identityClientId
   }
+  // /vpn capture: the capture files' container on the same account, reached with a user
+  // delegation SAS signed by the identity (bot/store/blobs.py): the blob endpoint, no key.
+  {
+    name: 'VPNOPS_CAPTURE_STORAGE'
+    value: blobEndpoint
+  }
+  {
+    name: 'VPNOPS_CAPTURE_CONTAINER'
+    value: 'vpn-captures'
+  }
   {
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
     value: appInsightsConnectionString

@@ -66,13 +66,29 @@ var actions = [
   'Microsoft.Insights/eventtypes/values/read'
   // Resource Health's availability statuses of the gateways.
   'Microsoft.ResourceHealth/availabilityStatuses/read'
+  // Actions under approval (commands/actions). /vpn reset: a gateway (or one instance) or a connection.
+  'Microsoft.Network/virtualNetworkGateways/reset/action'
+  'Microsoft.Network/connections/resetconnection/action'
+  // /vpn bgp <connection> on|off: the connection written back with enableBgp changed (and its
+  // shared key, read with sharedKey/read above, since a GET never returns it).
+  'Microsoft.Network/connections/write'
+  // /vpn sharedkey sync: SetSharedKey on one half of a VNet-to-VNet pair.
+  'Microsoft.Network/connections/sharedKey/write'
+  // /vpn peering <vnet>/<peering> sync: the peering write above with ?syncRemoteAddressSpace=true.
+  // /vpn capture start|stop: on a gateway or one connection. The capture file goes to the
+  // Function's own storage account through a user delegation SAS; the identity's Storage Blob
+  // Data Owner there (modules/storage.bicep) holds generateUserDelegationKey and the write.
+  'Microsoft.Network/virtualNetworkGateways/startPacketCapture/action'
+  'Microsoft.Network/virtualNetworkGateways/stopPacketCapture/action'
+  'Microsoft.Network/connections/startPacketCapture/action'
+  'Microsoft.Network/connections/stopPacketCapture/action'
 ]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, roleName)
   properties: {
     roleName: roleName
-    description: 'vpnops Slack bot: change VNet peering flags after approval, run VPN gateway and NIC route diagnostics.'
+    description: 'vpnops Slack bot: after approval change VNet peering flags, sync peerings, reset gateways and connections, sync shared keys, turn BGP on or off, run packet captures; run VPN gateway and NIC route diagnostics.'
     type: 'CustomRole'
     permissions: [
       {

@@ -106,6 +106,16 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+// Packet captures (/vpn capture): Azure writes each capture file here through a short-lived,
+// write-only user delegation SAS the bot mints at the stop (bot/store/blobs.py).
+resource captureContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'vpn-captures'
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: storage
   name: 'default'
@@ -130,7 +140,7 @@ resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-0
 
 // Built-in data-plane roles for the bot identity, on this account only.
 var storageRoles = [
-  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner: Functions host leases, timers, deployment package
+  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner: Functions host leases, timers, deployment package; user delegation keys for capture SAS
   '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor: jobs queue and its poison queue
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor: approvals, audit, watch state
 ]
@@ -150,3 +160,4 @@ output id string = storage.id
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output queueEndpoint string = storage.properties.primaryEndpoints.queue
 output tableEndpoint string = storage.properties.primaryEndpoints.table
+output captureContainer string = captureContainer.name

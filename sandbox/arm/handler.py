@@ -553,7 +553,8 @@ class Router:
         action = f"{p.resource_type}/{'write' if self.method == 'PUT' else 'delete'}"
         self._deny(action, self.path)
         if self.method == "PUT":
-            status, doc, op = self.estate.put_peering(self.path, self.body, self.api_version, self.if_match)
+            sync = str(self.query.get("syncRemoteAddressSpace", "")).lower() == "true"
+            status, doc, op = self.estate.put_peering(self.path, self.body, self.api_version, self.if_match, sync=sync)
             failed = self.emu.faults.fire(self.method, self.path, ("lro_failed",))
             if failed is not None:
                 op.error = {"code": failed.error_code, "message": failed.error_message}
@@ -617,6 +618,10 @@ class Router:
             from sandbox.arm.watcher import watcher_action
 
             return watcher_action(self, rp, resource, action)
+        from sandbox.arm.actions import is_write_action, write_action
+
+        if is_write_action(rp.type_key, action):
+            return write_action(self, rp, rk, action)
         known = KNOWN_ACTIONS.get(rp.type_key, set()) | SYNC_ACTIONS.get(rp.type_key, set())
         if action.lower() not in known and not self.estate.has_action(rk, action):
             raise ArmError(
@@ -695,10 +700,11 @@ class Router:
                 return Answer(200, {"status": status}, running)
             if op.error:
                 return Answer(200, {"status": status, "error": dict(op.error)})
-            if op.result is not None and not self.emu.fidelity.location_header and not _string_result(op):
+            if isinstance(op.result, dict) and not self.emu.fidelity.location_header:
                 # No Location URL was given to read the result from: the status URL answers
                 # with the result itself, without `status` — as the network provider answered
-                # getLearnedRoutes (Azure/azure-rest-api-specs#34019).
+                # getLearnedRoutes (Azure/azure-rest-api-specs#34019). A string result (packet
+                # capture's) never stands in for a status body.
                 return Answer(200, clone(op.result))
             return Answer(200, {"status": status})
         if not op.done:

@@ -168,6 +168,11 @@ class Estate:
         self.operations: dict[str, Operation] = {}
         self.pending: dict[str, Operation] = {}
         self._names: dict[str, str] = {}  # key -> id as written (for dump of maps keyed by id)
+        # What the write actions did (sandbox/arm/actions.py): each reset / capture carried out,
+        # the captures running (resource key → filter), the capture files written at stop.
+        self.action_log: list[dict[str, Any]] = []
+        self.captures: dict[str, dict[str, Any]] = {}
+        self.capture_files: list[dict[str, Any]] = []
         # gateway key -> keys of the connections that name it (virtualNetworkGateway1/2); built
         # on first use, dropped by every write to `resources` (see _touch).
         self._by_gateway: dict[str, list[str]] | None = None
@@ -528,7 +533,7 @@ class Estate:
         return None
 
     def put_peering(
-        self, path: str, body: Any, api_version: str, if_match: str | None = None
+        self, path: str, body: Any, api_version: str, if_match: str | None = None, sync: bool = False
     ) -> tuple[int, dict[str, Any], Operation]:
         """Create or update a peering as ARM does (validation, state of both sides, etag).
 
@@ -599,6 +604,13 @@ class Estate:
                 (remote.get("properties") or {}).get("addressSpace") or {"addressPrefixes": []}
             )
             old_props = (existing or {}).get("properties") or {}
+            sync_level = "FullyInSync"
+            if existing is not None and not sync and "remoteAddressSpace" in old_props:
+                # Only `?syncRemoteAddressSpace=true` takes the remote VNet's new address space
+                # (VirtualNetworkPeerings_CreateOrUpdate; example VirtualNetworkPeeringSync): a
+                # plain update keeps what the peering had, and its sync level.
+                remote_space = copy.deepcopy(old_props["remoteAddressSpace"])
+                sync_level = str(old_props.get("peeringSyncLevel") or "FullyInSync")
             doc: dict[str, Any] = {
                 "name": p.names[1],
                 "id": peering_id if existing is None else existing.get("id", peering_id),
@@ -611,7 +623,7 @@ class Estate:
                     "remoteAddressSpace": remote_space,
                     "remoteVirtualNetworkAddressSpace": copy.deepcopy(remote_space),
                     "peeringState": state,
-                    "peeringSyncLevel": "FullyInSync",
+                    "peeringSyncLevel": sync_level,
                     "provisioningState": "Updating",
                     "resourceGuid": old_props.get("resourceGuid") or str(uuid.uuid4()),
                 },

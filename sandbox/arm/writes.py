@@ -105,6 +105,8 @@ def write_resource(router: Router, p: ids.Parsed) -> Answer:
         if len(p.types) > 1 and ids.parent_key(k) not in estate.resources:
             raise not_found(ids.parse(ids.parent_key(router.path)), estate)
         existing = estate.raw(k)
+        # The Microsoft.Network provider honours If-Match on a write: 412 on a stale etag.
+        estate._check_if_match(k, router.path, router.if_match)
         if router.method == "PATCH":
             if existing is None:
                 raise not_found(p, estate)
@@ -158,9 +160,10 @@ def set_shared_key(router: Router, connection: ids.Parsed, connection_key: str) 
             raise not_found(connection, estate)
         estate.shared_keys[connection_key] = value
         estate._names[connection_key] = str(doc.get("id", router.path))  # for dump(), as loaded keys are
-        op = estate.new_operation(
-            str(doc.get("location") or "global"), connection.namespace, router.api_version, result={"value": value}
-        )
+        # final-state-via azure-async-operation: the status URL says Succeeded, and the client
+        # reads the result from the PUT's own URL (the operation carries no result of its own,
+        # which a status URL without Location would answer instead of a status).
+        op = estate.new_operation(str(doc.get("location") or "global"), connection.namespace, router.api_version)
     return Answer(
         200,
         {"id": router.path, "value": value},
@@ -251,6 +254,8 @@ def _check(estate: Estate, p: ids.Parsed, doc: dict[str, Any], existing: dict[st
             if isinstance(sub, dict) and sub.get("name"):
                 sub_id = f"{doc['id']}/subnets/{sub['name']}"
                 _check_subnet(estate, {**sub, "id": sub_id}, doc, siblings=props.get("subnets") or [])
+    elif p.type_key == CONNECTION and props.get("enableBgp"):
+        _check_connection_bgp(estate, doc)
     elif p.type_key == INBOUND_ENDPOINT:
         for ipc in props.get("ipConfigurations") or []:
             _check_resolver_subnet(estate, ipc)
@@ -263,6 +268,39 @@ def _check(estate: Estate, p: ids.Parsed, doc: dict[str, Any], existing: dict[st
                 f"Resource {vnet_id or '(none)'} referenced by resource {doc['id']} was not found: a DNS resolver names "
                 "an existing virtual network in properties.virtualNetwork.id.",
             )
+
+
+def _check_connection_bgp(estate: Estate, doc: dict[str, Any]) -> None:
+    """BGP on a connection needs BGP on its gateway and on the far end (the other gateway, or
+    the local network gateway's bgpSettings), with different ASNs
+    (https://learn.microsoft.com/azure/vpn-gateway/bgp-howto). Codes marked * in sandbox/README.md."""
+    props = doc["properties"]
+
+    def ref(name: str) -> dict[str, Any]:
+        rid = str((props.get(name) or {}).get("id") or "")
+        return (estate.raw(rid) or {}).get("properties") or {} if rid else {}
+
+    gw1 = ref("virtualNetworkGateway1")
+    if not gw1.get("enableBgp"):
+        raise ArmError(
+            400,
+            "BgpNotEnabledOnVirtualNetworkGateway",
+            f"Connection {doc['id']} cannot enable BGP because its virtual network gateway does not have BGP enabled.",
+        )
+    far = ref("virtualNetworkGateway2") or ref("localNetworkGateway2")
+    far_bgp = far.get("bgpSettings") or {}
+    if (props.get("virtualNetworkGateway2") and not far.get("enableBgp")) or not far_bgp.get("asn"):
+        raise ArmError(
+            400,
+            "BgpNotEnabledOnRemoteGateway",
+            f"Connection {doc['id']} cannot enable BGP because its remote gateway has no BGP settings.",
+        )
+    if far_bgp.get("asn") == (gw1.get("bgpSettings") or {}).get("asn"):
+        raise ArmError(
+            400,
+            "BgpAsnSameOnBothEnds",
+            f"Connection {doc['id']} cannot enable BGP: both gateways use ASN {far_bgp.get('asn')}.",
+        )
 
 
 def _prefixes(subnet: dict[str, Any]) -> list[str]:

@@ -14,12 +14,14 @@ alice, approved by bob: the one write), and the watch.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.settings import Settings
 from sandbox.arm_emulator import RequestRecord
 from sandbox.estate import load_estate
 
@@ -107,6 +109,63 @@ def own_lines(estate: dict[str, Any]) -> Iterator[str]:
     yield "/vpn diagnose"
 
 
+# Without Azurite: an account nobody reaches (a capture start needs storage configured; its
+# stop, which would mint a SAS there, is not run).
+NO_CAPTURE_STORAGE = (
+    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Zm9v;"
+    "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;"
+)
+
+
+def _connections(estate: dict[str, Any]) -> list[dict[str, Any]]:
+    return [d for d in estate.get("resources") or () if _type_is(d, "Microsoft.Network/connections")]
+
+
+def _approve(console: Any, *who: str) -> None:
+    for user in who:
+        console.switch_user(user, quiet=True)
+        console.click("approval_approve")
+    console.switch_user("alice", quiet=True)
+
+
+def _actions(console: Any, estate: dict[str, Any], own_estate: bool) -> None:
+    """The actions under approval (commands/actions), each filed by alice and approved: a reset
+    of every connection and gateway, BGP turned over on every connection, a shared-key sync of
+    every VNet-to-VNet pair, and (on the sandbox's own estates) a capture started and stopped
+    on the first connection and gateway. Pre-flight refusals write nothing; that is fine."""
+    conns = _connections(estate)
+    for c in conns:
+        console.run_line(f"/vpn reset connection {c['name']} reason: conformance")
+        _approve(console, "bob")
+        on = bool((c.get("properties") or {}).get("enableBgp"))
+        console.run_line(f"/vpn bgp {c['name']} {'off' if on else 'on'} reason: conformance")
+        _approve(console, "bob")
+    for g in _names(estate, "Microsoft.Network/virtualNetworkGateways"):
+        console.run_line(f"/vpn reset gateway {g} reason: conformance")
+        _approve(console, "bob", "carol")
+    gw = {c["name"]: _gateways(c) for c in conns}
+    for a, (a1, a2) in gw.items():
+        for b, (b1, b2) in gw.items():
+            if a < b and a1 and a2 and (a1, a2) == (b2, b1):
+                console.run_line(f"/vpn sharedkey sync {a} from {b} reason: conformance")
+                _approve(console, "bob")
+    if own_estate:
+        targets = [f"connection {conns[0]['name']}"] if conns else []
+        targets += [f"gateway {g}" for g in _names(estate, "Microsoft.Network/virtualNetworkGateways")[:1]]
+        for t in targets:
+            console.run_line(f"/vpn capture start {t} 1 filter src 10.0.0.0/8 proto tcp reason: conformance")
+            _approve(console, "bob")
+            console.wait()
+
+
+def _gateways(c: dict[str, Any]) -> tuple[str, str]:
+    p = c.get("properties") or {}
+    return (
+        str((p.get("virtualNetworkGateway1") or {}).get("id") or "").lower(),
+        str((p.get("virtualNetworkGateway2") or {}).get("id") or "").lower(),
+    )
+
+
 @dataclass(frozen=True)
 class Drive:
     """What one estate's drive produced: the emulator's records and the console's output."""
@@ -116,8 +175,10 @@ class Drive:
     output: str
 
 
-def drive(estate_path: Path) -> Drive:
-    """Run every command on the estate through the console; return what ARM saw."""
+def drive(estate_path: Path, capture_storage: str = "") -> Drive:
+    """Run every command on the estate through the console; return what ARM saw.
+    `capture_storage`: Azurite's connection string (captures are stopped into it), "" when
+    Azurite is not at hand (captures are started, and their scheduled stop dropped)."""
     from bot.console.app import Console
 
     estate = load_estate(estate_path)
@@ -126,8 +187,13 @@ def drive(estate_path: Path) -> Drive:
     if own.exists():
         lines += own.read_text(encoding="utf-8").splitlines()
     out = io.StringIO()
-    with Console(estate, out=out) as console:
+    base = dataclasses.replace(Settings(), capture_storage=capture_storage or NO_CAPTURE_STORAGE)
+    with Console(estate, out=out, base_settings=base) as console:
         console.arm.record_bodies = True
+        # A capture's stop is scheduled at its end (a delayed job the console would wait for):
+        # here it runs at once with Azurite at hand, and is dropped without it.
+        now_or_never = capture_storage != ""
+        console.deps.requeue = lambda job, delay_s: console.dispatcher.submit(job) if now_or_never else None
         console.switch_user("alice", quiet=True)
         console.run(lines)
         console.switch_user("alice", quiet=True)
@@ -138,6 +204,7 @@ def drive(estate_path: Path) -> Drive:
             console.switch_user("bob", quiet=True)
             console.click("approval_approve")
             console.switch_user("alice", quiet=True)
+        _actions(console, estate, own_estate=estate_path.parent == ESTATES_DIR)
         console.run(["/watch", "/watch"])
         console.wait()
         records = tuple(console.arm.requests)

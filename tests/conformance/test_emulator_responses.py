@@ -70,7 +70,8 @@ def _published() -> list[Any]:
 def test_azures_published_examples_pass_the_same_checks(example: Any) -> None:
     row = next(r for r in OPERATIONS if r.operation_id == example.operation.operation_id)
     bodies = {s: r["body"] for s, r in example.body["responses"].items() if "body" in r}
-    assert bodies, "an example with no response body"
+    # ResetConnection answers 202 and nothing else: no body to check.
+    assert bodies or set(example.body["responses"]) <= {"202", "204"}, "an example with no response body"
     for status, body in bodies.items():
         if sdk_class(row) is str:  # getikesas: 200 = string, no model to read it into
             assert isinstance(body, str) and not specs().response_errors(example.operation, int(status), body)
@@ -78,7 +79,8 @@ def test_azures_published_examples_pass_the_same_checks(example: Any) -> None:
         if example.name in BARE_ARRAY:
             assert isinstance(body, list)
             body = {"value": body}
-        sdk = model_schemas().errors(sdk_class(row), body, page=row.page)
+        # A JSON string answer (packet capture) is read by the SDK as str, not into a model.
+        sdk = [] if isinstance(body, str) else model_schemas().errors(sdk_class(row), body, page=row.page)
         rest, _ = split_newer(specs().response_errors(example.operation, int(status), body), sdk)
         got = [str(p) for p in rest] + [str(p) for p in sdk if not p.extra]
         assert got == ([UPSTREAM[example.name]] if example.name in UPSTREAM else []), got

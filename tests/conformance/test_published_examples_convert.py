@@ -61,6 +61,15 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "NetworkWatchers_GetTroubleshooting": nwconvert.troubleshoot_result,
     "NetworkInterfaces_ListEffectiveNetworkSecurityGroups": nwconvert.effective_nsgs,
     "PublicIPAddresses_Get": nwconvert.public_ip,
+    # The actions under approval (bot/arm/actions.py): what the bot keeps of each answer.
+    "VirtualNetworkGateways_Reset": convert.gateway,
+    "VirtualNetworkGatewayConnections_ResetConnection": lambda m: None,  # 202 only: no answer to read
+    "VirtualNetworkGatewayConnections_CreateOrUpdate": convert.connection,
+    "VirtualNetworkGatewayConnections_SetSharedKey": lambda m: None,  # the key echoed back is dropped unread
+    "VirtualNetworkGateways_StartPacketCapture": str,  # a JSON string ({"Status", "Data"})
+    "VirtualNetworkGateways_StopPacketCapture": str,
+    "VirtualNetworkGatewayConnections_StartPacketCapture": str,
+    "VirtualNetworkGatewayConnections_StopPacketCapture": str,
 }
 
 

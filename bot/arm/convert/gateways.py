@@ -81,6 +81,7 @@ def gateway(obj: object) -> Gateway:
         etag=text(d.get("etag")),
         p2s=p2s_config(vpn, auth),
         custom_bgp_addresses=gateway_custom_bgp(bgp),
+        instance_vips=uniq(*(strs(a.get("tunnelIpAddresses")) for a in json_objs(bgp.get("bgpPeeringAddresses")))),
     )
 
 

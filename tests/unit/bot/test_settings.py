@@ -205,3 +205,33 @@ def test_the_metrics_endpoint_is_read_with_its_region_placeholder() -> None:
     assert Settings.from_env({}).metrics_url == ""  # Azure's public regional endpoint
     url = "https://{region}.metrics.monitor.azure.us/"
     assert Settings.from_env({"VPNOPS_METRICS_URL": url}).metrics_url == url.rstrip("/")
+
+
+# --- VPNOPS_ACTION_POLICY: who may ask for and approve each kind of action -------------------------
+
+
+def test_action_policy_is_read_per_kind_with_defaults_for_the_rest() -> None:
+    from commands.core.policy import policy_of
+
+    s = Settings.from_env(
+        {
+            "VPNOPS_ACTION_POLICY": '{"gateway_reset": {"approvers": ["U012AB3CD", "U045EF6GH"], "needed": 2,'
+            ' "requester_group": "netops"}, "bgp": {"approver_group": "S0123ABCD", "needed": 1}}'
+        }
+    )
+    assert not s.errors
+    gw = policy_of(s.domain().policies, "gateway_reset")
+    assert gw.approvers == frozenset({"U012AB3CD", "U045EF6GH"}) and gw.needed == 2 and gw.requester_group == "netops"
+    assert policy_of(s.domain().policies, "bgp").approver_group == "S0123ABCD"
+    assert policy_of(s.domain().policies, "connection_reset").needed == 1  # not configured: the default
+    assert policy_of((), "gateway_reset").needed == 2  # a gateway reset needs two by default
+
+
+def test_action_policy_mistakes_are_named_with_an_example() -> None:
+    s = Settings.from_env({"VPNOPS_ACTION_POLICY": '{"reboot": {}, "bgp": {"needed": 0}, "capture_start": {"who": 1}}'})
+    text = " ".join(s.errors)
+    assert "'reboot' is not a kind of request" in text
+    assert "bgp.needed must be a whole number from 1 to 5" in text
+    assert "capture_start has unknown key(s) who" in text
+    assert "Example: VPNOPS_ACTION_POLICY=" in text
+    assert "VPNOPS_ACTION_POLICY is not JSON" in " ".join(Settings.from_env({"VPNOPS_ACTION_POLICY": "{"}).errors)

@@ -72,6 +72,15 @@ CUSTOM_ROLE_ACTIONS = {
     "Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action",
     # /vpn troubleshoot (issue 19).
     "Microsoft.Network/networkWatchers/troubleshoot/action",
+    # The actions under approval (commands/actions, bot/arm/actions.py).
+    "Microsoft.Network/virtualNetworkGateways/reset/action",
+    "Microsoft.Network/connections/resetconnection/action",
+    "Microsoft.Network/connections/write",
+    "Microsoft.Network/connections/sharedKey/write",
+    "Microsoft.Network/virtualNetworkGateways/startPacketCapture/action",
+    "Microsoft.Network/virtualNetworkGateways/stopPacketCapture/action",
+    "Microsoft.Network/connections/startPacketCapture/action",
+    "Microsoft.Network/connections/stopPacketCapture/action",
 }
 
 
@@ -120,7 +129,11 @@ def test_custom_role_holds_exactly_the_bots_actions_and_no_wildcards() -> None:
     assert actions >= CUSTOM_ROLE_ACTIONS
     assert not any("*" in a for a in actions)
     writes = {a for a in actions if a.endswith(("/write", "/delete"))}
-    assert writes == {"Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write"}
+    assert writes == {
+        "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write",
+        "Microsoft.Network/connections/write",  # /vpn bgp
+        "Microsoft.Network/connections/sharedKey/write",  # /vpn sharedkey sync
+    }
     extra = actions - CUSTOM_ROLE_ACTIONS
     assert all(a.endswith("/read") for a in extra), f"unexpected non-read actions: {extra - CUSTOM_ROLE_ACTIONS}"
 

@@ -228,8 +228,51 @@ def test_every_port_method_answers_the_same_in_every_variant(
 def test_read_everything_calls_every_read_of_the_port() -> None:
     with ArmEmulator(load_estate(ESTATES / "seed.json")) as emu, make_client(emu) as c:
         _, called = read_everything(c)
-    # The write is tested below; a new port method must be added to read_everything.
-    assert PORT_METHODS - called == {"update_peering"}
+    # The writes are tested below; a new port method must be added to read_everything.
+    assert PORT_METHODS - called == {"update_peering", *ACTION_WRITES}
+
+
+# The writes of the actions under approval (bot/arm/actions.py), tested in every LRO style below.
+ACTION_WRITES = {
+    "reset_gateway",
+    "reset_connection",
+    "set_connection_bgp",
+    "sync_peering",
+    "copy_shared_key",
+    "start_packet_capture",
+    "stop_packet_capture",
+}
+SEED_SUB = "/subscriptions/3f2c6b1e-8d4a-4c7e-9b21-5a6f0e7d9c13/resourceGroups"
+
+
+@pytest.mark.parametrize("variant", ["both", "location", "async"])
+def test_the_action_writes_end_whichever_way_arm_answers_their_operations(variant: str) -> None:
+    """Each write of the actions waits for its operation however ARM answers it (Location,
+    Azure-AsyncOperation or both) and leaves Azure as asked: written from the estate."""
+    gw = f"{SEED_SUB}/rg-vpn-eun/providers/Microsoft.Network/virtualNetworkGateways/vgw-eun"
+    eun = f"{SEED_SUB}/rg-vpn-eun/providers/Microsoft.Network/connections/cn-eun-to-aue"
+    aue = f"{SEED_SUB}/rg-vpn-aue/providers/Microsoft.Network/connections/cn-aue-to-eun"
+    peering = f"{SEED_SUB}/rg-vpn-eun/providers/Microsoft.Network/virtualNetworks/vnet-eun/virtualNetworkPeerings/peer-eun-to-aue"
+    vnet_aue = f"{SEED_SUB}/rg-vpn-aue/providers/Microsoft.Network/virtualNetworks/vnet-aue"
+    with ArmEmulator(load_estate(ESTATES / "seed.json"), fidelity=VARIANTS[variant]) as emu, make_client(emu) as c:
+        c.reset_gateway(gw)
+        c.reset_connection(eun)
+        assert [a["action"] for a in emu.estate.action_log] == ["reset", "resetconnection"]
+        assert c.gateway(gw).provisioning_state == "Succeeded"
+        key = emu.estate.shared_keys[rid_key(aue)]
+        after = c.set_connection_bgp(aue, True, c.connection(aue).etag)
+        assert after.enable_bgp and c.connection(aue).enable_bgp
+        assert emu.estate.shared_keys[rid_key(aue)] == key  # the PUT kept the key
+        c.copy_shared_key(eun, aue)
+        assert emu.estate.shared_keys[rid_key(aue)] == emu.estate.shared_keys[rid_key(eun)]
+        emu.change_resource(vnet_aue, {"properties.addressSpace.addressPrefixes": ["10.1.0.0/16", "10.9.0.0/16"]})
+        emu.change_resource(peering, {"properties.peeringSyncLevel": "LocalNotInSync"})
+        synced = c.sync_peering(peering, c.peering(peering).etag)
+        assert synced.sync_level == "FullyInSync" and "10.9.0.0/16" in synced.remote_address_prefixes
+        c.start_packet_capture(gw, '{"Filters": [{"Protocol": 6}]}')
+        assert emu.estate.captures
+        c.stop_packet_capture(gw, "https://acct.blob.core.windows.net/caps?sv=2024-11-04&sp=cw&sig=abc")
+        assert not emu.estate.captures
 
 
 def _estate_results(estate: dict[str, Any], action: str) -> dict[str, list[dict[str, Any]]]:

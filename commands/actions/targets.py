@@ -1,0 +1,154 @@
+"""Finding the connection or gateway a command names, and the words every action parses.
+
+A name is looked up in every subscription in scope; an id is read directly. A name that
+is both a connection and a gateway is not guessed: the answer asks which (say
+`connection <name>` or `gateway <name>`). Several of one kind: the ids to choose from."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from commands.core.errors import AzureFailure, UsageError
+from commands.core.estate import subscriptions_in_scope
+from commands.core.fanout import gather
+from commands.core.lookup import by_name
+from commands.core.model import Connection, Gateway
+from commands.core.registry import Ctx
+from commands.core.text import code, join, prose, rich
+
+# Azure's names for connections and gateways: 1-80 letters, digits, _ . - (start with a
+# letter or digit, end with a letter, digit or _). Checked before any lookup.
+NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$")
+_REASON = re.compile(r"\breason\s*:", re.IGNORECASE)
+MAX_REASON = 500
+
+
+@dataclass
+class Found:
+    connections: list[Connection] = field(default_factory=list)
+    gateways: list[Gateway] = field(default_factory=list)
+    failed: list[AzureFailure] = field(default_factory=list)
+
+
+def split_reason(text: str) -> tuple[str, str]:
+    """(`text` before `reason:`, the reason, whitespace folded)."""
+    m = _REASON.search(text)
+    if not m:
+        return text, ""
+    reason = " ".join(text[m.end() :].split())
+    if len(reason) > MAX_REASON:
+        raise UsageError(f"The reason is {len(reason)} characters long; keep it under {MAX_REASON}.")
+    return text[: m.start()], reason
+
+
+def check_name(name: str, what: str, example: str) -> str:
+    if name.lower().startswith("/subscriptions/"):
+        return name.rstrip("/")
+    if not NAME.match(name):
+        raise UsageError(
+            rich(code(name), f" cannot be a {what} name."),
+            prose("Names are 1-80 letters, digits, `_`, `.` or `-`, starting with a letter or digit."),
+            example,
+        )
+    return name
+
+
+def find(ctx: Ctx, target: str, connections: bool = True, gateways: bool = True) -> Found:
+    """Every connection and/or gateway answering to `target` (a name or an id)."""
+    out = Found()
+    if target.startswith("/"):
+        low = target.lower()
+        try:
+            if connections and "/microsoft.network/connections/" in low:
+                out.connections.append(ctx.azure.connection(target))
+            if gateways and "/microsoft.network/virtualnetworkgateways/" in low:
+                out.gateways.append(ctx.azure.gateway(target))
+        except AzureFailure as exc:
+            if exc.kind != "not_found":
+                raise
+        return out
+    subs = subscriptions_in_scope(ctx, "your VPN gateways")
+    tasks: list[Callable[[], object]] = []
+    if connections:
+        tasks += [functools.partial(ctx.azure.connections, s.id) for s in subs]
+    if gateways:
+        tasks += [functools.partial(ctx.azure.gateways, s.id) for s in subs]
+    for o in gather(tasks, ctx.settings.concurrency):
+        if o.error is not None:
+            out.failed.append(o.error)
+            continue
+        for item in o.value or []:  # type: ignore[attr-defined]
+            if isinstance(item, Connection):
+                out.connections.append(item)
+            elif isinstance(item, Gateway):
+                out.gateways.append(item)
+    out.connections = by_name(out.connections, target, groups=False)
+    out.gateways = by_name(out.gateways, target, groups=False)
+    if not out.connections and not out.gateways:
+        _none(ctx, target, out, subs_count=len(subs), connections=connections, gateways=gateways)
+    return out
+
+
+def _none(ctx: Ctx, target: str, found: Found, subs_count: int, connections: bool, gateways: bool) -> None:
+    what = " or ".join(w for w, on in (("connection", connections), ("gateway", gateways)) if on)
+    if found.failed and len(found.failed) >= subs_count:
+        raise found.failed[0]
+    names: list[str] = []
+    if connections:
+        names += [c.name for s in ctx.azure.subscriptions() for c in _safe(ctx.azure.connections, s.id)]
+    close = difflib.get_close_matches(target.lower(), [n.lower() for n in names], n=3, cutoff=0.6)
+    hint = rich("Did you mean ", join(", ", (code(c) for c in close)), "?") if close else ""
+    raise UsageError(rich(f"No {what} is called ", code(target), " in the subscriptions the bot reads."), hint)
+
+
+def _safe(fn: Callable[[str], list[Connection]], sub: str) -> list[Connection]:
+    try:
+        return fn(sub)
+    except AzureFailure:
+        return []
+
+
+def one_connection(ctx: Ctx, target: str, example: str) -> Connection:
+    """The one connection called `target`, read fresh (GET: status, tunnels, etag)."""
+    found = find(ctx, target, connections=True, gateways=False)
+    if len(found.connections) > 1:
+        ids = join("\n", (rich("• ", code(c.id)) for c in found.connections))
+        raise UsageError(
+            rich(f"{len(found.connections)} connections are called ", code(target), "."),
+            rich("Give the full id of the one you mean:\n", ids),
+            example,
+        )
+    return ctx.azure.connection(found.connections[0].id)
+
+
+def connection_or_gateway(ctx: Ctx, target: str, kind: str, command: str) -> Connection | Gateway:
+    """The connection or the gateway `target` names (`kind` "connection" | "gateway" | "" =
+    either). A name that is both, or several of one kind: UsageError saying how to choose."""
+    found = find(ctx, target, connections=kind in ("", "connection"), gateways=kind in ("", "gateway"))
+    if found.connections and found.gateways:
+        raise UsageError(
+            rich(code(target), " is both a connection and a gateway. Which one?"),
+            rich(
+                "Say ",
+                code(f"/vpn {command} connection {target} …"),
+                " or ",
+                code(f"/vpn {command} gateway {target} …"),
+                ".",
+            ),
+            f"/vpn {command} gateway {target} reason: …",
+        )
+    items: list[Connection | Gateway] = [*found.connections, *found.gateways]
+    if len(items) > 1:
+        ids = join("\n", (rich("• ", code(i.id)) for i in items))
+        raise UsageError(
+            rich(f"{len(items)} resources are called ", code(target), "."),
+            rich("Give the full id of the one you mean:\n", ids),
+        )
+    one = items[0]
+    if isinstance(one, Connection):
+        return ctx.azure.connection(one.id)
+    return ctx.azure.gateway(one.id)
