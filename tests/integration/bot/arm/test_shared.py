@@ -6,7 +6,10 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from bot.arm.deadline import arm_deadline
+from commands.core.errors import AzureFailure
 from commands.core.freshness import fresh_reads
 from sandbox.arm.latency import LatencyModel
 from sandbox.arm_emulator import ArmEmulator
@@ -84,3 +87,20 @@ def test_a_joined_read_waits_only_until_the_askers_deadline() -> None:
                 raised = exc
         first.join()
     assert raised is not None and getattr(raised, "kind", "") == "timeout"
+
+
+def test_an_action_s_write_drops_what_was_kept_even_when_it_fails(emu: ArmEmulator) -> None:
+    """Issue 20's writes (bot/arm/actions.py) go through the same rule as the peering write:
+    after a reset — answered, or refused by Azure — no read is answered from before it."""
+    with make_client(emu, cache_ttl_s=30.0) as c:
+        c.connection(CN_EUN_AUE)
+        c.connection(CN_EUN_AUE)
+        assert _count(emu, "/connections/cn-eun-to-aue") == 1
+        c.reset_connection(CN_EUN_AUE)
+        c.connection(CN_EUN_AUE)
+        assert _count(emu, "/connections/cn-eun-to-aue") == 2
+        emu.add_fault("/resetconnection", method="POST", kind="error", status=400, code="BadRequest", count=1)
+        with pytest.raises(AzureFailure):
+            c.reset_connection(CN_EUN_AUE)
+        c.connection(CN_EUN_AUE)
+        assert _count(emu, "/connections/cn-eun-to-aue") == 3
