@@ -110,3 +110,23 @@ def test_an_alert_on_the_changed_peering_links_the_change_to_its_request_thread(
     links = LINK.findall(posted)
     assert links, posted[:3000]
     assert _target(links[0][0]) == ref
+
+
+def test_a_red_status_problem_links_the_bots_change_under_it_to_its_request_thread() -> None:
+    """The scenario's 🔴 (a P2S pool overlapping the spoke: topology:overlap) is about
+    `vgw-hub` and `vnet-spoke`; the bot's change to the hub's peering to that spoke is a
+    change to a neighbour, so it is shown under the problem — linked to its thread."""
+    est = load_estate(ROOT / "sandbox" / "estates" / "scenarios" / "p2s-pool-overlaps-spoke.json")
+    with Console(est, out=io.StringIO()) as con:
+        con.run(["/vpn peering vnet-hub/hub-to-spoke allowForwardedTraffic off reason: test"])
+        con.run(["/as bob", "/approve 1"])
+        ref = str(con.store.get_request(1).body["message_ref"])
+        seen = len(con.slack.messages())
+        con.run(["/vpn status all"])
+        first = next(m for m in con.slack.messages()[seen:] if m.via == "chat.postMessage" and not m.thread_ts)
+    text = json.dumps(first.blocks).replace("\\u200b", "")
+    assert ":red_circle:" in text or "🔴" in text or "\\ud83d\\udd34" in text
+    under = [line for line in text.split("\\n") if "made by vpnops" in line]
+    assert under and "hub-to-spoke" in under[0], text[:2000]
+    links = LINK.findall(under[0])
+    assert links and _target(links[0][0]) == ref
