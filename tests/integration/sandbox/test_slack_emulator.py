@@ -264,7 +264,9 @@ def test_get_permalink_answers_in_slacks_documented_shapes(client: WebClient) ->
     """https://api.slack.com/methods/chat.getPermalink: `{"ok": true, "channel", "permalink"}`,
     `https://<team>.slack.com/archives/<channel>/p<ts without the dot>`; for a reply in a
     thread the same with `?thread_ts=<parent>&cid=<channel>`; `message_not_found` for a ts
-    the channel does not hold, `channel_not_found` without a channel."""
+    the channel does not hold, `channel_not_found` without a channel. ../shared/fixtures/real
+    holds no published chat.getPermalink payload: these shapes are built from that page's
+    example responses."""
     head = client.chat_postMessage(channel="C_OPS", text="request")
     reply = client.chat_postMessage(channel="C_OPS", text="approved", thread_ts=head["ts"])
     got = client.chat_getPermalink(channel="C_OPS", message_ts=head["ts"])
