@@ -27,6 +27,7 @@ SMALL = {
     "az_actions.py": ["--rounds", "1", "--retry-after", "0.05", "--only", "learned_routes"],
     "metrics.py": ["--gateways", "4", "--charts", "2"],
     "changes_cost.py": ["shared-key-change-breaks-s2s"],
+    "permalinks.py": [],
 }
 
 
