@@ -13,7 +13,8 @@ first message (`deliver_ack`), as the Slack client does.
 What it implements, with Slack's documented behaviour:
 
 * Web API methods `auth.test`, `chat.postMessage`, `chat.update`, `chat.delete`,
-  `chat.postEphemeral`, `users.info`, `usergroups.list`, `usergroups.users.list`, and the
+  `chat.postEphemeral`, `chat.getPermalink`, `users.info`, `usergroups.list`,
+  `usergroups.users.list`, and the
   file upload path slack_sdk's `files_upload_v2` takes (`files.getUploadURLExternal`, a POST
   of the bytes to the returned upload URL, `files.completeUploadExternal`).
 * Every method checks `Authorization: Bearer <token>`: none → `not_authed`, wrong →
@@ -676,6 +677,24 @@ class SlackEmulator:
         self._emit("delete", m)
         return {"channel": channel, "ts": ts}
 
+    def _chat_get_permalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Slack's documented answer (https://api.slack.com/methods/chat.getPermalink):
+        `{"ok": true, "channel": …, "permalink": "https://<team>.slack.com/archives/<channel>/p<ts
+        without its dot>"}`, with `?thread_ts=<parent ts>&cid=<channel>` when the message is a
+        reply in a thread; `channel_not_found` without a channel, `message_not_found` for a ts
+        the channel does not hold (a deleted message, or an ephemeral one, which has no
+        permalink). The emulator keeps no list of channels, so any channel id is one."""
+        channel, ts = str(args.get("channel") or ""), str(args.get("message_ts") or "")
+        if not channel:
+            raise SlackApiRefusal("channel_not_found")
+        m = self._find(channel, ts)
+        if m is None or m.deleted or m.ephemeral_to:
+            raise SlackApiRefusal("message_not_found")
+        url = f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        if m.thread_ts and m.thread_ts != m.ts:
+            url += f"?thread_ts={m.thread_ts}&cid={channel}"
+        return {"channel": channel, "permalink": url}
+
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         uid = str(args.get("user") or "")
         if uid not in self.users:
@@ -813,6 +832,7 @@ _METHODS: dict[str, Callable[[SlackEmulator, dict[str, Any]], dict[str, Any]]] =
     "chat.postEphemeral": SlackEmulator._chat_post_ephemeral,
     "chat.update": SlackEmulator._chat_update,
     "chat.delete": SlackEmulator._chat_delete,
+    "chat.getPermalink": SlackEmulator._chat_get_permalink,
     "users.info": SlackEmulator._users_info,
     "usergroups.list": SlackEmulator._usergroups_list,
     "usergroups.users.list": SlackEmulator._usergroups_users_list,

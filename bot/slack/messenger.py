@@ -29,6 +29,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -38,6 +39,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.logging import get_logger
 from bot.slack.client import retry_after_s, retry_handlers
 from bot.slack.mrkdwn import mrkdwn
+from bot.slack.permalinks import link_threads, permalink
 from bot.slack.render import Rendered, SlackMessage, render
 from commands.core.port import MessengerError
 from commands.core.reply import Inline, Reply
@@ -91,6 +93,12 @@ class SlackMessenger:
         self._last_progress = float("-inf")
         self._lock = threading.Lock()
         self._defer_lock = threading.Lock()
+        # Slack's permalinks of the threads this job's replies name, asked once each.
+        self._permalinks: dict[tuple[str, str], str] = {}
+
+    def _render(self, reply: Reply) -> Rendered:
+        """The reply in Block Kit, its thread references linked to their threads."""
+        return render(link_threads(reply, partial(permalink, self.client), self._permalinks))
 
     # ------------------------------------------------------------------ response_url
     def _url_left(self) -> int:
@@ -123,7 +131,7 @@ class SlackMessenger:
         An answer with a thread (its evidence and details) is posted with the Web API, whose
         answer names the message, and the thread under it; when the bot may not post there
         (a private channel it is not in), everything goes through the response_url, in order."""
-        rendered = render(reply)
+        rendered = self._render(reply)
         ephemeral = reply.visibility == "ephemeral"
         with self._lock:
             self._answered = True
@@ -276,7 +284,7 @@ class SlackMessenger:
         """Post to a channel (or a thread, given as a "CHANNEL:TS" ref); returns the ref of
         the first message (a thread hangs off it)."""
         channel, thread_ts = _target(channel, thread)
-        rendered = render(reply)
+        rendered = self._render(reply)
         first_ref = ""
         for msg in rendered.all:
             with refused():
@@ -294,7 +302,7 @@ class SlackMessenger:
         """Replace a message we posted. A reply that needs several messages replaces the
         first and continues in the message's thread."""
         channel, _, ts = ref.partition(":")
-        rendered = render(reply)
+        rendered = self._render(reply)
         msgs = rendered.all
         if not msgs:
             return

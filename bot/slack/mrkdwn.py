@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from commands.core.reply import Inline
-from commands.core.text import ChannelRef, Code, Em, Icon, Link, Pre, Rich, Strong, UserRef, as_rich
+from commands.core.text import ChannelRef, Code, Em, Icon, Link, Pre, Rich, Strong, ThreadRef, UserRef, as_rich
 
 # Slack user ids (U…, W… for Enterprise Grid, B… for bots; the sandbox's contain "_").
 USER_ID = re.compile(r"^[UWB][A-Z0-9_]{1,30}$")
@@ -99,6 +99,21 @@ def _rich(r: Rich, inert: bool = False) -> str:
         elif isinstance(s, UserRef):
             out.append(esc(str(s)) if inert else mention(s.id, s.empty))
         elif isinstance(s, ChannelRef):
-            linked = not inert and CHANNEL_ID.match(s.id)
-            out.append(f"<#{s.id}>" if linked else esc(str(s)))
+            out.append(_channel(s.id, inert))
+        elif isinstance(s, ThreadRef):
+            out.append(thread_ref(s, inert))
     return "".join(out)
+
+
+def _channel(channel_id: str, inert: bool) -> str:
+    linked = not inert and CHANNEL_ID.match(channel_id)
+    return f"<#{channel_id}>" if linked else esc(f"#{channel_id}")
+
+
+def thread_ref(s: ThreadRef, inert: bool = False) -> str:
+    """`<permalink|request #12> in <#C123>`: the label links to the thread when the adapter
+    found its permalink (`bot/slack/permalinks.py`); without one the same words, unlinked."""
+    label = esc(s.label)
+    if s.url and not inert:
+        label = f"<{link_target(s.url)}|{label}>"
+    return f"{label} in {_channel(s.channel, inert)}" if s.channel else label

@@ -47,8 +47,8 @@ def changes(ctx: Ctx, args: str) -> Reply:
     `vgw-eun`, a VNet, a connection or a region/area (`europe`) narrows it to those resources
     and their neighbours; nothing looks at everything. `since 2h`, `since 1d`, `since 2w`
     (default 1 d; Resource Graph keeps 14 days of before → after, the Activity Log 90 days of
-    operations). Each line says which source it came from; changes the bot made link to
-    their request.
+    operations). Each line says which source it came from; a change the bot made names its
+    approver and links to its request's thread.
     """
     target, span = parse_args(unquote(args))
     subs = subscriptions_in_scope(ctx, "your VPN gateways")

@@ -38,7 +38,7 @@ from commands.core.model import (
     rid_key,
 )
 from commands.core.registry import Ctx
-from commands.core.store import StoreError
+from commands.core.store import AuditEntry, StoreError
 
 # Two records of one operation are at most this far apart (Resource Graph's timestamp is when
 # the change was detected; the Activity Log's when the operation ended).
@@ -236,15 +236,13 @@ def link_own(ctx: Ctx, changes: list[ResourceChange]) -> list[ResourceChange]:
         return changes
     requests: dict[int, dict[str, Any]] = {}
     out: list[ResourceChange] = []
+    used: set[int] = set()
     for c in changes:
-        key = rid_key(c.resource_id)
-        row = next(
-            (r for r in rows if rid_key(r.subject) == key and abs(r.at - c.at) <= OWN_WINDOW),
-            None,
-        )
+        row = own_row(c, rows, used)
         if row is None or row.request is None:
             out.append(c)
             continue
+        used.add(id(row))
         body = requests.get(row.request)
         if body is None:
             try:
@@ -262,6 +260,23 @@ def link_own(ctx: Ctx, changes: list[ResourceChange]) -> list[ResourceChange]:
             )
         )
     return out
+
+
+def own_row(c: ResourceChange, rows: Sequence[AuditEntry], used: set[int]) -> AuditEntry | None:
+    """The `applied` row of the bot's request behind this change: same resource, within
+    `OWN_WINDOW`, not already given to another change; of those, one whose new values are
+    the change's (`after` {flag: value} against the property's after), then the nearest in
+    time. So two requests on one peering minutes apart each keep their own thread."""
+    key = rid_key(c.resource_id)
+    found = [r for r in rows if id(r) not in used and rid_key(r.subject) == key and abs(r.at - c.at) <= OWN_WINDOW]
+    if not found:
+        return None
+    return min(found, key=lambda r: (0 if _same_values(c, r) else 1, abs(r.at - c.at)))
+
+
+def _same_values(c: ResourceChange, r: AuditEntry) -> bool:
+    after = {p.path.rsplit(".", 1)[-1].lower(): p.after.lower() for p in c.properties}
+    return bool(r.after) and all(after.get(k.lower()) == str(v).lower() for k, v in r.after.items())
 
 
 def request_approver(ctx: Ctx, number: int) -> str:

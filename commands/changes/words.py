@@ -13,7 +13,7 @@ from datetime import datetime
 
 from commands.core.model import HealthStatus, PropertyChange, ResourceChange, ServiceEvent, name_of
 from commands.core.regions import display_name
-from commands.core.text import Rich, channel, code, join, rich, user
+from commands.core.text import Rich, channel, code, join, rich, thread, user
 from commands.core.units import ago, human_duration
 
 SOURCE_WORDS = {
@@ -80,14 +80,16 @@ def who(c: ResourceChange) -> Rich:
 
 
 def own(c: ResourceChange, approver: str = "") -> Rich:
-    """The bot's own change: its request and where its thread is."""
+    """The bot's own change: its request, a link to the request's thread (where it was
+    asked, approved and answered), and the channel."""
     if not c.request:
         return rich()
-    bits = rich(f"request #{c.request}")
+    label = f"request #{c.request}"
+    bits = rich(thread(c.request_ref, label) or label)
+    if c.request_channel and not c.request_ref:
+        bits = bits + rich(", thread in ", channel(c.request_channel))
     if approver:
         bits = rich("approved by ", user(approver), ", ") + bits
-    if c.request_channel:
-        bits = bits + rich(", thread in ", channel(c.request_channel))
     return rich(" (made by vpnops: ", bits, ")")
 
 

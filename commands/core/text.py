@@ -10,6 +10,9 @@ piece of text *is*, not how it looks in Slack:
     Link(url, "label")       a link
     UserRef("U123")          a person, by Slack user id (or a name when there is no id)
     ChannelRef("C123")       a channel, by id
+    ThreadRef("C123", "1700000000.000100", "request #12")
+                             a message's thread, by channel id and message ts (the chat
+                             adapter makes the label a link to it, or says where it is)
     Icon.WARNING             a marker the renderer draws (an emoji in Slack and the console)
     Pre("az network …")      preformatted lines (commands to run), copied verbatim
 
@@ -136,7 +139,29 @@ class ChannelRef:
         raise TypeError("a ChannelRef is not text: put it in rich(...) instead of an f-string")
 
 
-Span: TypeAlias = str | Code | Pre | Strong | Em | Link | UserRef | ChannelRef | Icon
+@dataclass(frozen=True)
+class ThreadRef:
+    """The thread of a message the bot posted (a change request's card), by channel id and
+    the message's ts, with the words to show (`label`: "request #12").
+
+    The domain knows no chat service's URLs: the Slack adapter fills in `url` (Slack's
+    `chat.getPermalink`) just before rendering, and the renderer makes `label` a link to it
+    followed by the channel. With no `url` (the permalink could not be had, or an inert
+    notification text) the same words are shown without a link, never a broken one."""
+
+    channel: str
+    ts: str
+    label: str
+    url: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.label} in #{self.channel}" if self.channel else self.label
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("a ThreadRef is not text: put it in rich(...) instead of an f-string")
+
+
+Span: TypeAlias = str | Code | Pre | Strong | Em | Link | UserRef | ChannelRef | Icon | ThreadRef
 
 _ICON_TEXT = {
     Icon.WARNING: "⚠️",
@@ -275,6 +300,13 @@ def channel(channel_id: str) -> ChannelRef:
     return ChannelRef(channel_id)
 
 
+def thread(ref: str, label: str) -> ThreadRef | None:
+    """The thread of the message `ref` ("CHANNEL:TS", as the messenger names a message it
+    posted), shown as `label`; None when `ref` names no message."""
+    channel_id, _, ts = ref.partition(":")
+    return ThreadRef(channel_id, ts, label) if channel_id and ts else None
+
+
 def pre(lines: Iterable[str] | str) -> Pre:
     """Preformatted lines (commands to run)."""
     return Pre(lines if isinstance(lines, str) else "\n".join(lines))
@@ -307,6 +339,9 @@ def _span_to_json(s: Span) -> Any:
         return {"link": s.url, "label": s.label}
     if isinstance(s, UserRef):
         return {"user": s.id, "empty": s.empty}
+    if isinstance(s, ThreadRef):
+        # The url is the adapter's, resolved when rendered: not kept.
+        return {"thread": s.ts, "channel": s.channel, "label": s.label}
     return {"channel": s.id}
 
 
@@ -339,6 +374,8 @@ def _span_from_json(s: Any) -> Span | Rich | None:
         return Link(str(s["link"]), str(s.get("label") or ""))
     if "user" in s:
         return UserRef(str(s["user"]), str(s.get("empty") or "?"))
+    if "thread" in s:
+        return ThreadRef(str(s.get("channel") or ""), str(s["thread"]), str(s.get("label") or ""))
     if "channel" in s:
         return ChannelRef(str(s["channel"]))
     return None

@@ -29,6 +29,7 @@ SMALL = {
     "metrics.py": ["--gateways", "4", "--charts", "2"],
     "changes_cost.py": ["shared-key-change-breaks-s2s"],
     "netwatch.py": ["--rounds", "1", "--latency-ms", "1"],
+    "permalinks.py": [],
 }
 
 

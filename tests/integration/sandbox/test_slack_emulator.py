@@ -258,3 +258,33 @@ class _FixedClock:
 
 def _section(text: str) -> dict[str, object]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def test_get_permalink_answers_in_slacks_documented_shapes(client: WebClient) -> None:
+    """https://api.slack.com/methods/chat.getPermalink: `{"ok": true, "channel", "permalink"}`,
+    `https://<team>.slack.com/archives/<channel>/p<ts without the dot>`; for a reply in a
+    thread the same with `?thread_ts=<parent>&cid=<channel>`; `message_not_found` for a ts
+    the channel does not hold, `channel_not_found` without a channel. ../shared/fixtures/real
+    holds no published chat.getPermalink payload: these shapes are built from that page's
+    example responses."""
+    head = client.chat_postMessage(channel="C_OPS", text="request")
+    reply = client.chat_postMessage(channel="C_OPS", text="approved", thread_ts=head["ts"])
+    got = client.chat_getPermalink(channel="C_OPS", message_ts=head["ts"])
+    assert got["channel"] == "C_OPS"
+    assert got["permalink"] == f"https://sandbox.slack.com/archives/C_OPS/p{head['ts'].replace('.', '')}"
+    threaded = client.chat_getPermalink(channel="C_OPS", message_ts=reply["ts"])["permalink"]
+    assert threaded == (
+        f"https://sandbox.slack.com/archives/C_OPS/p{reply['ts'].replace('.', '')}?thread_ts={head['ts']}&cid=C_OPS"
+    )
+    for args, error in [
+        ({"channel": "C_OPS", "message_ts": "1.000001"}, "message_not_found"),
+        ({"channel": "C_OTHER", "message_ts": head["ts"]}, "message_not_found"),
+        ({"channel": "", "message_ts": head["ts"]}, "channel_not_found"),
+    ]:
+        with pytest.raises(SlackApiError) as err:
+            client.chat_getPermalink(**args)
+        assert err.value.response["error"] == error
+    client.chat_delete(channel="C_OPS", ts=head["ts"])
+    with pytest.raises(SlackApiError) as err:
+        client.chat_getPermalink(channel="C_OPS", message_ts=head["ts"])
+    assert err.value.response["error"] == "message_not_found"

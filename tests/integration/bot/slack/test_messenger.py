@@ -298,3 +298,33 @@ def test_a_live_answer_that_could_not_be_posted_updatably_sends_only_the_final_v
     texts = [json.dumps(m.blocks) for m in slack.messages(channel="C_VPNOPS")]
     assert not any("still so far" in t for t in texts)
     assert any("the complete answer" in t for t in texts)
+
+
+def test_a_thread_reference_becomes_a_link_to_the_thread_asked_once_per_thread(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    """Two mentions of one request's thread cost one chat.getPermalink; the link's target is
+    Slack's permalink of the card."""
+    from commands.core.text import rich, thread
+
+    card = client.chat_postMessage(channel="C_VPNOPS", text="request #4")
+    ref = f"C_VPNOPS:{card['ts']}"
+    m = SlackMessenger(client, channel="C_VPNOPS", user="U_ALICE", replace_ack=False)
+    body = rich("changed (", thread(ref, "request #4"), ") and again (", thread(ref, "request #4"), ")")
+    m.post("C_VPNOPS", Reply(fallback="changes").add(Text(body)))
+    posted = json.dumps(slack.messages(channel="C_VPNOPS")[-1].blocks)
+    url = f"https://sandbox.slack.com/archives/C_VPNOPS/p{card['ts'].replace('.', '')}"
+    assert posted.count(f"<{url}|request #4> in <#C_VPNOPS>") == 2
+    assert len(slack.calls_to("chat.getPermalink")) == 1
+
+
+def test_a_thread_slack_has_no_permalink_for_keeps_its_words_and_no_link(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    from commands.core.text import rich, thread
+
+    m = SlackMessenger(client, channel="C_VPNOPS", user="U_ALICE", replace_ack=False)
+    m.post("C_VPNOPS", Reply(fallback="changes").add(Text(rich("made by ", thread("C_VPNOPS:1.000002", "request #9")))))
+    posted = json.dumps(slack.messages(channel="C_VPNOPS")[-1].blocks)
+    assert "made by request #9 in <#C_VPNOPS>" in posted and "archives" not in posted
+    assert [c.error for c in slack.calls_to("chat.getPermalink")] == ["message_not_found"]

@@ -56,3 +56,18 @@ def test_a_notification_neither_pings_nor_links() -> None:
     assert inert(rich("approved by ", user("U123ABC"), " — ", link("https://x.example", "docs"))) == (
         "approved by @U123ABC — docs"
     )
+
+
+def test_a_thread_reference_links_its_label_only_when_slack_gave_a_permalink() -> None:
+    from commands.core.text import ThreadRef
+
+    url = "https://acme.slack.com/archives/C123/p1700000000000100"
+    linked = ThreadRef("C123", "1700000000.000100", "request #12", url)
+    assert mrkdwn(rich("(", linked, ")")) == f"(<{url}|request #12> in <#C123>)"
+    # Without a permalink, the same words and no link (never a broken one).
+    assert mrkdwn(ThreadRef("C123", "1700000000.000100", "request #12")) == "request #12 in <#C123>"
+    # A notification neither links nor mentions.
+    assert inert(linked) == "request #12 in #C123"
+    # A label is words; a URL cannot end Slack's syntax early.
+    odd = ThreadRef("C123", "1.2", "<!channel> *x*", "https://a.slack.com/p|x>y")
+    assert mrkdwn(odd) == "<https://a.slack.com/p%7Cx%3Ey|&lt;!channel&gt; *\u200bx*\u200b> in <#C123>"

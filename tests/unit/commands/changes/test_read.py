@@ -132,6 +132,33 @@ def test_the_bots_own_change_is_linked_to_its_request_from_the_audit() -> None:
     assert (c.request, c.request_channel, c.request_ref) == (rec.number, "C1", "C1:123.4")
 
 
+def test_two_requests_on_one_peering_minutes_apart_each_keep_their_own_thread() -> None:
+    """Off at 8 min ago (#1), on again at 6 min ago (#2): both within the matching window of
+    either; each change goes to the request whose new value it shows, never both to one."""
+    store = SqliteStore(":memory:")
+    first = store.create_request("pending", {"channel": "C1", "message_ref": "C1:1.1"})
+    second = store.create_request("pending", {"channel": "C1", "message_ref": "C1:2.2"})
+    for rec, minutes, value in ((first, 8, False), (second, 6, True)):
+        store.append_audit(
+            AuditEntry(
+                at=NOW - timedelta(minutes=minutes),
+                actor="vpnops",
+                action="applied",
+                subject=PEER,
+                request=rec.number,
+                before={"allowForwardedTraffic": not value},
+                after={"allowForwardedTraffic": value},
+            )
+        )
+    az = FakeAzure()
+    az.graph_changes = [
+        change(PEER, m, properties=(PropertyChange("properties.allowForwardedTraffic", b, a, "Update"),))
+        for m, b, a in ((7.5, "true", "false"), (5.5, "false", "true"))
+    ]
+    got = read_history(ctx(az, store), az.subs, NOW - timedelta(days=1)).changes
+    assert [(c.request, c.request_ref) for c in got] == [(second.number, "C1:2.2"), (first.number, "C1:1.1")]
+
+
 def _estate() -> Estate:
     gw = Gateway(GW, "vgw-hub", "westeurope", vnet_id=VNET)
     conn = Connection(
