@@ -49,3 +49,30 @@ def test_unreadable_metrics_and_logs_are_said_as_such_never_zero_or_empty() -> N
     assert "read failed" in first_message(text)  # the gap is counted on the phone
     assert "the last hour: ↑" not in text and "no metrics" not in text  # not zero, not "no data"
     assert "No IKE or tunnel events" not in text  # not "no errors"
+
+
+def test_status_points_at_the_rates_and_for_a_tunnel_down_at_its_logs_and_troubleshoot() -> None:
+    down = answer("responder-only-down", "/vpn status vgw-ro")
+    line = next(x for x in down.splitlines() if "🔎 IKE/IPsec: `/vpn connection cn-ro-to-depot`" in x)
+    assert "rates: `/vpn metrics vgw-ro`" in line
+    assert "why down: `/vpn logs cn-ro-to-depot`, `/vpn troubleshoot cn-ro-to-depot`" in line
+    up = answer("seed", "/vpn status vgw-eun")  # cn-eun-to-aue is Connected: no "why down"
+    line = next(x for x in up.splitlines() if "🔎 IKE/IPsec: `/vpn connection cn-eun-to-aue`" in x)
+    assert "rates: `/vpn metrics vgw-eun`" in line and "why down" not in line
+
+
+def test_help_lists_every_command_once_in_the_catalog_order() -> None:
+    from commands.catalog import REGISTRY
+
+    text = answer("seed", "/vpn help")
+    lines = [x.strip() for x in text.splitlines()]  # an entry's first line is its usage alone
+    heads = [f"`/vpn {c.usage}`" for c in REGISTRY.visible()]
+    assert all(lines.count(h) == 1 for h in heads), [h for h in heads if lines.count(h) != 1]
+    at = [lines.index(h) for h in heads]
+    assert at == sorted(at)
+    assert len([x for x in lines if x.startswith("`/vpn ") and x.endswith("`")]) == len(heads)
+    names = [c.name for c in REGISTRY.visible()]
+    # the estate first, then one connection down through its layers, the actions last
+    assert names[:2] == ["status", "diagnose"] and names[-1] == "help"
+    assert names.index("connection") < names.index("metrics") < names.index("logs") < names.index("troubleshoot")
+    assert names.index("troubleshoot") < names.index("reset")
