@@ -23,8 +23,12 @@ def thread_of(text: str) -> str:
 
 
 def test_the_thread_has_the_rates_and_the_ike_reason_the_first_message_stays_short() -> None:
-    text = answer("seed", "/vpn connection cn-eun-to-aue")
+    cons: list[Console] = []
+    text = answer("seed", "/vpn connection cn-eun-to-aue", cons.append)
     first, thread = first_message(text), thread_of(text)
+    # the metrics are read once, with the gateways in depth: four batch calls (tunnel, BGP,
+    # bandwidth, P2S) per subscription and region, and the two ends are in two regions
+    assert len([r for r in cons[0].arm.requests if r.path.endswith("/metrics:getBatch")]) == 8
     # Azure Monitor: the connection's rates over the last hour, its figures and its chart
     assert "cn-eun-to-aue · the last hour: ↑" in thread and "Mbit/s" in thread
     assert "Selector mismatch out / in" in thread and "Remote IPs: 20.211.64.33" in thread
