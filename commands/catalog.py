@@ -33,22 +33,26 @@ from commands.troubleshoot.command import troubleshoot
 
 REGISTRY = Registry(
     commands=(
+        # the estate at a glance, and whether something changed or Azure itself is the cause
         status,
+        diagnose,
+        changes,
+        health,
+        # one connection and its layers, down to a packet's path
         connection,
         p2s,
-        routes,
         metrics,
+        logs,
+        troubleshoot,
+        path,
+        routes,
+        # peerings and their changes under approval, then the SQL checklist and the alerts
         peering,
         requests,
         audit,
         checklist,
-        diagnose,
         alerts,
-        changes,
-        health,
-        path,
-        troubleshoot,
-        logs,
+        # the actions under approval
         reset,
         bgp,
         sharedkey,

@@ -23,11 +23,13 @@ from commands.core.lookup import by_name
 from commands.core.model import Connection, IkeSa, NatRule, rid_key
 from commands.core.parse import unquote
 from commands.core.registry import Ctx, command
-from commands.core.reply import Reply, Text
+from commands.core.reply import Part, Reply, Text
 from commands.core.text import code, join, rich, strong
-from commands.judgement.estate import read_estate, read_in_depth, read_peered_vnets
+from commands.judgement.estate import Estate, read_estate, read_in_depth, read_peered_vnets
 from commands.judgement.judge import judge
 from commands.judgement.progress import Progress
+from commands.logs.ike import ike_failure_parts
+from commands.metrics.view import rates_parts
 from commands.status.deltas import earlier_samples
 
 EXAMPLE = "/vpn connection cn-eun-to-aue"
@@ -72,9 +74,26 @@ def connection(ctx: Ctx, args: str) -> Reply:
     progress.say(f"Asking the gateway for {listed.name}'s IKE SAs and NAT rules…", force=True)
     sas, rules = _live(ctx, listed)
     conn = next((c for c in est.connections_now if rid_key(c.id) == rid_key(listed.id)), listed)
+    progress.say(f"Reading {listed.name}'s IKE logs…", force=True)
+    rates, ike = _monitor(ctx, est, conn)
     progress.say("Putting the findings together…", force=True)
     est.samples = earlier_samples(ctx)  # the rates against the SKU's benchmark, as status has them
-    return render(ConnectionView(conn, est, judge(est), sas, rules, ctx.now()))
+    return render(ConnectionView(conn, est, judge(est), sas, rules, ctx.now(), rates, ike))
+
+
+def _monitor(ctx: Ctx, est: Estate, conn: Connection) -> tuple[list[Part], list[Part]]:
+    """The last hour of Azure Monitor metrics of its gateway (read with the gateways in depth,
+    `read_in_depth`'s phase 5, as `/vpn status` reads them: the judgement's rate findings are
+    the same) and the connection's IKE failure reasons from Log Analytics: the thread's parts,
+    "could not read" said as such."""
+    gw = rid_key(conn.gateway1_id)
+    facts = next((gf for gf in est.depth.facts.gateways if rid_key(gf.gateway.id) == gw), None) if est.depth else None
+    if facts is None:
+        return [], []
+    rates = rates_parts(est.rates, facts, conn) if est.rates is not None else []
+    lng = est.index.lng_by_key.get(rid_key(conn.local_network_gateway_id))
+    ike = ike_failure_parts(ctx, facts.gateway, conn, lng, est.gateways)
+    return rates, ike
 
 
 def _live(ctx: Ctx, conn: Connection) -> tuple[list[IkeSa] | AzureFailure, list[NatRule] | AzureFailure | None]:

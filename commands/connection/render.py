@@ -4,7 +4,7 @@ space against what it advertises, the far device's settings and the SKU's limits
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from commands.core.errors import AzureFailure
@@ -33,6 +33,8 @@ class ConnectionView:
     sas: list[IkeSa] | AzureFailure
     nat_rules: list[NatRule] | AzureFailure | None
     now: datetime
+    rates: list[Part] = field(default_factory=list)  # Azure Monitor (`commands.metrics.view.rates_parts`)
+    ike: list[Part] = field(default_factory=list)  # Log Analytics (`commands.logs.ike.ike_failure_parts`)
 
     @property
     def gateway(self) -> Gateway | None:
@@ -55,7 +57,8 @@ def findings_about(v: ConnectionView) -> list[Finding]:
     ids = {rid_key(v.conn.id)} | ({rid_key(v.reverse.id)} if v.reverse else set())
     roots = v.judgement.touching(ids)
     gw = rid_key(v.conn.gateway1_id)
-    roots += [f for f in v.judgement.roots if f.key.startswith("sku_") and gw in ids_in(f.key) and f not in roots]
+    gateway_wide = ("sku_", "near_capacity:")  # its SKU's caps and the throughput (one source, one kind)
+    roots += [f for f in v.judgement.roots if f.key.startswith(gateway_wide) and gw in ids_in(f.key) and f not in roots]
     return roots
 
 
@@ -92,6 +95,7 @@ def render(v: ConnectionView) -> Reply:
     reply.more(*[f for f in roots if f.severity != "ok"])
     reply.more(_ends(v))
     reply.more(*_live_parts(v))
+    reply.more(*_monitor_parts(v, roots))
     reply.more(*_site_parts(v))
     reply.more(
         Text(
@@ -110,6 +114,14 @@ def render(v: ConnectionView) -> Reply:
         )
     )
     return reply
+
+
+def _monitor_parts(v: ConnectionView, roots: list[Finding]) -> list[Part]:
+    """The rates over the last hour (Azure Monitor) and the IKE failure reasons (Log
+    Analytics), without repeating a rate finding the judgement already shows above."""
+    shown = {x.key for f in roots for x in f.every() if x.key}
+    rates = [p for p in v.rates if not (isinstance(p, Finding) and p.key in shown)]
+    return [*rates, *v.ike]
 
 
 def _unread(v: ConnectionView) -> list[Rich]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from commands.core.model import Gateway, VirtualNetwork, rid_key
 from commands.core.reply import SEVERITY_RANK, Finding
 from commands.findings import dedup, topology
+from commands.findings.capacity import one_source
 from commands.findings.connections.assess import KIND_ORDER, assess
 from commands.findings.connections.facts import Assessed, reverse_index
 from commands.findings.connections.ipsec import connection_layer
@@ -108,7 +109,8 @@ def judge(est: Estate) -> Judgement:
             found += p2s_config_findings(facts, gw, est.now)
     found += dns_assess(est.dns)
     sstp = sstp_counts(est.p2s_client_ids())
-    found += sku_findings(usage(est.gateways, est.connections_now, est.p2s_clients(), est.samples, est.now, sstp))
+    used = usage(est.gateways, est.connections_now, est.p2s_clients(), est.samples, est.now, sstp)
+    found += one_source(sku_findings(used), est.rates)  # throughput from Azure Monitor, else the samples
     reverses = reverse_index(facts.connections)
     for conn in facts.connections:
         found += connection_layer(facts, conn, reverses.get(rid_key(conn.id)))

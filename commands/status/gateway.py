@@ -56,14 +56,25 @@ def gateway_text(gf: GatewayFacts, report: StatusReport, now: datetime, only: se
 
 
 def connection_commands(conns: list[Connection], g: Gateway | None = None) -> Rich:
-    """ "🔎 IKE/IPsec: `/vpn connection a`, … · point-to-site: `/vpn p2s g`": where each
-    tunnel's own layer, and the gateway's point-to-site configuration, are shown."""
+    """ "🔎 IKE/IPsec: `/vpn connection a`, … · point-to-site: `/vpn p2s g` · rates: `/vpn metrics g`
+    · why down: `/vpn logs a`, `/vpn troubleshoot a`": where each tunnel's own layer, the
+    gateway's point-to-site configuration and its rates are shown, and — for the first tunnel
+    not Connected — its IKE logs and Network Watcher's VPN troubleshoot (which does not run on
+    policy-based gateways)."""
     tunnels = [c for c in conns if (c.connection_type or "").lower() in ("ipsec", "vnet2vnet")]
     parts: list[Rich] = []
     if tunnels:
         parts.append(rich("IKE/IPsec: ", join(", ", [code(f"/vpn connection {c.name}") for c in tunnels])))
     if g is not None and g.serves_p2s:
         parts.append(rich("point-to-site: ", code(f"/vpn p2s {g.name}")))
+    if g is not None and (tunnels or g.serves_p2s):
+        parts.append(rich("rates: ", code(f"/vpn metrics {g.name}")))
+    down = next((c for c in tunnels if (c.status or "").lower() != "connected"), None)
+    if down is not None:  # why a tunnel is down: its IKE logs, and Network Watcher where it can run
+        why = [code(f"/vpn logs {down.name}")]
+        if g is not None and (g.vpn_type or "RouteBased").lower() != "policybased":
+            why.append(code(f"/vpn troubleshoot {down.name}"))  # not for policy-based gateways
+        parts.append(rich("why down: ", join(", ", why)))
     return rich("🔎 ", join(" · ", parts)) if parts else rich()
 
 
