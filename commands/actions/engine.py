@@ -37,7 +37,7 @@ from commands.core.store import StoreConflict, update_state
 from commands.core.text import Icon, code, rich, strong, user
 from commands.findings import dedup, ranked
 from commands.peering.apply import may_still_land
-from commands.peering.filing import LOCK_NS
+from commands.peering.filing import LOCK_NS, post_request
 from commands.peering.outcome import RECHECK_FOR, write_error_words
 from commands.peering.request import (
     APPLY_LEASE,
@@ -151,17 +151,10 @@ def file_action(ctx: Ctx, req: ChangeRequest, findings: list[Finding]) -> Reply:
         transition(ctx, cur, "cancelled", SYSTEM, note=f"another request holds {holder[1]}: #{holder[0]}")
         other = load(ctx, holder[0])
         return already_open(other) if other else error_reply("Another request for this resource was just filed.")
-    from commands.peering.messages import request_message
-
-    try:
-        ref = ctx.out.post(ctx.channel, request_message(cur, findings))
-    except Exception as exc:  # noqa: BLE001 - any transport failure: record it, tell the user
-        transition(ctx, cur, "failed", SYSTEM, note=f"could not post the request: {type(exc).__name__}", settled=True)
-        return error_reply(
-            f"Request #{cur.number} could not be posted in the channel, so it was withdrawn.",
-            "Check that the bot is a member of this channel, then ask again.",
-        )
-    cur = transition(ctx, cur, "pending", SYSTEM, note="posted", message_ref=ref)
+    posted = post_request(ctx, cur, findings)
+    if isinstance(posted, Reply):
+        return posted
+    cur = posted
     r = Reply(fallback=f"Request #{cur.number} filed", visibility="ephemeral")
     r.add(
         Text(

@@ -157,15 +157,10 @@ def file_request(ctx: Ctx, facts: PeeringFacts, flag: str, value: bool, reason: 
         transition(ctx, cur, "cancelled", SYSTEM, note=f"duplicate of #{holder}")
         other = load(ctx, holder)
         return _already_open(other) if other else error_reply("Another request for this peering was just filed.")
-    try:
-        ref = ctx.out.post(ctx.channel, request_message(cur, findings))
-    except Exception as exc:  # noqa: BLE001 - any transport failure: record it, tell the user
-        transition(ctx, cur, "failed", SYSTEM, note=f"could not post the request: {type(exc).__name__}", settled=True)
-        return error_reply(
-            f"Request #{cur.number} could not be posted in the channel, so it was withdrawn.",
-            "Check that the bot is a member of this channel, then ask again.",
-        )
-    cur = transition(ctx, cur, "pending", SYSTEM, note="posted", message_ref=ref)
+    posted = post_request(ctx, cur, findings)
+    if isinstance(posted, Reply):
+        return posted
+    cur = posted
     r = Reply(fallback=f"Request #{cur.number} filed", visibility="ephemeral")
     r.add(
         Text(
@@ -234,3 +229,17 @@ def _claim_peering(ctx: Ctx, peering_id: str, number: int) -> int | None:
 
     update_state(store_of(ctx), LOCK_NS, rid_key(peering_id), claim, attempts=10)
     return holder[0] if holder else None
+
+
+def post_request(ctx: Ctx, cur: Loaded, findings: list[Finding]) -> Loaded | Reply:
+    """Post a filed request's card in the channel and mark it pending; a card that cannot be
+    posted withdraws the request (recorded as failed) and says why, for every kind of request."""
+    try:
+        ref = ctx.out.post(ctx.channel, request_message(cur, findings))
+    except Exception as exc:  # noqa: BLE001 - any transport failure: record it, tell the user
+        transition(ctx, cur, "failed", SYSTEM, note=f"could not post the request: {type(exc).__name__}", settled=True)
+        return error_reply(
+            f"Request #{cur.number} could not be posted in the channel, so it was withdrawn.",
+            "Check that the bot is a member of this channel, then ask again.",
+        )
+    return transition(ctx, cur, "pending", SYSTEM, note="posted", message_ref=ref)
