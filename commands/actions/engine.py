@@ -22,7 +22,6 @@ Applying (after the approvals its policy needs, `commands.peering.buttons`):
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -36,7 +35,7 @@ from commands.core.reply import Context, Finding, Reply, Text, error_reply
 from commands.core.store import StoreConflict, update_state
 from commands.core.text import Icon, code, rich, strong, user
 from commands.findings import dedup, ranked
-from commands.peering.apply import may_still_land
+from commands.peering.apply import claim_for_apply, may_still_land
 from commands.peering.filing import LOCK_NS, post_request
 from commands.peering.outcome import RECHECK_FOR, write_error_words
 from commands.peering.request import (
@@ -240,21 +239,10 @@ def _claim_one(ctx: Ctx, key: str, number: int) -> int:
 @fresh_reads()  # the plan an approver approves and the re-reads after a write: Azure now
 def apply_approved(ctx: Ctx, cur: Loaded, recovering: bool = False) -> None:
     """Take an approved request to applying (claiming it) and apply it."""
-    now = ctx.now()
-    try:
-        cur = transition(
-            ctx,
-            cur,
-            "applying",
-            SYSTEM if recovering else ctx.user,
-            note="recovered after a restart" if recovering else "",
-            apply_marker=uuid.uuid4().hex,
-            apply_attempts=cur.req.apply_attempts + 1,
-            lease_until=(now + APPLY_LEASE).isoformat(),
-        )
-    except StoreConflict:
+    claimed = claim_for_apply(ctx, cur, recovering)
+    if claimed is None:
         return  # another worker claimed it; it answers in the thread
-    apply_leased(ctx, cur, recovering=False)
+    apply_leased(ctx, claimed, recovering=False)
 
 
 def apply_leased(ctx: Ctx, cur: Loaded, recovering: bool) -> None:

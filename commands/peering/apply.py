@@ -63,9 +63,17 @@ _RETRY_IN = re.compile(r"retried in (\d+) seconds", re.IGNORECASE)
 def apply_approved(ctx: Ctx, cur: Loaded, recovering: bool = False) -> None:
     """Take an approved request to applying (claiming it) and apply it; the outcome is
     answered in the request's thread."""
-    now = ctx.now()
+    claimed = claim_for_apply(ctx, cur, recovering)
+    if claimed is None:
+        return  # another worker claimed it; it will answer in the thread
+    apply_leased(ctx, claimed, recovering=False)
+
+
+def claim_for_apply(ctx: Ctx, cur: Loaded, recovering: bool) -> Loaded | None:
+    """Move an approved request to "applying" under a fresh lease and marker (None: another
+    worker claimed it first). Every kind of change request is claimed this way."""
     try:
-        cur = transition(
+        return transition(
             ctx,
             cur,
             "applying",
@@ -73,11 +81,10 @@ def apply_approved(ctx: Ctx, cur: Loaded, recovering: bool = False) -> None:
             note="recovered after a restart" if recovering else "",
             apply_marker=uuid.uuid4().hex,
             apply_attempts=cur.req.apply_attempts + 1,
-            lease_until=(now + APPLY_LEASE).isoformat(),
+            lease_until=(ctx.now() + APPLY_LEASE).isoformat(),
         )
     except StoreConflict:
-        return  # another worker claimed it; it will answer in the thread
-    apply_leased(ctx, cur, recovering=False)
+        return None
 
 
 def apply_leased(ctx: Ctx, cur: Loaded, recovering: bool) -> None:
