@@ -18,8 +18,9 @@ from sandbox.slack_emulator import SlackEmulator
 
 slack = SlackEmulator(signing_secret="ack-path-secret-0123456789abcdef")
 slack.start()  # its response_urls are on its loopback origin, which SLACK_API_URL names
-jobs = []
-app = create_app(Settings(signing_secret=slack.signing_secret, slack_api_url=slack.api_url), ThreadPoolDispatcher(jobs.append))
+dispatcher = ThreadPoolDispatcher(lambda job: None)
+jobs = dispatcher.submitted  # queued inside the listener, before the ack
+app = create_app(Settings(signing_secret=slack.signing_secret, slack_api_url=slack.api_url), dispatcher)
 for text in ("status australia", "help", "stauts"):
     body, headers, _ = slack.command_request(text, "U_ALICE")
     status, _, out = handle_http(app, body, headers)

@@ -30,7 +30,11 @@ class FixedClock:
 def _app_with_clock(secret: str, now: float | None, jobs: list[Job], **settings: Any) -> Any:
     """The real app; when `now` is given, its signature check runs at that instant (the
     published signed sample is from 2018 and Slack's window is five minutes)."""
-    app = create_app(Settings(signing_secret=secret, **settings), ThreadPoolDispatcher(jobs.append))
+    # `jobs` collects what the app queued: `submit` runs inside the listener, before the ack, so
+    # the list is complete when the response is; the pool runs nothing of it.
+    dispatcher = ThreadPoolDispatcher(lambda job: None)
+    dispatcher.submitted = jobs
+    app = create_app(Settings(signing_secret=secret, **settings), dispatcher)
     if now is not None:
         (mw,) = [m for m in app._middleware_list if isinstance(m, RequestVerification)]
         mw._verifier = SignatureVerifier(secret, clock=FixedClock(now))

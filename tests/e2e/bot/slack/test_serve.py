@@ -27,13 +27,17 @@ ROOT = Path(__file__).resolve().parents[4]
 @pytest.fixture
 def served() -> Iterator[tuple[Served, SlackEmulator, list[Job]]]:
     with SlackEmulator(signing_secret="serve-test-secret-0123456789abcdef") as slack:
-        jobs: list[Job] = []
         settings = Settings(signing_secret=slack.signing_secret, slack_api_url=slack.api_url)
-        server = serve_in_thread(create_app(settings, ThreadPoolDispatcher(jobs.append)))
+        # The jobs the app queued before it acked: `submit` runs inside the listener and the
+        # ack is sent after it returns, so this list is complete once a 200 arrives. (The run
+        # callback itself is on a pool thread and may still be pending when the ack lands.)
+        dispatcher = ThreadPoolDispatcher(lambda job: None)
+        server = serve_in_thread(create_app(settings, dispatcher))
         try:
-            yield server, slack, jobs
+            yield server, slack, dispatcher.submitted
         finally:
             server.stop()
+            dispatcher.shutdown()
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float = 10) -> tuple[int, bytes]:
