@@ -197,17 +197,80 @@ def _body_text(http: Any) -> str:
         return ""
 
 
+# The order in which requests waiting for a free connection get one (`Slots`): first what
+# starts work in Azure — the actions Azure takes longest on (a gateway's learned or advertised
+# routes: up to a minute) before the other POST actions and writes — then the status polls of
+# work already started (the answer waits on them, Retry-After by Retry-After), then plain
+# reads. With 800 connection GETs queued, the diagnostic operations of /vpn status all used to
+# start over 8 s instead of 1.5: the slowest of them, and so the complete answer, finished that
+# much later (docs/performance.md, "The realistic ARM").
+LONG_STARTS, STARTS, POLLS, READS = 0, 1, 2, 3
+_LONG_ACTION = re.compile(r"/(getlearnedroutes|getadvertisedroutes)$", re.IGNORECASE)
+
+
+def slot_priority(method: str, path: str) -> int:
+    if method.upper() not in ("GET", "HEAD"):
+        return LONG_STARTS if _LONG_ACTION.search(path) else STARTS
+    return POLLS if _POLL.search(path) else READS
+
+
+class Slots:
+    """At most `n` holders at once; a free slot goes to the longest-waiting request of the most
+    urgent class (`slot_priority`) — one waiter is woken per release, never all."""
+
+    def __init__(self, n: int) -> None:
+        self._free = n
+        self._lock = threading.Lock()
+        self._ready = [threading.Condition(self._lock) for _ in range(READS + 1)]
+        self._waiting = [0] * (READS + 1)
+
+    def acquire(self, priority: int, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        with self._lock:
+            if self._free > 0 and not any(self._waiting[: priority + 1]):
+                self._free -= 1
+                return True
+            self._waiting[priority] += 1
+            try:
+                while self._free <= 0 or any(self._waiting[:priority]):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._ready[priority].wait(left)
+                self._free -= 1
+                return True
+            finally:
+                self._waiting[priority] -= 1
+                self._wake()
+
+    def release(self) -> None:
+        with self._lock:
+            self._free += 1
+            self._wake()
+
+    def _wake(self) -> None:
+        """Wake one waiter of the most urgent class waiting, when a slot is free (lock held)."""
+        if self._free <= 0:
+            return
+        for cls, n in enumerate(self._waiting):
+            if n:
+                self._ready[cls].notify()
+                return
+
+
 class _InFlightLimit(HTTPPolicy[Any, Any]):
     """Per-retry policy: at most N HTTP exchanges in flight across every client and thread
-    (fan-outs nest: subscriptions × gateways × connections)."""
+    (fan-outs nest: subscriptions × gateways × connections), the urgent first (`Slots`)."""
 
-    def __init__(self, slots: threading.BoundedSemaphore, wait_s: float) -> None:
+    def __init__(self, slots: Slots, wait_s: float) -> None:
         super().__init__()
         self._slots = slots
         self._wait_s = wait_s
 
     def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
-        if not self._slots.acquire(timeout=self._wait_s):
+        http = request.http_request
+        priority = slot_priority(http.method, urlsplit(str(http.url)).path)
+        if not self._slots.acquire(priority, self._wait_s):
             raise ServiceRequestTimeoutError(f"no free connection to Azure within {self._wait_s:g} s")
         try:
             return self.next.send(request)
@@ -222,6 +285,11 @@ ARM_BUCKETS = {"reads": (250.0, 25.0), "writes": (200.0, 10.0), "deletes": (200.
 # The share of a bucket's refill the paced requests get once it is empty; the rest is for the
 # status polls of long-running operations, which are not queued behind a flood of reads.
 PACED_SHARE = 0.9
+# The share of the reads bucket the paced requests leave untouched, for those polls: the
+# diagnostic operations of /vpn status all start within seconds of each other, so their polls
+# come in bursts (250 in 4 s) that 10 % of the refill cannot admit; each 429 on a poll set that
+# operation's later polls back by a Retry-After, and its answer with them.
+POLL_RESERVE = 0.2
 _POLL = re.compile(r"/locations/[^/]+/(operations|operationresults)/", re.IGNORECASE)
 
 
@@ -250,17 +318,19 @@ class ArmBuckets:
     def reserve(self, subscription: str, kind: str, priority: bool = False) -> float:
         """Reserve a token: the wall seconds to wait before sending (0: send now). A `priority`
         request (a long-running operation's status poll: the answer waits on it, Retry-After
-        by Retry-After) takes its token at once; the others are paced at `PACED_SHARE` of the
-        refill, which leaves the rest of it for those."""
+        by Retry-After) takes its token at once; the others leave `POLL_RESERVE` of the reads
+        bucket to those and are paced at `PACED_SHARE` of the refill once it is reached."""
         key = (subscription.lower(), kind)
         with self._lock:
             if key not in self._levels:
                 return 0.0
             level = self._refill(key, self._now())
             level[0] -= 1.0
-            if level[0] >= 0 or priority:
+            size, refill = ARM_BUCKETS[kind]
+            floor = size * POLL_RESERVE if kind == "reads" else 0.0
+            if level[0] >= floor or priority:
                 return 0.0
-            wait = -level[0] / (ARM_BUCKETS[kind][1] * PACED_SHARE) * self._scale
+            wait = (floor - level[0]) / (refill * PACED_SHARE) * self._scale
             self.waited_s += wait
             return wait
 
@@ -323,6 +393,19 @@ class _ArmPolling(ARMPolling):
 
     def _extract_delay(self) -> float:
         return self._asked_delay() * self._delay_scale
+
+    def _poll(self) -> None:
+        """First wait what the 202 says (Retry-After), then poll. azure-core asks at once, then
+        waits: that first poll of an operation Azure said would take a while costs a read of the
+        subscription's bucket, and sets every later poll off by however long it waited for a
+        connection — the slowest operation of /vpn status all was found up to 4 s after it ended."""
+        if not self.finished() and self._says_when():
+            self._delay()
+        super()._poll()
+
+    def _says_when(self) -> bool:
+        headers = self._pipeline_response.http_response.headers
+        return any(headers.get(n) for n in ("retry-after", "retry-after-ms", "x-ms-retry-after-ms"))
 
     def _asked_delay(self) -> float:
         headers = self._pipeline_response.http_response.headers
@@ -481,7 +564,7 @@ class ArmPipeline:
         self._polling_interval_s = polling_interval_s
         self._poll_delay_scale = float(poll_delay_scale)
         self.buckets = ArmBuckets(self._poll_delay_scale)
-        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._slots = Slots(self.concurrency)
         self._session = self._new_session()
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -122,10 +123,12 @@ class Script:
         self.status: list[tuple[int, Any]] = []
         self.location: list[tuple[int, Any]] = []
         self.seen: list[tuple[str, str]] = []
+        self.at: list[float] = []  # when each request came (monotonic)
         self.url = ""
 
     def answer(self, method: str, path: str) -> tuple[int, dict[str, str], Any]:
         self.seen.append((method, path))
+        self.at.append(time.monotonic())
         if method == "POST":
             status, headers, body = self.first
             return status, {k: v.replace("{base}", self.url) for k, v in headers.items()}, body
@@ -175,9 +178,15 @@ RESULT = "{base}/subscriptions/s/providers/Microsoft.Network/locations/westus/op
 TWO = {"value": [{"privateIpAddress": "172.16.10.2"}, {"privateIpAddress": "172.16.10.3"}]}
 
 
-def _client(script: Script) -> ArmClient:
+def _client(script: Script, poll_delay_scale: float = 0.01) -> ArmClient:
+    """Azure's Retry-After waits scaled down a hundred times (10 s: 0.1 s)."""
     return ArmClient(
-        StaticTokenCredential(), base_url=script.url, polling_interval_s=0.01, call_timeout_s=10.0, retry_total=0
+        StaticTokenCredential(),
+        base_url=script.url,
+        polling_interval_s=0.01,
+        call_timeout_s=10.0,
+        retry_total=0,
+        poll_delay_scale=poll_delay_scale,
     )
 
 
@@ -192,6 +201,19 @@ def test_a_status_without_a_result_and_no_location_is_could_not_read_never_zero_
         f = failure_of(lambda: _ips(c))
     assert (f.kind, f.code, f.target) == ("failed", "UnreadableResponse", GW_EUN)
     assert "carried no result" in f.message and "no Location URL" in f.message
+
+
+def test_the_first_poll_waits_what_the_202_says_then_each_poll_what_the_last_answer_says(arm: Script) -> None:
+    # ARM's RPC: "the client should wait for the Retry-After interval before polling"; azure-core
+    # alone polls once at once, then waits — a read spent, and every later poll set off by it.
+    arm.first = (202, {"Azure-AsyncOperation": OP, "Retry-After": "10"}, None)
+    arm.status = [(200, {"status": "InProgress"}), (200, TWO)]
+    with _client(arm, poll_delay_scale=0.02) as c:
+        assert _ips(c) == ["172.16.10.2", "172.16.10.3"]
+    assert [m for m, _ in arm.seen] == ["POST", "GET", "GET"]
+    # 10 s of Azure's at 0.02: 0.2 s before the first poll (the status answers say nothing: 0.01 s)
+    assert arm.at[1] - arm.at[0] >= 0.19
+    assert arm.at[2] - arm.at[1] < 0.19
 
 
 def test_the_result_at_the_status_url_without_status_is_the_result(arm: Script) -> None:
