@@ -23,6 +23,8 @@ plus Resource Health's history of at most `MAX_HISTORY` gateways, for the thread
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -216,19 +218,84 @@ def _unread(hist: History) -> Rich:
     return join("; ", parts) + rich(". Not the same as no change.")
 
 
+def red_roots(roots: Sequence[Finding]) -> list[Finding]:
+    """The 🔴 root causes among those the first message shows: the ones given a context."""
+    return [f for f in roots[:MAX_ROOTS] if worst(f) == 0]
+
+
+class EarlyHistory:
+    """The change history, read while the rest of the answer is still being read.
+
+    `/vpn status` of a large scope waits up to a minute for Azure's diagnostic operations;
+    read only after them, the history (one Resource Graph query, one Activity Log and one
+    Resource Health list per subscription: 1–2 s) came after the slowest of them. So it starts
+    as soon as a version of the answer shows a 🔴 root cause (`offer`), and `annotate` takes
+    it from here. Nothing is read while no version shows one. What it holds is as of then: a
+    change in the minute the rest took is not in it — the Activity Log itself shows a change
+    only minutes after it was made."""
+
+    def __init__(self, ctx: Ctx, est: Estate) -> None:
+        self._ctx = ctx
+        self._est = est
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._at: datetime | None = None
+        self._hist: History | None = None
+        self._bug: BaseException | None = None
+
+    def offer(self, roots: Sequence[Finding]) -> None:
+        """A version of the answer shows these root causes: start reading if one is 🔴."""
+        if not red_roots(roots):
+            return
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._at = self._ctx.now()
+            # In this job's context: its deadline, its log fields.
+            run = contextvars.copy_context().run
+            self._thread = threading.Thread(target=run, args=(self._read,), name="early-history", daemon=True)
+            self._thread.start()
+
+    def _read(self) -> None:
+        assert self._at is not None
+        try:
+            self._hist = read_history(self._ctx, self._est.subscriptions, self._at - LOOKBACK)
+        except BaseException as exc:  # noqa: BLE001 - a bug: re-raised on the command's thread
+            self._bug = exc
+
+    def result(self) -> History | None:
+        """The history read, once read; None when no reading was started."""
+        with self._lock:
+            thread = self._thread
+        if thread is None:
+            return None
+        thread.join()
+        if self._bug is not None:
+            raise self._bug
+        return self._hist
+
+
 def annotate(
-    ctx: Ctx, reply: Reply, est: Estate, roots: Sequence[Finding], subjects_of: dict[str, frozenset[str]]
+    ctx: Ctx,
+    reply: Reply,
+    est: Estate,
+    roots: Sequence[Finding],
+    subjects_of: dict[str, frozenset[str]],
+    early: EarlyHistory | None = None,
 ) -> Reply:
     """Under the root causes of the reply's first message, for each 🔴 one (of the first
     `MAX_ROOTS` shown there): its most relevant recent change, one line; and once, Azure's
     own word when it reports a problem. Everything else found goes in the thread. `roots`:
     the root causes as the first message lists them; `subjects_of`: finding key → the
-    resources it is about (the judgement's `subjects`). Nothing is read when none is 🔴."""
-    shown = [f for f in roots[:MAX_ROOTS] if worst(f) == 0]
+    resources it is about (the judgement's `subjects`); `early`: the history, when it was
+    read while the rest of the answer was. Nothing is read when none is 🔴."""
+    shown = red_roots(roots)
+    hist = early.result() if early is not None else None  # read or not, never left running
     if not shown:
         return reply
     now = ctx.now()
-    hist = read_history(ctx, est.subscriptions, now - LOOKBACK)
+    if hist is None:
+        hist = read_history(ctx, est.subscriptions, now - LOOKBACK)
     first: list[Rich] = []
     azure: list[Rich] = []
     thread: list[Part] = []

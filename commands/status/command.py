@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from commands.changes.context import annotate
+from commands.changes.context import EarlyHistory, annotate
 from commands.core import regions
 from commands.core.estate import subscriptions_in_scope
 from commands.core.lookup import by_name
@@ -78,22 +78,26 @@ def status_answer(
     in_scope = {rid_key(g.id) for g in est.gateways if scope(g)}
     n_conns = sum(1 for c in est.connections if rid_key(c.gateway1_id) in in_scope)
     reading = f"the status and counters of {plural(n_conns, 'connection')}"
-    live.offer(lambda: render_partial(label, est, scope, reading, {}))
+    # What changed is read once a version shows a 🔴, beside the slower operations, not after them.
+    early = EarlyHistory(ctx, est)
+    live.offer(lambda: render_partial(label, est, scope, reading, {}, seen=early.offer))
 
     def partial(now: Estate, pending: dict[str, int]) -> None:
-        live.offer(lambda: render_partial(label, now, scope, "", pending))
+        live.offer(lambda: render_partial(label, now, scope, "", pending, seen=early.offer))
 
     read_in_depth(ctx, est, label, scope, on_partial=partial)
     progress.say("Putting the findings together…", force=True)
-    return live.finish(_complete(ctx, label, est, subs))
+    return live.finish(_complete(ctx, label, est, subs, early))
 
 
-def _complete(ctx: Ctx, label: str, est: Estate, subs: Sequence[Subscription]) -> Reply:
+def _complete(
+    ctx: Ctx, label: str, est: Estate, subs: Sequence[Subscription], early: EarlyHistory | None = None
+) -> Reply:
     """The complete answer: the one judgement of everything read, and under each 🔴 root
     cause what changed before it and whether Azure reports a problem (issue 22)."""
     report = StatusReport(label, est, judge(est), list(subs), est.samples)
     reply = render_status(report, ctx.now())
-    return annotate(ctx, reply, est, problems(report.findings), report.judgement.subjects)
+    return annotate(ctx, reply, est, problems(report.findings), report.judgement.subjects, early)
 
 
 def _choose(target: str, est: Estate) -> tuple[str, Scope] | Reply:

@@ -21,11 +21,11 @@ import contextvars
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from commands.core.model import Gateway, rid_key
 from commands.core.registry import Ctx
-from commands.core.reply import Reply
+from commands.core.reply import Finding, Reply
 from commands.core.text import Rich, join, rich
 from commands.core.units import plural
 from commands.judgement.estate import Estate
@@ -139,17 +139,25 @@ class LiveAnswer:
 
 
 def render_partial(
-    label: str, est: Estate, scope: Callable[[Gateway], bool], reading: str, pending: Mapping[str, int]
+    label: str,
+    est: Estate,
+    scope: Callable[[Gateway], bool],
+    reading: str,
+    pending: Mapping[str, int],
+    seen: Callable[[Sequence[Finding]], None] | None = None,
 ) -> Reply:
     """What is known so far: the one judgement of what was read, about the gateways in scope
     and their connections; what is still being read (`reading`: the connections' reads, or
-    ""; `pending`: diagnostic operations still running, by Azure's name)."""
+    ""; `pending`: diagnostic operations still running, by Azure's name). `seen(problems)`:
+    told the root causes this version shows."""
     judgement = judge(est)
     gws = [g for g in est.vpn_gateways if scope(g)]
     keys = {rid_key(g.id) for g in gws}
     conns = [c for c in est.connections_now if rid_key(c.gateway1_id) in keys]
     roots = judgement.touching(keys | {rid_key(c.id) for c in conns})
     probs = problems(roots)
+    if seen is not None:
+        seen(probs)
     what = f"{plural(len(gws), 'gateway')}, {plural(len(conns), 'connection')}"
     if probs:
         headline = rich(f"🔴 {plural(len(probs), 'problem')} found so far in ", label, f" ({what})")
