@@ -15,7 +15,8 @@ What it does:
    job runner, Slack's Web API on the Slack emulator, the Azure SDK against the emulator)
    answers `/vpn status all`; then, on a fresh emulator (full buckets) and a fresh bot
    (nothing shared yet), ten users send it at the same moment;
-3. the watch runs one cycle right after them (nothing changed in the estate meanwhile).
+3. the watch runs one cycle right after them (nothing changed in the estate meanwhile), and one
+   on a fresh bot (nothing kept: its cost every cycle when nobody asks).
 
 It times, in this process, from each signed request to the bot's first posted message (the
 first answer, with the findings known so far) and to the complete answer (the last revision
@@ -23,7 +24,7 @@ of that message); the Functions queue's polling delay comes on top and is printe
 (host.json `maxPollingInterval`). It counts the emulator's requests and prints:
 
 status_realistic gateways=G users=U first_answer_p95_s=… complete_s=… slowest_lro_s=… complete_over_slowest=… arm_requests_one_user=… arm_requests_ten_users=… requests_per_gateway=… limit_s=… complete_over_limit=…
-watch_realistic connections=C requests_per_connection=…
+watch_realistic connections=C requests_per_connection=… alone_requests_per_connection=…
 
 `slowest_lro_s`: the longest diagnostic operation the answer needs (the model draws each
 one's duration per resource, so the bench knows them); `limit_s`: the physical floor — that,
@@ -258,6 +259,16 @@ def run_users(estate: dict[str, Any], users: int, scale: float, watch: bool) -> 
                 "wall_s": (time.monotonic() - w0) / scale,
                 "failures": result.failures,
             }
+            # And a cycle with nothing kept (a bot that read nothing in the last minute: the
+            # watch's own cost every cycle when nobody asks).
+            alone = make_console(emu.url, scale)
+            try:
+                alone.deps.azure_port().subscriptions()
+                emu.clear()
+                run_watch(alone.deps)
+                out["watch"]["alone_requests"] = len(emu.log())
+            finally:
+                alone.close()
         return out
     finally:
         console.close()
@@ -317,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"watch_realistic connections={watch['connections']} "
-        f"requests_per_connection={watch['requests'] / max(1, watch['connections']):.2f}"
+        f"requests_per_connection={watch['requests'] / max(1, watch['connections']):.2f} "
+        f"alone_requests_per_connection={watch['alone_requests'] / max(1, watch['connections']):.2f}"
     )
     return 0
 
