@@ -29,11 +29,11 @@ class SlowDiagnostics(FakeAzure):
         return super().learned_routes(gateway_id)
 
 
-def estate() -> SlowDiagnostics:
+def estate(kind: type[SlowDiagnostics] = SlowDiagnostics) -> Any:
     a = gw("gw-a", "westus2", enable_bgp=True, bgp_asn=65010, bgp_peering_addresses=("10.0.255.30",))
     b = gw("gw-b", "westus2", enable_bgp=True, bgp_asn=65020, bgp_peering_addresses=("10.1.255.30",))
     down = gw("gw-c", "westus2")
-    return SlowDiagnostics(
+    return kind(
         gateways=[a, b, down],
         connections=[
             conn("a-to-b", a, b, egress_bytes=10, ingress_bytes=10, enable_bgp=True),
@@ -128,3 +128,50 @@ def test_another_channel_reads_for_itself() -> None:
     for t in threads:
         t.join()
     assert [m for m, _ in az.calls].count("bgp_peer_status") == 4
+
+
+class Timed(SlowDiagnostics):
+    """Notes when each history read and each diagnostic answer happened."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.at: dict[str, list[float]] = {}
+
+    def _note(self, what: str) -> None:
+        self.at.setdefault(what, []).append(time.monotonic())
+
+    def resource_changes(self, subscription_ids: Any, since: Any) -> Any:
+        self._note("history")
+        return super().resource_changes(subscription_ids, since)
+
+    def bgp_peer_status(self, gateway_id: str) -> list[BgpPeer]:
+        out = super().bgp_peer_status(gateway_id)
+        self._note("diagnostics")
+        return out
+
+    def learned_routes(self, gateway_id: str) -> list[GatewayRoute]:
+        out = super().learned_routes(gateway_id)
+        self._note("diagnostics")
+        return out
+
+
+def _timed_estate() -> Timed:
+    az: Timed = estate(Timed)
+    return az
+
+
+def test_what_changed_is_read_while_the_diagnostic_operations_run_once_a_version_shows_a_red() -> None:
+    az, out = _timed_estate(), Messages()
+    status(ctx_for(az, out), "westus2")
+    # the first version shows c-site down (🔴): the history is read then, once, not after the
+    # slowest operation
+    assert len(az.at["history"]) == 1
+    assert az.at["history"][0] < min(az.at["diagnostics"])
+
+
+def test_no_version_with_a_red_reads_no_history() -> None:
+    az, out = _timed_estate(), Messages()
+    az.conns = {k: c for k, c in az.conns.items() if not k.endswith("c-site")}
+    status(ctx_for(az, out), "westus2")
+    assert "history" not in az.at
+    assert not {m for m, _ in az.calls} & {"resource_changes", "activity_log", "resource_health"}
