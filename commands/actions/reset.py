@@ -93,7 +93,7 @@ def reset(ctx: Ctx, args: str) -> Reply | None:
     a time. Not revertible. A gateway reset needs two approvers by default (VPNOPS_ACTION_POLICY).
     """
     kind, name, vip, reason = parse(args)
-    target = connection_or_gateway(ctx, name, kind, "reset")
+    target = connection_or_gateway(ctx, name, kind, "reset", EXAMPLE)
     ctx.out.progress(rich(f"Planning the reset of {target.name}…"))
     if isinstance(target, Connection):
         if vip:

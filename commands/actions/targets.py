@@ -19,6 +19,7 @@ from commands.core.lookup import by_name
 from commands.core.model import Connection, Gateway
 from commands.core.registry import Ctx
 from commands.core.text import code, join, prose, rich
+from commands.core.units import plural
 
 # Azure's names for connections and gateways: 1-80 letters, digits, _ . - (start with a
 # letter or digit, end with a letter, digit or _). Checked before any lookup.
@@ -57,64 +58,89 @@ def check_name(name: str, what: str, example: str) -> str:
     return name
 
 
-def find(ctx: Ctx, target: str, connections: bool = True, gateways: bool = True) -> Found:
-    """Every connection and/or gateway answering to `target` (a name or an id)."""
+def find(ctx: Ctx, target: str, connections: bool = True, gateways: bool = True, example: str = "") -> Found:
+    """Every connection and/or gateway answering to `target` (a name or an id); none is a
+    UsageError with the closest names read and `example`."""
     out = Found()
+    kinds = (connections, gateways)
     if target.startswith("/"):
-        low = target.lower()
-        try:
-            if connections and "/microsoft.network/connections/" in low:
-                out.connections.append(ctx.azure.connection(target))
-            if gateways and "/microsoft.network/virtualnetworkgateways/" in low:
-                out.gateways.append(ctx.azure.gateway(target))
-        except AzureFailure as exc:
-            if exc.kind != "not_found":
-                raise
-        return out
+        return _by_id(ctx, target, kinds, example)
     subs = subscriptions_in_scope(ctx, "your VPN gateways")
     tasks: list[Callable[[], object]] = []
-    if connections:
-        tasks += [functools.partial(ctx.azure.connections, s.id) for s in subs]
-    if gateways:
-        tasks += [functools.partial(ctx.azure.gateways, s.id) for s in subs]
-    for o in gather(tasks, ctx.settings.concurrency):
+    owners: list[str] = []
+    for s in subs:
+        for on, read in ((connections, ctx.azure.connections), (gateways, ctx.azure.gateways)):
+            if on:
+                tasks.append(functools.partial(read, s.id))
+                owners.append(s.id)
+    unread: set[str] = set()
+    for sub, o in zip(owners, gather(tasks, ctx.settings.concurrency), strict=True):
         if o.error is not None:
             out.failed.append(o.error)
+            unread.add(sub)
             continue
         for item in o.value or []:  # type: ignore[attr-defined]
             if isinstance(item, Connection):
                 out.connections.append(item)
             elif isinstance(item, Gateway):
                 out.gateways.append(item)
+    names = [c.name for c in out.connections] + [g.name for g in out.gateways]
     out.connections = by_name(out.connections, target, groups=False)
     out.gateways = by_name(out.gateways, target, groups=False)
     if not out.connections and not out.gateways:
-        _none(ctx, target, out, subs_count=len(subs), connections=connections, gateways=gateways)
+        _none(target, out, names, (len(unread), len(subs)), kinds, example)
     return out
 
 
-def _none(ctx: Ctx, target: str, found: Found, subs_count: int, connections: bool, gateways: bool) -> None:
-    what = " or ".join(w for w, on in (("connection", connections), ("gateway", gateways)) if on)
-    if found.failed and len(found.failed) >= subs_count:
-        raise found.failed[0]
-    names: list[str] = []
-    if connections:
-        names += [c.name for s in ctx.azure.subscriptions() for c in _safe(ctx.azure.connections, s.id)]
-    close = difflib.get_close_matches(target.lower(), [n.lower() for n in names], n=3, cutoff=0.6)
-    hint = rich("Did you mean ", join(", ", (code(c) for c in close)), "?") if close else ""
-    raise UsageError(rich(f"No {what} is called ", code(target), " in the subscriptions the bot reads."), hint)
-
-
-def _safe(fn: Callable[[str], list[Connection]], sub: str) -> list[Connection]:
+def _by_id(ctx: Ctx, target: str, kinds: tuple[bool, bool], example: str) -> Found:
+    """The connection or gateway with this id (read fresh); none is a UsageError."""
+    out = Found()
+    low = target.lower()
     try:
-        return fn(sub)
-    except AzureFailure:
-        return []
+        if kinds[0] and "/microsoft.network/connections/" in low:
+            out.connections.append(ctx.azure.connection(target))
+        if kinds[1] and "/microsoft.network/virtualnetworkgateways/" in low:
+            out.gateways.append(ctx.azure.gateway(target))
+    except AzureFailure as exc:
+        if exc.kind != "not_found":
+            raise
+    if not out.connections and not out.gateways:
+        what = " or ".join(w for w, on in zip(("connection", "gateway"), kinds, strict=True) if on)
+        raise UsageError(
+            rich(f"No {what} has the id ", code(target), "."),
+            rich("Check the id, or give the name: ", code("/vpn status all"), " lists them."),
+            example,
+        )
+    return out
+
+
+def _none(
+    target: str, found: Found, names: list[str], unread: tuple[int, int], kinds: tuple[bool, bool], example: str
+) -> None:
+    """Nothing is called `target`: say so, with the names closest to it among those read
+    (connections and gateways alike, as the command takes them). `unread`: (subscriptions
+    not read, subscriptions) — none read is Azure's failure, not "no such name"."""
+    what = " or ".join(w for w, on in zip(("connection", "gateway"), kinds, strict=True) if on)
+    every = " and ".join(f"{w}s" for w, on in zip(("connection", "gateway"), kinds, strict=True) if on)
+    failed, subs = unread
+    if found.failed and failed >= subs:
+        raise found.failed[0]
+    by_lower = {n.lower(): n for n in names}
+    close = difflib.get_close_matches(target.lower(), list(by_lower), n=3, cutoff=0.6)
+    hint = (
+        rich("Did you mean ", join(", ", (code(by_lower[c]) for c in close)), "?")
+        if close
+        else rich(code("/vpn status all"), f" lists the {every} the bot can see.")
+    )
+    partly = rich(" (", plural(failed, "subscription"), f" of {subs} could not be read)") if failed else ""
+    raise UsageError(
+        rich(f"No {what} named ", code(target), " in the subscriptions the bot can see", partly, "."), hint, example
+    )
 
 
 def one_connection(ctx: Ctx, target: str, example: str) -> Connection:
     """The one connection called `target`, read fresh (GET: status, tunnels, etag)."""
-    found = find(ctx, target, connections=True, gateways=False)
+    found = find(ctx, target, connections=True, gateways=False, example=example)
     if len(found.connections) > 1:
         ids = join("\n", (rich("• ", code(c.id)) for c in found.connections))
         raise UsageError(
@@ -125,10 +151,10 @@ def one_connection(ctx: Ctx, target: str, example: str) -> Connection:
     return ctx.azure.connection(found.connections[0].id)
 
 
-def connection_or_gateway(ctx: Ctx, target: str, kind: str, command: str) -> Connection | Gateway:
+def connection_or_gateway(ctx: Ctx, target: str, kind: str, command: str, example: str = "") -> Connection | Gateway:
     """The connection or the gateway `target` names (`kind` "connection" | "gateway" | "" =
     either). A name that is both, or several of one kind: UsageError saying how to choose."""
-    found = find(ctx, target, connections=kind in ("", "connection"), gateways=kind in ("", "gateway"))
+    found = find(ctx, target, kind in ("", "connection"), kind in ("", "gateway"), example)
     if found.connections and found.gateways:
         raise UsageError(
             rich(code(target), " is both a connection and a gateway. Which one?"),

@@ -175,7 +175,7 @@ def unknown_server_reply(q: ServerQuery, facts: DnsFacts, note: Rich | None = No
     """The server is not in scope: say which servers are, nearest names first."""
     servers = known_servers(facts)
     asked = q.name or q.ip or q.typed
-    what = note or rich("No Azure SQL server named ", code(asked), " in the subscriptions the bot can read.")
+    what = note or rich("No Azure SQL server named ", code(asked), " in the subscriptions the bot can see.")
     r = Reply(fallback=rich(f"No SQL server {asked} in scope"), visibility="ephemeral").add(
         Text(rich(Icon.WARNING, " ", what))
     )

@@ -59,7 +59,7 @@ def connection(ctx: Ctx, args: str) -> Reply:
         names = sorted({c.name for c in est.connections})[:8]
         unread = " Some subscriptions' connections could not be read." if est.failures else ""
         raise UsageError(
-            rich("No connection called ", code(target), "."),
+            rich("No connection named ", code(target), " in the subscriptions the bot can see."),
             rich(
                 "Known connections: ",
                 join(", ", [code(n) for n in names]) if names else "none",

@@ -117,7 +117,7 @@ def _resolve(target: str, gateways: list[Gateway], connections: list[Connection]
     if not conns:
         names = sorted({*(g.name for g in vpn), *(c.name for c in connections)})
         raise UsageError(
-            rich("No VPN gateway or connection called ", code(target[:80]), "."),
+            rich("No VPN gateway or connection named ", code(target[:80]), " in the subscriptions the bot can see."),
             hint=rich("Known: ", join(", ", [code(n) for n in names[:15]]), " …" if len(names) > 15 else None),
             example=f"/vpn metrics {names[0]} 6h" if names else EXAMPLE,
         )

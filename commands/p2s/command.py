@@ -48,7 +48,7 @@ def p2s(ctx: Ctx, args: str) -> Reply:
     if not hits:
         serving = sorted(g.name for g in vpn if g.serves_p2s)[:8]
         raise UsageError(
-            rich("No VPN gateway called ", code(target), "."),
+            rich("No VPN gateway named ", code(target), " in the subscriptions the bot can see."),
             rich(
                 "Gateways with point-to-site: ",
                 join(", ", [code(n) for n in serving]) if serving else "none",

@@ -13,6 +13,7 @@ from commands.core.lookup import by_name
 from commands.core.model import Gateway, Peering, ResourceId, VirtualNetwork, rid_key
 from commands.core.registry import Ctx
 from commands.core.text import code, join, rich
+from commands.core.units import plural
 from commands.findings.peerings import PeeringFacts, VnetFacts, find_reverse, gateways_in
 from commands.peering.request import ChangeRequest
 
@@ -55,7 +56,12 @@ def pick_vnet(name_or_id: str, seen: list[VirtualNetwork], failed: list[AzureFai
         hint = rich("Virtual networks: ", join(", ", (code(v.name) for v in known)))
     missing = f" ({len(failed)} subscription(s) could not be read: {failed[0]})" if failed else ""
     raise UsageError(
-        rich("No virtual network called ", code(name_or_id), f" in {subs} subscription(s){missing}."), hint
+        rich(
+            "No virtual network named ",
+            code(name_or_id),
+            f" in the {plural(subs, 'subscription')} the bot can see{missing}.",
+        ),
+        hint,
     )
 
 

@@ -114,3 +114,35 @@ def test_a_refused_reset_is_not_applied(console: Console) -> None:
     text = run(console, "/as U_BOB", "/approve 1")
     assert "Not applied" in text and "refused" in text and "AuthorizationFailed" in text
     assert not actions_log(console)
+
+
+def test_a_name_nothing_has_suggests_the_closest_gateway_and_files_nothing(console: Console) -> None:
+    text = run(console, "/vpn reset vgw-eu reason: tunnels stuck")
+    assert "No connection or gateway named `vgw-eu` in the subscriptions the bot can see." in text
+    assert "Did you mean `vgw-eun`" in text  # a gateway's name, not only connections'
+    assert "Example: `/vpn reset vgw-eun reason:" in text
+    text = run(console, "/vpn reset zzz reason: tunnels stuck")
+    assert "`/vpn status all` lists the connections and gateways the bot can see." in text
+    assert "Example:" in text and "Gateway reset #" not in text and not actions_log(console)
+
+
+def test_an_id_nothing_has_is_said_so_not_an_internal_error(console: Console) -> None:
+    gone = "/subscriptions/3f2c6b1e-8d4a-4c7e-9b21-5a6f0e7d9c13/resourceGroups/rg/providers/Microsoft.Network/connections/gone"
+    text = run(console, f"/vpn reset {gone} reason: tunnels stuck")
+    assert "No connection or gateway has the id" in text and "Example:" in text
+    assert "went wrong" not in text.lower() and not actions_log(console)
+
+
+def test_a_subscription_that_could_not_be_read_is_said_never_taken_for_no_such_name(tmp_path: Path) -> None:
+    estate = load_estate(SCENARIOS / "multi-subscription-landing-zone.json")
+    app_sub = estate["subscriptions"][1]["subscriptionId"]
+    with console_on(estate, tmp_path) as c:
+        c.arm.add_fault(f"/subscriptions/{app_sub}/.*", kind="error", status=403, code="AuthorizationFailed")
+        text = run(c, "/vpn reset zzz reason: tunnels stuck")
+        assert "No connection or gateway named `zzz`" in text
+        assert "(1 subscription of 3 could not be read)" in text
+        for sub in (s["subscriptionId"] for s in estate["subscriptions"]):
+            c.arm.add_fault(f"/subscriptions/{sub}/.*", kind="error", status=403, code="AuthorizationFailed")
+        text = run(c, "/vpn reset zzz reason: tunnels stuck")
+        assert "No connection or gateway named" not in text  # nothing read: Azure's failure, said as such
+        assert "AuthorizationFailed" in text or "permission" in text.lower()

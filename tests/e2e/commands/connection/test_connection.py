@@ -89,7 +89,7 @@ def test_getikesas_refused_is_said_as_not_read_with_the_permission() -> None:
 
 def test_an_unknown_connection_names_the_known_ones_and_an_example() -> None:
     text = answer("responder-only-down", "/vpn connection cn-nope")
-    assert "No connection called `cn-nope`" in text and "`cn-ro-to-depot`" in text
+    assert "No connection named `cn-nope` in the subscriptions the bot can see" in text and "`cn-ro-to-depot`" in text
     assert "/vpn connection cn-eun-to-aue" in text
 
 

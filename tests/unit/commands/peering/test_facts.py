@@ -13,7 +13,7 @@ from tests.unit.commands.peering.peering_estate import answer, estate, make_ctx,
 
 def test_unknown_vnet_suggests_close_names(ctx: Ctx) -> None:
     text = text_of(answer(ctx, peering_cmd, "vn-hbu"))
-    assert "No virtual network called" in text and "vn-hub" in text
+    assert "No virtual network named" in text and "vn-hub" in text
 
 
 def test_unknown_peering_lists_the_vnets_peerings(ctx: Ctx) -> None:
