@@ -118,7 +118,20 @@ def test_serve_binds_loopback_unless_told_otherwise() -> None:
             assert status == 200 and "status" in out.decode()
         finally:
             proc.send_signal(signal.SIGINT)
-            proc.wait(timeout=10)
+            _stopped(proc)
+
+
+def _stopped(proc: subprocess.Popen[str]) -> None:
+    """Ctrl-C stops the server: it finishes the jobs it holds and exits. The wait is generous —
+    a CI box with both cores busy once took over 10 s — and a server that does not stop is
+    killed and its own words shown."""
+    try:
+        proc.wait(timeout=45)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate(timeout=10)
+        pytest.fail(f"serve did not stop on SIGINT within 45 s; its stderr:\n{err[-3000:]}")
+    assert proc.returncode == 0
 
 
 def test_serve_stops_at_start_on_approver_ids_that_are_not_slack_user_ids() -> None:
