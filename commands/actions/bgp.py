@@ -78,7 +78,7 @@ def bgp(ctx: Ctx, args: str) -> Reply | None:
     key is kept. Revertible.
     """
     name, enable, reason = parse(args)
-    c = one_connection(ctx, name, EXAMPLE)
+    c = one_connection(ctx, name, EXAMPLE, lambda n: f"/vpn bgp {n} {on_off(enable)} reason: {reason}")
     ctx.out.progress(rich(f"Planning BGP {on_off(enable)} for {c.name}…"))
     findings = preflight(ctx, c, enable)
     return _file(ctx, c, enable, reason, findings)

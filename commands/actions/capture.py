@@ -192,7 +192,9 @@ def capture(ctx: Ctx, args: str) -> Reply | None:
     Filter words: src, dst (CIDRs), sport, dport (ports), proto (tcp, udp, icmp, esp), flags (syn, ack, …), one-way.
     """
     verb, kind, name, minutes, flt, reason = parse(args)
-    target = connection_or_gateway(ctx, name, kind, "capture start", EXAMPLE)
+    target = connection_or_gateway(
+        ctx, name, kind, "capture start", lambda n: f"/vpn capture start {n} 10 reason: SQL timeouts"
+    )
     if verb == "stop":
         return stop_by_hand(ctx, target)
     ctx.out.progress(rich(f"Planning a {minutes}-minute capture on {target.name}…"))

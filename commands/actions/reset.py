@@ -40,7 +40,8 @@ from commands.peering.request import Loaded, parse_time
 
 DOC_RESET = "https://learn.microsoft.com/azure/vpn-gateway/reset-gateway"
 USAGE = "reset [connection|gateway] <name> [instance <vip>] reason: <text>"
-EXAMPLE = "/vpn reset vgw-eun reason: tunnels stuck after the ISP outage"
+REASON_EXAMPLE = "tunnels stuck after the ISP outage"
+EXAMPLE = f"/vpn reset vgw-eun reason: {REASON_EXAMPLE}"
 NOT_REVERTIBLE = "a reset restarts the gateway or re-negotiates the tunnels; there is nothing to undo"
 RESET_KINDS = frozenset({"connection_reset", "gateway_reset"})
 
@@ -93,7 +94,7 @@ def reset(ctx: Ctx, args: str) -> Reply | None:
     a time. Not revertible. A gateway reset needs two approvers by default (VPNOPS_ACTION_POLICY).
     """
     kind, name, vip, reason = parse(args)
-    target = connection_or_gateway(ctx, name, kind, "reset", EXAMPLE)
+    target = connection_or_gateway(ctx, name, kind, "reset", lambda n: f"/vpn reset {n} reason: {REASON_EXAMPLE}")
     ctx.out.progress(rich(f"Planning the reset of {target.name}…"))
     if isinstance(target, Connection):
         if vip:

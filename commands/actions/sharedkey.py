@@ -61,8 +61,14 @@ def sharedkey(ctx: Ctx, args: str) -> Reply | None:
     the tunnel drops until both ends match. Not revertible.
     """
     target_name, source_name, reason = parse(args)
-    target = one_connection(ctx, target_name, EXAMPLE)
-    source = one_connection(ctx, source_name, EXAMPLE)
+
+    def example(to: str, source: str) -> str:
+        # two different connections, as the command needs
+        other = source if source.lower() != to.lower() else "<the other half>"
+        return f"/vpn sharedkey sync {to} from {other} reason: {reason}"
+
+    target = one_connection(ctx, target_name, EXAMPLE, lambda n: example(n, source_name))
+    source = one_connection(ctx, source_name, EXAMPLE, lambda n: example(target_name, n))
     ctx.out.progress(rich(f"Comparing the shared keys of {target.name} and {source.name}…"))
     findings = preflight(ctx, target, source)
     same = _compare(ctx, target, source)

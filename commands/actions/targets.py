@@ -58,13 +58,20 @@ def check_name(name: str, what: str, example: str) -> str:
     return name
 
 
-def find(ctx: Ctx, target: str, connections: bool = True, gateways: bool = True, example: str = "") -> Found:
+# The command's example, with a name the bot can see in it (`example_for("vgw-hub")` →
+# "/vpn reset vgw-hub reason: …"): an example naming what was just not found misleads.
+ExampleFor = Callable[[str], str]
+
+
+def find(
+    ctx: Ctx, target: str, connections: bool = True, gateways: bool = True, example_for: ExampleFor | None = None
+) -> Found:
     """Every connection and/or gateway answering to `target` (a name or an id); none is a
-    UsageError with the closest names read and `example`."""
+    UsageError with the closest names read and an example (`example_for`) naming one of them."""
     out = Found()
     kinds = (connections, gateways)
     if target.startswith("/"):
-        return _by_id(ctx, target, kinds, example)
+        return _by_id(ctx, target, kinds, example_for("<name>") if example_for else "")
     subs = subscriptions_in_scope(ctx, "your VPN gateways")
     tasks: list[Callable[[], object]] = []
     owners: list[str] = []
@@ -88,7 +95,7 @@ def find(ctx: Ctx, target: str, connections: bool = True, gateways: bool = True,
     out.connections = by_name(out.connections, target, groups=False)
     out.gateways = by_name(out.gateways, target, groups=False)
     if not out.connections and not out.gateways:
-        _none(target, out, names, (len(unread), len(subs)), kinds, example)
+        _none(target, out, names, (len(unread), len(subs)), kinds, example_for)
     return out
 
 
@@ -115,7 +122,12 @@ def _by_id(ctx: Ctx, target: str, kinds: tuple[bool, bool], example: str) -> Fou
 
 
 def _none(
-    target: str, found: Found, names: list[str], unread: tuple[int, int], kinds: tuple[bool, bool], example: str
+    target: str,
+    found: Found,
+    names: list[str],
+    unread: tuple[int, int],
+    kinds: tuple[bool, bool],
+    example_for: ExampleFor | None,
 ) -> None:
     """Nothing is called `target`: say so, with the names closest to it among those read
     (connections and gateways alike, as the command takes them). `unread`: (subscriptions
@@ -133,14 +145,16 @@ def _none(
         else rich(code("/vpn status all"), f" lists the {every} the bot can see.")
     )
     partly = rich(" (", plural(failed, "subscription"), f" of {subs} could not be read)") if failed else ""
+    real = by_lower[close[0]] if close else min(names, default="")
+    example = example_for(real or "<name>") if example_for else ""
     raise UsageError(
         rich(f"No {what} named ", code(target), " in the subscriptions the bot can see", partly, "."), hint, example
     )
 
 
-def one_connection(ctx: Ctx, target: str, example: str) -> Connection:
+def one_connection(ctx: Ctx, target: str, example: str, example_for: ExampleFor | None = None) -> Connection:
     """The one connection called `target`, read fresh (GET: status, tunnels, etag)."""
-    found = find(ctx, target, connections=True, gateways=False, example=example)
+    found = find(ctx, target, connections=True, gateways=False, example_for=example_for)
     if len(found.connections) > 1:
         ids = join("\n", (rich("• ", code(c.id)) for c in found.connections))
         raise UsageError(
@@ -151,10 +165,12 @@ def one_connection(ctx: Ctx, target: str, example: str) -> Connection:
     return ctx.azure.connection(found.connections[0].id)
 
 
-def connection_or_gateway(ctx: Ctx, target: str, kind: str, command: str, example: str = "") -> Connection | Gateway:
+def connection_or_gateway(
+    ctx: Ctx, target: str, kind: str, command: str, example_for: ExampleFor | None = None
+) -> Connection | Gateway:
     """The connection or the gateway `target` names (`kind` "connection" | "gateway" | "" =
     either). A name that is both, or several of one kind: UsageError saying how to choose."""
-    found = find(ctx, target, kind in ("", "connection"), kind in ("", "gateway"), example)
+    found = find(ctx, target, kind in ("", "connection"), kind in ("", "gateway"), example_for)
     if found.connections and found.gateways:
         raise UsageError(
             rich(code(target), " is both a connection and a gateway. Which one?"),
