@@ -30,6 +30,7 @@ from sandbox.armdocs import (
     bgp_peer,
     connection,
     eff,
+    etag,
     gateway,
     guid,
     ipsec_policy,
@@ -42,6 +43,7 @@ from sandbox.armdocs import (
     peer,
     peer_pair,
     private_zone,
+    ref,
     resolver,
     rid,
     route,
@@ -2717,6 +2719,141 @@ def sql_redirect_client_nsg_blocks() -> Estate:
         policy="Redirect",
         client_nsg=[_allow_sql("1433-1433"), deny],
     )
+
+
+# ============================================================================================
+# Issue 22: the change that explains a reachability, DNS or tunnel problem, and ones that do not
+# ============================================================================================
+
+
+def _nsg(sub: str, rg: str, name: str, loc: str, rules: list[Doc], subnets: list[str]) -> Doc:
+    """A network security group as GET returns it, its security rules inline (`securityRules[]`,
+    each with its child id), associated with `subnets`."""
+    nid = net_id(sub, rg, "networkSecurityGroups", name)
+    inline = []
+    for r in rules:
+        short = r["name"].removeprefix("securityRules/")
+        props = {k: v for k, v in r.items() if k != "name"}
+        port = str(props.get("destinationPortRange", "*"))
+        if "-" in port and port.split("-")[0] == port.split("-")[1]:
+            props["destinationPortRange"] = port.split("-")[0]
+        inline.append(
+            {
+                "name": short,
+                "id": f"{nid}/securityRules/{short}",
+                "etag": etag(nid, short),
+                "type": "Microsoft.Network/networkSecurityGroups/securityRules",
+                "properties": {"provisioningState": "Succeeded", **props},
+            }
+        )
+    return {
+        "name": name,
+        "id": nid,
+        "etag": etag(nid),
+        "type": "Microsoft.Network/networkSecurityGroups",
+        "location": loc,
+        "properties": {
+            "provisioningState": "Succeeded",
+            "resourceGuid": guid(nid),
+            "securityRules": inline,
+            "subnets": [ref(s) for s in subnets],
+        },
+    }
+
+
+def _associate(v: Doc, subnet: str, nsg: Doc) -> None:
+    """Set a subnet's `networkSecurityGroup` in its VNet's document."""
+    for s in v["properties"]["subnets"]:
+        if s["name"] == subnet:
+            s["properties"]["networkSecurityGroup"] = ref(nsg["id"])
+
+
+@scenario
+def nsg_rule_change_blocks_sql() -> Estate:
+    name = "nsg-rule-change-blocks-sql"
+    deny = {
+        "name": "securityRules/deny-data-subnet",
+        "protocol": "*",
+        "sourcePortRange": "0-65535",
+        "destinationPortRange": "0-65535",
+        "sourceAddressPrefix": "10.101.1.0/24",
+        "destinationAddressPrefix": "10.101.2.0/24",
+        "access": "Deny",
+        "priority": 300,
+        "direction": "Outbound",
+    }
+    est = _dns_hub(
+        name,
+        "The DNS Private Resolver hub with Azure SQL on the Redirect policy behind a private endpoint. 18 minutes "
+        "ago someone narrowed the client subnet NSG's rule allow-sql-out from TCP 1433-65535 to 1433 "
+        "(network-security-group-how-it-works: the first matching rule by priority decides, so deny-data-subnet "
+        "(300) now drops the redirected ports; private-endpoint-overview: Redirect through a private endpoint "
+        "needs 1433-65535). Resource Graph records the rule's change on its NSG "
+        "(properties.securityRules[0].properties.destinationPortRange, get-resource-changes), the Activity Log "
+        "the securityRules/write on the rule (activity-log-schema). Six minutes ago a deny rule was added to the "
+        "NSG of vnet-lab, a VNet joined to nothing here, and three minutes ago the client NSG was tagged: "
+        "neither can explain it. Broken: the rule change explains the outage.",
+        forwarder=False,
+        policy="Redirect",
+        client_nsg=[_allow_sql("1433-1433"), deny],
+    )
+    sub = sub_for(name)
+    spoke = est.get(net_id(sub, "rg-data", "virtualNetworks", "vnet-data"))
+    nsg = est.add(
+        _nsg(
+            sub,
+            "rg-data",
+            "nsg-snet-app",
+            "westeurope",
+            [_allow_sql("1433-1433"), deny],
+            [subnet_id(spoke, "snet-app")],
+        )
+    )
+    _associate(spoke, "snet-app", nsg)
+    lab = site(sub, "rg-lab", "vnet-lab", "westeurope", "10.102", gw=False)
+    deny_lab = {
+        **deny,
+        "name": "securityRules/deny-lab-out",
+        "sourceAddressPrefix": "10.102.1.0/24",
+        "destinationAddressPrefix": "*",
+        "priority": 100,
+    }
+    nsg_lab = _nsg(sub, "rg-lab", "nsg-lab", "westeurope", [deny_lab], [subnet_id(lab, "snet-app")])
+    _associate(lab, "snet-app", nsg_lab)
+    est.add(lab, nsg_lab)
+    rule = f"{nsg['id']}/securityRules/allow-sql-out"
+    est.changes += [
+        {
+            "ago": "18m",
+            "resource": rule,
+            "operation": "Microsoft.Network/networkSecurityGroups/securityRules/write",
+            "by": "mallory@contoso.com",
+            "client": "Azure Portal",
+            "properties": {"properties.destinationPortRange": ["1433-65535", "1433"]},
+        },
+        {
+            "ago": "6m",
+            "resource": f"{nsg_lab['id']}/securityRules/deny-lab-out",
+            "operation": "Microsoft.Network/networkSecurityGroups/securityRules/write",
+            "by": "erin@contoso.com",
+            "client": "Azure CLI",
+            "changeType": "Create",
+            "properties": {
+                "properties.access": ["", "Deny", "Insert"],
+                "properties.priority": ["", "100", "Insert"],
+            },
+        },
+        {
+            "ago": "3m",
+            "resource": nsg["id"],
+            "operation": "Microsoft.Network/networkSecurityGroups/write",
+            "by": "finops-automation",
+            "byType": "Application",
+            "client": "Azure Policy",
+            "properties": {"tags.costCenter": ["", "4711", "Insert"]},
+        },
+    ]
+    return est
 
 
 def build(name: str) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from commands.changes.read import History, read_history, request_approver
-from commands.changes.scope import Involved, around, type_of
+from commands.changes.scope import RECORD_TYPES, Involved, around, type_of
 from commands.changes.words import NEITHER, change_line, health_line, service_line
 from commands.core.fanout import gather
 from commands.core.model import HealthStatus, ResourceChange, ServiceEvent, name_of, rid_key
@@ -60,8 +60,13 @@ OVER = frozenset({"resolved", "complete", "completed", "rca"})
 # What kind of change can explain what kind of problem, by the problem's finding keys
 # (sandbox/estates/scenarios/vocabulary.json) and the changed resource's type: a tunnel's
 # state depends on its connection, gateways and local network gateway; name resolution on
-# private DNS, private endpoints and the VNet's DNS servers; reachability on all of the
-# network (peerings, route tables, NSGs, gateways, connections).
+# private DNS, private endpoints and the VNet's DNS servers; ports a client may open on the
+# security groups on its way (their rules, and which subnet or NIC they are on,
+# https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works);
+# reachability on all of the network (peerings, route tables, NSGs, gateways, connections).
+# Checked in this order: `sql_policy` (item 7: ports, judged on the client VMs' effective
+# rules) is a ports problem, not a DNS one.
+_PORTS = ("sql_policy",)
 _TUNNEL = (
     "down",
     "one_way",
@@ -76,14 +81,17 @@ _TUNNEL = (
 _DNS = ("pe_", "p2s_dns", "sql_", "dns")
 TUNNEL_TYPES = ("/connections", "/virtualnetworkgateways", "/localnetworkgateways")
 DNS_TYPES = ("/privatednszones", "/privateendpoints", "/dnsresolvers", "/virtualnetworks")
+PORT_TYPES = ("/networksecuritygroups", "/networksecuritygroups/securityrules", "/networkinterfaces")
 
 
 def area_of(keys: Iterable[str]) -> str:
-    """ "tunnel", "dns" or "network" (anything, for reachability and what is not known)."""
+    """ "tunnel", "dns", "ports" or "network" (anything, for reachability and what is not known)."""
     areas = set()
     for k in keys:
         low = k.lower()
-        if low.startswith(_TUNNEL):
+        if low.startswith(_PORTS):
+            areas.add("ports")
+        elif low.startswith(_TUNNEL):
             areas.add("tunnel")
         elif low.startswith(_DNS):
             areas.add("dns")
@@ -100,7 +108,28 @@ def fits(c: ResourceChange, area: str) -> bool:
         return kind.endswith(TUNNEL_TYPES)
     if area == "dns":
         return kind.endswith(DNS_TYPES) or "/privatednszones/" in kind
+    if area == "ports":
+        # A security group's rules, or which subnet or NIC it is on (a VNet's subnet's
+        # `networkSecurityGroup`, a NIC's own).
+        return kind.endswith(PORT_TYPES) or (
+            kind.endswith("/virtualnetworks") and any("networksecuritygroup" in p.path.lower() for p in c.properties)
+        )
     return True
+
+
+def is_record(rid: str) -> bool:
+    """A private DNS record set (`privateDnsZones/<zone>/A/<name>`), not the zone or a link."""
+    kind = type_of(rid)
+    return kind.startswith("microsoft.network/privatednszones/") and kind.rsplit("/", 1)[-1] in RECORD_TYPES
+
+
+def near_enough(c: ResourceChange, near: Involved) -> bool:
+    """The change is to one of these resources or a child of one. A record set only counts when
+    it is itself one of them (a record the problem's names resolve through): another name's
+    record in the same zone cannot explain it."""
+    if is_record(c.resource_id):
+        return rid_key(c.resource_id) in near.keys
+    return near.covers(c.resource_id)
 
 
 def type_of_change(c: ResourceChange) -> str:
@@ -135,10 +164,7 @@ def relevant(
     found = [
         c
         for c in hist.changes
-        if near.covers(c.resource_id)
-        and at - window <= c.at <= at + timedelta(minutes=1)
-        and explains(c)
-        and fits(c, area)
+        if near_enough(c, near) and at - window <= c.at <= at + timedelta(minutes=1) and explains(c) and fits(c, area)
     ]
     return sorted(found, key=lambda c: (0 if own.covers(c.resource_id) else 1, -c.at.timestamp()))
 
@@ -192,10 +218,10 @@ def problem_context(
     if found:
         best = found[0]
         approver = request_approver(ctx, best.request) if best.request else ""
-        name = near.names.get(rid_key(best.resource_id), "")
+        name = near.name(best.resource_id)
         out.first.append(change_line(best, now, name, before=before, approver=approver, compact=True))
         for c in found[1:MAX_IN_THREAD]:
-            out.thread.append(change_line(c, now, near.names.get(rid_key(c.resource_id), ""), before=before))
+            out.thread.append(change_line(c, now, near.name(c.resource_id), before=before))
     elif not hist.graph_read or not all(hist.log_read(s) for s in hist.subscriptions):
         out.first.append(rich(Icon.WARNING, " Could not read what changed before it: ", _unread(hist)))
     gws = gateways_of(near)
