@@ -2856,6 +2856,68 @@ def nsg_rule_change_blocks_sql() -> Estate:
     return est
 
 
+@scenario
+def shared_key_reset_breaks_v2v() -> Estate:
+    name = "shared-key-reset-breaks-v2v"
+    est = Estate(
+        "A VNet-to-VNet pair between Oslo and Stavanger, both halves NotConnected since someone reset the shared "
+        "key of cn-stavanger-to-oslo nine minutes ago (VirtualNetworkGatewayConnections_ResetSharedKey, POST "
+        "connections/{c}/sharedkey/reset, gives the connection a new random key of keyLength characters; "
+        "vpn-gateway-howto-vnet-vnet-resource-manager-portal: both connections of a pair need the same shared "
+        "key). The Activity Log records the reset as the POST action on the connection's shared key, "
+        "Microsoft.Network/connections/sharedkey/action (resource-provider-operations lists no other POST "
+        "action of a shared key), never the key; Resource Graph does not see shared keys. Three minutes ago "
+        "someone set the key of the Oslo gateway's branch connection, which is up: a key of another tunnel "
+        "cannot explain this one. Broken: the reset explains the outage."
+    )
+    sub = est.subscription(sub_for(name), "Northwind Energy")
+    a = site(sub, "rg-oslo", "vnet-oslo", "norwayeast", "10.120")
+    b = site(sub, "rg-stavanger", "vnet-stavanger", "norwaywest", "10.121")
+    est.add(a, b)
+    ga = gateway(est, a, "vgw-oslo", public_ips=["51.120.120.10"], sku="VpnGw2AZ")
+    gb = gateway(est, b, "vgw-stavanger", public_ips=["51.13.121.10"], sku="VpnGw2AZ")
+    _ca, cb = _v2v_pair(
+        est, sub, ga, gb, bgp=False, key_a="Oslo-Stv-2024", key_b="k9Xw2QpL7rTz4VbN", status="NotConnected"
+    )
+    assert cb is not None
+    lng = est.add(local_gateway(sub, "rg-oslo", "lgw-bergen", "norwayeast", "198.51.100.120", ["192.168.120.0/24"]))
+    branch = connection(
+        est,
+        sub,
+        "rg-oslo",
+        "cn-oslo-to-bergen",
+        "norwayeast",
+        ga["id"],
+        lng=lng["id"],
+        shared_key="Bergen-S2S-0120",
+        ingress=3 * GB,
+        egress=4 * GB,
+        tunnels=[Tunnel("vgw-oslo_51.120.120.10", ingress=3 * GB, egress=4 * GB)],
+        growth=(20 * MB, 25 * MB),
+    )
+    est.action(ga["id"], "getLearnedRoutes", body(net_learned("10.120.255.30", ["10.120.0.0/16", "192.168.120.0/24"])))
+    est.action(gb["id"], "getLearnedRoutes", body(net_learned("10.121.255.30", ["10.121.0.0/16"])))
+    est.changes += [
+        {
+            "ago": "9m",
+            "resource": cb["id"],
+            "operation": "Microsoft.Network/connections/sharedkey/action",
+            "by": "ivan@northwind-energy.com",
+            "client": "Azure Portal",
+            "in": ["activityLog"],
+        },
+        {
+            "ago": "3m",
+            "resource": branch["id"],
+            "operation": "Microsoft.Network/connections/sharedKey/write",
+            "by": "judy@northwind-energy.com",
+            "client": "Azure CLI",
+            "in": ["activityLog"],
+        },
+    ]
+    return est
+
+
 def build(name: str) -> dict[str, Any]:
     return SCENARIOS[name]().finish()
 

@@ -105,7 +105,8 @@ def fits(c: ResourceChange, area: str) -> bool:
     change (or a VNet's change of its peerings) is a network change, not a VNet's own."""
     kind = type_of_change(c)
     if area == "tunnel":
-        return kind.endswith(TUNNEL_TYPES)
+        # The resource, or a child of it (a connection's shared key, a gateway's NAT rule).
+        return any(kind.endswith(t) or f"{t}/" in kind for t in TUNNEL_TYPES)
     if area == "dns":
         return kind.endswith(DNS_TYPES) or "/privatednszones/" in kind
     if area == "ports":
@@ -155,18 +156,55 @@ def relevant(
     at: datetime,
     window: timedelta = LOOKBACK,
     area: str = "network",
+    tunnels: set[str] | None = None,
 ) -> list[ResourceChange]:
     """The changes that could explain a problem of `area` about `subjects` seen at `at`,
-    most relevant first."""
+    most relevant first. `tunnels`: when the problem is about connections, their keys and
+    their reverses' — a change to another connection (its shared key, its IPsec policy) cannot
+    explain it, even on the same gateway."""
     own = Involved()
     for s in subjects:
         own.add(s)
     found = [
         c
         for c in hist.changes
-        if near_enough(c, near) and at - window <= c.at <= at + timedelta(minutes=1) and explains(c) and fits(c, area)
+        if near_enough(c, near)
+        and (tunnels is None or not connection_of(c.resource_id) or connection_of(c.resource_id) in tunnels)
+        and at - window <= c.at <= at + timedelta(minutes=1)
+        and explains(c)
+        and fits(c, area)
     ]
     return sorted(found, key=lambda c: (0 if own.covers(c.resource_id) else 1, -c.at.timestamp()))
+
+
+def connection_of(rid: str) -> str:
+    """The key of the connection a resource is or belongs to (`…/connections/c/sharedkey/reset`),
+    "" for anything else."""
+    k = rid_key(rid)
+    marker = "/providers/microsoft.network/connections/"
+    at = k.find(marker)
+    if at < 0:
+        return ""
+    end = k.find("/", at + len(marker))
+    return k if end < 0 else k[:end]
+
+
+def tunnels_of(est: Estate, subjects: Iterable[str]) -> set[str] | None:
+    """The connections a problem is about, with their reverse halves (a VNet-to-VNet pair's keys
+    must match); None when it is about none (a gateway's problem: any of its connections)."""
+    own = {connection_of(s) for s in subjects} - {""}
+    if not own:
+        return None
+    for c in est.connections:
+        for r in est.connections:
+            if (
+                rid_key(c.id) in own
+                and c.gateway2_id
+                and rid_key(r.gateway1_id) == rid_key(c.gateway2_id)
+                and rid_key(r.gateway2_id) == rid_key(c.gateway1_id)
+            ):
+                own.add(rid_key(r.id))
+    return own
 
 
 def gateways_of(near: Involved) -> list[str]:
@@ -214,7 +252,7 @@ def problem_context(
     near = around(est, subjects)
     now = ctx.now()
     out = Context_()
-    found = relevant(hist, subjects, near, at, area=area)
+    found = relevant(hist, subjects, near, at, area=area, tunnels=tunnels_of(est, subjects))
     if found:
         best = found[0]
         approver = request_approver(ctx, best.request) if best.request else ""

@@ -57,13 +57,25 @@ def what(c: ResourceChange, limit: int = MAX_PROPERTIES, *, compact: bool = Fals
         return join("; ", shown) + (rich(f"; and {more} more") if more > 0 else rich())
     op = c.operation.lower()
     if "sharedkey" in op:
-        verb = "reset" if "reset" in op else "set"
+        verb = "reset" if is_key_reset(c) else "set"
         return rich("shared key ", verb) if compact else rich("shared key ", verb, " (its value is in neither source)")
     if op.endswith("/delete") or c.change_type == "Delete":
         return rich("deleted")
     if c.change_type == "Create":
         return rich("created")
     return rich(code(c.operation or "write"), " (no property detail: ", _only(c), ")")
+
+
+def is_key_reset(c: ResourceChange) -> bool:
+    """A shared key's reset: the POST `connections/{c}/sharedkey/reset`
+    (VirtualNetworkGatewayConnections_ResetSharedKey), recorded as the shared key's POST action
+    `Microsoft.Network/connections/sharedkey/action` — the one POST action of a shared key
+    (https://learn.microsoft.com/azure/role-based-access-control/resource-provider-operations#microsoftnetwork);
+    a set is the PUT, `sharedKey/write`."""
+    op = c.operation.lower()
+    return "sharedkey" in op and (
+        "reset" in op or op.endswith("/action") or "/sharedkey/reset" in c.resource_id.lower()
+    )
 
 
 def _only(c: ResourceChange) -> str:

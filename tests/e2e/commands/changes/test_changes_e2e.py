@@ -29,6 +29,7 @@ SCENARIOS = (
     "shared-key-change-breaks-s2s",
     "unrelated-change-during-outage",
     "nsg-rule-change-blocks-sql",
+    "shared-key-reset-breaks-v2v",
 )
 
 

@@ -348,3 +348,33 @@ def test_a_security_rules_change_merges_with_its_nsgs_row_into_the_rules_own_pro
     [one] = merge([graph], collapse([log]))
     assert one.resource_id == rule and one.source == "both"
     assert [p.path for p in one.properties] == ["properties.destinationPortRange"]
+
+
+def test_a_key_change_on_another_tunnel_of_the_gateway_is_not_blamed_for_this_pairs_problem() -> None:
+    """vpn-gateway-howto-vnet-vnet-resource-manager-portal: the two connections of a pair share
+    one key; a reset of the reverse half explains it (recorded as the shared key's POST action,
+    on the connection or on `…/sharedkey/reset`), a key set on a branch connection of the same
+    gateway does not."""
+    from commands.changes.context import fits, tunnels_of
+    from commands.changes.read import History
+
+    gw2 = f"{NET}/virtualNetworkGateways/vgw-b"
+    ab, ba = f"{NET}/connections/cn-a-to-b", f"{NET}/connections/cn-b-to-a"
+    est = _estate()
+    est.gateways.append(Gateway(gw2, "vgw-b", "westeurope"))
+    est.connections += [
+        Connection(ab, "cn-a-to-b", gateway1_id=GW, gateway2_id=gw2),
+        Connection(ba, "cn-b-to-a", gateway1_id=gw2, gateway2_id=GW),
+    ]
+    reset = change(
+        f"{ba}/sharedkey/reset", 9, operation="Microsoft.Network/connections/sharedkey/action", result="Succeeded"
+    )
+    branch = change(CONN, 3, operation="Microsoft.Network/connections/sharedKey/write", result="Succeeded")
+    hist = History(since=NOW - timedelta(days=1), changes=[branch, reset])
+    subjects = [ab, ba, GW, gw2]
+    near = around(est, subjects)
+    assert near.covers(CONN)  # the gateway's other connection is a neighbour…
+    assert fits(reset, "tunnel")
+    found = relevant(hist, subjects, near, NOW, area="tunnel", tunnels=tunnels_of(est, [ab]))
+    assert found == [reset]  # …but its key is not this pair's
+    assert tunnels_of(est, [GW]) is None  # a gateway's own problem: any of its connections may explain it
