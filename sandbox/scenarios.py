@@ -2918,6 +2918,68 @@ def shared_key_reset_breaks_v2v() -> Estate:
     return est
 
 
+@scenario
+def dns_record_change_breaks_pe() -> Estate:
+    name = "dns-record-change-breaks-pe"
+    est = Estate(
+        "Azure SQL behind a private endpoint whose DNS zone group writes its A record in "
+        "privatelink.database.windows.net (private-endpoint-dns: the zone group keeps the record in step with "
+        "the endpoint's IP). 25 minutes ago someone overwrote the record sql-litware-orders by hand with "
+        "10.130.2.40 (az network private-dns record-set a update): the name now resolves to an address no "
+        "endpoint has. A record set is a child of the zone; the Activity Log records its write as "
+        "Microsoft.Network/privateDnsZones/A/write on the record set (resource-provider-operations, "
+        "activity-log-schema: every Resource Manager write is an Administrative event), without the addresses. "
+        "Resource Graph's resourcechanges holds the resources of its resources table; record sets are not among "
+        "them as far as Microsoft documents (get-resource-changes), so it is modelled in the Activity Log only. "
+        "Four minutes ago the record of another server in the same zone got a new TTL: another name's record "
+        "cannot explain this one. Broken: the record's write explains it."
+    )
+    sub = est.subscription(sub_for(name), "Litware Orders")
+    v = site(sub, "rg-app", "vnet-orders", "swedencentral", "10.130", gw=False, extra=[("snet-data", "10.130.2.0/24")])
+    est.add(v)
+    zone = private_zone(
+        est,
+        sub,
+        "rg-app",
+        SQL_ZONE,
+        {"sql-litware-orders": "10.130.2.40", "sql-litware-reports": "10.130.2.5"},
+        [v["id"]],
+    )
+    sql_server_with_endpoint(est, v, "snet-data", "sql-litware-orders", "10.130.2.4", zone_id=zone, policy="Proxy")
+    sql_server_with_endpoint(est, v, "snet-data", "sql-litware-reports", "10.130.2.5", zone_id=zone, policy="Proxy")
+    nic_and_vm(
+        est,
+        v,
+        "snet-app",
+        "vm-orders",
+        "10.130.1.4",
+        routes=[
+            *system_routes(["10.130.0.0/16"]),
+            eff("10.130.2.4/32", "InterfaceEndpoint"),
+            eff("10.130.2.5/32", "InterfaceEndpoint"),
+        ],
+    )
+    est.changes += [
+        {
+            "ago": "25m",
+            "resource": f"{zone}/A/sql-litware-orders",
+            "operation": "Microsoft.Network/privateDnsZones/A/write",
+            "by": "oscar@litware.com",
+            "client": "Azure CLI",
+            "in": ["activityLog"],
+        },
+        {
+            "ago": "4m",
+            "resource": f"{zone}/A/sql-litware-reports",
+            "operation": "Microsoft.Network/privateDnsZones/A/write",
+            "by": "peggy@litware.com",
+            "client": "Azure Portal",
+            "in": ["activityLog"],
+        },
+    ]
+    return est
+
+
 def build(name: str) -> dict[str, Any]:
     return SCENARIOS[name]().finish()
 

@@ -8,7 +8,8 @@ a connection, a VNet, a peering — what a change to could explain a problem wit
   gateways and their connections, its private endpoints, the private DNS zones linked to it;
 * a peering: its VNet, its remote half and remote VNet, the gateways of both (transit);
 * a private endpoint: its VNet, the private DNS zones of its zone groups and those linked to
-  its VNet, and in each the A record sets of its names;
+  its VNet, and in each the A record sets of its names that do not give its address now (a
+  record that resolves right cannot explain its problem);
 * a SQL server: its private endpoints, and the client VMs' NICs and the NSGs in effect on them.
 
 A child resource (a peering, a DNS record or link, a NAT rule) is found by its own id or by
@@ -252,7 +253,19 @@ def _endpoint(est: Estate, out: Involved, rid: str) -> None:
     for zone_id in zones.values():
         out.add(zone_id, name_of(zone_id))
         for name in record_names(pe):
-            out.add(f"{zone_id}/A/{name}", f"{name} (A record of {name_of(zone_id)})")
+            if not _record_right(est, zone_id, name, pe):
+                out.add(f"{zone_id}/A/{name}", f"{name} (A record of {name_of(zone_id)})")
+
+
+def _record_right(est: Estate, zone_id: str, name: str, pe: PrivateEndpoint) -> bool:
+    """The zone's A record of this name gives the endpoint's address now (read, and right): a
+    change to it, whatever it was, did not leave the name resolving wrong, so it cannot explain
+    a problem of the endpoint. Unread or missing: it may."""
+    zone = next((z for z in est.zones if rid_key(z.id) == rid_key(zone_id)), None)
+    if zone is None or zone.records_failure is not None or not pe.private_ips:
+        return False
+    rec = next((r for r in zone.records if r.name.lower() == name and r.record_type.upper() == "A"), None)
+    return rec is not None and bool(rec.ips) and set(rec.ips) <= set(pe.private_ips)
 
 
 def record_names(pe: PrivateEndpoint) -> set[str]:

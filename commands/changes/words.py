@@ -9,6 +9,7 @@ a shared key's value is never in either source, so a key's set or reset says onl
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from commands.core.model import HealthStatus, PropertyChange, ResourceChange, ServiceEvent, name_of
@@ -27,6 +28,7 @@ NEITHER = (
     "nor any change on the on-premises device; Resource Graph keeps 14 days of before → after, the Activity Log 90 days of operations."
 )
 MAX_PROPERTIES = 3
+_RECORD_WRITE = re.compile(r"^microsoft\.network/privatednszones/(a|aaaa|cname|mx|ptr|soa|srv|txt)/write$")
 
 
 def short_path(path: str) -> str:
@@ -61,6 +63,11 @@ def what(c: ResourceChange, limit: int = MAX_PROPERTIES, *, compact: bool = Fals
         return rich("shared key ", verb) if compact else rich("shared key ", verb, " (its value is in neither source)")
     if op.endswith("/delete") or c.change_type == "Delete":
         return rich("deleted")
+    record = _RECORD_WRITE.match(op)
+    if record is not None:
+        # The Activity Log has the write of a private DNS record set, not its addresses.
+        done = rich(f"{record.group(1).upper()} record set written")
+        return done if compact else done + rich(" (the Activity Log records the write, not the addresses)")
     if c.change_type == "Create":
         return rich("created")
     return rich(code(c.operation or "write"), " (no property detail: ", _only(c), ")")

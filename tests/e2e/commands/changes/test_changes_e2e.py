@@ -30,6 +30,7 @@ SCENARIOS = (
     "unrelated-change-during-outage",
     "nsg-rule-change-blocks-sql",
     "shared-key-reset-breaks-v2v",
+    "dns-record-change-breaks-pe",
 )
 
 

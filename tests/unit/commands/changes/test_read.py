@@ -378,3 +378,24 @@ def test_a_key_change_on_another_tunnel_of_the_gateway_is_not_blamed_for_this_pa
     found = relevant(hist, subjects, near, NOW, area="tunnel", tunnels=tunnels_of(est, [ab]))
     assert found == [reset]  # …but its key is not this pair's
     assert tunnels_of(est, [GW]) is None  # a gateway's own problem: any of its connections may explain it
+
+
+def test_a_record_that_gives_the_endpoints_address_now_is_not_blamed_whatever_its_write_was() -> None:
+    """A record set's write in the Activity Log says nothing of its addresses; the zone read now
+    does. A record that resolves to the endpoint's IP did not leave the name resolving wrong."""
+    import dataclasses
+
+    from commands.changes.read import History
+    from commands.core.model import DnsRecordSet
+
+    est = _sql_estate()
+    est.private_endpoints = [dataclasses.replace(est.private_endpoints[0], private_ips=("10.1.2.4",))]
+    rec = f"{ZONE}/A/sql-data"
+    hist = History(
+        since=NOW - timedelta(days=1),
+        changes=[change(rec, 25, operation="Microsoft.Network/privateDnsZones/A/write", result="Succeeded")],
+    )
+    for ips, blamed in ((("10.1.2.4",), []), (("10.1.2.40",), [rec])):
+        est.zones = [dataclasses.replace(est.zones[0], records=(DnsRecordSet("sql-data", ips=ips),))]
+        near = around(est, [PE])
+        assert [c.resource_id for c in relevant(hist, [PE], near, NOW, area="dns")] == blamed
