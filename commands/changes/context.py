@@ -13,6 +13,13 @@ Not every change explains a problem. A change is only shown under a problem when
 * it happened before the problem was seen (and within `LOOKBACK`);
 * it did change something that carries traffic: a change of tags only, or one Azure refused
   (Failed), changed nothing that could explain it;
+* it is of a kind that can cause that kind of problem (`area_of`, `fits`): a tunnel's on its
+  connections, gateways, local network gateways; a name's on DNS; a SQL port check's on the
+  security groups on the client's way;
+* for a problem about connections, it touched those connections or their reverse halves — a key
+  set on another tunnel of the same gateway is not this tunnel's (`tunnels_of`);
+* a private DNS record set is blamed only when it is a record of the problem's endpoints' own
+  names that does not give their address now (`scope.around`, `near_enough`);
 
 and changes to the problem's own resources rank before changes to neighbours, then newest first.
 
