@@ -30,6 +30,7 @@ from sandbox.armdocs import (
     bgp_peer,
     connection,
     eff,
+    etag,
     gateway,
     guid,
     ipsec_policy,
@@ -42,6 +43,7 @@ from sandbox.armdocs import (
     peer,
     peer_pair,
     private_zone,
+    ref,
     resolver,
     rid,
     route,
@@ -2717,6 +2719,265 @@ def sql_redirect_client_nsg_blocks() -> Estate:
         policy="Redirect",
         client_nsg=[_allow_sql("1433-1433"), deny],
     )
+
+
+# ============================================================================================
+# Issue 22: the change that explains a reachability, DNS or tunnel problem, and ones that do not
+# ============================================================================================
+
+
+def _nsg(sub: str, rg: str, name: str, loc: str, rules: list[Doc], subnets: list[str]) -> Doc:
+    """A network security group as GET returns it, its security rules inline (`securityRules[]`,
+    each with its child id), associated with `subnets`."""
+    nid = net_id(sub, rg, "networkSecurityGroups", name)
+    inline = []
+    for r in rules:
+        short = r["name"].removeprefix("securityRules/")
+        props = {k: v for k, v in r.items() if k != "name"}
+        port = str(props.get("destinationPortRange", "*"))
+        if "-" in port and port.split("-")[0] == port.split("-")[1]:
+            props["destinationPortRange"] = port.split("-")[0]
+        inline.append(
+            {
+                "name": short,
+                "id": f"{nid}/securityRules/{short}",
+                "etag": etag(nid, short),
+                "type": "Microsoft.Network/networkSecurityGroups/securityRules",
+                "properties": {"provisioningState": "Succeeded", **props},
+            }
+        )
+    return {
+        "name": name,
+        "id": nid,
+        "etag": etag(nid),
+        "type": "Microsoft.Network/networkSecurityGroups",
+        "location": loc,
+        "properties": {
+            "provisioningState": "Succeeded",
+            "resourceGuid": guid(nid),
+            "securityRules": inline,
+            "subnets": [ref(s) for s in subnets],
+        },
+    }
+
+
+def _associate(v: Doc, subnet: str, nsg: Doc) -> None:
+    """Set a subnet's `networkSecurityGroup` in its VNet's document."""
+    for s in v["properties"]["subnets"]:
+        if s["name"] == subnet:
+            s["properties"]["networkSecurityGroup"] = ref(nsg["id"])
+
+
+@scenario
+def nsg_rule_change_blocks_sql() -> Estate:
+    name = "nsg-rule-change-blocks-sql"
+    deny = {
+        "name": "securityRules/deny-data-subnet",
+        "protocol": "*",
+        "sourcePortRange": "0-65535",
+        "destinationPortRange": "0-65535",
+        "sourceAddressPrefix": "10.101.1.0/24",
+        "destinationAddressPrefix": "10.101.2.0/24",
+        "access": "Deny",
+        "priority": 300,
+        "direction": "Outbound",
+    }
+    est = _dns_hub(
+        name,
+        "The DNS Private Resolver hub with Azure SQL on the Redirect policy behind a private endpoint. 18 minutes "
+        "ago someone narrowed the client subnet NSG's rule allow-sql-out from TCP 1433-65535 to 1433 "
+        "(network-security-group-how-it-works: the first matching rule by priority decides, so deny-data-subnet "
+        "(300) now drops the redirected ports; private-endpoint-overview: Redirect through a private endpoint "
+        "needs 1433-65535). Resource Graph records the rule's change on its NSG "
+        "(properties.securityRules[0].properties.destinationPortRange, get-resource-changes), the Activity Log "
+        "the securityRules/write on the rule (activity-log-schema). Six minutes ago a deny rule was added to the "
+        "NSG of vnet-lab, a VNet joined to nothing here, and three minutes ago the client NSG was tagged: "
+        "neither can explain it. Broken: the rule change explains the outage.",
+        forwarder=False,
+        policy="Redirect",
+        client_nsg=[_allow_sql("1433-1433"), deny],
+    )
+    sub = sub_for(name)
+    spoke = est.get(net_id(sub, "rg-data", "virtualNetworks", "vnet-data"))
+    nsg = est.add(
+        _nsg(
+            sub,
+            "rg-data",
+            "nsg-snet-app",
+            "westeurope",
+            [_allow_sql("1433-1433"), deny],
+            [subnet_id(spoke, "snet-app")],
+        )
+    )
+    _associate(spoke, "snet-app", nsg)
+    lab = site(sub, "rg-lab", "vnet-lab", "westeurope", "10.102", gw=False)
+    deny_lab = {
+        **deny,
+        "name": "securityRules/deny-lab-out",
+        "sourceAddressPrefix": "10.102.1.0/24",
+        "destinationAddressPrefix": "*",
+        "priority": 100,
+    }
+    nsg_lab = _nsg(sub, "rg-lab", "nsg-lab", "westeurope", [deny_lab], [subnet_id(lab, "snet-app")])
+    _associate(lab, "snet-app", nsg_lab)
+    est.add(lab, nsg_lab)
+    rule = f"{nsg['id']}/securityRules/allow-sql-out"
+    est.changes += [
+        {
+            "ago": "18m",
+            "resource": rule,
+            "operation": "Microsoft.Network/networkSecurityGroups/securityRules/write",
+            "by": "mallory@contoso.com",
+            "client": "Azure Portal",
+            "properties": {"properties.destinationPortRange": ["1433-65535", "1433"]},
+        },
+        {
+            "ago": "6m",
+            "resource": f"{nsg_lab['id']}/securityRules/deny-lab-out",
+            "operation": "Microsoft.Network/networkSecurityGroups/securityRules/write",
+            "by": "erin@contoso.com",
+            "client": "Azure CLI",
+            "changeType": "Create",
+            "properties": {
+                "properties.access": ["", "Deny", "Insert"],
+                "properties.priority": ["", "100", "Insert"],
+            },
+        },
+        {
+            "ago": "3m",
+            "resource": nsg["id"],
+            "operation": "Microsoft.Network/networkSecurityGroups/write",
+            "by": "finops-automation",
+            "byType": "Application",
+            "client": "Azure Policy",
+            "properties": {"tags.costCenter": ["", "4711", "Insert"]},
+        },
+    ]
+    return est
+
+
+@scenario
+def shared_key_reset_breaks_v2v() -> Estate:
+    name = "shared-key-reset-breaks-v2v"
+    est = Estate(
+        "A VNet-to-VNet pair between Oslo and Stavanger, both halves NotConnected since someone reset the shared "
+        "key of cn-stavanger-to-oslo nine minutes ago (VirtualNetworkGatewayConnections_ResetSharedKey, POST "
+        "connections/{c}/sharedkey/reset, gives the connection a new random key of keyLength characters; "
+        "vpn-gateway-howto-vnet-vnet-resource-manager-portal: both connections of a pair need the same shared "
+        "key). The Activity Log records the reset as the POST action on the connection's shared key, "
+        "Microsoft.Network/connections/sharedkey/action (resource-provider-operations lists no other POST "
+        "action of a shared key), never the key; Resource Graph does not see shared keys. Three minutes ago "
+        "someone set the key of the Oslo gateway's branch connection, which is up: a key of another tunnel "
+        "cannot explain this one. Broken: the reset explains the outage."
+    )
+    sub = est.subscription(sub_for(name), "Northwind Energy")
+    a = site(sub, "rg-oslo", "vnet-oslo", "norwayeast", "10.120")
+    b = site(sub, "rg-stavanger", "vnet-stavanger", "norwaywest", "10.121")
+    est.add(a, b)
+    ga = gateway(est, a, "vgw-oslo", public_ips=["51.120.120.10"], sku="VpnGw2AZ")
+    gb = gateway(est, b, "vgw-stavanger", public_ips=["51.13.121.10"], sku="VpnGw2AZ")
+    _ca, cb = _v2v_pair(
+        est, sub, ga, gb, bgp=False, key_a="Oslo-Stv-2024", key_b="k9Xw2QpL7rTz4VbN", status="NotConnected"
+    )
+    assert cb is not None
+    lng = est.add(local_gateway(sub, "rg-oslo", "lgw-bergen", "norwayeast", "198.51.100.120", ["192.168.120.0/24"]))
+    branch = connection(
+        est,
+        sub,
+        "rg-oslo",
+        "cn-oslo-to-bergen",
+        "norwayeast",
+        ga["id"],
+        lng=lng["id"],
+        shared_key="Bergen-S2S-0120",
+        ingress=3 * GB,
+        egress=4 * GB,
+        tunnels=[Tunnel("vgw-oslo_51.120.120.10", ingress=3 * GB, egress=4 * GB)],
+        growth=(20 * MB, 25 * MB),
+    )
+    est.action(ga["id"], "getLearnedRoutes", body(net_learned("10.120.255.30", ["10.120.0.0/16", "192.168.120.0/24"])))
+    est.action(gb["id"], "getLearnedRoutes", body(net_learned("10.121.255.30", ["10.121.0.0/16"])))
+    est.changes += [
+        {
+            "ago": "9m",
+            "resource": cb["id"],
+            "operation": "Microsoft.Network/connections/sharedkey/action",
+            "by": "ivan@northwind-energy.com",
+            "client": "Azure Portal",
+            "in": ["activityLog"],
+        },
+        {
+            "ago": "3m",
+            "resource": branch["id"],
+            "operation": "Microsoft.Network/connections/sharedKey/write",
+            "by": "judy@northwind-energy.com",
+            "client": "Azure CLI",
+            "in": ["activityLog"],
+        },
+    ]
+    return est
+
+
+@scenario
+def dns_record_change_breaks_pe() -> Estate:
+    name = "dns-record-change-breaks-pe"
+    est = Estate(
+        "Azure SQL behind a private endpoint whose DNS zone group writes its A record in "
+        "privatelink.database.windows.net (private-endpoint-dns: the zone group keeps the record in step with "
+        "the endpoint's IP). 25 minutes ago someone overwrote the record sql-litware-orders by hand with "
+        "10.130.2.40 (az network private-dns record-set a update): the name now resolves to an address no "
+        "endpoint has. A record set is a child of the zone; the Activity Log records its write as "
+        "Microsoft.Network/privateDnsZones/A/write on the record set (resource-provider-operations, "
+        "activity-log-schema: every Resource Manager write is an Administrative event), without the addresses. "
+        "Resource Graph's resourcechanges holds the resources of its resources table; record sets are not among "
+        "them as far as Microsoft documents (get-resource-changes), so it is modelled in the Activity Log only. "
+        "Four minutes ago the record of another server in the same zone got a new TTL: another name's record "
+        "cannot explain this one. Broken: the record's write explains it."
+    )
+    sub = est.subscription(sub_for(name), "Litware Orders")
+    v = site(sub, "rg-app", "vnet-orders", "swedencentral", "10.130", gw=False, extra=[("snet-data", "10.130.2.0/24")])
+    est.add(v)
+    zone = private_zone(
+        est,
+        sub,
+        "rg-app",
+        SQL_ZONE,
+        {"sql-litware-orders": "10.130.2.40", "sql-litware-reports": "10.130.2.5"},
+        [v["id"]],
+    )
+    sql_server_with_endpoint(est, v, "snet-data", "sql-litware-orders", "10.130.2.4", zone_id=zone, policy="Proxy")
+    sql_server_with_endpoint(est, v, "snet-data", "sql-litware-reports", "10.130.2.5", zone_id=zone, policy="Proxy")
+    nic_and_vm(
+        est,
+        v,
+        "snet-app",
+        "vm-orders",
+        "10.130.1.4",
+        routes=[
+            *system_routes(["10.130.0.0/16"]),
+            eff("10.130.2.4/32", "InterfaceEndpoint"),
+            eff("10.130.2.5/32", "InterfaceEndpoint"),
+        ],
+    )
+    est.changes += [
+        {
+            "ago": "25m",
+            "resource": f"{zone}/A/sql-litware-orders",
+            "operation": "Microsoft.Network/privateDnsZones/A/write",
+            "by": "oscar@litware.com",
+            "client": "Azure CLI",
+            "in": ["activityLog"],
+        },
+        {
+            "ago": "4m",
+            "resource": f"{zone}/A/sql-litware-reports",
+            "operation": "Microsoft.Network/privateDnsZones/A/write",
+            "by": "peggy@litware.com",
+            "client": "Azure Portal",
+            "in": ["activityLog"],
+        },
+    ]
+    return est
 
 
 def build(name: str) -> dict[str, Any]:

@@ -161,8 +161,7 @@ def render(ctx: Ctx, label: str, near: Involved, est: Estate, hist: History, spa
     approvers = {c.request: request_approver(ctx, c.request) for c in found if c.request}
 
     def line(c: ResourceChange) -> Rich:
-        name = near.names.get(rid_key(c.resource_id), "")
-        return rich("• ", change_line(c, now, name, approver=approvers.get(c.request, "")))
+        return rich("• ", change_line(c, now, near.name(c.resource_id), approver=approvers.get(c.request, "")))
 
     if found:
         reply.add(Text(join("\n", [line(c) for c in found[:FIRST_LINES]])))

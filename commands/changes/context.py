@@ -13,6 +13,13 @@ Not every change explains a problem. A change is only shown under a problem when
 * it happened before the problem was seen (and within `LOOKBACK`);
 * it did change something that carries traffic: a change of tags only, or one Azure refused
   (Failed), changed nothing that could explain it;
+* it is of a kind that can cause that kind of problem (`area_of`, `fits`): a tunnel's on its
+  connections, gateways, local network gateways; a name's on DNS; a SQL port check's on the
+  security groups on the client's way;
+* for a problem about connections, it touched those connections or their reverse halves — a key
+  set on another tunnel of the same gateway is not this tunnel's (`tunnels_of`);
+* a private DNS record set is blamed only when it is a record of the problem's endpoints' own
+  names that does not give their address now (`scope.around`, `near_enough`);
 
 and changes to the problem's own resources rank before changes to neighbours, then newest first.
 
@@ -31,7 +38,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from commands.changes.read import History, read_history, request_approver
-from commands.changes.scope import Involved, around, type_of
+from commands.changes.scope import RECORD_TYPES, Involved, around, type_of
 from commands.changes.words import NEITHER, change_line, health_line, service_line
 from commands.core.fanout import gather
 from commands.core.model import HealthStatus, ResourceChange, ServiceEvent, name_of, rid_key
@@ -60,8 +67,13 @@ OVER = frozenset({"resolved", "complete", "completed", "rca"})
 # What kind of change can explain what kind of problem, by the problem's finding keys
 # (sandbox/estates/scenarios/vocabulary.json) and the changed resource's type: a tunnel's
 # state depends on its connection, gateways and local network gateway; name resolution on
-# private DNS, private endpoints and the VNet's DNS servers; reachability on all of the
-# network (peerings, route tables, NSGs, gateways, connections).
+# private DNS, private endpoints and the VNet's DNS servers; ports a client may open on the
+# security groups on its way (their rules, and which subnet or NIC they are on,
+# https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works);
+# reachability on all of the network (peerings, route tables, NSGs, gateways, connections).
+# Checked in this order: `sql_policy` (item 7: ports, judged on the client VMs' effective
+# rules) is a ports problem, not a DNS one.
+_PORTS = ("sql_policy",)
 _TUNNEL = (
     "down",
     "one_way",
@@ -76,14 +88,17 @@ _TUNNEL = (
 _DNS = ("pe_", "p2s_dns", "sql_", "dns")
 TUNNEL_TYPES = ("/connections", "/virtualnetworkgateways", "/localnetworkgateways")
 DNS_TYPES = ("/privatednszones", "/privateendpoints", "/dnsresolvers", "/virtualnetworks")
+PORT_TYPES = ("/networksecuritygroups", "/networksecuritygroups/securityrules", "/networkinterfaces")
 
 
 def area_of(keys: Iterable[str]) -> str:
-    """ "tunnel", "dns" or "network" (anything, for reachability and what is not known)."""
+    """ "tunnel", "dns", "ports" or "network" (anything, for reachability and what is not known)."""
     areas = set()
     for k in keys:
         low = k.lower()
-        if low.startswith(_TUNNEL):
+        if low.startswith(_PORTS):
+            areas.add("ports")
+        elif low.startswith(_TUNNEL):
             areas.add("tunnel")
         elif low.startswith(_DNS):
             areas.add("dns")
@@ -97,10 +112,32 @@ def fits(c: ResourceChange, area: str) -> bool:
     change (or a VNet's change of its peerings) is a network change, not a VNet's own."""
     kind = type_of_change(c)
     if area == "tunnel":
-        return kind.endswith(TUNNEL_TYPES)
+        # The resource, or a child of it (a connection's shared key, a gateway's NAT rule).
+        return any(kind.endswith(t) or f"{t}/" in kind for t in TUNNEL_TYPES)
     if area == "dns":
         return kind.endswith(DNS_TYPES) or "/privatednszones/" in kind
+    if area == "ports":
+        # A security group's rules, or which subnet or NIC it is on (a VNet's subnet's
+        # `networkSecurityGroup`, a NIC's own).
+        return kind.endswith(PORT_TYPES) or (
+            kind.endswith("/virtualnetworks") and any("networksecuritygroup" in p.path.lower() for p in c.properties)
+        )
     return True
+
+
+def is_record(rid: str) -> bool:
+    """A private DNS record set (`privateDnsZones/<zone>/A/<name>`), not the zone or a link."""
+    kind = type_of(rid)
+    return kind.startswith("microsoft.network/privatednszones/") and kind.rsplit("/", 1)[-1] in RECORD_TYPES
+
+
+def near_enough(c: ResourceChange, near: Involved) -> bool:
+    """The change is to one of these resources or a child of one. A record set only counts when
+    it is itself one of them (a record the problem's names resolve through): another name's
+    record in the same zone cannot explain it."""
+    if is_record(c.resource_id):
+        return rid_key(c.resource_id) in near.keys
+    return near.covers(c.resource_id)
 
 
 def type_of_change(c: ResourceChange) -> str:
@@ -126,21 +163,55 @@ def relevant(
     at: datetime,
     window: timedelta = LOOKBACK,
     area: str = "network",
+    tunnels: set[str] | None = None,
 ) -> list[ResourceChange]:
     """The changes that could explain a problem of `area` about `subjects` seen at `at`,
-    most relevant first."""
+    most relevant first. `tunnels`: when the problem is about connections, their keys and
+    their reverses' — a change to another connection (its shared key, its IPsec policy) cannot
+    explain it, even on the same gateway."""
     own = Involved()
     for s in subjects:
         own.add(s)
     found = [
         c
         for c in hist.changes
-        if near.covers(c.resource_id)
+        if near_enough(c, near)
+        and (tunnels is None or not connection_of(c.resource_id) or connection_of(c.resource_id) in tunnels)
         and at - window <= c.at <= at + timedelta(minutes=1)
         and explains(c)
         and fits(c, area)
     ]
     return sorted(found, key=lambda c: (0 if own.covers(c.resource_id) else 1, -c.at.timestamp()))
+
+
+def connection_of(rid: str) -> str:
+    """The key of the connection a resource is or belongs to (`…/connections/c/sharedkey/reset`),
+    "" for anything else."""
+    k = rid_key(rid)
+    marker = "/providers/microsoft.network/connections/"
+    at = k.find(marker)
+    if at < 0:
+        return ""
+    end = k.find("/", at + len(marker))
+    return k if end < 0 else k[:end]
+
+
+def tunnels_of(est: Estate, subjects: Iterable[str]) -> set[str] | None:
+    """The connections a problem is about, with their reverse halves (a VNet-to-VNet pair's keys
+    must match); None when it is about none (a gateway's problem: any of its connections)."""
+    own = {connection_of(s) for s in subjects} - {""}
+    if not own:
+        return None
+    for c in est.connections:
+        for r in est.connections:
+            if (
+                rid_key(c.id) in own
+                and c.gateway2_id
+                and rid_key(r.gateway1_id) == rid_key(c.gateway2_id)
+                and rid_key(r.gateway2_id) == rid_key(c.gateway1_id)
+            ):
+                own.add(rid_key(r.id))
+    return own
 
 
 def gateways_of(near: Involved) -> list[str]:
@@ -188,14 +259,14 @@ def problem_context(
     near = around(est, subjects)
     now = ctx.now()
     out = Context_()
-    found = relevant(hist, subjects, near, at, area=area)
+    found = relevant(hist, subjects, near, at, area=area, tunnels=tunnels_of(est, subjects))
     if found:
         best = found[0]
         approver = request_approver(ctx, best.request) if best.request else ""
-        name = near.names.get(rid_key(best.resource_id), "")
+        name = near.name(best.resource_id)
         out.first.append(change_line(best, now, name, before=before, approver=approver, compact=True))
         for c in found[1:MAX_IN_THREAD]:
-            out.thread.append(change_line(c, now, near.names.get(rid_key(c.resource_id), ""), before=before))
+            out.thread.append(change_line(c, now, near.name(c.resource_id), before=before))
     elif not hist.graph_read or not all(hist.log_read(s) for s in hist.subscriptions):
         out.first.append(rich(Icon.WARNING, " Could not read what changed before it: ", _unread(hist)))
     gws = gateways_of(near)

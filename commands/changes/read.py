@@ -49,7 +49,12 @@ RESOURCE_GRAPH_DAYS = 14
 ACTIVITY_LOG_DAYS = 90
 # The Activity Log's final statuses of an operation (the others: Started, Accepted).
 FINAL = ("succeeded", "failed", "canceled", "cancelled")
-_PEERING_PATH = re.compile(r"^properties\.virtualNetworkPeerings\[\d+\]\.", re.IGNORECASE)
+# The lists ARM keeps child resources in, inside their parent's document: Resource Graph records
+# a change of a peering, a subnet, an NSG's security rule or a route table's route on the parent,
+# at `properties.<list>[i].…`.
+_CHILD_PATH = re.compile(
+    r"^properties\.(?:virtualNetworkPeerings|subnets|securityRules|routes)\[\d+\]\.", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -194,9 +199,9 @@ def _merged(g: ResourceChange, e: ResourceChange) -> ResourceChange:
     if child:
         props = (
             tuple(
-                dataclasses.replace(p, path=_PEERING_PATH.sub("", p.path))
+                dataclasses.replace(p, path=_CHILD_PATH.sub("", p.path))
                 for p in g.properties
-                if _PEERING_PATH.match(p.path)
+                if _CHILD_PATH.match(p.path)
             )
             or g.properties
         )

@@ -7,7 +7,10 @@ a connection, a VNet, a peering — what a change to could explain a problem wit
 * a VNet: its peerings and the remote halves, its subnets' route tables and NSGs, its
   gateways and their connections, its private endpoints, the private DNS zones linked to it;
 * a peering: its VNet, its remote half and remote VNet, the gateways of both (transit);
-* a private endpoint: its VNet and the private DNS zones of its zone groups.
+* a private endpoint: its VNet, the private DNS zones of its zone groups and those linked to
+  its VNet, and in each the A record sets of its names that do not give its address now (a
+  record that resolves right cannot explain its problem);
+* a SQL server: its private endpoints, and the client VMs' NICs and the NSGs in effect on them.
 
 A child resource (a peering, a DNS record or link, a NAT rule) is found by its own id or by
 its parent's: `Involved.covers`.
@@ -18,8 +21,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from commands.core.model import ResourceId, name_of, rid_key
+from commands.core.model import PrivateEndpoint, ResourceId, name_of, rid_key
 from commands.judgement.estate import Estate
+
+# How a child resource is named beside its parent (its type's last segment).
+CHILD_WORDS = {
+    "securityrules": "rule",
+    "routes": "route",
+    "virtualnetworkpeerings": "peering",
+    "subnets": "subnet",
+    "virtualnetworklinks": "link",
+    "natrules": "NAT rule",
+}
+# Private DNS record set types (`privateDnsZones/<type>/<name>`).
+RECORD_TYPES = frozenset({"a", "aaaa", "cname", "mx", "ptr", "soa", "srv", "txt"})
 
 
 @dataclass
@@ -36,6 +51,19 @@ class Involved:
         self.keys.add(k)
         if name and k not in self.names:
             self.names[k] = name
+
+    def name(self, rid: str) -> str:
+        """How to name a resource: its own name here, else a child's with its parent's
+        ("allow-sql-out (rule of nsg-snet-app)", "sql-x (A record of privatelink…)")."""
+        k = rid_key(rid)
+        if k in self.names:
+            return self.names[k]
+        parent = _parent(k)
+        if parent != k and self.covers(parent):
+            kind = type_of(rid).rsplit("/", 1)[-1]
+            word = CHILD_WORDS.get(kind, f"{kind.upper()} record" if kind in RECORD_TYPES else kind)
+            return f"{name_of(rid)} ({word} of {self.names.get(parent) or name_of(parent)})"
+        return name_of(rid)
 
     def covers(self, rid: str) -> bool:
         """The resource, or one of its parents (a peering of a VNet here), is involved."""
@@ -118,6 +146,8 @@ def _expand(est: Estate, out: Involved, rid: str) -> None:
         _vnet(est, out, rid)
     elif kind.endswith("/privateendpoints"):
         _endpoint(est, out, rid)
+    elif kind == "microsoft.sql/servers":
+        _server(est, out, rid)
     else:
         out.add(rid, name_of(rid))
 
@@ -216,6 +246,46 @@ def _endpoint(est: Estate, out: Involved, rid: str) -> None:
     if pe is None:
         return
     out.add(pe.vnet_id, name_of(pe.vnet_id))
-    for group in pe.zone_groups:
-        for cfg in group.configs:
-            out.add(cfg.zone_id, name_of(cfg.zone_id))
+    zones = {rid_key(cfg.zone_id): cfg.zone_id for group in pe.zone_groups for cfg in group.configs if cfg.zone_id}
+    for z in est.zones:
+        if any(rid_key(link.vnet_id) == rid_key(pe.vnet_id) for link in z.links):
+            zones.setdefault(rid_key(z.id), z.id)
+    for zone_id in zones.values():
+        out.add(zone_id, name_of(zone_id))
+        for name in record_names(pe):
+            if not _record_right(est, zone_id, name, pe):
+                out.add(f"{zone_id}/A/{name}", f"{name} (A record of {name_of(zone_id)})")
+
+
+def _record_right(est: Estate, zone_id: str, name: str, pe: PrivateEndpoint) -> bool:
+    """The zone's A record of this name gives the endpoint's address now (read, and right): a
+    change to it, whatever it was, did not leave the name resolving wrong, so it cannot explain
+    a problem of the endpoint. Unread or missing: it may."""
+    zone = next((z for z in est.zones if rid_key(z.id) == rid_key(zone_id)), None)
+    if zone is None or zone.records_failure is not None or not pe.private_ips:
+        return False
+    rec = next((r for r in zone.records if r.name.lower() == name and r.record_type.upper() == "A"), None)
+    return rec is not None and bool(rec.ips) and set(rec.ips) <= set(pe.private_ips)
+
+
+def record_names(pe: PrivateEndpoint) -> set[str]:
+    """The names of the A records that resolve this endpoint: its zone groups' record sets,
+    its DNS configs' first labels, and (Private Link's convention) its target's name
+    (https://learn.microsoft.com/azure/private-link/private-endpoint-dns)."""
+    names = {r.name for g in pe.zone_groups for cfg in g.configs for r in cfg.records if r.name}
+    names |= {r.fqdn.split(".", 1)[0] for r in pe.custom_dns if r.fqdn}
+    names |= {name_of(c.target_id) for c in pe.connections if c.target_id}
+    return {n.lower() for n in names if n}
+
+
+def _server(est: Estate, out: Involved, rid: str) -> None:
+    """A SQL server: its private endpoints, and the client VMs' NICs and the security groups in
+    effect on them (read for the checklist's ports: `commands.judgement.nsgs`)."""
+    out.add(rid, name_of(rid))
+    for pe in est.private_endpoints:
+        if any(rid_key(c.target_id) == rid_key(rid) for c in pe.connections):
+            _endpoint(est, out, pe.id)
+            for client in est.client_rules.get(rid_key(pe.id), ()):
+                out.add(client.nic.id, client.nic.name)
+                for g in client.groups:
+                    out.add(g.nsg_id, name_of(g.nsg_id))

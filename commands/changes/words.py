@@ -9,6 +9,7 @@ a shared key's value is never in either source, so a key's set or reset says onl
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from commands.core.model import HealthStatus, PropertyChange, ResourceChange, ServiceEvent, name_of
@@ -27,6 +28,7 @@ NEITHER = (
     "nor any change on the on-premises device; Resource Graph keeps 14 days of before → after, the Activity Log 90 days of operations."
 )
 MAX_PROPERTIES = 3
+_RECORD_WRITE = re.compile(r"^microsoft\.network/privatednszones/(a|aaaa|cname|mx|ptr|soa|srv|txt)/write$")
 
 
 def short_path(path: str) -> str:
@@ -57,13 +59,30 @@ def what(c: ResourceChange, limit: int = MAX_PROPERTIES, *, compact: bool = Fals
         return join("; ", shown) + (rich(f"; and {more} more") if more > 0 else rich())
     op = c.operation.lower()
     if "sharedkey" in op:
-        verb = "reset" if "reset" in op else "set"
+        verb = "reset" if is_key_reset(c) else "set"
         return rich("shared key ", verb) if compact else rich("shared key ", verb, " (its value is in neither source)")
     if op.endswith("/delete") or c.change_type == "Delete":
         return rich("deleted")
+    record = _RECORD_WRITE.match(op)
+    if record is not None:
+        # The Activity Log has the write of a private DNS record set, not its addresses.
+        done = rich(f"{record.group(1).upper()} record set written")
+        return done if compact else done + rich(" (the Activity Log records the write, not the addresses)")
     if c.change_type == "Create":
         return rich("created")
     return rich(code(c.operation or "write"), " (no property detail: ", _only(c), ")")
+
+
+def is_key_reset(c: ResourceChange) -> bool:
+    """A shared key's reset: the POST `connections/{c}/sharedkey/reset`
+    (VirtualNetworkGatewayConnections_ResetSharedKey), recorded as the shared key's POST action
+    `Microsoft.Network/connections/sharedkey/action` — the one POST action of a shared key
+    (https://learn.microsoft.com/azure/role-based-access-control/resource-provider-operations#microsoftnetwork);
+    a set is the PUT, `sharedKey/write`."""
+    op = c.operation.lower()
+    return "sharedkey" in op and (
+        "reset" in op or op.endswith("/action") or "/sharedkey/reset" in c.resource_id.lower()
+    )
 
 
 def _only(c: ResourceChange) -> str:

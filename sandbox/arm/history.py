@@ -60,7 +60,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sandbox.arm import ids
-from sandbox.arm.state import DEFAULT_TENANT, PEERING, ArmError, Estate
+from sandbox.arm.state import DEFAULT_TENANT, PEERING, SUBNET, ArmError, Estate
 
 # The application id the emulator records for a caller whose token is not a JWT (the bot's
 # static sandbox token): Azure records an app by its client id.
@@ -70,6 +70,14 @@ AVAILABLE_SUMMARY = "There aren't any known Azure platform problems affecting th
 _IGNORED = ("provisioningState", "resourceGuid", "etag")
 _AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Child types ARM keeps inside their parent's document (the property that lists them): Resource
+# Graph records their changes on the parent, `properties.<list>[i].…`.
+_INLINE = {
+    PEERING: "virtualNetworkPeerings",
+    SUBNET: "subnets",
+    "microsoft.network/networksecuritygroups/securityrules": "securityRules",
+    "microsoft.network/routetables/routes": "routes",
+}
 
 
 def _ago(raw: Any, now: datetime) -> datetime:
@@ -164,15 +172,25 @@ class History:
         return ch
 
     def _place(self, ch: Change) -> None:
-        """A peering's change is recorded by Resource Graph on its VNet, at its index."""
+        """A child kept inside its parent's document (a peering, a subnet, an NSG's security
+        rule, a route table's route) is recorded by Resource Graph on its parent, at its index:
+        Resource Graph holds the top-level resource (get-resource-changes)."""
         k = ids.key(ch.resource)
         p = ids.parse(ch.resource)
-        if p is not None and p.type_key == PEERING:
-            vnet = ids.parent_key(k)
-            keys = [ids.key(d.get("id", "")) for d in self._estate.children(vnet, "virtualNetworkPeerings")]
-            index = keys.index(k) if k in keys else len(keys)
-            ch.graph_target = ch.resource.rstrip("/").rsplit("/", 2)[0]
-            ch.graph_prefix = f"properties.virtualNetworkPeerings[{index}]."
+        inline = _INLINE.get(p.type_key) if p is not None else None
+        if inline is None:
+            return
+        parent = ids.parent_key(k)
+        if p is not None and p.type_key in (PEERING, SUBNET):
+            docs = self._estate.children(parent, inline)
+        else:
+            with self._estate.lock:
+                doc = self._estate.raw(parent) or {}
+                docs = list((doc.get("properties") or {}).get(inline) or [])
+        keys = [ids.key(d.get("id", "")) for d in docs]
+        index = keys.index(k) if k in keys else len(keys)
+        ch.graph_target = ch.resource.rstrip("/").rsplit("/", 2)[0]
+        ch.graph_prefix = f"properties.{inline}[{index}]."
 
     # --- writes through the emulator ------------------------------------------------------------
     def record_write(

@@ -25,7 +25,13 @@ from sandbox.estate import load_estate
 ROOT = Path(__file__).resolve().parents[4]
 SEED = ROOT / "sandbox" / "estates" / "seed.json"
 CORPUS = ROOT / "sandbox" / "estates" / "scenarios"
-SCENARIOS = ("shared-key-change-breaks-s2s", "unrelated-change-during-outage")
+SCENARIOS = (
+    "shared-key-change-breaks-s2s",
+    "unrelated-change-during-outage",
+    "nsg-rule-change-blocks-sql",
+    "shared-key-reset-breaks-v2v",
+    "dns-record-change-breaks-pe",
+)
 
 
 def _answers(con: Console, lines: list[str]) -> dict[str, str]:
@@ -53,6 +59,12 @@ def _under_roots(first: str) -> list[str]:
     return [line.strip() for line in first.splitlines() if line.strip().startswith("🕒 ")]
 
 
+def _names(line: str, change: str) -> bool:
+    """The line says the change was made to this resource: "on `name`", or a child's
+    "on `name (rule of nsg-x)`"."""
+    return re.search(rf"on `{re.escape(name_of(change))}(`| \()", line) is not None
+
+
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_the_change_that_explains_an_outage_is_under_it_and_unrelated_ones_never_are(name: str) -> None:
     expect = json.loads((CORPUS / f"{name}.expect.json").read_text(encoding="utf-8"))
@@ -67,12 +79,14 @@ def test_the_change_that_explains_an_outage_is_under_it_and_unrelated_ones_never
         for e in expect["changes"]:
             if command.removeprefix("/vpn ") not in e.get("commands", [command.removeprefix("/vpn ")]):
                 continue
-            hits = [u for u in under if f"on `{name_of(e['change'])}`" in u]
+            hits = [u for u in under if _names(u, e["change"])]
             assert hits, f"{command}: no line under the root cause names {e['change']} ({e['why']})"
-            if "sharedKey" in e.get("operation", ""):
+            if "said" in e:
+                assert e["said"] in hits[0], f"{command}: {hits[0]!r} does not say {e['said']!r}"
+            elif "sharedKey/write" in e.get("operation", ""):
                 assert "shared key set" in hits[0]
         for e in expect["changes_not"]:
-            blamed = [u for u in under if f"on `{name_of(e['change'])}`" in u]
+            blamed = [u for u in under if _names(u, e["change"])]
             assert not blamed, f"{command}: {e['change']} is blamed ({e['why']}): {blamed}"
         for e in expect.get("azure", []):
             first = _first_message(answer)

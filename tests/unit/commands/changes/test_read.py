@@ -240,3 +240,162 @@ def test_a_change_is_only_blamed_for_a_problem_of_a_kind_it_can_cause() -> None:
     assert not fits(peering, "tunnel") and not fits(peering, "dns") and fits(peering, "network")
     assert fits(key, "tunnel") and not fits(key, "dns")
     assert fits(link, "dns") and not fits(link, "tunnel")
+
+
+SQL = "/subscriptions/sub1/resourceGroups/data/providers/Microsoft.Sql/servers/sql-data"
+DATA = f"{NET}/virtualNetworks/vnet-data"
+PE = f"{NET}/privateEndpoints/pe-sql-data"
+ZONE = f"{NET}/privateDnsZones/privatelink.database.windows.net"
+NSG = f"{NET}/networkSecurityGroups/nsg-snet-app"
+LAB_NSG = "/subscriptions/sub1/resourceGroups/lab/providers/Microsoft.Network/networkSecurityGroups/nsg-lab"
+
+
+def _sql_estate() -> Estate:
+    """A SQL server behind a private endpoint in vnet-data, its zone linked there, and a client
+    VM whose subnet's NSG was read for the checklist's ports."""
+    from commands.core.model import (
+        NetworkInterface,
+        PrivateDnsZone,
+        PrivateEndpoint,
+        PrivateLinkConnection,
+        Subnet,
+        VnetLink,
+    )
+    from commands.core.netwatch import ClientRules, EffectiveNsg
+
+    pe = PrivateEndpoint(
+        PE, "pe-sql-data", subnet_id=f"{DATA}/subnets/snet-data", connections=(PrivateLinkConnection("c", SQL),)
+    )
+    zone = PrivateDnsZone(
+        ZONE, "privatelink.database.windows.net", links=(VnetLink(f"{ZONE}/virtualNetworkLinks/l", "l", DATA),)
+    )
+    nic = NetworkInterface(
+        f"{NET}/networkInterfaces/nic-vm", "nic-vm", vm_id="vm", subnet_ids=(f"{DATA}/subnets/snet-app",)
+    )
+    data = VirtualNetwork(DATA, "vnet-data", subnets=(Subnet(f"{DATA}/subnets/snet-app", "snet-app", nsg_id=NSG),))
+    est = Estate(subscriptions=[Subscription("sub1")], vnets=[data], private_endpoints=[pe], zones=[zone])
+    est.client_rules = {PE.lower(): (ClientRules(nic, (EffectiveNsg(NSG, "subnet"),)),)}
+    return est
+
+
+def test_an_nsg_rule_change_on_the_clients_way_is_blamed_for_a_ports_problem_and_one_elsewhere_is_not() -> None:
+    """network-security-group-how-it-works: a flow meets only the NSGs of its own NIC and subnet,
+    the first matching rule deciding. So under the checklist's item 7 (ports) a change to a rule
+    of the client's NSG is shown, and a newer one to an NSG of another VNet, a DNS change or a
+    tag is not."""
+    from commands.changes.context import area_of
+    from commands.changes.read import History
+
+    rule = f"{NSG}/securityRules/allow-sql-out"
+    hist = History(
+        since=NOW - timedelta(days=1),
+        changes=[
+            change(
+                f"{LAB_NSG}/securityRules/deny-lab-out",
+                6,
+                properties=(PropertyChange("properties.access", "", "Deny", "Insert"),),
+            ),
+            change(NSG, 3, properties=(PropertyChange("tags.costCenter", "", "4711", "Insert"),)),
+            change(f"{ZONE}/A/sql-data", 4, operation="Microsoft.Network/privateDnsZones/A/write", result="Succeeded"),
+            change(rule, 18, properties=(PropertyChange("properties.destinationPortRange", "1433-65535", "1433"),)),
+        ],
+    )
+    area = area_of([f"sql_policy:{SQL.lower()}"])
+    near = around(_sql_estate(), [SQL])
+    assert area == "ports"
+    assert [c.resource_id for c in relevant(hist, [SQL], near, NOW, area=area)] == [rule]
+    assert near.name(rule) == "allow-sql-out (rule of nsg-snet-app)"
+
+
+def test_a_record_change_explains_a_dns_problem_only_for_the_name_the_endpoint_resolves_through() -> None:
+    """private-endpoint-dns: clients reach the endpoint through the A record of its name in the
+    privatelink zone; another name's record in the same zone cannot explain its problem."""
+    from commands.changes.read import History
+
+    mine, other = f"{ZONE}/A/sql-data", f"{ZONE}/A/sql-reporting"
+    hist = History(
+        since=NOW - timedelta(days=1),
+        changes=[
+            change(other, 4, operation="Microsoft.Network/privateDnsZones/A/write", result="Succeeded"),
+            change(mine, 25, operation="Microsoft.Network/privateDnsZones/A/write", result="Succeeded"),
+        ],
+    )
+    near = around(_sql_estate(), [PE])
+    assert [c.resource_id for c in relevant(hist, [PE], near, NOW, area="dns")] == [mine]
+    assert near.name(mine) == "sql-data (A record of privatelink.database.windows.net)"
+
+
+def test_a_security_rules_change_merges_with_its_nsgs_row_into_the_rules_own_properties() -> None:
+    rule = f"{NSG}/securityRules/allow-sql-out"
+    graph = change(
+        NSG,
+        18,
+        source="resource-graph",
+        correlation_id="c-9",
+        operation="microsoft.network/networksecuritygroups/securityrules/write",
+        properties=(
+            PropertyChange("properties.securityRules[0].properties.destinationPortRange", "1433-65535", "1433"),
+        ),
+    )
+    log = change(
+        rule,
+        18,
+        source="activity-log",
+        correlation_id="c-9",
+        result="Succeeded",
+        operation="Microsoft.Network/networkSecurityGroups/securityRules/write",
+    )
+    [one] = merge([graph], collapse([log]))
+    assert one.resource_id == rule and one.source == "both"
+    assert [p.path for p in one.properties] == ["properties.destinationPortRange"]
+
+
+def test_a_key_change_on_another_tunnel_of_the_gateway_is_not_blamed_for_this_pairs_problem() -> None:
+    """vpn-gateway-howto-vnet-vnet-resource-manager-portal: the two connections of a pair share
+    one key; a reset of the reverse half explains it (recorded as the shared key's POST action,
+    on the connection or on `…/sharedkey/reset`), a key set on a branch connection of the same
+    gateway does not."""
+    from commands.changes.context import fits, tunnels_of
+    from commands.changes.read import History
+
+    gw2 = f"{NET}/virtualNetworkGateways/vgw-b"
+    ab, ba = f"{NET}/connections/cn-a-to-b", f"{NET}/connections/cn-b-to-a"
+    est = _estate()
+    est.gateways.append(Gateway(gw2, "vgw-b", "westeurope"))
+    est.connections += [
+        Connection(ab, "cn-a-to-b", gateway1_id=GW, gateway2_id=gw2),
+        Connection(ba, "cn-b-to-a", gateway1_id=gw2, gateway2_id=GW),
+    ]
+    reset = change(
+        f"{ba}/sharedkey/reset", 9, operation="Microsoft.Network/connections/sharedkey/action", result="Succeeded"
+    )
+    branch = change(CONN, 3, operation="Microsoft.Network/connections/sharedKey/write", result="Succeeded")
+    hist = History(since=NOW - timedelta(days=1), changes=[branch, reset])
+    subjects = [ab, ba, GW, gw2]
+    near = around(est, subjects)
+    assert near.covers(CONN)  # the gateway's other connection is a neighbour…
+    assert fits(reset, "tunnel")
+    found = relevant(hist, subjects, near, NOW, area="tunnel", tunnels=tunnels_of(est, [ab]))
+    assert found == [reset]  # …but its key is not this pair's
+    assert tunnels_of(est, [GW]) is None  # a gateway's own problem: any of its connections may explain it
+
+
+def test_a_record_that_gives_the_endpoints_address_now_is_not_blamed_whatever_its_write_was() -> None:
+    """A record set's write in the Activity Log says nothing of its addresses; the zone read now
+    does. A record that resolves to the endpoint's IP did not leave the name resolving wrong."""
+    import dataclasses
+
+    from commands.changes.read import History
+    from commands.core.model import DnsRecordSet
+
+    est = _sql_estate()
+    est.private_endpoints = [dataclasses.replace(est.private_endpoints[0], private_ips=("10.1.2.4",))]
+    rec = f"{ZONE}/A/sql-data"
+    hist = History(
+        since=NOW - timedelta(days=1),
+        changes=[change(rec, 25, operation="Microsoft.Network/privateDnsZones/A/write", result="Succeeded")],
+    )
+    for ips, blamed in ((("10.1.2.4",), []), (("10.1.2.40",), [rec])):
+        est.zones = [dataclasses.replace(est.zones[0], records=(DnsRecordSet("sql-data", ips=ips),))]
+        near = around(est, [PE])
+        assert [c.resource_id for c in relevant(hist, [PE], near, NOW, area="dns")] == blamed

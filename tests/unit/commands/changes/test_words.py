@@ -26,3 +26,20 @@ def test_a_request_whose_message_is_not_recorded_still_says_its_channel() -> Non
     assert str(said) == " (made by vpnops: request #12, thread in #C1)"
     assert not any(isinstance(s, ThreadRef) for s in said.spans)
     assert str(own(ResourceChange(PEERING, AT))) == ""
+
+
+def test_a_shared_keys_post_action_is_said_as_a_reset_and_its_put_as_a_set() -> None:
+    """resource-provider-operations: `connections/sharedKey/write` is the PUT (set), and the
+    shared key's one POST action, `connections/sharedkey/action`, is ResetSharedKey's
+    (POST …/sharedkey/reset); neither source records the key."""
+    from datetime import UTC, datetime
+
+    from commands.changes.words import what
+    from commands.core.model import ResourceChange
+
+    at = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    conn = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/connections/cn"
+    reset = ResourceChange(conn, at, operation="Microsoft.Network/connections/sharedkey/action", source="activity-log")
+    put = ResourceChange(conn, at, operation="Microsoft.Network/connections/sharedKey/write", source="activity-log")
+    assert str(what(reset, compact=True)) == "shared key reset"
+    assert str(what(put, compact=True)) == "shared key set"
