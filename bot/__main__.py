@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 USAGE = """usage: python -m bot {console,serve,emulator} [options]
@@ -88,6 +89,10 @@ def serve(argv: list[str]) -> int:
         f"Slack's Request URL = https://<your public host>{SLACK_EVENTS_PATH} through a TLS proxy",
         flush=True,
     )
+    # SIGTERM (a container or service manager stopping it) stops it as Ctrl-C does: the jobs it
+    # holds finish, then it exits 0. A process started in the background by a shell inherits
+    # SIGINT ignored, so SIGTERM is the signal that always works.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -95,6 +100,10 @@ def serve(argv: list[str]) -> int:
     finally:
         dispatcher.shutdown()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
