@@ -58,7 +58,7 @@ demo: $(STAMP)
 ## emulators and Azurite, e2e, golden transcripts). The suite mostly waits on loopback HTTP,
 ## so it runs on one pytest-xdist worker per core (every server in it uses an ephemeral port).
 test: $(STAMP) node tools az lint
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto
 
 ## make lint: what pre-commit runs too (.pre-commit-config.yaml): ruff, the formatter, mypy strict
 ## and the import contracts in pyproject.toml ([tool.importlinter]).

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bot.settings import Settings
 from sandbox.arm_emulator import RequestRecord
 from sandbox.estate import load_estate
@@ -38,13 +36,6 @@ def estate_files() -> list[Path]:
     expected = (ESTATES_DIR / "scenarios").rglob("*.expect.json")
     scenarios = (e.with_name(e.name.removesuffix(".expect.json") + ".json") for e in expected)
     return sorted(ESTATES_DIR.glob("*.json")) + sorted(scenarios)
-
-
-def grouped(estates: list[Path]) -> list[Any]:
-    """The estates as parameters that keep each estate's tests on one xdist worker (`make test`
-    runs `--dist loadgroup`): a drive is run once a worker (conftest.py), so the four tests of
-    an estate spread over two workers drove it twice."""
-    return [pytest.param(e, marks=pytest.mark.xdist_group(f"drive-{e.stem}")) for e in estates]
 
 
 def _type_is(doc: dict[str, Any], arm_type: str) -> bool:

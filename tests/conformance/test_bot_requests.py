@@ -16,7 +16,7 @@ import pytest
 from sandbox.arm_emulator import RequestRecord
 from sandbox.estate import load_estate
 from tests.conformance.check import check_drive, specs
-from tests.conformance.drive import estate_files, grouped, peerings
+from tests.conformance.drive import estate_files, peerings
 from tests.conformance.operations import OPERATIONS, BotOperation
 from tests.shared_fixtures import needs_shared
 
@@ -27,14 +27,14 @@ def _short(lines: list[str], n: int = 25) -> str:
     return "\n".join(lines[:n]) + (f"\n… and {len(lines) - n} more" if len(lines) > n else "")
 
 
-@pytest.mark.parametrize("estate", grouped(ESTATES), ids=[e.stem for e in ESTATES])
+@pytest.mark.parametrize("estate", ESTATES, ids=[e.stem for e in ESTATES])
 def test_every_request_is_an_operation_of_the_table_at_the_sdks_api_version(estate: Path, driven: Any) -> None:
     found = check_drive(driven(estate).records, with_specs=False)
     assert not found.requests, _short(found.requests)
 
 
 @needs_shared
-@pytest.mark.parametrize("estate", grouped(ESTATES), ids=[e.stem for e in ESTATES])
+@pytest.mark.parametrize("estate", ESTATES, ids=[e.stem for e in ESTATES])
 def test_every_request_is_as_azures_definition_has_it(estate: Path, driven: Any) -> None:
     d = driven(estate)
     # The one write the bot makes: the sandbox's own estates have a peering change the

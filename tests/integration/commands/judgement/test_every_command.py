@@ -42,13 +42,9 @@ def _names(estate: dict[str, Any], kind: str) -> list[str]:
     return sorted({r["name"] for r in estate.get("resources", []) if r.get("type", "").lower() == kind.lower()})
 
 
-# Once per estate: the four tests below share its answers (module scope), and on one xdist
-# worker (`make test` runs `--dist loadgroup`), or each worker would ask them again.
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param(p, marks=pytest.mark.xdist_group(f"estate-{p.stem}")) for p in ESTATES],
-    ids=[p.stem for p in ESTATES],
-)
+# The four tests below share an estate's answers (module scope): asked once a worker, not
+# once a test.
+@pytest.fixture(scope="module", params=ESTATES, ids=[p.stem for p in ESTATES])
 def answers(request: pytest.FixtureRequest) -> Iterator[dict[str, list[Reply]]]:
     estate = load_estate(request.param)
     with ArmEmulator(estate) as emu:
