@@ -41,9 +41,9 @@ Reliability, in one place (defaults in brackets):
   last body — `{"status": "Succeeded"}` — as the result, and the bot showed 0 VPN clients
   instead of 2. The answer and where it came from go back to `bot.arm.calls`, which reads the
   result or says it could not.
-* At most `concurrency` HTTP requests in flight across all threads and clients (a semaphore
-  in a per-retry policy), on one shared `requests.Session` whose pool is larger than that,
-  so urllib3 never warns "Connection pool is full" and never serializes.
+* At most `concurrency` HTTP requests in flight across all threads and clients, the most
+  urgent waiting one first (`bot.arm.slots`), on one shared `requests.Session` whose pool is
+  larger than that, so urllib3 never warns "Connection pool is full" and never serializes.
 """
 
 from __future__ import annotations
@@ -63,7 +63,6 @@ from urllib.parse import urlsplit
 import requests
 import structlog
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import ServiceRequestTimeoutError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import HTTPPolicy, RetryPolicy
 from azure.core.pipeline.transport import RequestsTransport
@@ -80,6 +79,7 @@ from urllib3.util.retry import Retry
 from bot.arm.credentials import LoopbackHttpPolicy, check_arm_url, is_loopback_http
 from bot.arm.deadline import time_left
 from bot.arm.errors import says_another_operation
+from bot.arm.slots import POLL, InFlightLimit, Slots
 
 if TYPE_CHECKING:
     from azure.mgmt.monitor import MonitorManagementClient
@@ -197,87 +197,6 @@ def _body_text(http: Any) -> str:
         return ""
 
 
-# The order in which requests waiting for a free connection get one (`Slots`): first what
-# starts work in Azure — the actions Azure takes longest on (a gateway's learned or advertised
-# routes: up to a minute) before the other POST actions and writes — then the status polls of
-# work already started (the answer waits on them, Retry-After by Retry-After), then plain
-# reads. With 800 connection GETs queued, the diagnostic operations of /vpn status all used to
-# start over 8 s instead of 1.5: the slowest of them, and so the complete answer, finished that
-# much later (docs/performance.md, "The realistic ARM").
-LONG_STARTS, STARTS, POLLS, READS = 0, 1, 2, 3
-_LONG_ACTION = re.compile(r"/(getlearnedroutes|getadvertisedroutes)$", re.IGNORECASE)
-
-
-def slot_priority(method: str, path: str) -> int:
-    if method.upper() not in ("GET", "HEAD"):
-        return LONG_STARTS if _LONG_ACTION.search(path) else STARTS
-    return POLLS if _POLL.search(path) else READS
-
-
-class Slots:
-    """At most `n` holders at once; a free slot goes to the longest-waiting request of the most
-    urgent class (`slot_priority`) — one waiter is woken per release, never all."""
-
-    def __init__(self, n: int) -> None:
-        self._free = n
-        self._lock = threading.Lock()
-        self._ready = [threading.Condition(self._lock) for _ in range(READS + 1)]
-        self._waiting = [0] * (READS + 1)
-
-    def acquire(self, priority: int, timeout_s: float) -> bool:
-        deadline = time.monotonic() + timeout_s
-        with self._lock:
-            if self._free > 0 and not any(self._waiting[: priority + 1]):
-                self._free -= 1
-                return True
-            self._waiting[priority] += 1
-            try:
-                while self._free <= 0 or any(self._waiting[:priority]):
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return False
-                    self._ready[priority].wait(left)
-                self._free -= 1
-                return True
-            finally:
-                self._waiting[priority] -= 1
-                self._wake()
-
-    def release(self) -> None:
-        with self._lock:
-            self._free += 1
-            self._wake()
-
-    def _wake(self) -> None:
-        """Wake one waiter of the most urgent class waiting, when a slot is free (lock held)."""
-        if self._free <= 0:
-            return
-        for cls, n in enumerate(self._waiting):
-            if n:
-                self._ready[cls].notify()
-                return
-
-
-class _InFlightLimit(HTTPPolicy[Any, Any]):
-    """Per-retry policy: at most N HTTP exchanges in flight across every client and thread
-    (fan-outs nest: subscriptions × gateways × connections), the urgent first (`Slots`)."""
-
-    def __init__(self, slots: Slots, wait_s: float) -> None:
-        super().__init__()
-        self._slots = slots
-        self._wait_s = wait_s
-
-    def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
-        http = request.http_request
-        priority = slot_priority(http.method, urlsplit(str(http.url)).path)
-        if not self._slots.acquire(priority, self._wait_s):
-            raise ServiceRequestTimeoutError(f"no free connection to Azure within {self._wait_s:g} s")
-        try:
-            return self.next.send(request)
-        finally:
-            self._slots.release()
-
-
 _SUBSCRIPTION = re.compile(r"/subscriptions/([^/?#]+)", re.IGNORECASE)
 # ARM's token buckets per subscription and principal (request-limits-and-throttling, "Regional
 # throttling and token bucket algorithm"): (size, refill per second) by operation type.
@@ -290,7 +209,6 @@ PACED_SHARE = 0.9
 # come in bursts (250 in 4 s) that 10 % of the refill cannot admit; each 429 on a poll set that
 # operation's later polls back by a Retry-After, and its answer with them.
 POLL_RESERVE = 0.2
-_POLL = re.compile(r"/locations/[^/]+/(operations|operationresults)/", re.IGNORECASE)
 
 
 class ArmBuckets:
@@ -367,7 +285,7 @@ class _ArmRateLimit(HTTPPolicy[Any, Any]):
         found = _SUBSCRIPTION.search(path)
         kind = request_kind(http.method)
         if found:
-            poll = bool(_POLL.search(path))
+            poll = bool(POLL.search(path))
             wait = min(self._buckets.reserve(found.group(1), kind, priority=poll), time_left(float("inf")))
             if wait > 0:
                 time.sleep(wait)
@@ -616,7 +534,7 @@ class ArmPipeline:
             **self._retry,
         )
         # Not ARM: its token buckets do not apply; the in-flight limit does.
-        kwargs["per_retry_policies"] = [_InFlightLimit(self._slots, self._read_timeout_s + self._connect_timeout_s)]
+        kwargs["per_retry_policies"] = [InFlightLimit(self._slots, self._read_timeout_s + self._connect_timeout_s)]
         if is_loopback_http(endpoint):
             kwargs["per_call_policies"] = [LoopbackHttpPolicy()]
         return MetricsClient(endpoint, self.credential, audience=audience, **kwargs)
@@ -717,7 +635,7 @@ class ArmPipeline:
             ),
             "per_retry_policies": [
                 _ArmRateLimit(self.buckets),
-                _InFlightLimit(self._slots, self._read_timeout_s + self._connect_timeout_s),
+                InFlightLimit(self._slots, self._read_timeout_s + self._connect_timeout_s),
             ],
             "polling_interval": self._polling_interval_s,
         }

@@ -1,4 +1,4 @@
-"""bot.arm.pipeline.Slots: the in-flight limit hands a free connection to what starts work in
+"""bot.arm.slots.Slots: the in-flight limit hands a free connection to what starts work in
 Azure first, then to the polls of work already started, then to plain reads."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.arm.pipeline import LONG_STARTS, POLLS, READS, STARTS, Slots, slot_priority
+from bot.arm.slots import LONG_STARTS, POLLS, READS, STARTS, Slots, slot_priority
 
 
 def _queue(slots: Slots, priority: int, order: list[int], ready: threading.Event) -> threading.Thread:
