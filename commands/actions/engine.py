@@ -37,7 +37,7 @@ from commands.core.text import Icon, code, rich, strong, user
 from commands.findings import dedup, ranked
 from commands.peering.apply import claim_for_apply, may_still_land
 from commands.peering.filing import LOCK_NS, post_request
-from commands.peering.outcome import RECHECK_FOR, write_error_words
+from commands.peering.outcome import RECHECK_FOR, mark_unknown, not_applied, write_error_words
 from commands.peering.request import (
     APPLY_LEASE,
     OPEN,
@@ -339,38 +339,17 @@ def _after_write(ctx: Ctx, cur: Loaded) -> None:
         hook(ctx, cur)
 
 
-def not_applied(ctx: Ctx, cur: Loaded, error: str) -> None:
-    from commands.peering.messages import report
-
-    try:
-        cur = transition(ctx, cur, "failed", SYSTEM, note=error, error=error, settled=True, outcome_posted=False)
-    except StoreConflict:
-        return
-    report(ctx, cur)
-
-
 def unknown(ctx: Ctx, cur: Loaded, error: str) -> None:
+    """Azure's state could not be learned (`commands.peering.outcome.mark_unknown`); a write
+    that was sent may have landed, so its follow-up (`Spec.on_applied`) runs, idempotent."""
     from commands.peering.messages import report
 
-    until = ctx.now() + APPLY_LEASE
-    text = f"{error} The bot checks again after {until.strftime('%H:%M')} UTC."
-    try:
-        cur = transition(
-            ctx,
-            cur,
-            "unknown",
-            SYSTEM,
-            note=text,
-            error=text,
-            settled=False,
-            lease_until=until.isoformat(),
-            outcome_posted=False,
-        )
-    except StoreConflict:
+    marked = mark_unknown(ctx, cur, error)
+    if marked is None:
         return
-    if cur.req.write_sent_at:
-        _after_write(ctx, cur)
-    report(ctx, cur)
+    if marked.req.write_sent_at:
+        _after_write(ctx, marked)
+    report(ctx, marked)
 
 
 @fresh_reads()

@@ -254,7 +254,8 @@ def finish(ctx: Ctx, cur: Loaded, after: Peering, note: str = "") -> None:
 
 
 def not_applied(ctx: Ctx, cur: Loaded, error: str) -> None:
-    """Azure does not hold the change (verified, or nothing was sent): failed, settled."""
+    """Azure does not hold the change (verified, or nothing was sent): failed, settled. The
+    same for every kind of change request (`commands.actions.engine` too)."""
     try:
         cur = transition(ctx, cur, "failed", SYSTEM, note=error, error=error, settled=True, outcome_posted=False)
     except StoreConflict:
@@ -262,13 +263,13 @@ def not_applied(ctx: Ctx, cur: Loaded, error: str) -> None:
     report(ctx, cur)
 
 
-def unknown(ctx: Ctx, cur: Loaded, error: str) -> None:
-    """Azure's state could not be learned: say what to check; the sweep re-checks after the lease."""
-    now = ctx.now()
-    until = now + APPLY_LEASE
+def mark_unknown(ctx: Ctx, cur: Loaded, error: str) -> Loaded | None:
+    """Record that Azure's state could not be learned, with what to check and when the sweep
+    re-checks (after the lease); None when another worker moved the request first."""
+    until = ctx.now() + APPLY_LEASE
     text = f"{error} The bot checks again after {until.strftime('%H:%M')} UTC."
     try:
-        cur = transition(
+        return transition(
             ctx,
             cur,
             "unknown",
@@ -280,8 +281,14 @@ def unknown(ctx: Ctx, cur: Loaded, error: str) -> None:
             outcome_posted=False,
         )
     except StoreConflict:
-        return
-    report(ctx, cur)
+        return None
+
+
+def unknown(ctx: Ctx, cur: Loaded, error: str) -> None:
+    """Azure's state could not be learned: say what to check; the sweep re-checks after the lease."""
+    marked = mark_unknown(ctx, cur, error)
+    if marked is not None:
+        report(ctx, marked)
 
 
 def needs_reconcile(cur: Loaded, now_lease_over: bool) -> bool:
